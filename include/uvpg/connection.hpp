@@ -1,0 +1,97 @@
+// uvpg::connect and uvpg::Connection: one PostgreSQL session on a libuv loop.
+#pragma once
+#include <uvpg/options.hpp>
+#include <uvpg/task.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace uvpg {
+
+class Cursor;
+namespace detail {
+class ConnectionImpl;
+}
+
+// A NOTIFY received by LISTEN (aiopg: Notify(pid, channel, payload)).
+struct Notify {
+    std::int32_t pid = 0;
+    std::string channel;
+    std::string payload;
+};
+
+// psycopg2.extensions.TRANSACTION_STATUS_*.
+enum class TransactionStatus { idle = 0, active = 1, intrans = 2, inerror = 3, unknown = 4 };
+
+// Move-only handle of a connection. Dropping the last handle (and every Cursor made from it)
+// closes the connection. Every method throws InterfaceError once the connection is closed,
+// except close(), closed(), dsn() and the notices.
+class Connection {
+public:
+    Connection() noexcept;
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
+
+    // A new client-side cursor on this connection. The cursor keeps the connection alive.
+    Task<Cursor> cursor();
+    // Closes at once: sends Terminate, fails pending operations with InterfaceError.
+    void close() noexcept;
+    bool closed() const noexcept;
+    // Asks the server, on a separate socket, to cancel the running statement; that statement
+    // then fails with QueryCanceledError. Completes when the server has taken the request.
+    Task<void> cancel();
+
+    std::int32_t backend_pid() const;
+    // A ParameterStatus value the server reported (server_version, TimeZone, ...), if any.
+    std::optional<std::string> parameter_status(std::string_view name) const;
+    // As libpq's PQserverVersion: 150018 for 15.18.
+    int server_version() const;
+    int protocol_version() const noexcept { return 3; }
+    TransactionStatus transaction_status() const noexcept;
+    // The parameters given, password masked as "xxx".
+    std::string dsn() const;
+    uv_loop_t* loop() const;
+
+    // The last notices received ("NOTICE:  ...\n", at most 50 kept, as psycopg2).
+    const std::deque<std::string>& notices() const;
+
+    // LISTEN notifications, as something a coroutine waits on (aiopg: conn.notifies).
+    class Notifies {
+    public:
+        // The next notification; waits for one. Throws OperationalError once the connection is
+        // closed and the queue is drained.
+        Task<Notify> get();
+        std::optional<Notify> get_nowait();
+        std::size_t size() const;
+        bool empty() const { return size() == 0; }
+    private:
+        friend class Connection;
+        explicit Notifies(std::weak_ptr<detail::ConnectionImpl> c) : c_(std::move(c)) {}
+        std::weak_ptr<detail::ConnectionImpl> c_;
+    };
+    Notifies notifies() const;
+
+    // Internal.
+    explicit Connection(std::shared_ptr<detail::ConnectionImpl> impl) noexcept;
+    const std::shared_ptr<detail::ConnectionImpl>& impl() const noexcept { return impl_; }
+
+private:
+    detail::ConnectionImpl& checked() const;
+    std::shared_ptr<detail::ConnectionImpl> impl_;
+};
+
+// Opens a connection (aiopg.connect). `dsn` is a libpq connection string or URI; fields set in
+// `options` override it. Throws ProgrammingError for a bad DSN, OperationalError when the
+// server cannot be reached, refuses the login (the uvpg::errors class of its SQLSTATE, such as
+// errors::InvalidPassword) or does not answer within connect_timeout.
+Task<Connection> connect(std::string_view dsn = "", const ConnectOptions& options = {});
+Task<Connection> connect(const ConnectOptions& options);
+
+}  // namespace uvpg

@@ -1,0 +1,73 @@
+// uvpg::Cursor: psycopg2's client-side cursor. execute() runs a statement and keeps its whole
+// result; fetch* read from it.
+#pragma once
+#include <uvpg/connection.hpp>
+#include <uvpg/task.hpp>
+#include <uvpg/value.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace uvpg {
+
+namespace detail {
+struct CursorState;
+}
+
+enum class ScrollMode { relative, absolute };
+
+class Cursor {
+public:
+    Cursor() noexcept;
+    Cursor(Cursor&&) noexcept;
+    Cursor& operator=(Cursor&&) noexcept;
+    ~Cursor();
+
+    // Runs one statement. With parameters (%s, %(name)s or $n), sends Parse/Bind/Describe/
+    // Execute/Sync in one write through the unnamed statement; without, the simple Query
+    // protocol, which also runs several ';'-separated statements and keeps the last result.
+    // Throws ProgrammingError when the parameters do not match the placeholders (nothing is
+    // sent), the uvpg::errors class of a server error (the connection stays usable),
+    // OperationalError when the connection is lost, InterfaceError when closed.
+    Task<void> execute(std::string_view sql, Params params = {});
+    // Runs the statement once per parameter set; rowcount is the total.
+    Task<void> executemany(std::string_view sql, std::vector<Params> seq);
+    // SELECT * FROM name(args): positional, or named as name(a => $1).
+    Task<void> callproc(std::string_view name, Params params = {});
+
+    Task<std::optional<Row>> fetchone();
+    Task<std::vector<Row>> fetchmany(std::optional<std::size_t> size = std::nullopt);  // default arraysize
+    Task<std::vector<Row>> fetchall();
+    // Moves the position in the result; out of range is a ProgrammingError (psycopg2: IndexError).
+    Task<void> scroll(std::int64_t value, ScrollMode mode = ScrollMode::relative);
+
+    // Columns of the last result; empty when the statement returned no rows.
+    const std::vector<Column>& description() const;
+    // Rows returned or affected by the last execute, -1 before any.
+    std::int64_t rowcount() const;
+    // Index of the next row to fetch; nullopt before any execute.
+    std::optional<std::size_t> rownumber() const;
+    const std::string& query() const;          // the last SQL sent
+    const std::string& statusmessage() const;  // the last command tag, "SELECT 1"
+    // The statement with its parameters rendered as SQL literals, for display only.
+    std::string mogrify(std::string_view sql, const Params& params = {}) const;
+
+    void close() noexcept;
+    bool closed() const noexcept;
+    Connection& connection() const;
+
+    std::size_t arraysize = 1;
+
+    // Internal.
+    explicit Cursor(Connection conn);
+
+private:
+    detail::CursorState& checked() const;
+    std::unique_ptr<detail::CursorState> s_;
+};
+
+}  // namespace uvpg

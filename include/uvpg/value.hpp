@@ -1,0 +1,263 @@
+// Rows, values and parameters. A Row owns one copy of its DataRow's bytes; a Value is a view
+// into a Row and lives as long as the Row it came from.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace uvpg {
+
+using Bytes = std::vector<std::uint8_t>;  // bytea
+
+// An exact decimal (PostgreSQL numeric) kept as its text form: "3.14", "-0.5", "NaN", "Infinity".
+struct Numeric {
+    std::string text;
+    friend bool operator==(const Numeric&, const Numeric&) = default;
+};
+// A json or jsonb document, as text.
+struct Json {
+    std::string text;
+    friend bool operator==(const Json&, const Json&) = default;
+};
+
+// One column of Cursor::description(), psycopg2's seven items plus the wire details.
+struct Column {
+    std::string name;
+    std::uint32_t type_code = 0;               // type OID
+    std::optional<std::int32_t> display_size;  // always nullopt, as psycopg2 without a typecaster
+    std::optional<std::int32_t> internal_size; // pg_type.typlen, nullopt for variable length
+    std::optional<std::int32_t> precision;     // numeric only, from the type modifier
+    std::optional<std::int32_t> scale;         // numeric only
+    std::optional<bool> null_ok;               // unknown without a catalog query: nullopt
+    std::uint32_t table_oid = 0;
+    std::int16_t table_column = 0;
+    std::int32_t type_modifier = -1;
+    std::int16_t format = 0;                   // 0 text, 1 binary
+};
+
+namespace detail {
+struct RowShape;  // columns and name lookup, shared by every row of a result
+}
+
+class Row;
+
+// A view of one field of a Row.
+class Value {
+public:
+    bool is_null() const noexcept { return null_; }
+    std::uint32_t type_oid() const noexcept;
+    const std::string& name() const noexcept;
+    std::size_t index() const noexcept { return index_; }
+    // The field's bytes as received (text format unless the column's format is binary).
+    std::string_view raw() const noexcept { return data_; }
+
+    // Converts to T. A SQL NULL reads as std::nullopt through as<std::optional<T>>() and throws
+    // DataError through as<T>(). A value that cannot be T throws DataError naming the column,
+    // its type and T. Supported T: bool, the integer types, float, double, std::string,
+    // std::string_view (a view into the Row), Bytes, Numeric, Json, and std::optional of these.
+    template <class T>
+    T as() const;
+
+private:
+    friend class Row;
+    Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null)
+        : shape_(shape), index_(index), data_(data), null_(null) {}
+    const detail::RowShape* shape_;
+    std::size_t index_;
+    std::string_view data_;
+    bool null_;
+};
+
+namespace detail {
+template <class T> struct is_optional : std::false_type {};
+template <class T> struct is_optional<std::optional<T>> : std::true_type {};
+
+// The C++ types Value::as<T>() reads, by the name its error messages use; nullptr = unsupported,
+// so that asking for any other T fails to compile instead of failing to link.
+template <class T> inline constexpr const char* value_type_name = nullptr;
+template <> inline constexpr const char* value_type_name<bool> = "bool";
+template <> inline constexpr const char* value_type_name<signed char> = "signed char";
+template <> inline constexpr const char* value_type_name<unsigned char> = "unsigned char";
+template <> inline constexpr const char* value_type_name<short> = "short";
+template <> inline constexpr const char* value_type_name<unsigned short> = "unsigned short";
+template <> inline constexpr const char* value_type_name<int> = "int";
+template <> inline constexpr const char* value_type_name<unsigned int> = "unsigned int";
+template <> inline constexpr const char* value_type_name<long> = "long";
+template <> inline constexpr const char* value_type_name<unsigned long> = "unsigned long";
+template <> inline constexpr const char* value_type_name<long long> = "long long";
+template <> inline constexpr const char* value_type_name<unsigned long long> = "unsigned long long";
+template <> inline constexpr const char* value_type_name<float> = "float";
+template <> inline constexpr const char* value_type_name<double> = "double";
+template <> inline constexpr const char* value_type_name<std::string> = "std::string";
+template <> inline constexpr const char* value_type_name<std::string_view> = "std::string_view";
+template <> inline constexpr const char* value_type_name<Bytes> = "uvpg::Bytes";
+template <> inline constexpr const char* value_type_name<Numeric> = "uvpg::Numeric";
+template <> inline constexpr const char* value_type_name<Json> = "uvpg::Json";
+
+[[noreturn]] void throw_null_value(const Value& v);
+// As above, and names the C++ type the caller asked for.
+[[noreturn]] void throw_null_value(const Value& v, const char* cpp_type);
+// Defined in lib/value.cpp for each supported T; throws DataError.
+template <class T> T value_as(const Value& v);
+}  // namespace detail
+
+template <class T>
+T Value::as() const {
+    if constexpr (detail::is_optional<T>::value) {
+        if (null_) return std::nullopt;
+        return T(as<typename T::value_type>());
+    } else {
+        static_assert(detail::value_type_name<T> != nullptr,
+                      "Value::as<T>(): T must be bool, an integer type other than char, float, double, "
+                      "std::string, std::string_view, Bytes, Numeric, Json, or std::optional of one");
+        if (null_) detail::throw_null_value(*this, detail::value_type_name<T>);
+        return detail::value_as<T>(*this);
+    }
+}
+
+class Row {
+public:
+    Row() = default;
+    std::size_t size() const noexcept;
+    // Throws ProgrammingError (psycopg2: IndexError/KeyError) for an index or name out of range.
+    Value operator[](std::size_t i) const;
+    Value operator[](std::string_view name) const;
+    const std::vector<Column>& columns() const;
+
+    class iterator {
+    public:
+        using value_type = Value;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        iterator(const Row* r, std::size_t i) : r_(r), i_(i) {}
+        Value operator*() const { return (*r_)[i_]; }
+        iterator& operator++() { ++i_; return *this; }
+        iterator operator++(int) { auto t = *this; ++i_; return t; }
+        bool operator==(const iterator& o) const { return i_ == o.i_; }
+    private:
+        const Row* r_ = nullptr;
+        std::size_t i_ = 0;
+    };
+    iterator begin() const { return {this, 0}; }
+    iterator end() const { return {this, size()}; }
+
+    // Internal: built by the connection from one DataRow (lib/row.cpp).
+    Row(std::shared_ptr<const detail::RowShape> shape, std::unique_ptr<std::uint8_t[]> storage)
+        : shape_(std::move(shape)), storage_(std::move(storage)) {}
+
+private:
+    std::shared_ptr<const detail::RowShape> shape_;
+    // One buffer per row: per-column (offset, length) pairs (length -1 = NULL), then the bytes.
+    // Shared, so that copying a Row (fetch after scroll) copies no data.
+    std::shared_ptr<const std::uint8_t[]> storage_;
+};
+
+// One query parameter, encoded when it is made. Accepts the C++ types Value::as<T>() returns,
+// plus std::nullopt / nullptr for NULL.
+class Param {
+public:
+    Param(std::nullopt_t) noexcept : null_(true) {}
+    Param(std::nullptr_t) noexcept : null_(true) {}
+    Param(bool v);
+    template <class T>
+        requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
+    Param(T v) {
+        if constexpr (std::is_signed_v<T>) set_int(static_cast<long long>(v));
+        else set_uint(static_cast<unsigned long long>(v));
+    }
+    Param(double v);
+    Param(float v) : Param(static_cast<double>(v)) {}
+    Param(const char* v);
+    Param(std::string v);
+    Param(std::string_view v);
+    Param(Bytes v);
+    Param(Numeric v);
+    Param(Json v);
+    template <class T>
+    Param(std::optional<T> v) : Param(std::nullopt) {
+        if (v) *this = Param(std::move(*v));
+    }
+
+    bool is_null() const noexcept { return null_; }
+    std::uint32_t type_oid() const noexcept { return oid_; }  // 0 = let the server infer
+    bool binary() const noexcept { return binary_; }
+    const std::string& data() const noexcept { return data_; }
+    // The value as an SQL literal, for Cursor::mogrify: 42, 'it''s', NULL, '\x00ff'::bytea.
+    std::string literal() const;
+
+private:
+    void set_int(long long v);
+    void set_uint(unsigned long long v);
+    std::string data_;
+    std::uint32_t oid_ = 0;
+    bool null_ = false;
+    bool binary_ = false;
+};
+
+// One named parameter of a braced list: {"id", 42}.
+struct NamedParam {
+    NamedParam() = default;
+    NamedParam(std::string k, Param v) : key(std::move(k)), value(std::move(v)) {}
+    std::string key;
+    std::optional<Param> value;  // empty only for the unused defaults of Params' named form
+};
+
+// The parameters of one execute: positional ({42, "x"}) or named ({{"id", 42}}).
+//
+// No std::initializer_list constructor on purpose: g++ 12 cannot compile an initializer_list
+// temporary inside a co_await expression ("array used as initializer"), which is exactly where
+// users write `co_await cur.execute(sql, {42, "text"})`. A variadic constructor takes the
+// positional form and a constructor with defaulted NamedParam arguments the named one.
+class Params {
+public:
+    static constexpr std::size_t kMaxBracedNamed = 16;  // more: Params::from(vector)
+
+    Params() = default;
+    template <class... A>
+        requires(sizeof...(A) > 0 && (std::is_constructible_v<Param, A &&> && ...))
+    Params(A&&... positional) {
+        positional_.reserve(sizeof...(A));
+        (positional_.emplace_back(std::forward<A>(positional)), ...);
+    }
+    Params(NamedParam a, NamedParam b = {}, NamedParam c = {}, NamedParam d = {}, NamedParam e = {},
+           NamedParam f = {}, NamedParam g = {}, NamedParam h = {}, NamedParam i = {}, NamedParam j = {},
+           NamedParam k = {}, NamedParam l = {}, NamedParam m = {}, NamedParam n = {}, NamedParam o = {},
+           NamedParam p = {})
+        : is_named_(true) {
+        for (NamedParam* x : {&a, &b, &c, &d, &e, &f, &g, &h, &i, &j, &k, &l, &m, &n, &o, &p})
+            if (x->value) named_.emplace_back(std::move(x->key), std::move(*x->value));
+    }
+    // Lists built at run time. Factories, not constructors: a vector constructor would make
+    // {{"id", 42}} ambiguous (a vector of two Params, or one named parameter).
+    static Params from(std::vector<Param> positional) {
+        Params p;
+        p.positional_ = std::move(positional);
+        return p;
+    }
+    static Params from(std::vector<std::pair<std::string, Param>> named) {
+        Params p;
+        p.named_ = std::move(named);
+        p.is_named_ = true;
+        return p;
+    }
+
+    bool is_named() const noexcept { return is_named_; }
+    bool empty() const noexcept { return positional_.empty() && named_.empty(); }
+    const std::vector<Param>& positional() const noexcept { return positional_; }
+    const std::vector<std::pair<std::string, Param>>& named() const noexcept { return named_; }
+    const Param* find(std::string_view name) const noexcept;
+
+private:
+    std::vector<Param> positional_;
+    std::vector<std::pair<std::string, Param>> named_;
+    bool is_named_ = false;
+};
+
+}  // namespace uvpg

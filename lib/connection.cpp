@@ -1,0 +1,319 @@
+// The running connection: the request queue, reading and dispatching backend messages,
+// asynchronous messages in every state, and losing the connection cleanly.
+#include "lib/connection_impl.hpp"
+#include "lib/errors_internal.hpp"
+#include "proto/frontend.hpp"
+
+namespace uvpg::detail {
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
+}  // namespace
+
+ConnectionImpl::ConnectionImpl(ConnParams params)
+    : params_(std::move(params)), loop_(params_.loop ? params_.loop : uv_default_loop()) {}
+
+ConnectionImpl::~ConnectionImpl() {
+    // Waiters hold a reference, so none can be pending here; only handles need closing.
+    if (connect_timer_) connect_timer_->stop_and_free();
+    if (addrs_) uv_freeaddrinfo(addrs_);
+    if (socket_) {
+        std::vector<std::uint8_t> bye;
+        if (state_ == State::ready) proto::encode_terminate(bye);
+        socket_->write_and_close(std::move(bye));
+    }
+}
+
+std::string ConnectionImpl::where() const { return peer_text_.empty() ? "server" : peer_text_; }
+
+TransactionStatus ConnectionImpl::transaction_status() const noexcept {
+    if (state_ != State::ready) return TransactionStatus::unknown;
+    if (!queue_.empty()) return TransactionStatus::active;
+    switch (tx_status_) {
+    case 'I': return TransactionStatus::idle;
+    case 'T': return TransactionStatus::intrans;
+    case 'E': return TransactionStatus::inerror;
+    default: return TransactionStatus::unknown;
+    }
+}
+
+std::optional<std::string> ConnectionImpl::parameter_status(std::string_view name) const {
+    auto it = server_params_.find(name);
+    if (it == server_params_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
+    auto req = std::make_shared<Request>(Request::Kind::simple);
+    if (closed()) {
+        req->error = std::make_exception_ptr(InterfaceError("connection already closed"));
+        req->done = true;
+        return req;
+    }
+    proto::encode_query(out_, sql);
+    queue_.push_back(req);
+    flush();
+    return req;
+}
+
+std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<const std::uint32_t> types,
+                                               std::span<const proto::BindParam> params) {
+    auto req = std::make_shared<Request>(Request::Kind::extended);
+    if (closed()) {
+        req->error = std::make_exception_ptr(InterfaceError("connection already closed"));
+        req->done = true;
+        return req;
+    }
+    // One request, one write: Parse/Bind/Describe/Execute/Sync through the unnamed statement.
+    static constexpr proto::Format kText[] = {proto::Format::text};
+    proto::encode_parse(out_, "", sql, types);
+    proto::encode_bind(out_, "", "", params, kText);
+    proto::encode_describe(out_, 'P', "");
+    proto::encode_execute(out_, "", 0);
+    proto::encode_sync(out_);
+    queue_.push_back(req);
+    flush();
+    return req;
+}
+
+void ConnectionImpl::flush() {
+    if (!socket_ || out_.empty() || socket_->writing() || closed()) return;
+    if (int rc = socket_->write(out_); rc != 0) connection_lost("could not send data to " + where() + ": " + uv_error_text(rc));
+}
+
+void ConnectionImpl::on_written(int status) {
+    auto self = shared_from_this();
+    if (status < 0) {
+        connection_lost("could not send data to " + where() + ": " + uv_error_text(status));
+        resume_ready();
+        return;
+    }
+    flush();
+}
+
+void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
+    auto span = decoder_.prepare(kReadChunk);
+    *buf = uv_buf_init(reinterpret_cast<char*>(span.data()), static_cast<unsigned>(span.size()));
+}
+
+void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
+    auto self = shared_from_this();  // a resumed waiter may drop the last handle
+    if (nread < 0) {
+        if (nread == UV_EOF)
+            connection_lost(decoder_.buffered() ? "server closed the connection in the middle of a message"
+                                                : "server closed the connection unexpectedly");
+        else
+            connection_lost("could not receive data from " + where() + ": " + uv_error_text(static_cast<int>(nread)));
+        resume_ready();
+        return;
+    }
+    decoder_.commit(static_cast<std::size_t>(nread));
+    while (!closed()) {
+        auto next = decoder_.next();
+        if (next.status == proto::Decoder::Status::need_more) break;
+        if (next.status == proto::Decoder::Status::error) {
+            protocol_violation(proto::describe(next.error));
+            break;
+        }
+        dispatch(next.msg);
+    }
+    resume_ready();
+}
+
+void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
+    proto::BackendMessage m;
+    if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
+        return protocol_violation(std::string(proto::describe(e)) + " (message type '" + raw.type + "')");
+    }
+    // NoticeResponse, NotificationResponse and ParameterStatus may come in any state.
+    if (handle_async(m)) return;
+    if (queue_.empty()) {
+        if (auto* e = std::get_if<proto::ErrorResponse>(&m)) {
+            // FATAL while idle (pg_terminate_backend, idle_session_timeout): the next use fails with it.
+            return close(make_server_error(diagnostics_from_fields(e->fields)));
+        }
+        return protocol_violation(std::string("unexpected message type '") + raw.type + "' while idle");
+    }
+    Request& front = *queue_.front();
+    if (front.kind == Request::Kind::startup) return on_startup_message(m, raw.type);
+    on_query_message(front, m, raw.type);
+}
+
+bool ConnectionImpl::handle_async(const proto::BackendMessage& m) {
+    if (auto* n = std::get_if<proto::NoticeResponse>(&m)) {
+        add_notice(*n);
+        return true;
+    }
+    if (auto* s = std::get_if<proto::ParameterStatus>(&m)) {
+        server_params_[std::string(s->name)] = std::string(s->value);
+        return true;
+    }
+    if (auto* a = std::get_if<proto::NotificationResponse>(&m)) {
+        Notify n{a->pid, std::string(a->channel), std::string(a->payload)};
+        if (!notify_waiters.empty()) {
+            auto w = notify_waiters.front();
+            notify_waiters.pop_front();
+            *w.slot = std::move(n);
+            auto r = std::make_shared<Request>(Request::Kind::simple);  // carries the resumption
+            r->waiter = w.h;
+            ready_.push_back(std::move(r));
+        } else {
+            notifies.push_back(std::move(n));
+        }
+        return true;
+    }
+    return false;
+}
+
+void ConnectionImpl::add_notice(const proto::NoticeResponse& n) {
+    Diagnostics d = diagnostics_from_fields(n.fields);
+    std::string text = (d.severity.empty() ? std::string("NOTICE") : d.severity) + ":  " + d.message_primary + "\n";
+    if (!d.message_detail.empty()) text += "DETAIL:  " + d.message_detail + "\n";
+    if (!d.message_hint.empty()) text += "HINT:  " + d.message_hint + "\n";
+    notices_.push_back(std::move(text));
+    if (notices_.size() > kMaxNotices) notices_.pop_front();
+}
+
+void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
+    auto new_statement = [&r] {
+        if (r.statement_done) {
+            r.result = QueryResult{};
+            r.statement_done = false;
+        }
+    };
+    switch (type) {
+    case '1': case '2': case 'n': case 't':
+        if (r.kind != Request::Kind::extended) break;
+        return;
+    case 'T':
+        new_statement();
+        r.result.shape = make_shape(std::get<proto::RowDescription>(m));
+        r.result.rows.clear();
+        return;
+    case 'D': {
+        const auto& row = std::get<proto::DataRow>(m);
+        if (!r.result.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
+        if (row.count != r.result.shape->columns.size())
+            return protocol_violation("DataRow has " + std::to_string(row.count) + " columns, RowDescription " +
+                                      std::to_string(r.result.shape->columns.size()));
+        r.result.rows.push_back(make_row(r.result.shape, row));
+        return;
+    }
+    case 'C': case 's':
+        if (type == 'C') {
+            if (!r.result.shape || r.statement_done) new_statement();
+            r.result.tag = std::string(std::get<proto::CommandComplete>(m).tag);
+        }
+        r.statement_done = true;
+        r.copy_out = false;
+        return;
+    case 'I':
+        new_statement();
+        r.result = QueryResult{};
+        r.statement_done = true;
+        return;
+    case 'E':
+        if (!r.error) r.error = make_server_error(diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields));
+        return;
+    case 'G': case 'H': case 'W': {
+        // COPY arrives with its own issue. Refuse it without losing the connection: COPY FROM
+        // gets CopyFail (the server answers ErrorResponse), COPY TO is read and dropped.
+        if (!r.error) r.error = std::make_exception_ptr(NotSupportedError("COPY is not supported by uvpg yet"));
+        if (type == 'G') {
+            proto::encode_copy_fail(out_, "COPY is not supported by uvpg yet");
+            if (r.kind == Request::Kind::extended) proto::encode_sync(out_);
+            flush();
+        } else if (type == 'H') {
+            r.copy_out = true;
+        } else {
+            return protocol_violation("CopyBothResponse outside replication");
+        }
+        return;
+    }
+    case 'd': case 'c':
+        if (r.copy_out) return;
+        break;
+    case 'Z':
+        tx_status_ = std::get<proto::ReadyForQuery>(m).status;
+        complete_front();
+        return;
+    default:
+        break;
+    }
+    protocol_violation(std::string("unexpected message type '") + type + "'");
+}
+
+void ConnectionImpl::complete_front() {
+    auto req = std::move(queue_.front());
+    queue_.pop_front();
+    req->done = true;
+    ready_.push_back(std::move(req));
+}
+
+void ConnectionImpl::resume_ready() {
+    auto self = shared_from_this();
+    while (!ready_.empty()) {
+        auto batch = std::move(ready_);
+        ready_.clear();
+        for (auto& r : batch)
+            if (auto h = std::exchange(r->waiter, {})) h.resume();
+    }
+}
+
+void ConnectionImpl::protocol_violation(const std::string& what) {
+    close(std::make_exception_ptr(
+        OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")));
+}
+
+void ConnectionImpl::connection_lost(const std::string& why) {
+    // A server error already received for the front request (FATAL 57P01 from
+    // pg_terminate_backend, say) explains the loss better than the EOF does.
+    std::exception_ptr reason;
+    if (!queue_.empty() && queue_.front()->error) reason = queue_.front()->error;
+    if (!reason) {
+        std::string msg = why;
+        if (state_ != State::ready) msg = "connection to " + where() + " failed: " + why;
+        reason = std::make_exception_ptr(OperationalError(msg));
+    }
+    close(reason);
+}
+
+void ConnectionImpl::close(std::exception_ptr reason) noexcept {
+    if (state_ == State::closed) return;
+    bool was_ready = state_ == State::ready;
+    state_ = State::closed;
+    if (!reason) reason = std::make_exception_ptr(InterfaceError("connection already closed"));
+    if (connect_timer_) {
+        connect_timer_->stop_and_free();
+        connect_timer_ = nullptr;
+    }
+    if (resolve_req_) {
+        uv_cancel(reinterpret_cast<uv_req_t*>(resolve_req_));  // its callback still runs and finds us closed
+        resolve_req_ = nullptr;
+    }
+    if (addrs_) {
+        uv_freeaddrinfo(addrs_);
+        addrs_ = next_addr_ = nullptr;
+    }
+    if (socket_) {
+        std::vector<std::uint8_t> bye;
+        if (was_ready) proto::encode_terminate(bye);
+        socket_->write_and_close(std::move(bye));
+        socket_ = nullptr;
+    }
+    for (auto& r : queue_) {
+        if (!r->error) r->error = reason;
+        r->done = true;
+        ready_.push_back(r);
+    }
+    queue_.clear();
+    for (auto& w : notify_waiters) {
+        auto r = std::make_shared<Request>(Request::Kind::simple);
+        r->waiter = w.h;
+        ready_.push_back(std::move(r));
+    }
+    notify_waiters.clear();
+}
+
+}  // namespace uvpg::detail

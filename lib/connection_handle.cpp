@@ -1,0 +1,123 @@
+// uvpg::connect and the public Connection handle over ConnectionImpl.
+#include <uvpg/cursor.hpp>
+
+#include "lib/connection_impl.hpp"
+
+namespace uvpg {
+
+namespace detail {
+namespace {
+Task<Connection> connect_impl(std::string dsn, ConnectOptions options) {
+    auto impl = std::make_shared<ConnectionImpl>(resolve_params(dsn, options));
+    RequestAwaiter startup{impl->open()};  // named: g++ 12 mishandles non-trivial temporaries in co_await
+    co_await startup;
+    co_return Connection(std::move(impl));
+}
+}  // namespace
+}  // namespace detail
+
+// Plain functions that move their arguments into the coroutine: g++ 12 frees twice when a
+// coroutine takes a braced temporary aggregate by value (DESIGN.md).
+Task<Connection> connect(std::string_view dsn, const ConnectOptions& options) {
+    return detail::connect_impl(std::string(dsn), options);
+}
+Task<Connection> connect(const ConnectOptions& options) { return detail::connect_impl(std::string(), options); }
+
+Connection::Connection() noexcept = default;
+Connection::Connection(std::shared_ptr<detail::ConnectionImpl> impl) noexcept : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+detail::ConnectionImpl& Connection::checked() const {
+    if (!impl_ || impl_->closed()) throw InterfaceError("connection already closed");
+    return *impl_;
+}
+
+namespace {
+Task<Cursor> make_cursor(Connection conn) { co_return Cursor(std::move(conn)); }
+}  // namespace
+
+Task<Cursor> Connection::cursor() {
+    checked();
+    return make_cursor(Connection(impl_));
+}
+
+void Connection::close() noexcept {
+    if (!impl_ || impl_->closed()) return;
+    auto keep = impl_;
+    keep->close();
+    keep->resume_ready();  // waiters learn at once that it is closed
+}
+
+bool Connection::closed() const noexcept { return !impl_ || impl_->closed(); }
+std::int32_t Connection::backend_pid() const { return checked().backend_pid(); }
+std::optional<std::string> Connection::parameter_status(std::string_view name) const {
+    return checked().parameter_status(name);
+}
+int Connection::server_version() const {
+    // As PQserverVersion: "15.18" -> 150018, "9.6.24" -> 90624.
+    auto v = checked().parameter_status("server_version").value_or("");
+    int parts[3] = {0, 0, 0};
+    std::size_t i = 0, k = 0;
+    for (; i < v.size() && k < 3; ++i) {
+        char c = v[i];
+        if (c >= '0' && c <= '9') parts[k] = parts[k] * 10 + (c - '0');
+        else if (c == '.') ++k;
+        else break;
+    }
+    if (parts[0] >= 10) return parts[0] * 10000 + parts[1];
+    return parts[0] * 10000 + parts[1] * 100 + parts[2];
+}
+TransactionStatus Connection::transaction_status() const noexcept {
+    return impl_ ? impl_->transaction_status() : TransactionStatus::unknown;
+}
+std::string Connection::dsn() const { return impl_ ? impl_->params().dsn_masked : std::string(); }
+uv_loop_t* Connection::loop() const { return checked().loop(); }
+const std::deque<std::string>& Connection::notices() const {
+    static const std::deque<std::string> none;
+    return impl_ ? impl_->notices() : none;
+}
+
+Connection::Notifies Connection::notifies() const { return Notifies(impl_); }
+
+namespace {
+struct NotifyAwaiter {
+    detail::ConnectionImpl* c;
+    std::optional<Notify> slot;
+    bool await_ready() const noexcept { return !c->notifies.empty() || c->closed(); }
+    void await_suspend(std::coroutine_handle<> h) { c->notify_waiters.push_back({h, &slot}); }
+    Notify await_resume() {
+        if (slot) return std::move(*slot);
+        if (!c->notifies.empty()) {
+            Notify n = std::move(c->notifies.front());
+            c->notifies.pop_front();
+            return n;
+        }
+        throw OperationalError("connection closed; no more notifications");
+    }
+};
+Task<Notify> get_notify(std::shared_ptr<detail::ConnectionImpl> c) {
+    NotifyAwaiter wait{c.get(), {}};  // named: g++ 12 mishandles non-trivial temporaries in co_await
+    co_return co_await wait;
+}
+}  // namespace
+
+Task<Notify> Connection::Notifies::get() {
+    auto c = c_.lock();
+    if (!c) throw InterfaceError("connection already closed");
+    return get_notify(std::move(c));
+}
+std::optional<Notify> Connection::Notifies::get_nowait() {
+    auto c = c_.lock();
+    if (!c || c->notifies.empty()) return std::nullopt;
+    Notify n = std::move(c->notifies.front());
+    c->notifies.pop_front();
+    return n;
+}
+std::size_t Connection::Notifies::size() const {
+    auto c = c_.lock();
+    return c ? c->notifies.size() : 0;
+}
+
+}  // namespace uvpg

@@ -1,0 +1,144 @@
+// The connection state machine: one socket, one receive buffer, a queue of requests whose
+// replies are matched in order. Driven by libuv callbacks; coroutines only wait on requests.
+#pragma once
+#include <uvpg/connection.hpp>
+#include <uvpg/errors.hpp>
+
+#include "lib/dsn.hpp"
+#include "lib/net.hpp"
+#include "lib/row.hpp"
+#include "proto/auth.hpp"
+#include "proto/backend.hpp"
+#include "proto/frontend.hpp"
+
+#include <coroutine>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace uvpg::detail {
+
+// What one statement left behind; a simple query keeps its last statement's.
+struct QueryResult {
+    std::shared_ptr<const RowShape> shape;  // null when the statement returned no rows
+    std::vector<Row> rows;
+    std::string tag;
+};
+
+struct Request {
+    enum class Kind { startup, simple, extended };
+    Kind kind;
+    QueryResult result;
+    bool statement_done = false;  // the current statement ended; the next message starts another
+    bool copy_out = false;        // inside an unsupported COPY TO STDOUT: drop its data
+    std::exception_ptr error;     // first error; the request still runs to ReadyForQuery
+    std::coroutine_handle<> waiter;
+    bool done = false;
+    explicit Request(Kind k) : kind(k) {}
+};
+
+// Awaits a request; returns its result or rethrows its error.
+struct RequestAwaiter {
+    std::shared_ptr<Request> r;
+    bool await_ready() const noexcept { return r->done; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { r->waiter = h; }
+    QueryResult await_resume() {
+        if (r->error) std::rethrow_exception(r->error);
+        return std::move(r->result);
+    }
+};
+
+class ConnectionImpl final : public SocketOwner, public std::enable_shared_from_this<ConnectionImpl> {
+public:
+    explicit ConnectionImpl(ConnParams params);
+    ~ConnectionImpl();
+
+    // Starts name lookup, connect and startup; the returned request completes at the first
+    // ReadyForQuery, or fails (and the connection closes) on any error or connect_timeout.
+    std::shared_ptr<Request> open();
+
+    // Queue a request and write it (several may be in flight).
+    std::shared_ptr<Request> query(std::string_view sql);
+    std::shared_ptr<Request> query(std::string_view sql, std::span<const std::uint32_t> types,
+                                   std::span<const proto::BindParam> params);
+
+    // Closes at once. Pending requests fail with `reason` (InterfaceError when null).
+    void close(std::exception_ptr reason = nullptr) noexcept;
+    bool closed() const noexcept { return state_ == State::closed; }
+    // Resumes the waiters of completed requests (after close(), from outside a callback).
+    void resume_ready();
+
+    const ConnParams& params() const { return params_; }
+    uv_loop_t* loop() const { return loop_; }
+    std::int32_t backend_pid() const { return pid_; }
+    std::int32_t backend_secret() const { return secret_; }
+    TransactionStatus transaction_status() const noexcept;
+    std::optional<std::string> parameter_status(std::string_view name) const;
+    const std::deque<std::string>& notices() const { return notices_; }
+    // The address the connection reached, for CancelRequest.
+    const sockaddr_storage& peer() const { return peer_; }
+
+    // Notifications.
+    std::deque<Notify> notifies;
+    struct NotifyWaiter {
+        std::coroutine_handle<> h;
+        std::optional<Notify>* slot;
+    };
+    std::deque<NotifyWaiter> notify_waiters;
+
+    // SocketOwner
+    void on_connected(int status) override;
+    void on_alloc(std::size_t suggested, uv_buf_t* buf) override;
+    void on_read(ssize_t nread, const uv_buf_t* buf) override;
+    void on_written(int status) override;
+
+private:
+    enum class State { resolving, connecting, startup, ready, closed };
+
+    // Connecting (lib/startup.cpp).
+    void start_resolve();
+    static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
+    void try_next_address();
+    void connect_failed(const std::string& why);
+    void on_startup_message(const proto::BackendMessage& m, char type);
+    void on_authentication(const proto::Authentication& a);
+    void fail_startup(std::exception_ptr e);
+
+    // Running (lib/connection.cpp).
+    void dispatch(const proto::RawMessage& raw);
+    void on_query_message(Request& r, const proto::BackendMessage& m, char type);
+    bool handle_async(const proto::BackendMessage& m);
+    void add_notice(const proto::NoticeResponse& n);
+    void protocol_violation(const std::string& what);
+    void connection_lost(const std::string& why);
+    void complete_front();
+    void flush();
+    std::string where() const;  // "server 127.0.0.1:5432" for messages
+
+    ConnParams params_;
+    uv_loop_t* loop_;
+    State state_ = State::resolving;
+    Socket* socket_ = nullptr;
+    Timer* connect_timer_ = nullptr;
+    uv_getaddrinfo_t* resolve_req_ = nullptr;  // owned by libuv until its callback
+    addrinfo* addrs_ = nullptr;
+    addrinfo* next_addr_ = nullptr;
+    std::string last_connect_error_;
+    sockaddr_storage peer_{};
+    std::string peer_text_;
+
+    proto::Decoder decoder_;
+    std::vector<std::uint8_t> out_;  // bytes waiting for the write in flight to finish
+    std::deque<std::shared_ptr<Request>> queue_;
+    std::vector<std::shared_ptr<Request>> ready_;  // completed, to resume after dispatch
+
+    std::optional<proto::ScramClient> scram_;
+    bool auth_ok_ = false;
+    std::int32_t pid_ = 0, secret_ = 0;
+    char tx_status_ = 'I';
+    std::map<std::string, std::string, std::less<>> server_params_;
+    std::deque<std::string> notices_;
+};
+
+}  // namespace uvpg::detail

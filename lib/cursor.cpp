@@ -1,0 +1,285 @@
+// uvpg::Cursor: psycopg2's client-side cursor over the connection's request queue.
+#include <uvpg/cursor.hpp>
+
+#include "lib/connection_impl.hpp"
+#include "proto/frontend.hpp"
+#include "proto/sql.hpp"
+
+#include <charconv>
+
+namespace uvpg {
+
+namespace detail {
+
+struct CursorState {
+    Connection conn;
+    QueryResult result;
+    bool executed = false;
+    bool closed = false;
+    bool busy = false;
+    std::size_t pos = 0;
+    std::int64_t rowcount = -1;
+    std::string query;
+    std::string status;
+
+    void reset() {
+        result = QueryResult{};
+        executed = false;
+        pos = 0;
+        rowcount = -1;
+        status.clear();
+    }
+};
+
+namespace {
+
+constexpr std::size_t kMaxParams = 65535;  // the protocol's Int16 parameter count
+
+// Rows affected, from a command tag: "INSERT 0 5", "UPDATE 3", "SELECT 2", "COPY 7".
+std::int64_t rows_from_tag(std::string_view tag) {
+    auto sp = tag.rfind(' ');
+    if (sp == std::string_view::npos) return -1;
+    std::int64_t n = -1;
+    auto num = tag.substr(sp + 1);
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
+    if (ec != std::errc() || p != num.data() + num.size()) return -1;
+    return n;
+}
+
+// The statement to send and its parameters, in $n order, or a ProgrammingError.
+struct Bound {
+    std::string sql;
+    std::vector<std::uint32_t> types;
+    std::vector<proto::BindParam> params;
+};
+
+std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Params& params) {
+    using S = proto::PlaceholderStyle;
+    std::vector<const Param*> out;
+    if (parsed.style == S::named) {
+        if (!params.is_named()) throw ProgrammingError("the query uses %(name)s placeholders but the parameters are positional");
+        for (const auto& name : parsed.names) {
+            const Param* p = params.find(name);
+            if (!p) throw ProgrammingError("no value for the query parameter \"" + name + "\"");
+            out.push_back(p);
+        }
+        return out;
+    }
+    if (params.is_named()) throw ProgrammingError("the query uses positional placeholders but the parameters are named");
+    const auto& pos = params.positional();
+    if (parsed.style == S::none && !pos.empty())
+        throw ProgrammingError("the query has no placeholders but " + std::to_string(pos.size()) + " parameters were given");
+    if (pos.size() != parsed.param_count)
+        throw ProgrammingError("the query has " + std::to_string(parsed.param_count) + " placeholders but " +
+                               std::to_string(pos.size()) + " parameters were given");
+    for (const auto& p : pos) out.push_back(&p);
+    return out;
+}
+
+proto::ParsedSql parse_or_throw(std::string_view sql) {
+    proto::ParsedSql parsed;
+    std::string error;
+    if (!proto::parse_placeholders(sql, parsed, error)) throw ProgrammingError(error);
+    return parsed;
+}
+
+Bound bind_params(std::string_view sql, const Params& params) {
+    auto parsed = parse_or_throw(sql);
+    auto ordered = order_params(parsed, params);
+    if (ordered.size() > kMaxParams)
+        throw ProgrammingError("too many parameters: " + std::to_string(ordered.size()) + " (at most 65535)");
+    Bound b;
+    b.sql = parsed.style == proto::PlaceholderStyle::none ? std::string(sql) : proto::render_dollar(parsed);
+    b.types.reserve(ordered.size());
+    b.params.reserve(ordered.size());
+    for (const Param* p : ordered) {
+        b.types.push_back(p->type_oid());
+        proto::BindParam bp;
+        if (!p->is_null())
+            bp.value = proto::ByteView(reinterpret_cast<const std::uint8_t*>(p->data().data()), p->data().size());
+        bp.format = p->binary() ? proto::Format::binary : proto::Format::text;
+        b.params.push_back(bp);
+    }
+    return b;
+}
+
+// Marks the cursor busy for one operation; a second concurrent one is an error, as in aiopg.
+struct BusyGuard {
+    CursorState& s;
+    explicit BusyGuard(CursorState& st) : s(st) {
+        if (s.busy) throw InterfaceError("another operation is already in progress on this cursor");
+        s.busy = true;
+    }
+    ~BusyGuard() { s.busy = false; }
+};
+
+ConnectionImpl& live_connection(CursorState& s) {
+    if (s.closed) throw InterfaceError("cursor already closed");
+    const auto& impl = s.conn.impl();
+    if (!impl || impl->closed()) throw InterfaceError("connection already closed");
+    return *impl;
+}
+
+void store(CursorState& s, QueryResult res) {
+    s.result = std::move(res);
+    s.executed = true;
+    s.pos = 0;
+    s.status = s.result.tag;
+    s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.rows.size()) : rows_from_tag(s.result.tag);
+}
+
+Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
+    BusyGuard busy(*s);
+    ConnectionImpl& c = live_connection(*s);
+    s->reset();
+    s->query = sql;
+    std::shared_ptr<Request> req;
+    if (params.empty() && !params.is_named()) {
+        req = c.query(sql);
+    } else {
+        Bound b = bind_params(sql, params);
+        s->query = b.sql;
+        req = c.query(b.sql, b.types, b.params);
+    }
+    RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
+    store(*s, co_await reply);
+}
+
+Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params> seq) {
+    std::int64_t total = 0;
+    bool counted = false;
+    for (auto& params : seq) {
+        co_await execute_impl(s, sql, std::move(params));
+        if (s->rowcount >= 0) {
+            total += s->rowcount;
+            counted = true;
+        }
+    }
+    s->rowcount = counted ? total : -1;
+}
+
+std::string quote_ident(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+const QueryResult& rows_or_throw(CursorState& s) {
+    if (s.closed) throw InterfaceError("cursor already closed");
+    if (!s.conn.impl() || s.conn.impl()->closed()) throw InterfaceError("cursor already closed");
+    if (!s.executed || !s.result.shape) throw ProgrammingError("no results to fetch");
+    return s.result;
+}
+
+std::vector<Row> take_rows(CursorState& s, std::size_t n) {
+    const auto& r = rows_or_throw(s);
+    std::size_t end = std::min(r.rows.size(), s.pos + std::min(n, r.rows.size()));
+    std::vector<Row> out(r.rows.begin() + static_cast<std::ptrdiff_t>(s.pos), r.rows.begin() + static_cast<std::ptrdiff_t>(end));
+    s.pos = end;
+    return out;
+}
+
+Task<std::optional<Row>> fetchone_impl(CursorState* s) {
+    const auto& r = rows_or_throw(*s);
+    if (s->pos >= r.rows.size()) co_return std::nullopt;
+    co_return r.rows[s->pos++];
+}
+Task<std::vector<Row>> fetchmany_impl(CursorState* s, std::size_t n) { co_return take_rows(*s, n); }
+Task<std::vector<Row>> fetchall_impl(CursorState* s) { co_return take_rows(*s, SIZE_MAX); }
+Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
+    const auto& r = rows_or_throw(*s);
+    std::int64_t target = mode == ScrollMode::relative ? static_cast<std::int64_t>(s->pos) + value : value;
+    if (target < 0 || target >= static_cast<std::int64_t>(r.rows.size()))
+        throw ProgrammingError("scroll destination out of bounds");
+    s->pos = static_cast<std::size_t>(target);
+    co_return;
+}
+
+}  // namespace
+}  // namespace detail
+
+Cursor::Cursor() noexcept = default;
+Cursor::Cursor(Connection conn) : s_(std::make_unique<detail::CursorState>()) { s_->conn = std::move(conn); }
+Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor& Cursor::operator=(Cursor&&) noexcept = default;
+Cursor::~Cursor() = default;
+
+detail::CursorState& Cursor::checked() const {
+    if (!s_ || s_->closed) throw InterfaceError("cursor already closed");
+    return *s_;
+}
+
+// Each public coroutine entry is a plain function moving its arguments into a detail::
+// coroutine over the (stable) state: the Cursor itself may be moved while one runs, and
+// g++ 12 frees twice when a coroutine takes a braced temporary by value (DESIGN.md).
+Task<void> Cursor::execute(std::string_view sql, Params params) {
+    return detail::execute_impl(&checked(), std::string(sql), std::move(params));
+}
+
+Task<void> Cursor::executemany(std::string_view sql, std::vector<Params> seq) {
+    return detail::executemany_impl(&checked(), std::string(sql), std::move(seq));
+}
+
+Task<void> Cursor::callproc(std::string_view name, Params params) {
+    auto& s = checked();
+    std::string sql = "SELECT * FROM " + std::string(name) + "(";
+    if (params.is_named()) {
+        std::size_t i = 0;
+        for (const auto& [key, value] : params.named()) {
+            sql += (i ? ", " : "") + detail::quote_ident(key) + " => $" + std::to_string(i + 1);
+            ++i;
+        }
+        std::vector<Param> values;
+        for (const auto& kv : params.named()) values.push_back(kv.second);
+        sql += ")";
+        return detail::execute_impl(&s, std::move(sql), Params::from(std::move(values)));
+    }
+    for (std::size_t i = 0; i < params.positional().size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
+    sql += ")";
+    return detail::execute_impl(&s, std::move(sql), std::move(params));
+}
+
+Task<std::optional<Row>> Cursor::fetchone() { return detail::fetchone_impl(&checked()); }
+Task<std::vector<Row>> Cursor::fetchmany(std::optional<std::size_t> size) {
+    return detail::fetchmany_impl(&checked(), size.value_or(arraysize));
+}
+Task<std::vector<Row>> Cursor::fetchall() { return detail::fetchall_impl(&checked()); }
+Task<void> Cursor::scroll(std::int64_t value, ScrollMode mode) { return detail::scroll_impl(&checked(), value, mode); }
+
+const std::vector<Column>& Cursor::description() const {
+    static const std::vector<Column> none;
+    const auto& s = checked();
+    return s.result.shape ? s.result.shape->columns : none;
+}
+std::int64_t Cursor::rowcount() const { return checked().rowcount; }
+std::optional<std::size_t> Cursor::rownumber() const {
+    const auto& s = checked();
+    if (!s.executed || !s.result.shape) return std::nullopt;
+    return s.pos;
+}
+const std::string& Cursor::query() const { return checked().query; }
+const std::string& Cursor::statusmessage() const { return checked().status; }
+
+std::string Cursor::mogrify(std::string_view sql, const Params& params) const {
+    checked();
+    if (params.empty() && !params.is_named()) return std::string(sql);
+    auto parsed = detail::parse_or_throw(sql);
+    auto ordered = detail::order_params(parsed, params);
+    std::vector<std::string> literals;
+    literals.reserve(ordered.size());
+    for (const Param* p : ordered) literals.push_back(p->literal());
+    return parsed.style == proto::PlaceholderStyle::none ? std::string(sql) : proto::render_literals(parsed, literals);
+}
+
+void Cursor::close() noexcept {
+    if (!s_ || s_->closed) return;
+    s_->closed = true;
+    s_->result = detail::QueryResult{};
+}
+bool Cursor::closed() const noexcept { return !s_ || s_->closed || s_->conn.closed(); }
+Connection& Cursor::connection() const { return checked().conn; }
+
+}  // namespace uvpg

@@ -1,0 +1,159 @@
+#include "lib/net.hpp"
+
+#include <csignal>
+#include <memory>
+#include <utility>
+
+namespace uvpg::detail {
+
+namespace {
+// A write to a peer that has gone sends SIGPIPE, which kills the process by default. libuv
+// does not guard against it, so, like libpq, we make sure it cannot end the application; an
+// application that installed its own handler keeps it.
+void ignore_sigpipe_once() {
+    static const bool done = [] {
+        struct sigaction old {};
+        if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
+        return true;
+    }();
+    (void)done;
+}
+}  // namespace
+
+Socket* Socket::tcp(uv_loop_t* loop, SocketOwner* owner) {
+    ignore_sigpipe_once();
+    auto* s = new Socket(owner);
+    uv_tcp_init(loop, &s->h_.tcp);
+    s->h_.handle.data = s;
+    uv_tcp_nodelay(&s->h_.tcp, 1);
+    return s;
+}
+
+Socket* Socket::pipe(uv_loop_t* loop, SocketOwner* owner) {
+    ignore_sigpipe_once();
+    auto* s = new Socket(owner);
+    uv_pipe_init(loop, &s->h_.pipe, 0);
+    s->h_.handle.data = s;
+    return s;
+}
+
+int Socket::connect(const sockaddr* addr) {
+    connect_req_.data = this;
+    return uv_tcp_connect(&connect_req_, &h_.tcp, addr, on_connect_cb);
+}
+
+void Socket::connect(const std::string& path) {
+    connect_req_.data = this;
+    uv_pipe_connect(&connect_req_, &h_.pipe, path.c_str(), on_connect_cb);
+}
+
+void Socket::on_connect_cb(uv_connect_t* req, int status) {
+    auto* s = static_cast<Socket*>(req->data);
+    if (s->owner_) s->owner_->on_connected(status);
+}
+
+int Socket::start_read() { return uv_read_start(&h_.stream, on_alloc_cb, on_read_cb); }
+
+void Socket::stop_read() {
+    if (!closing_) uv_read_stop(&h_.stream);
+}
+
+void Socket::on_alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) {
+    auto* s = static_cast<Socket*>(h->data);
+    if (s->owner_) {
+        s->owner_->on_alloc(suggested, buf);
+    } else {
+        *buf = uv_buf_init(nullptr, 0);  // libuv reports UV_ENOBUFS; we are closing anyway
+    }
+}
+
+void Socket::on_read_cb(uv_stream_t* st, ssize_t nread, const uv_buf_t* buf) {
+    auto* s = static_cast<Socket*>(st->data);
+    if (s->owner_ && !s->closing_) s->owner_->on_read(nread, buf);
+}
+
+int Socket::write(std::vector<std::uint8_t>& data) {
+    out_.clear();
+    std::swap(out_, data);
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(out_.data()), static_cast<unsigned>(out_.size()));
+    write_req_.data = this;
+    int rc = uv_write(&write_req_, &h_.stream, &b, 1, on_write_cb);
+    if (rc == 0) writing_ = true;
+    return rc;
+}
+
+void Socket::on_write_cb(uv_write_t* req, int status) {
+    auto* s = static_cast<Socket*>(req->data);
+    s->writing_ = false;
+    if (s->close_after_write_) {
+        s->close();
+        return;
+    }
+    if (s->owner_ && !s->closing_) s->owner_->on_written(status);
+}
+
+void Socket::close() {
+    owner_ = nullptr;
+    if (closing_) return;
+    closing_ = true;
+    uv_close(&h_.handle, on_close_cb);
+}
+
+void Socket::write_and_close(std::vector<std::uint8_t> last) {
+    owner_ = nullptr;
+    if (closing_) return;
+    if (writing_ || last.empty() || write(last) != 0) {
+        close();
+        return;
+    }
+    close_after_write_ = true;
+}
+
+void Socket::on_close_cb(uv_handle_t* h) { delete static_cast<Socket*>(h->data); }
+
+Timer* Timer::start_impl(uv_loop_t* loop, double seconds, Fn* fn) {
+    auto* t = new Timer;
+    t->fn_ = fn;
+    uv_timer_init(loop, &t->timer_);
+    t->timer_.data = t;
+    auto ms = seconds <= 0 ? 0 : static_cast<std::uint64_t>(seconds * 1000.0 + 0.5);
+    uv_timer_start(&t->timer_, on_timer_cb, ms, 0);
+    return t;
+}
+
+void Timer::on_timer_cb(uv_timer_t* t) {
+    // One-shot: the callback may free the timer, so it is taken out before it runs.
+    auto* self = static_cast<Timer*>(t->data);
+    std::unique_ptr<Fn> fn(std::exchange(self->fn_, nullptr));
+    if (fn) (*fn)();
+}
+
+void Timer::stop_and_free() {
+    delete fn_;
+    fn_ = nullptr;
+    uv_timer_stop(&timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_close_cb);
+}
+
+void Timer::on_close_cb(uv_handle_t* h) { delete static_cast<Timer*>(h->data); }
+
+std::string describe_address(const sockaddr* addr) {
+    char ip[INET6_ADDRSTRLEN] = {0};
+    if (addr->sa_family == AF_INET) {
+        auto* a = reinterpret_cast<const sockaddr_in*>(addr);
+        uv_ip4_name(a, ip, sizeof ip);
+        return std::string(ip) + ":" + std::to_string(ntohs(a->sin_port));
+    }
+    if (addr->sa_family == AF_INET6) {
+        auto* a = reinterpret_cast<const sockaddr_in6*>(addr);
+        uv_ip6_name(a, ip, sizeof ip);
+        return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a->sin6_port));
+    }
+    return "?";
+}
+
+std::string uv_error_text(int status) {
+    return std::string(uv_err_name(status)) + " (" + uv_strerror(status) + ")";
+}
+
+}  // namespace uvpg::detail

@@ -1,0 +1,102 @@
+// libuv streams (TCP or unix socket) for one connection, by the book: uv_close exactly once,
+// memory freed in the close callback, callbacks to an owner that may go away first.
+#pragma once
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace uvpg::detail {
+
+class SocketOwner {
+public:
+    virtual void on_connected(int status) = 0;
+    virtual void on_alloc(std::size_t suggested, uv_buf_t* buf) = 0;
+    virtual void on_read(ssize_t nread, const uv_buf_t* buf) = 0;
+    virtual void on_written(int status) = 0;
+
+protected:
+    ~SocketOwner() = default;
+};
+
+// Heap-allocated; deletes itself in its close callback. The owner calls detach() or close()
+// when it goes away, after which no callback reaches it.
+class Socket {
+public:
+    static Socket* tcp(uv_loop_t* loop, SocketOwner* owner);
+    static Socket* pipe(uv_loop_t* loop, SocketOwner* owner);
+
+    int connect(const sockaddr* addr);       // on_connected follows
+    void connect(const std::string& path);   // unix socket; on_connected follows
+    int start_read();
+    void stop_read();
+    bool writing() const { return writing_; }
+    // Writes `data` (swapped out, so the caller's buffer comes back empty); on_written follows.
+    // One write at a time: the owner queues further bytes until on_written.
+    int write(std::vector<std::uint8_t>& data);
+    // Closes the handle; no callback reaches the owner afterwards.
+    void close();
+    // Writes `last` (Terminate) if no write is in flight, then closes; detaches the owner.
+    void write_and_close(std::vector<std::uint8_t> last);
+
+private:
+    Socket(SocketOwner* owner) : owner_(owner) {}
+    ~Socket() = default;
+    static void on_connect_cb(uv_connect_t* req, int status);
+    static void on_alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
+    static void on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+    static void on_write_cb(uv_write_t* req, int status);
+    static void on_close_cb(uv_handle_t* h);
+
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } h_;
+    uv_connect_t connect_req_;
+    uv_write_t write_req_;
+    std::vector<std::uint8_t> out_;  // bytes of the write in flight
+    SocketOwner* owner_;
+    bool writing_ = false;
+    bool closing_ = false;
+    bool close_after_write_ = false;
+};
+
+// Owns a uv_timer_t the same way (freed in its close callback).
+class Timer {
+public:
+    template <class F>
+    static Timer* start(uv_loop_t* loop, double seconds, F&& on_fire);
+    void stop_and_free();  // cancels and frees; the callback never runs afterwards
+
+private:
+    struct Fn {
+        virtual ~Fn() = default;
+        virtual void operator()() = 0;
+    };
+    template <class F>
+    struct FnImpl : Fn {
+        F f;
+        explicit FnImpl(F&& x) : f(std::move(x)) {}
+        void operator()() override { f(); }
+    };
+    static Timer* start_impl(uv_loop_t* loop, double seconds, Fn* fn);
+    static void on_timer_cb(uv_timer_t* t);
+    static void on_close_cb(uv_handle_t* h);
+    uv_timer_t timer_;
+    Fn* fn_ = nullptr;
+};
+
+template <class F>
+Timer* Timer::start(uv_loop_t* loop, double seconds, F&& on_fire) {
+    return start_impl(loop, seconds, new FnImpl<std::decay_t<F>>(std::forward<F>(on_fire)));
+}
+
+// "127.0.0.1:5432", "[::1]:5432" or the socket path, for messages.
+std::string describe_address(const sockaddr* addr);
+// libuv's error name and text: "ECONNREFUSED (connection refused)".
+std::string uv_error_text(int status);
+
+}  // namespace uvpg::detail

@@ -1,0 +1,21 @@
+// Building rows and descriptions from wire messages (internal to lib/).
+#pragma once
+#include <uvpg/value.hpp>
+
+#include "proto/backend.hpp"
+
+#include <unordered_map>
+
+namespace uvpg::detail {
+
+struct RowShape {
+    std::vector<Column> columns;
+    std::unordered_map<std::string, std::size_t> by_name;  // first column of each name
+};
+
+std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc);
+// Copies the row once into the Row's single allocation. The caller has checked that the
+// column count matches the shape.
+Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row);
+
+}  // namespace uvpg::detail

@@ -1,0 +1,235 @@
+// Opening a connection: name lookup, TCP or unix-socket connect, StartupMessage and
+// authentication (trust, cleartext password, md5, SCRAM-SHA-256), up to the first ReadyForQuery.
+#include "lib/connection_impl.hpp"
+#include "lib/errors_internal.hpp"
+#include "proto/frontend.hpp"
+
+#include <cstring>
+
+namespace uvpg::detail {
+
+namespace {
+template <class E>
+std::exception_ptr err(std::string msg) {
+    return std::make_exception_ptr(E(std::move(msg)));
+}
+}  // namespace
+
+std::shared_ptr<Request> ConnectionImpl::open() {
+    auto req = std::make_shared<Request>(Request::Kind::startup);
+    queue_.push_back(req);
+    if (params_.connect_timeout > 0) {
+        connect_timer_ = Timer::start(loop_, params_.connect_timeout, [this] {
+            connect_timer_ = nullptr;  // the timer frees itself after firing
+            auto self = shared_from_this();
+            fail_startup(err<OperationalError>("connection to " + where() + " failed: timeout expired"));
+        });
+    }
+    if (params_.is_unix_socket()) {
+        state_ = State::connecting;
+        peer_text_ = "socket \"" + params_.socket_path() + "\"";
+        socket_ = Socket::pipe(loop_, this);
+        socket_->connect(params_.socket_path());
+    } else {
+        start_resolve();
+    }
+    return req;
+}
+
+void ConnectionImpl::start_resolve() {
+    state_ = State::resolving;
+    const std::string& host = params_.hostaddr.empty() ? params_.host : params_.hostaddr;
+    peer_text_ = "server \"" + host + "\", port " + params_.port;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    if (!params_.hostaddr.empty()) hints.ai_flags = AI_NUMERICHOST;
+    resolve_req_ = new uv_getaddrinfo_t;
+    // The request holds a weak reference: the connection may be gone when the lookup ends.
+    resolve_req_->data = new std::weak_ptr<ConnectionImpl>(weak_from_this());
+    int rc = uv_getaddrinfo(loop_, resolve_req_, on_resolved, host.c_str(), params_.port.c_str(), &hints);
+    if (rc != 0) {
+        delete static_cast<std::weak_ptr<ConnectionImpl>*>(resolve_req_->data);
+        delete resolve_req_;
+        resolve_req_ = nullptr;
+        connect_failed("could not translate host name \"" + host + "\" to address: " + uv_error_text(rc));
+    }
+}
+
+void ConnectionImpl::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
+    auto* weak = static_cast<std::weak_ptr<ConnectionImpl>*>(req->data);
+    auto self = weak->lock();
+    delete weak;
+    delete req;
+    if (!self || self->resolve_req_ != req || self->state_ != State::resolving) {
+        uv_freeaddrinfo(res);
+        return;
+    }
+    self->resolve_req_ = nullptr;
+    if (status != 0) {
+        const std::string& host = self->params_.hostaddr.empty() ? self->params_.host : self->params_.hostaddr;
+        self->connect_failed("could not translate host name \"" + host + "\" to address: " + uv_error_text(status));
+        self->resume_ready();
+        return;
+    }
+    self->addrs_ = res;
+    self->next_addr_ = res;
+    self->state_ = State::connecting;
+    self->try_next_address();
+    self->resume_ready();
+}
+
+void ConnectionImpl::try_next_address() {
+    while (next_addr_) {
+        addrinfo* a = next_addr_;
+        next_addr_ = a->ai_next;
+        if (socket_) socket_->close();
+        socket_ = Socket::tcp(loop_, this);
+        std::memcpy(&peer_, a->ai_addr, a->ai_addrlen);
+        peer_text_ = "server at " + describe_address(a->ai_addr);
+        int rc = socket_->connect(a->ai_addr);
+        if (rc == 0) return;  // on_connected follows
+        last_connect_error_ = uv_error_text(rc);
+    }
+    connect_failed(last_connect_error_.empty() ? "no address to connect to" : last_connect_error_);
+}
+
+void ConnectionImpl::on_connected(int status) {
+    auto self = shared_from_this();
+    if (state_ != State::connecting) return;
+    if (status != 0) {
+        last_connect_error_ = "connection to " + where() + " failed: " + uv_error_text(status);
+        if (next_addr_) {
+            try_next_address();
+        } else {
+            connect_failed(last_connect_error_);
+        }
+        resume_ready();
+        return;
+    }
+    if (addrs_) {
+        uv_freeaddrinfo(addrs_);
+        addrs_ = next_addr_ = nullptr;
+    }
+    state_ = State::startup;
+    if (int rc = socket_->start_read(); rc != 0) {
+        connect_failed("connection to " + where() + " failed: " + uv_error_text(rc));
+        resume_ready();
+        return;
+    }
+    proto::encode_startup(out_, params_.startup_params());
+    flush();
+}
+
+void ConnectionImpl::connect_failed(const std::string& why) {
+    std::string msg = why;
+    if (msg.rfind("connection to ", 0) != 0 && msg.rfind("could not", 0) != 0)
+        msg = "connection to " + where() + " failed: " + msg;
+    fail_startup(err<OperationalError>(msg));
+}
+
+void ConnectionImpl::fail_startup(std::exception_ptr e) {
+    close(std::move(e));
+    resume_ready();
+}
+
+void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char type) {
+    if (auto* a = std::get_if<proto::Authentication>(&m)) return on_authentication(*a);
+    if (auto* k = std::get_if<proto::BackendKeyData>(&m)) {
+        pid_ = k->pid;
+        secret_ = k->secret;
+        return;
+    }
+    if (auto* e = std::get_if<proto::ErrorResponse>(&m)) {
+        // A login refused: psycopg2 raises OperationalError whatever the SQLSTATE, so a class
+        // that is not one (3D000 is a ProgrammingError) is reported as a plain OperationalError.
+        Diagnostics d = diagnostics_from_fields(e->fields);
+        auto ex = make_server_error(d);
+        try {
+            std::rethrow_exception(ex);
+        } catch (const OperationalError&) {
+        } catch (...) {
+            ex = std::make_exception_ptr(OperationalError(std::move(d)));
+        }
+        return fail_startup(ex);
+    }
+    if (auto* z = std::get_if<proto::ReadyForQuery>(&m)) {
+        if (!auth_ok_) return protocol_violation("ReadyForQuery before authentication completed");
+        tx_status_ = z->status;
+        state_ = State::ready;
+        if (connect_timer_) {
+            connect_timer_->stop_and_free();
+            connect_timer_ = nullptr;
+        }
+        complete_front();
+        return;
+    }
+    if (auto* v = std::get_if<proto::NegotiateProtocolVersion>(&m)) {
+        // We ask for 3.0 with no _pq_ options, so a server has nothing to downgrade.
+        if (v->newest_minor == 0 && v->unrecognized.empty()) return;
+        return protocol_violation("unexpected NegotiateProtocolVersion");
+    }
+    protocol_violation(std::string("unexpected message type '") + type + "' during startup");
+}
+
+void ConnectionImpl::on_authentication(const proto::Authentication& a) {
+    using A = proto::Authentication;
+    auto need_password = [this]() -> bool {
+        if (params_.password) return true;
+        fail_startup(err<OperationalError>("connection to " + where() + " failed: fe_sendauth: no password supplied"));
+        return false;
+    };
+    if (auth_ok_) return protocol_violation("authentication request after authentication completed");
+    switch (a.code) {
+    case A::ok:
+        if (scram_) return protocol_violation("server skipped the end of the SCRAM exchange");
+        auth_ok_ = true;
+        return;
+    case A::cleartext_password:
+        if (!need_password()) return;
+        proto::encode_password(out_, *params_.password);
+        return flush();
+    case A::md5_password: {
+        if (!need_password()) return;
+        proto::encode_password(out_, proto::md5_password(params_.user, *params_.password, a.data.data()));
+        return flush();
+    }
+    case A::sasl: {
+        bool offered = false;
+        for (auto mech : a.mechanisms) offered = offered || mech == "SCRAM-SHA-256";
+        if (!offered)
+            return fail_startup(err<OperationalError>("connection to " + where() +
+                                                      " failed: none of the server's SASL authentication mechanisms are supported"));
+        if (!need_password()) return;
+        scram_.emplace(*params_.password);
+        const std::string& first = scram_->client_first();
+        proto::encode_sasl_initial_response(
+            out_, "SCRAM-SHA-256",
+            proto::ByteView(reinterpret_cast<const std::uint8_t*>(first.data()), first.size()));
+        return flush();
+    }
+    case A::sasl_continue: {
+        if (!scram_) return protocol_violation("SASLContinue without a SASL exchange");
+        std::string_view data(reinterpret_cast<const char*>(a.data.data()), a.data.size());
+        if (!scram_->handle_server_first(data))
+            return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + scram_->error()));
+        const std::string& fin = scram_->client_final();
+        proto::encode_sasl_response(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(fin.data()), fin.size()));
+        return flush();
+    }
+    case A::sasl_final: {
+        if (!scram_) return protocol_violation("SASLFinal without a SASL exchange");
+        std::string_view data(reinterpret_cast<const char*>(a.data.data()), a.data.size());
+        if (!scram_->handle_server_final(data))
+            return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + scram_->error()));
+        scram_.reset();  // verified; AuthenticationOk follows
+        return;
+    }
+    default:
+        return fail_startup(err<NotSupportedError>("connection to " + where() + " failed: authentication method " +
+                                                   std::to_string(a.code) + " is not supported by uvpg"));
+    }
+}
+
+}  // namespace uvpg::detail

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages uvpg needs when they are missing (as root, or through sudo).
+set -euo pipefail
+pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgresql python3 "$@")
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >/dev/null || true
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
