@@ -7,21 +7,31 @@ namespace uvpg {
 
 namespace detail {
 namespace {
-Task<Connection> connect_impl(std::string dsn, ConnectOptions options) {
-    auto impl = std::make_shared<ConnectionImpl>(resolve_params(dsn, options));
+Task<Connection> connect_impl(ConnParams params) {
+    auto impl = std::make_shared<ConnectionImpl>(std::move(params));
     RequestAwaiter startup{impl->open()};  // named: g++ 12 mishandles non-trivial temporaries in co_await
     co_await startup;
     co_return Connection(std::move(impl));
 }
+
+Task<Connection> fail_connect(std::exception_ptr e) {
+    std::rethrow_exception(e);
+    co_return Connection();
+}
 }  // namespace
 }  // namespace detail
 
-// Plain functions that move their arguments into the coroutine: g++ 12 frees twice when a
-// coroutine takes a braced temporary aggregate by value (DESIGN.md).
+// Plain functions: the parameters are resolved here, while the option views are alive, and
+// only owned values go into the coroutine (g++ 12 mishandles braced aggregate temporaries in
+// coroutines, DESIGN.md). A bad DSN is thrown at co_await, like every other connect error.
 Task<Connection> connect(std::string_view dsn, const ConnectOptions& options) {
-    return detail::connect_impl(std::string(dsn), options);
+    try {
+        return detail::connect_impl(detail::resolve_params(dsn, options));
+    } catch (...) {
+        return detail::fail_connect(std::current_exception());
+    }
 }
-Task<Connection> connect(const ConnectOptions& options) { return detail::connect_impl(std::string(), options); }
+Task<Connection> connect(const ConnectOptions& options) { return connect("", options); }
 
 Connection::Connection() noexcept = default;
 Connection::Connection(std::shared_ptr<detail::ConnectionImpl> impl) noexcept : impl_(std::move(impl)) {}

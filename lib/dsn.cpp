@@ -293,8 +293,10 @@ KeyValues parse_uri(std::string_view rest) {
     if (host.find(',') != std::string_view::npos || port.find(',') != std::string_view::npos)
         throw NotSupportedError("multiple hosts are not supported yet");
     // Empty parts are left out, so that PGHOST, PGPORT and PGDATABASE still apply (libpq).
-    if (std::string h = uri_decode(host, "host", false); !h.empty()) store(out, "host", std::move(h));
-    if (std::string p = uri_decode(port, "port", false); !p.empty()) store(out, "port", std::move(p));
+    if (std::string h = uri_decode(host, "host", false); !h.empty())
+        store(out, "host", std::move(h));
+    if (std::string p = uri_decode(port, "port", false); !p.empty())
+        store(out, "port", std::move(p));
 
     if (!tail.empty() && tail.front() == '/') {
         const std::size_t q = tail.find('?');
@@ -352,7 +354,8 @@ std::string normalize_encoding(const std::string& name) {
             key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     // "auto" would follow the locale in libpq; uvpg speaks UTF8 whatever the locale.
     if (key.empty() || key == "utf8" || key == "unicode" || key == "auto") return "UTF8";
-    throw NotSupportedError("client_encoding " + quote(name) + " is not supported: uvpg speaks UTF8 only");
+    throw NotSupportedError("client_encoding " + quote(name) +
+                            " is not supported: uvpg speaks UTF8 only");
 }
 
 void check_hostaddr(const std::string& addr) {
@@ -388,15 +391,15 @@ std::string dsn_value(std::string_view v) {
 
 // psycopg2's dsn: the DSN's pairs with the set options merged in, the password as "xxx".
 std::string masked_dsn(KeyValues given, const ConnectOptions& o) {
-    auto put = [&](std::string_view key, const std::optional<std::string>& value) {
+    auto put = [&](std::string_view key, const auto& value) {
         if (!value) return;
         for (auto& [k, v] : given) {
             if (k == key) {
-                v = *value;
+                v = std::string(*value);
                 return;
             }
         }
-        given.emplace_back(std::string(key), *value);
+        given.emplace_back(std::string(key), std::string(*value));
     };
     auto seconds = [](const std::optional<double>& v) -> std::optional<std::string> {
         if (!v) return std::nullopt;
@@ -488,22 +491,24 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     };
     // A set option, else the DSN, else the environment. A given empty value still counts (it
     // hides the environment, as in libpq) and then means the default.
-    auto pick = [&](const std::optional<std::string>& option, std::string_view key,
+    auto pick = [&](const std::optional<std::string_view>& option, std::string_view key,
                     const char* envvar) -> std::optional<std::string> {
-        std::optional<std::string> v = option;
+        std::optional<std::string> v;
+        if (option) v.emplace(*option);
         if (!v) v = from_dsn(key);
         if (!v) v = from_env(envvar);
         if (v) check_value(key, *v);
         return v;
     };
-    auto value = [&](const std::optional<std::string>& option, std::string_view key,
+    auto value = [&](const std::optional<std::string_view>& option, std::string_view key,
                      const char* envvar) { return pick(option, key, envvar).value_or(""); };
 
     for (const Refused& r : kRefused) {
         std::optional<std::string> v = from_dsn(r.key);
         if (!v) v = from_env(r.envvar);
         if (v && r.refused(*v))
-            throw NotSupportedError(std::string(r.why) + " (" + std::string(r.key) + "=" + *v + ")");
+            throw NotSupportedError(std::string(r.why) + " (" + std::string(r.key) + "=" + *v +
+                                    ")");
     }
 
     ConnParams p;
@@ -532,10 +537,12 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     }
     p.sslmode = normalize_sslmode(sslmode.value_or(""));
 
-    p.client_encoding = normalize_encoding(value(o.client_encoding, "client_encoding", "PGCLIENTENCODING"));
+    p.client_encoding =
+        normalize_encoding(value(o.client_encoding, "client_encoding", "PGCLIENTENCODING"));
     p.application_name = value(o.application_name, "application_name", "PGAPPNAME");
     if (p.application_name.empty())
-        p.application_name = value(o.fallback_application_name, "fallback_application_name", nullptr);
+        p.application_name =
+            value(o.fallback_application_name, "fallback_application_name", nullptr);
     p.options = value(o.options, "options", "PGOPTIONS");
 
     double connect_timeout = 0;

@@ -138,11 +138,14 @@ struct Scram {
 // goes on) its SASLResponse, whose proof is verified, then the chosen server-final.
 Step scram(Scram s);
 
+// Outside FakeServer: a nested class with member initialisers cannot be a default argument there.
+struct FakeServerOptions {
+    std::chrono::milliseconds timeout{10000};  // every blocking step
+};
+
 class FakeServer {
 public:
-    struct Options {
-        std::chrono::milliseconds timeout{10000};  // every blocking step
-    };
+    using Options = FakeServerOptions;
     // One script for one connection, or one script per connection, accepted in order.
     explicit FakeServer(Script script);
     FakeServer(Script script, Options options);

@@ -25,6 +25,7 @@ bool have_auth_roles() { return env("UVPG_TEST_AUTH") == "1"; }
 
 namespace {
 struct SleepAwaiter {
+    explicit SleepAwaiter(std::uint64_t m) : ms(m) {}
     std::uint64_t ms;
     uv_timer_t timer{};
     std::coroutine_handle<> h;

@@ -317,7 +317,7 @@ TEST_CASE("resolve_params: defaults") {
 }
 
 TEST_CASE("resolve_params: options > DSN > environment > default") {
-    using Field = std::optional<std::string> ConnectOptions::*;
+    using Field = std::optional<std::string_view> ConnectOptions::*;
     struct Case {
         const char* key;
         const char* envvar;

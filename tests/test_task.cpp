@@ -14,6 +14,7 @@ namespace {
 
 // A timer awaitable on a given loop; resumes from the close callback so nothing leaks.
 struct Sleep {
+    Sleep(uv_loop_t* l, std::uint64_t m) : loop(l), ms(m) {}
     uv_loop_t* loop;
     std::uint64_t ms;
     uv_timer_t timer{};

@@ -1,29 +1,34 @@
 // Connection options: one field per libpq keyword uvpg supports, plus `loop` and `timeout`.
 // Fields that are set override the DSN; unset ones come from PG* variables, ~/.pgpass and
 // libpq's defaults.
+//
+// The text fields are views: connect() and create_pool() copy them before they return, so
+// they need to live only until that call returns. (Views, not strings, because g++ 12 destroys
+// an aggregate temporary with non-trivial members twice when it is built inside a co_await
+// expression, which is exactly how users write `co_await uvpg::connect({.host = h})`.)
 #pragma once
 #include <optional>
-#include <string>
+#include <string_view>
 
 typedef struct uv_loop_s uv_loop_t;
 
 namespace uvpg {
 
 struct ConnectOptions {
-    std::optional<std::string> host;              // name, address, or a unix socket dir (starts with '/')
-    std::optional<std::string> hostaddr;          // numeric address, skips name lookup
-    std::optional<std::string> port;              // default 5432
-    std::optional<std::string> dbname;            // default: the user name
-    std::optional<std::string> user;              // default: the OS user
-    std::optional<std::string> password;
-    std::optional<std::string> passfile;          // default ~/.pgpass
-    std::optional<std::string> sslmode;           // disable, allow, prefer (default), require, verify-ca, verify-full
-    std::optional<std::string> application_name;
-    std::optional<std::string> fallback_application_name;
-    std::optional<std::string> client_encoding;   // uvpg speaks UTF8 only
-    std::optional<std::string> options;           // command-line options sent to the server (-c name=value)
-    std::optional<double> connect_timeout;        // seconds; 0 or unset = wait forever (libpq)
-    std::optional<double> timeout;                // seconds, per operation (aiopg's timeout); unset = none
+    std::optional<std::string_view> host{};              // name, address, or a unix socket dir (starts with '/')
+    std::optional<std::string_view> hostaddr{};          // numeric address, skips name lookup
+    std::optional<std::string_view> port{};              // default 5432
+    std::optional<std::string_view> dbname{};            // default: the user name
+    std::optional<std::string_view> user{};              // default: the OS user
+    std::optional<std::string_view> password{};
+    std::optional<std::string_view> passfile{};          // default ~/.pgpass
+    std::optional<std::string_view> sslmode{};           // disable, allow, prefer (default), require, verify-ca, verify-full
+    std::optional<std::string_view> application_name{};
+    std::optional<std::string_view> fallback_application_name{};
+    std::optional<std::string_view> client_encoding{};   // uvpg speaks UTF8 only
+    std::optional<std::string_view> options{};           // command-line options sent to the server (-c name=value)
+    std::optional<double> connect_timeout{};        // seconds; 0 or unset = wait forever (libpq)
+    std::optional<double> timeout{};                // seconds, per operation (aiopg's timeout); unset = none
     uv_loop_t* loop = nullptr;                    // nullptr = uv_default_loop()
 };
 

@@ -17,12 +17,20 @@ namespace uvpg {
 using Bytes = std::vector<std::uint8_t>;  // bytea
 
 // An exact decimal (PostgreSQL numeric) kept as its text form: "3.14", "-0.5", "NaN", "Infinity".
+//
+// Numeric and Json have constructors on purpose: g++ 12 destroys an aggregate temporary with
+// non-trivial members twice when it is built inside a co_await expression, which is where
+// users write `co_await cur.execute(sql, {uvpg::Numeric{"1.5"}})`.
 struct Numeric {
+    Numeric() = default;
+    explicit Numeric(std::string t) : text(std::move(t)) {}
     std::string text;
     friend bool operator==(const Numeric&, const Numeric&) = default;
 };
 // A json or jsonb document, as text.
 struct Json {
+    Json() = default;
+    explicit Json(std::string t) : text(std::move(t)) {}
     std::string text;
     friend bool operator==(const Json&, const Json&) = default;
 };
