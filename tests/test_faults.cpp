@@ -204,6 +204,17 @@ TEST_CASE("trust handshake: startup parameters, server facts, and Terminate on c
     CHECK(log.client_closed);
 }
 
+// The harness itself: a script the client does not follow must show in error(), or every
+// CHECK(srv.error() == "") above and below proves nothing.
+TEST_CASE("the fake server reports a step the client never satisfied") {
+    FakeServer srv({trust_handshake(), expect('Q')});
+    auto f = uvpg::run(connect_attempt(dsn_for(srv)));  // connects, then closes at once
+    CHECK_MESSAGE(!f, f.describe());
+    const std::string e = srv.error();
+    CHECK(e.find("step 1") != std::string::npos);
+    CHECK(e.find("'Q'") != std::string::npos);
+}
+
 TEST_CASE("truncated message then FIN") {
     // Authentication claims 4 body bytes, 2 arrive, then the server closes.
     auto f = startup_failure({expect_startup(), send(raw_message('R', 8, std::string("\0\0", 2))), close()});
@@ -332,7 +343,7 @@ TEST_CASE("MD5 password handshake (control for the malformed salt)") {
                     }),
                     send(trust_reply())});
     auto f = uvpg::run(connect_attempt(dsn_for(srv, "password=secret")));
-    CHECK_FALSE(f);  // connect_attempt reports success as no exception
+    CHECK_MESSAGE(!f, f.describe());
     CHECK(srv.error() == "");
 }
 
@@ -358,7 +369,7 @@ TEST_SUITE("fake server: SCRAM") {
 TEST_CASE("a correct SCRAM-SHA-256 exchange connects (control)") {
     FakeServer srv({expect_startup(), scram({}), send(msg(pr::Authentication{}) + after_auth())});
     auto f = uvpg::run(connect_attempt(dsn_for(srv, "password=secret")));
-    CHECK_FALSE(f);
+    CHECK_MESSAGE(!f, f.describe());
     CHECK(srv.error() == "");  // also: the client's proof was right
 }
 

@@ -557,9 +557,12 @@ TEST_CASE("malformed bodies are rejected and leave the output untouched") {
         {'Z', {'X'}, "ReadyForQuery bad status"},
         {'K', {0, 0, 0, 1, 0, 0, 0}, "BackendKeyData 7 bytes"},
         {'K', {0, 0, 0, 1, 0, 0, 0, 2, 0}, "BackendKeyData 9 bytes"},
-        {'1', {0}, "ParseComplete with a body"}, {'2', {0}, "BindComplete with a body"},
-        {'3', {0}, "CloseComplete with a body"}, {'n', {0}, "NoData with a body"},
-        {'s', {0}, "PortalSuspended with a body"}, {'I', {0}, "EmptyQueryResponse with a body"},
+        {'1', {0}, "ParseComplete with a body"},
+        {'2', {0}, "BindComplete with a body"},
+        {'3', {0}, "CloseComplete with a body"},
+        {'n', {0}, "NoData with a body"},
+        {'s', {0}, "PortalSuspended with a body"},
+        {'I', {0}, "EmptyQueryResponse with a body"},
         {'c', {0}, "CopyDone with a body"},
         {'R', {}, "Authentication empty"},
         {'R', {0, 0, 0, 0, 0}, "AuthenticationOk 5 bytes"},
@@ -656,26 +659,46 @@ TEST_CASE("random bodies: decode never over-reads, and what it accepts re-encode
     CHECK(accepted > 1000);
 }
 
-TEST_CASE("random streams in random chunks: the framer ends in need_more or a length error") {
+TEST_CASE("random frames, some with a corrupt length, in random chunks: framer stays exact") {
     std::uint32_t seed = 777;
     const auto rnd = [&] { return (seed = seed * 1664525u + 1013904223u) >> 16; };
     std::size_t framed = 0, errors = 0;
-    for (int run = 0; run < 200; ++run) {
+    for (int run = 0; run < 300; ++run) {
+        Bytes stream;
+        std::vector<Bytes> bodies;  // the frames before the first corrupt one, as sent
+        bool corrupt = false;
+        for (int f = 0; f < 10; ++f) {
+            Bytes body(rnd() % 61);
+            for (auto& x : body) x = static_cast<std::uint8_t>(rnd());
+            auto len = static_cast<std::uint32_t>(body.size() + 4);
+            if (rnd() % 16 == 0) {
+                len = rnd() % 2 ? rnd() % 4 : 65 + rnd();  // < 4 or over the cap of 64
+                corrupt = true;
+            }
+            stream.push_back(static_cast<std::uint8_t>('a' + rnd() % 26));
+            for (int sh = 24; sh >= 0; sh -= 8) stream.push_back(static_cast<std::uint8_t>(len >> sh));
+            stream.insert(stream.end(), body.begin(), body.end());
+            if (!corrupt) bodies.push_back(body);
+        }
         Decoder dec(64);
         Decoder::Next last;
-        for (int chunk = 0; chunk < 20 && last.status != Status::error; ++chunk) {
-            Bytes b(rnd() % 16);
-            // Mostly zeros, so many headers declare a plausible length and frame a message.
-            for (auto& x : b) x = static_cast<std::uint8_t>(rnd() % 8 == 0 ? rnd() : rnd() % 3 ? 0 : rnd() % 40);
-            dec.feed(b);
-            for (last = dec.next(); last.status == Status::message; last = dec.next(), ++framed)
-                CHECK(last.msg.body.size() <= 60);
+        std::size_t got = 0;
+        for (std::size_t pos = 0; pos < stream.size() && last.status != Status::error;) {
+            const std::size_t n = std::min<std::size_t>(1 + rnd() % 40, stream.size() - pos);
+            dec.feed(ByteView(stream).subspan(pos, n));
+            pos += n;
+            for (last = dec.next(); last.status == Status::message; last = dec.next(), ++got) {
+                REQUIRE(got < bodies.size());
+                CHECK(Bytes(last.msg.body.begin(), last.msg.body.end()) == bodies[got]);
+            }
         }
-        if (last.status == Status::error) {
-            ++errors;
+        CHECK(got == bodies.size());
+        CHECK((last.status == Status::error) == corrupt);
+        if (corrupt)
             CHECK((last.error == Errc::length_too_short || last.error == Errc::length_too_long));
-        }
+        framed += got;
+        errors += corrupt;
     }
-    CHECK(framed > 100);
-    CHECK(errors > 20);
+    CHECK(framed > 1000);
+    CHECK(errors > 50);
 }
