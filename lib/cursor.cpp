@@ -120,6 +120,32 @@ ConnectionImpl& live_connection(CursorState& s) {
     return *impl;
 }
 
+// Bounds one execute by the connection's `timeout`, as aiopg does: past it, TimeoutError, and
+// the connection is closed, since its reply stream cannot be resynchronised without waiting.
+class Deadline {
+public:
+    explicit Deadline(ConnectionImpl& c) {
+        auto t = c.params().timeout;
+        if (!t || *t <= 0) return;
+        std::weak_ptr<ConnectionImpl> weak = c.shared_from_this();
+        timer_ = Timer::start(c.loop(), *t, [weak, secs = *t] {
+            if (auto conn = weak.lock()) {
+                conn->close(std::make_exception_ptr(
+                    TimeoutError("statement timeout: no reply within " + std::to_string(secs) + " s; connection closed")));
+                conn->resume_ready();
+            }
+        });
+    }
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+    ~Deadline() {
+        if (timer_) timer_->stop_and_free();
+    }
+
+private:
+    Timer* timer_ = nullptr;
+};
+
 void store(CursorState& s, QueryResult res) {
     s.result = std::move(res);
     s.executed = true;
@@ -141,6 +167,7 @@ Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
         s->query = b.sql;
         req = c.query(b.sql, b.types, b.params);
     }
+    Deadline deadline(c);
     RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
     store(*s, co_await reply);
 }

@@ -18,11 +18,12 @@ std::exception_ptr err(std::string msg) {
 std::shared_ptr<Request> ConnectionImpl::open() {
     auto req = std::make_shared<Request>(Request::Kind::startup);
     queue_.push_back(req);
-    if (params_.connect_timeout > 0) {
-        connect_timer_ = Timer::start(loop_, params_.connect_timeout, [this] {
-            connect_timer_ = nullptr;  // the timer frees itself after firing
+    // connect_timeout, else the per-operation timeout (aiopg's connect(timeout=...)).
+    double limit = params_.connect_timeout > 0 ? params_.connect_timeout : params_.timeout.value_or(0);
+    if (limit > 0) {
+        connect_timer_ = Timer::start(loop_, limit, [this] {
             auto self = shared_from_this();
-            fail_startup(err<OperationalError>("connection to " + where() + " failed: timeout expired"));
+            fail_startup(err<TimeoutError>("connection to " + where() + " failed: timeout expired"));
         });
     }
     if (params_.is_unix_socket()) {

@@ -48,7 +48,14 @@ fi
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
-if build build; then run_suite build plain; else echo "FAILED: plain build"; failed=$((failed + 1)); fi
+if build build; then
+    run_suite build plain
+    pkg_out=$(tests/packaging.sh build); echo "$pkg_out"
+    passed=$((passed + $(printf '%s\n' "$pkg_out" | grep -c '^ok:')))
+    failed=$((failed + $(printf '%s\n' "$pkg_out" | grep -c '^FAILED:')))
+else
+    echo "FAILED: plain build"; failed=$((failed + 1))
+fi
 if build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
     run_suite build-asan asan+ubsan
 else

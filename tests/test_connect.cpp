@@ -343,3 +343,26 @@ TEST_CASE("several requests in flight on one connection are answered in order") 
         for (int i = 0; i < 20; ++i) CHECK(results[static_cast<std::size_t>(i)] == i);
     }());
 }
+
+TEST_CASE("timeout: a statement past it is a TimeoutError and closes the connection, as aiopg") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn(), {.timeout = 0.3});
+        auto cur = co_await conn.cursor();
+        co_await cur.execute("SELECT pg_sleep(0.01)");  // within the limit
+        double t0 = now_ms();
+        try {
+            co_await cur.execute("SELECT pg_sleep(30)");
+            FAIL("no timeout");
+        } catch (const uvpg::TimeoutError& e) {
+            CHECK(dynamic_cast<const uvpg::OperationalError*>(&e));
+        }
+        double elapsed = now_ms() - t0;
+        CHECK(elapsed >= 250);
+        CHECK(elapsed < 5000);
+        CHECK(conn.closed());
+        CHECK_THROWS_AS(co_await cur.execute("SELECT 1"), uvpg::InterfaceError);
+        // A fresh connection works.
+        auto again = co_await uvpg::connect(dsn());
+        CHECK(co_await select_int(again, "SELECT 1") == 1);
+    }());
+}
