@@ -12,7 +12,9 @@ constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
 }  // namespace
 
 ConnectionImpl::ConnectionImpl(ConnParams params)
-    : params_(std::move(params)), loop_(params_.loop ? params_.loop : uv_default_loop()) {}
+    : params_(std::move(params)),
+      loop_(params_.loop ? params_.loop : uv_default_loop()),
+      decoder_(params_.max_message) {}
 
 ConnectionImpl::~ConnectionImpl() {
     // Waiters hold a reference, so none can be pending here; only handles need closing.
@@ -52,6 +54,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
         return req;
     }
     proto::encode_query(out_, sql);
+    req->sql = sql;
     queue_.push_back(req);
     flush();
     return req;
@@ -72,6 +75,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<c
     proto::encode_describe(out_, 'P', "");
     proto::encode_execute(out_, "", 0);
     proto::encode_sync(out_);
+    req->sql = sql;
     queue_.push_back(req);
     flush();
     return req;
@@ -214,7 +218,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         r.statement_done = true;
         return;
     case 'E':
-        if (!r.error) r.error = make_server_error(diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields));
+        if (!r.error) r.error = make_server_error(diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields), r.sql);
         return;
     case 'G': case 'H': case 'W': {
         // COPY arrives with its own issue. Refuse it without losing the connection: COPY FROM

@@ -33,6 +33,7 @@ struct Request {
     bool statement_done = false;  // the current statement ended; the next message starts another
     bool copy_out = false;        // inside an unsupported COPY TO STDOUT: drop its data
     std::exception_ptr error;     // first error; the request still runs to ReadyForQuery
+    std::string sql;              // for psql's "LINE 1: ..." display of an error position
     std::coroutine_handle<> waiter;
     bool done = false;
     explicit Request(Kind k) : kind(k) {}

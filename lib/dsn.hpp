@@ -40,6 +40,7 @@ struct ConnParams {
     double connect_timeout = 0;          // seconds, 0 = none (libpq: values 1 treated as 2)
     std::optional<double> timeout;       // per-operation timeout in seconds
     uv_loop_t* loop = nullptr;
+    std::size_t max_message = std::size_t{1} << 30;  // largest backend message accepted
     std::string dsn_masked;    // the given parameters as "key=value ...", password as "xxx"
 
     bool is_unix_socket() const { return !host.empty() && host[0] == '/'; }

@@ -366,3 +366,20 @@ TEST_CASE("timeout: a statement past it is a TimeoutError and closes the connect
         CHECK(co_await select_int(again, "SELECT 1") == 1);
     }());
 }
+
+TEST_CASE("a message over max_message_size closes the connection with OperationalError") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn(), {.max_message_size = 4096});
+        auto cur = co_await conn.cursor();
+        co_await cur.execute("SELECT repeat('x', 3000)");  // under the cap
+        CHECK((*co_await cur.fetchone())[0].as<std::string>().size() == 3000);
+        try {
+            co_await cur.execute("SELECT repeat('x', 10000)");
+            FAIL("accepted an oversized message");
+        } catch (const uvpg::OperationalError& e) {
+            CHECK(std::string(e.what()).find("protocol violation") != std::string::npos);
+        }
+        CHECK(conn.closed());
+        CHECK_THROWS_AS(co_await uvpg::connect(dsn(), {.max_message_size = 10}), uvpg::ProgrammingError);
+    }());
+}

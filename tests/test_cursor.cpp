@@ -332,3 +332,18 @@ TEST_CASE("a closed cursor is an InterfaceError; a second execute at once is ref
         CHECK(cur2.connection().backend_pid() == conn.backend_pid());
     });
 }
+
+TEST_CASE("pgerror() reads as psql prints it, with the position marked") {
+    with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        try {
+            co_await cur.execute("SELECT * FROM no_such_table_x");
+            FAIL("no error");
+        } catch (const uvpg::ProgrammingError& e) {
+            CHECK(e.pgerror() ==
+                  "ERROR:  relation \"no_such_table_x\" does not exist\n"
+                  "LINE 1: SELECT * FROM no_such_table_x\n"
+                  "                      ^\n");
+            CHECK(e.diag().statement_position == "15");
+        }
+    });
+}

@@ -7,6 +7,7 @@
 // an aggregate temporary with non-trivial members twice when it is built inside a co_await
 // expression, which is exactly how users write `co_await uvpg::connect({.host = h})`.)
 #pragma once
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -29,6 +30,9 @@ struct ConnectOptions {
     std::optional<std::string_view> options{};           // command-line options sent to the server (-c name=value)
     std::optional<double> connect_timeout{};        // seconds; 0 or unset = wait forever (libpq)
     std::optional<double> timeout{};                // seconds, per operation (aiopg's timeout); unset = none
+    // uvpg's own: the largest message accepted from the server (default 1 GiB); a longer one
+    // closes the connection with OperationalError before any of it is buffered.
+    std::optional<std::size_t> max_message_size{};
     uv_loop_t* loop = nullptr;                    // nullptr = uv_default_loop()
 };
 
