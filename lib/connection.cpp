@@ -27,6 +27,11 @@ ConnectionImpl::~ConnectionImpl() {
     }
 }
 
+std::string ConnectionImpl::closed_message() const {
+    if (close_reason_.empty()) return "connection already closed";
+    return "connection already closed (" + close_reason_ + ")";
+}
+
 std::string ConnectionImpl::where() const { return peer_text_.empty() ? "server" : peer_text_; }
 
 TransactionStatus ConnectionImpl::transaction_status() const noexcept {
@@ -49,7 +54,7 @@ std::optional<std::string> ConnectionImpl::parameter_status(std::string_view nam
 std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
     auto req = std::make_shared<Request>(Request::Kind::simple);
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError("connection already closed"));
+        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
         return req;
     }
@@ -64,7 +69,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<c
                                                std::span<const proto::BindParam> params) {
     auto req = std::make_shared<Request>(Request::Kind::extended);
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError("connection already closed"));
+        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
         return req;
     }
@@ -125,10 +130,21 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
     resume_ready();
 }
 
+std::string message_type_text(char type) {
+    unsigned char c = static_cast<unsigned char>(type);
+    if (c >= 0x21 && c < 0x7f) return std::string("'") + type + "'";
+    static const char hex[] = "0123456789abcdef";
+    return std::string("0x") + hex[c >> 4] + hex[c & 15];
+}
+
 void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
+    // Until authentication ends only Authentication, ErrorResponse and NegotiateProtocolVersion
+    // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
+    if (state_ == State::startup && !auth_ok_ && raw.type != 'R' && raw.type != 'E' && raw.type != 'v')
+        return protocol_violation("unexpected message type " + message_type_text(raw.type) + " during authentication");
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
-        return protocol_violation(std::string(proto::describe(e)) + " (message type '" + raw.type + "')");
+        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
     }
     // NoticeResponse, NotificationResponse and ParameterStatus may come in any state.
     if (handle_async(m)) return;
@@ -137,7 +153,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
             // FATAL while idle (pg_terminate_backend, idle_session_timeout): the next use fails with it.
             return close(make_server_error(diagnostics_from_fields(e->fields)));
         }
-        return protocol_violation(std::string("unexpected message type '") + raw.type + "' while idle");
+        return protocol_violation("unexpected message type " + message_type_text(raw.type) + " while idle");
     }
     Request& front = *queue_.front();
     if (front.kind == Request::Kind::startup) return on_startup_message(m, raw.type);
@@ -245,7 +261,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
     default:
         break;
     }
-    protocol_violation(std::string("unexpected message type '") + type + "'");
+    protocol_violation("unexpected message type " + message_type_text(type));
 }
 
 void ConnectionImpl::complete_front() {
@@ -287,7 +303,15 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
     if (state_ == State::closed) return;
     bool was_ready = state_ == State::ready;
     state_ = State::closed;
-    if (!reason) reason = std::make_exception_ptr(InterfaceError("connection already closed"));
+    if (!reason) {
+        reason = std::make_exception_ptr(InterfaceError("connection already closed"));
+    } else {
+        try {
+            std::rethrow_exception(reason);
+        } catch (const std::exception& e) {
+            close_reason_ = e.what();
+        }
+    }
     if (connect_timer_) {
         connect_timer_->stop_and_free();
         connect_timer_ = nullptr;

@@ -40,7 +40,8 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 detail::ConnectionImpl& Connection::checked() const {
-    if (!impl_ || impl_->closed()) throw InterfaceError("connection already closed");
+    if (!impl_) throw InterfaceError("connection already closed");
+    if (impl_->closed()) throw InterfaceError(impl_->closed_message());
     return *impl_;
 }
 
@@ -104,7 +105,7 @@ struct NotifyAwaiter {
             c->notifies.pop_front();
             return n;
         }
-        throw OperationalError("connection closed; no more notifications");
+        throw OperationalError(c->closed_message() + "; no more notifications");
     }
 };
 Task<Notify> get_notify(std::shared_ptr<detail::ConnectionImpl> c) {

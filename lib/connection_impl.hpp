@@ -67,6 +67,8 @@ public:
     // Closes at once. Pending requests fail with `reason` (InterfaceError when null).
     void close(std::exception_ptr reason = nullptr) noexcept;
     bool closed() const noexcept { return state_ == State::closed; }
+    // "connection already closed", with why when the server or an error closed it.
+    std::string closed_message() const;
     // Resumes the waiters of completed requests (after close(), from outside a callback).
     void resume_ready();
 
@@ -104,6 +106,7 @@ private:
     void connect_failed(const std::string& why);
     void on_startup_message(const proto::BackendMessage& m, char type);
     void on_authentication(const proto::Authentication& a);
+    void on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok);
     void fail_startup(std::exception_ptr e);
 
     // Running (lib/connection.cpp).
@@ -134,12 +137,16 @@ private:
     std::deque<std::shared_ptr<Request>> queue_;
     std::vector<std::shared_ptr<Request>> ready_;  // completed, to resume after dispatch
 
-    std::optional<proto::ScramClient> scram_;
+    std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys
     bool auth_ok_ = false;
     std::int32_t pid_ = 0, secret_ = 0;
     char tx_status_ = 'I';
     std::map<std::string, std::string, std::less<>> server_params_;
     std::deque<std::string> notices_;
+    std::string close_reason_;  // what() of the error that closed the connection
 };
+
+// 'Z', or 0x01 for a byte that is not printable, for messages.
+std::string message_type_text(char type);
 
 }  // namespace uvpg::detail

@@ -116,7 +116,8 @@ struct BusyGuard {
 ConnectionImpl& live_connection(CursorState& s) {
     if (s.closed) throw InterfaceError("cursor already closed");
     const auto& impl = s.conn.impl();
-    if (!impl || impl->closed()) throw InterfaceError("connection already closed");
+    if (!impl) throw InterfaceError("connection already closed");
+    if (impl->closed()) throw InterfaceError(impl->closed_message());
     return *impl;
 }
 

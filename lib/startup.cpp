@@ -171,7 +171,18 @@ void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char typ
         if (v->newest_minor == 0 && v->unrecognized.empty()) return;
         return protocol_violation("unexpected NegotiateProtocolVersion");
     }
-    protocol_violation(std::string("unexpected message type '") + type + "' during startup");
+    protocol_violation("unexpected message type " + message_type_text(type) + " during startup");
+}
+
+void ConnectionImpl::on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok) {
+    scram_ = std::move(scram);
+    if (!ok) {
+        std::string why = scram_->error().empty() ? "SCRAM key derivation failed" : scram_->error();
+        return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + why));
+    }
+    const std::string& fin = scram_->client_final();
+    proto::encode_sasl_response(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(fin.data()), fin.size()));
+    flush();
 }
 
 void ConnectionImpl::on_authentication(const proto::Authentication& a) {
@@ -203,7 +214,7 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
             return fail_startup(err<OperationalError>("connection to " + where() +
                                                       " failed: none of the server's SASL authentication mechanisms are supported"));
         if (!need_password()) return;
-        scram_.emplace(*params_.password);
+        scram_ = std::make_unique<proto::ScramClient>(*params_.password);
         const std::string& first = scram_->client_first();
         proto::encode_sasl_initial_response(
             out_, "SCRAM-SHA-256",
@@ -212,12 +223,38 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
     }
     case A::sasl_continue: {
         if (!scram_) return protocol_violation("SASLContinue without a SASL exchange");
-        std::string_view data(reinterpret_cast<const char*>(a.data.data()), a.data.size());
-        if (!scram_->handle_server_first(data))
-            return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + scram_->error()));
-        const std::string& fin = scram_->client_final();
-        proto::encode_sasl_response(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(fin.data()), fin.size()));
-        return flush();
+        // PBKDF2 (4096 rounds or more) runs on libuv's thread pool, not on the loop.
+        struct Work {
+            uv_work_t req;
+            std::weak_ptr<ConnectionImpl> conn;
+            std::unique_ptr<proto::ScramClient> scram;
+            std::string server_first;
+            bool ok = false;
+        };
+        auto* w = new Work;
+        w->req.data = w;
+        w->conn = weak_from_this();
+        w->scram = std::move(scram_);
+        w->server_first.assign(reinterpret_cast<const char*>(a.data.data()), a.data.size());
+        int rc = uv_queue_work(
+            loop_, &w->req,
+            [](uv_work_t* r) {
+                auto* work = static_cast<Work*>(r->data);
+                work->ok = work->scram->handle_server_first(work->server_first);
+            },
+            [](uv_work_t* r, int status) {
+                std::unique_ptr<Work> work(static_cast<Work*>(r->data));
+                auto c = work->conn.lock();
+                if (!c || c->closed()) return;
+                c->on_scram_first_done(std::move(work->scram), status == 0 && work->ok);
+                c->resume_ready();
+            });
+        if (rc != 0) {
+            scram_ = std::move(w->scram);
+            delete w;
+            return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + uv_error_text(rc)));
+        }
+        return;
     }
     case A::sasl_final: {
         if (!scram_) return protocol_violation("SASLFinal without a SASL exchange");
@@ -228,7 +265,7 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
         return;
     }
     default:
-        return fail_startup(err<NotSupportedError>("connection to " + where() + " failed: authentication method " +
+        return fail_startup(err<OperationalError>("connection to " + where() + " failed: authentication method " +
                                                    std::to_string(a.code) + " is not supported by uvpg"));
     }
 }

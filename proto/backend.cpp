@@ -250,6 +250,18 @@ void Decoder::feed(ByteView bytes) {
     commit(bytes.size());
 }
 
+std::size_t Decoder::limit_for(char type) const {
+    // Only rows, COPY data, descriptions, errors, notices and notifications may be long; any
+    // other message over kMaxShortMessage means the stream is lost (libpq's rule), so a bad
+    // header cannot make us buffer up to the cap for a ReadyForQuery.
+    switch (type) {
+    case 'D': case 'd': case 'T': case 't': case 'E': case 'N': case 'A': case 'V':
+        return max_;
+    default:
+        return std::min(max_, kMaxShortMessage);
+    }
+}
+
 Decoder::Next Decoder::next() {
     Next r;
     const std::size_t avail = end_ - begin_;
@@ -259,7 +271,7 @@ Decoder::Next Decoder::next() {
     const std::uint8_t* p = buf_.data() + begin_;
     const std::int32_t len = static_cast<std::int32_t>((std::uint32_t{p[1]} << 24) | (std::uint32_t{p[2]} << 16) |
                                                        (std::uint32_t{p[3]} << 8) | std::uint32_t{p[4]});
-    if (len < 4 || static_cast<std::size_t>(len) > max_) {
+    if (len < 4 || static_cast<std::size_t>(len) > limit_for(static_cast<char>(p[0]))) {
         failed_ = true;
         r.status = Status::error;
         r.error = len < 4 ? Errc::length_too_short : Errc::length_too_long;

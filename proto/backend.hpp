@@ -93,9 +93,12 @@ using BackendMessage = std::variant<
 Errc decode(const RawMessage& raw, BackendMessage& out);
 
 inline constexpr std::size_t kDefaultMaxMessage = std::size_t{1} << 30;  // 1 GiB
+// Cap for the message types that are never long (all but D d T t E N A V), as libpq's 30000.
+inline constexpr std::size_t kMaxShortMessage = 30000;
 
 // Incremental framer over one receive buffer. Bytes may arrive split at any point.
-// The length is checked (>= 4 and <= max_message) before any of the body is awaited.
+// The length is checked (>= 4, <= max_message, and <= kMaxShortMessage for the types that are
+// never long) before any of the body is awaited.
 class Decoder {
 public:
     explicit Decoder(std::size_t max_message = kDefaultMaxMessage) : max_(max_message) {}
@@ -122,6 +125,7 @@ private:
     std::size_t begin_ = 0, end_ = 0;
     std::size_t max_;
     bool failed_ = false;
+    std::size_t limit_for(char type) const;
 };
 
 // Backend encoders, for tests and the scripted fake server. encode_backend(decode(x)) == x.

@@ -702,3 +702,28 @@ TEST_CASE("random frames, some with a corrupt length, in random chunks: framer s
     CHECK(framed > 1000);
     CHECK(errors > 50);
 }
+
+TEST_CASE("message types that are never long are capped at 30000 bytes, as libpq") {
+    auto header = [](char type, std::uint32_t len) {
+        return Bytes{static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(len >> 24),
+                     static_cast<std::uint8_t>(len >> 16), static_cast<std::uint8_t>(len >> 8),
+                     static_cast<std::uint8_t>(len)};
+    };
+    for (char t : {'Z', 'S', 'K', 'R', 'C', '1', 'v', 'G'}) {
+        CAPTURE(t);
+        Decoder d;
+        d.feed(header(t, 30001));
+        auto n = d.next();
+        CHECK(n.status == Decoder::Status::error);
+        CHECK(n.error == Errc::length_too_long);
+        Decoder ok;
+        ok.feed(header(t, 30000));
+        CHECK(ok.next().status == Decoder::Status::need_more);
+    }
+    for (char t : {'D', 'd', 'T', 't', 'E', 'N', 'A'}) {
+        CAPTURE(t);
+        Decoder d;
+        d.feed(header(t, 1 << 20));
+        CHECK(d.next().status == Decoder::Status::need_more);
+    }
+}
