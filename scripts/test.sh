@@ -42,7 +42,7 @@ if [ -z "${UVPG_TEST_DSN:-}" ]; then
     pgdir=$(mktemp -d /tmp/uvpg-test-pg.XXXXXX)
     vars=$(tests/pg_server.sh start "$pgdir") || { echo "could not start PostgreSQL"; echo "0 passed, 1 failed"; exit 1; }
     eval "$vars"
-    export UVPG_TEST_DSN UVPG_TEST_HOST UVPG_TEST_PORT UVPG_TEST_SOCKET_DIR UVPG_TEST_AUTH UVPG_TEST_PG_BINDIR UVPG_TEST_PGDATA
+    export UVPG_TEST_DSN UVPG_TEST_HOST UVPG_TEST_PORT UVPG_TEST_SOCKET_DIR UVPG_TEST_AUTH UVPG_TEST_IPV6 UVPG_TEST_PG_BINDIR UVPG_TEST_PGDATA
 fi
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

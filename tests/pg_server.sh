@@ -20,10 +20,15 @@ start)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # IPv6 loopback too, where the machine has it (some containers do not).
+    listen="127.0.0.1"; ipv6=0
+    if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+        listen="127.0.0.1,::1"; ipv6=1
+    fi
     as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     cat >>"$dir/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$listen'
 port = $port
 unix_socket_directories = '$dir'
 fsync = off
@@ -37,6 +42,7 @@ host all uvpg_password 127.0.0.1/32 password
 host all uvpg_md5 127.0.0.1/32 md5
 host all uvpg_scram 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
+host all all ::1/128 trust
 HBA
     as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 1; }
@@ -53,6 +59,7 @@ SQL
     echo "UVPG_TEST_PORT=$port"
     echo "UVPG_TEST_SOCKET_DIR='$dir'"
     echo "UVPG_TEST_AUTH=1"
+    echo "UVPG_TEST_IPV6=$ipv6"
     echo "UVPG_TEST_PG_BINDIR='$bindir'"
     echo "UVPG_TEST_PGDATA='$dir/data'"
     ;;

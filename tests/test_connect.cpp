@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace uvpg_test;
 
 namespace {
@@ -382,4 +385,47 @@ TEST_CASE("a message over max_message_size closes the connection with Operationa
         CHECK(conn.closed());
         CHECK_THROWS_AS(co_await uvpg::connect(dsn(), {.max_message_size = 10}), uvpg::ProgrammingError);
     }());
+}
+
+TEST_CASE("IPv6, and a name that resolves to several addresses (tried in order)") {
+    std::string port = env("UVPG_TEST_PORT");
+    if (port.empty()) return;  // an outside server: its addresses are unknown
+    uvpg::run([](std::string p) -> uvpg::Task<void> {
+        // "localhost" resolves to ::1 and 127.0.0.1 on most systems: whichever answers first is
+        // kept, a refused one is skipped.
+        auto conn = co_await uvpg::connect("host=localhost user=postgres dbname=uvpg_test port=" + p);
+        CHECK(co_await select_int(conn, "SELECT 1") == 1);
+        if (env("UVPG_TEST_IPV6") == "1") {
+            auto v6 = co_await uvpg::connect("host=::1 user=postgres dbname=uvpg_test port=" + p);
+            auto cur = co_await v6.cursor();
+            co_await cur.execute("SELECT family(inet_client_addr())");
+            CHECK((*co_await cur.fetchone())[0].as<int>() == 6);
+            auto uri = co_await uvpg::connect("postgresql://postgres@[::1]:" + p + "/uvpg_test");
+            CHECK(co_await select_int(uri, "SELECT 2") == 2);
+        }
+    }(port));
+}
+
+TEST_CASE("the password from a passfile and from PGPASSWORD") {
+    if (!have_auth_roles()) return;
+    char path[] = "/tmp/uvpg-pgpass-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    std::string line = "*:*:uvpg_test:uvpg_scram:scram_secret\n";
+    REQUIRE(write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+    close(fd);
+    chmod(path, 0600);
+    std::string base = "host=" + env("UVPG_TEST_HOST") + " port=" + env("UVPG_TEST_PORT") + " dbname=uvpg_test user=uvpg_scram";
+    uvpg::run([](std::string b, std::string file) -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(b + " passfile=" + file);
+        CHECK(co_await select_int(conn, "SELECT 3") == 3);
+        // A passfile others can read is ignored, as libpq does.
+        chmod(file.c_str(), 0644);
+        CHECK_THROWS_AS(co_await uvpg::connect(b + " passfile=" + file), uvpg::OperationalError);
+        setenv("PGPASSWORD", "scram_secret", 1);
+        auto conn2 = co_await uvpg::connect(b + " passfile=/nonexistent");
+        unsetenv("PGPASSWORD");
+        CHECK(co_await select_int(conn2, "SELECT 4") == 4);
+    }(base, path));
+    unlink(path);
 }
