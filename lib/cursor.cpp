@@ -63,12 +63,13 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
             if (!p) throw ProgrammingError("no value for the query parameter \"" + name + "\"");
             out.push_back(p);
         }
-        return out;
+        return out;  // names the query does not use are ignored, as psycopg2 does with a dict
     }
-    if (params.is_named()) throw ProgrammingError("the query uses positional placeholders but the parameters are named");
+    if (params.is_named()) {
+        if (parsed.style == S::none) return out;
+        throw ProgrammingError("the query uses positional placeholders but the parameters are named");
+    }
     const auto& pos = params.positional();
-    if (parsed.style == S::none && !pos.empty())
-        throw ProgrammingError("the query has no placeholders but " + std::to_string(pos.size()) + " parameters were given");
     if (pos.size() != parsed.param_count)
         throw ProgrammingError("the query has " + std::to_string(parsed.param_count) + " placeholders but " +
                                std::to_string(pos.size()) + " parameters were given");

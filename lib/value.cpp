@@ -226,7 +226,8 @@ bool is_decimal(std::string_view s) {
     return i == s.size();
 }
 
-std::string format_double(double v) {
+template <class F>
+std::string format_double(F v) {
     if (std::isnan(v)) return "NaN";
     if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
     char buf[64];
@@ -341,6 +342,8 @@ void Param::set_uint(unsigned long long v) {
 }
 
 Param::Param(double v) : data_(format_double(v)), oid_(oid::float8) {}
+// float4 with the float's own shortest text: 0.1f goes as "0.1", not 0.10000000149011612.
+Param::Param(float v) : data_(format_double(v)), oid_(oid::float4) {}
 
 Param::Param(const char* v) {
     if (!v) {

@@ -101,6 +101,11 @@ TEST_CASE("a parameter count or name that does not match is a ProgrammingError b
         CHECK_THROWS_AS(co_await cur.execute("SELECT %d", {1}), uvpg::ProgrammingError);
         CHECK_THROWS_AS(co_await cur.execute("SELECT $1, $2", {1}), uvpg::ProgrammingError);
         CHECK_THROWS_AS(co_await cur.execute("SELECT 1", {1}), uvpg::ProgrammingError);
+        // A dict may hold names the query does not use, as in psycopg2.
+        co_await cur.execute("SELECT %(a)s::int", {{"a", 1}, {"unused", 2}});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 1);
+        co_await cur.execute("SELECT 5", {{"unused", 2}});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 5);
         // Nothing reached the server: no error state, and the connection is idle and usable.
         CHECK(conn.transaction_status() == uvpg::TransactionStatus::idle);
         co_await cur.execute("SELECT 2");

@@ -382,8 +382,10 @@ TEST_CASE("Param: floating point round-trips and spells specials as PostgreSQL d
     CHECK(Param(0.1).data() == "0.1");
     CHECK(Param(1e300).data() == "1e+300");
     CHECK(Param(-0.0).data() == "-0");
-    CHECK(Param(0.1f).type_oid() == FLOAT8);
-    CHECK(std::stod(Param(0.1f).data()) == static_cast<double>(0.1f));
+    // A float goes as float4 with its own shortest text, so the server reads back the same float.
+    CHECK(Param(0.1f).type_oid() == 700);
+    CHECK(Param(0.1f).data() == "0.1");
+    CHECK(std::stof(Param(0.1f).data()) == 0.1f);
     CHECK(Param(5e-324).data() == "5e-324");
     CHECK(Param(std::numeric_limits<double>::quiet_NaN()).data() == "NaN");
     CHECK(Param(std::numeric_limits<double>::infinity()).data() == "Infinity");

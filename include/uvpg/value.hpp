@@ -181,7 +181,7 @@ public:
         else set_uint(static_cast<unsigned long long>(v));
     }
     Param(double v);
-    Param(float v) : Param(static_cast<double>(v)) {}
+    Param(float v);
     Param(const char* v);
     Param(std::string v);
     Param(std::string_view v);
