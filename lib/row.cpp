@@ -81,8 +81,8 @@ Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
     };
     if (row.count != n) throw mismatch();
     // The column bytes are at most the DataRow body less its length words: one exact-enough
-    // allocation without a counting pass.
-    auto storage = std::make_unique_for_overwrite<std::uint8_t[]>(n * kEntry + row.values.size());
+    // allocation (control block included) without a counting pass.
+    auto storage = std::make_shared_for_overwrite<std::uint8_t[]>(n * kEntry + row.values.size());
     std::uint8_t* data = storage.get() + n * kEntry;
     std::int32_t used = 0;
     proto::DataRowIterator it(row);

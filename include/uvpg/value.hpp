@@ -157,7 +157,7 @@ public:
     iterator end() const { return {this, size()}; }
 
     // Internal: built by the connection from one DataRow (lib/row.cpp).
-    Row(std::shared_ptr<const detail::RowShape> shape, std::unique_ptr<std::uint8_t[]> storage)
+    Row(std::shared_ptr<const detail::RowShape> shape, std::shared_ptr<const std::uint8_t[]> storage)
         : shape_(std::move(shape)), storage_(std::move(storage)) {}
 
 private:
