@@ -342,6 +342,7 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
         ready_.push_back(std::move(r));
     }
     notify_waiters.clear();
+    if (auto hook = std::move(on_closed)) hook();
 }
 
 }  // namespace uvpg::detail

@@ -2,6 +2,7 @@
 #include <uvpg/cursor.hpp>
 
 #include "lib/connection_impl.hpp"
+#include "lib/pool_impl.hpp"
 
 namespace uvpg {
 
@@ -34,13 +35,15 @@ Task<Connection> connect(std::string_view dsn, const ConnectOptions& options) {
 Task<Connection> connect(const ConnectOptions& options) { return connect("", options); }
 
 Connection::Connection() noexcept = default;
-Connection::Connection(std::shared_ptr<detail::ConnectionImpl> impl) noexcept : impl_(std::move(impl)) {}
+Connection::Connection(std::shared_ptr<detail::ConnectionImpl> impl, std::shared_ptr<detail::Lease> lease) noexcept
+    : impl_(std::move(impl)), lease_(std::move(lease)) {}
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 detail::ConnectionImpl& Connection::checked() const {
     if (!impl_) throw InterfaceError("connection already closed");
+    if (lease_ && detail::lease_released(*lease_)) throw InterfaceError("connection already returned to its pool");
     if (impl_->closed()) throw InterfaceError(impl_->closed_message());
     return *impl_;
 }
@@ -51,17 +54,19 @@ Task<Cursor> make_cursor(Connection conn) { co_return Cursor(std::move(conn)); }
 
 Task<Cursor> Connection::cursor() {
     checked();
-    return make_cursor(Connection(impl_));
+    return make_cursor(Connection(impl_, lease_));
 }
 
 void Connection::close() noexcept {
-    if (!impl_ || impl_->closed()) return;
+    if (closed()) return;
     auto keep = impl_;
     keep->close();
     keep->resume_ready();  // waiters learn at once that it is closed
 }
 
-bool Connection::closed() const noexcept { return !impl_ || impl_->closed(); }
+bool Connection::closed() const noexcept {
+    return !impl_ || impl_->closed() || (lease_ && detail::lease_released(*lease_));
+}
 std::int32_t Connection::backend_pid() const { return checked().backend_pid(); }
 std::optional<std::string> Connection::parameter_status(std::string_view name) const {
     return checked().parameter_status(name);

@@ -13,6 +13,7 @@
 
 #include <coroutine>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,6 +80,10 @@ public:
     TransactionStatus transaction_status() const noexcept;
     std::optional<std::string> parameter_status(std::string_view name) const;
     const std::deque<std::string>& notices() const { return notices_; }
+    // Called once when the connection closes, for whoever keeps it idle (the pool).
+    std::function<void()> on_closed;
+    std::uint64_t born_ms = 0;  // uv_now() when it opened, for pool_recycle
+
     // The address the connection reached, for CancelRequest.
     const sockaddr_storage& peer() const { return peer_; }
 

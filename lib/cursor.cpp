@@ -116,10 +116,7 @@ struct BusyGuard {
 
 ConnectionImpl& live_connection(CursorState& s) {
     if (s.closed) throw InterfaceError("cursor already closed");
-    const auto& impl = s.conn.impl();
-    if (!impl) throw InterfaceError("connection already closed");
-    if (impl->closed()) throw InterfaceError(impl->closed_message());
-    return *impl;
+    return s.conn.checked();
 }
 
 // Bounds one execute by the connection's `timeout`, as aiopg does: past it, TimeoutError, and
@@ -197,8 +194,7 @@ std::string quote_ident(std::string_view name) {
 }
 
 const QueryResult& rows_or_throw(CursorState& s) {
-    if (s.closed) throw InterfaceError("cursor already closed");
-    if (!s.conn.impl() || s.conn.impl()->closed()) throw InterfaceError("cursor already closed");
+    if (s.closed || s.conn.closed()) throw InterfaceError("cursor already closed");
     if (!s.executed || !s.result.shape) throw ProgrammingError("no results to fetch");
     return s.result;
 }

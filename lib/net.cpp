@@ -137,6 +137,36 @@ void Timer::stop_and_free() {
 
 void Timer::on_close_cb(uv_handle_t* h) { delete static_cast<Timer*>(h->data); }
 
+Poster* Poster::create(uv_loop_t* loop) {
+    auto* p = new Poster;
+    uv_idle_init(loop, &p->idle_);
+    p->idle_.data = p;
+    return p;
+}
+
+void Poster::post(std::coroutine_handle<> h) {
+    if (closing_) return;
+    // An active idle handle makes the loop poll without blocking, so the queue runs next turn.
+    if (queue_.empty()) uv_idle_start(&idle_, on_idle_cb);
+    queue_.push_back(h);
+}
+
+void Poster::on_idle_cb(uv_idle_t* h) {
+    auto* self = static_cast<Poster*>(h->data);
+    uv_idle_stop(h);
+    auto batch = std::move(self->queue_);
+    self->queue_.clear();
+    for (auto c : batch) c.resume();  // a resumed coroutine may post again: that waits a turn
+}
+
+void Poster::close() {
+    closing_ = true;
+    queue_.clear();
+    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_close_cb);
+}
+
+void Poster::on_close_cb(uv_handle_t* h) { delete static_cast<Poster*>(h->data); }
+
 std::string describe_address(const sockaddr* addr) {
     char ip[INET6_ADDRSTRLEN] = {0};
     if (addr->sa_family == AF_INET) {

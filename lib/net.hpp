@@ -3,6 +3,7 @@
 #pragma once
 #include <uv.h>
 
+#include <coroutine>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -93,6 +94,22 @@ template <class F>
 Timer* Timer::start(uv_loop_t* loop, double seconds, F&& on_fire) {
     return start_impl(loop, seconds, new FnImpl<std::decay_t<F>>(std::forward<F>(on_fire)));
 }
+
+// Resumes coroutines on a later turn of the loop, never inside the call that woke them (a
+// release() from a destructor, a connection's close()). Freed in its close callback.
+class Poster {
+public:
+    static Poster* create(uv_loop_t* loop);
+    void post(std::coroutine_handle<> h);
+    void close();  // what is still queued is dropped; the owner has no waiters left by then
+
+private:
+    static void on_idle_cb(uv_idle_t* h);
+    static void on_close_cb(uv_handle_t* h);
+    uv_idle_t idle_;
+    std::vector<std::coroutine_handle<>> queue_;
+    bool closing_ = false;
+};
 
 // "127.0.0.1:5432", "[::1]:5432" or the socket path, for messages.
 std::string describe_address(const sockaddr* addr);

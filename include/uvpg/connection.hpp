@@ -15,6 +15,7 @@ namespace uvpg {
 class Cursor;
 namespace detail {
 class ConnectionImpl;
+struct Lease;
 }
 
 // A NOTIFY received by LISTEN (aiopg: Notify(pid, channel, payload)).
@@ -78,13 +79,18 @@ public:
     };
     Notifies notifies() const;
 
-    // Internal.
-    explicit Connection(std::shared_ptr<detail::ConnectionImpl> impl) noexcept;
+    // Internal. A pooled connection also holds a lease, which gives it back to its pool when
+    // the last handle (this Connection and its Cursors) is gone.
+    explicit Connection(std::shared_ptr<detail::ConnectionImpl> impl,
+                        std::shared_ptr<detail::Lease> lease = nullptr) noexcept;
     const std::shared_ptr<detail::ConnectionImpl>& impl() const noexcept { return impl_; }
+    const std::shared_ptr<detail::Lease>& lease() const noexcept { return lease_; }
+    // The live connection, or InterfaceError (closed, or given back to its pool).
+    detail::ConnectionImpl& checked() const;
 
 private:
-    detail::ConnectionImpl& checked() const;
     std::shared_ptr<detail::ConnectionImpl> impl_;
+    std::shared_ptr<detail::Lease> lease_;
 };
 
 // Opens a connection (aiopg.connect). `dsn` is a libpq connection string or URI; fields set in

@@ -4,5 +4,6 @@
 #include <uvpg/cursor.hpp>
 #include <uvpg/errors.hpp>
 #include <uvpg/options.hpp>
+#include <uvpg/pool.hpp>
 #include <uvpg/task.hpp>
 #include <uvpg/value.hpp>

@@ -1,0 +1,122 @@
+// uvpg::create_pool and uvpg::Pool: aiopg's connection pool.
+#pragma once
+#include <uvpg/connection.hpp>
+#include <uvpg/cursor.hpp>
+#include <uvpg/options.hpp>
+#include <uvpg/task.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+namespace uvpg {
+
+namespace detail {
+class PoolImpl;
+}
+
+// Runs once for each new pooled connection, before its first use (aiopg: on_connect).
+using OnConnect = Task<void> (*)(Connection&);
+
+// The connect options (same fields as ConnectOptions) plus the pool's own. A flat aggregate so
+// that designated initialisers read like aiopg's keyword arguments:
+//   co_await uvpg::create_pool(dsn, {.minsize = 1, .maxsize = 8, .timeout = 5});
+// Every field is trivially destructible on purpose (g++ 12, see options.hpp): text fields are
+// views copied by create_pool() before it returns, and on_connect is a function pointer (a
+// captureless lambda converts); for a capturing callable use the create_pool overload below.
+struct PoolOptions {
+    std::optional<std::string_view> host{};
+    std::optional<std::string_view> hostaddr{};
+    std::optional<std::string_view> port{};
+    std::optional<std::string_view> dbname{};
+    std::optional<std::string_view> user{};
+    std::optional<std::string_view> password{};
+    std::optional<std::string_view> passfile{};
+    std::optional<std::string_view> sslmode{};
+    std::optional<std::string_view> application_name{};
+    std::optional<std::string_view> fallback_application_name{};
+    std::optional<std::string_view> client_encoding{};
+    std::optional<std::string_view> options{};
+    std::optional<double> connect_timeout{};
+    // Seconds: bounds acquire()'s wait (TimeoutError) and, as a connect option, each operation.
+    std::optional<double> timeout{};
+    std::optional<std::size_t> max_message_size{};
+    uv_loop_t* loop = nullptr;
+
+    std::size_t minsize = 10;    // opened by create_pool and kept open
+    std::size_t maxsize = 10;    // 0 = unlimited
+    double pool_recycle = -1;    // seconds; a connection older than this is closed, not handed out; -1 = never
+    OnConnect on_connect = nullptr;
+
+    ConnectOptions connect_options() const;
+};
+
+// Move-only handle. Destroying it closes the pool (as close()); connections still out are
+// closed when they come back.
+class Pool {
+public:
+    Pool() noexcept;
+    Pool(Pool&&) noexcept;
+    Pool& operator=(Pool&&) noexcept;
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+    ~Pool();
+
+    std::size_t minsize() const noexcept;
+    std::size_t maxsize() const noexcept;
+    // Connections in use + free + being opened.
+    std::size_t size() const noexcept;
+    std::size_t freesize() const noexcept;
+
+    // A free connection, or a new one while size() < maxsize, or the first to come back
+    // (FIFO). Throws TimeoutError past `timeout`, InterfaceError on a closed pool, and the
+    // connect or on_connect error when a new connection cannot be opened. The Connection goes
+    // back to the pool when it (and every Cursor made from it) is destroyed, or by release().
+    Task<Connection> acquire();
+    // Gives a connection back now. One inside a transaction is rolled back before reuse (closed
+    // if that fails); a closed or broken one is dropped. InterfaceError if it is not this pool's.
+    void release(Connection& conn);
+    // A cursor that owns a pooled connection and gives it back when destroyed.
+    Task<Cursor> cursor();
+    // Closes the free connections; the next acquire opens up to minsize again.
+    Task<void> clear();
+    // Stops handing out connections and closes the free ones.
+    void close();
+    // Closes every connection, the ones in use too (their pending work fails with InterfaceError).
+    void terminate();
+    // Completes when close() or terminate() has been called and every connection is back and closed.
+    Task<void> wait_closed();
+    bool closed() const noexcept;
+
+    // co_await pool: the same as co_await pool.acquire().
+    class AcquireAwaiter {
+    public:
+        explicit AcquireAwaiter(Task<Connection> t) : task_(std::move(t)) {}
+        bool await_ready() const noexcept { return false; }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
+            task_.handle().promise().continuation = h;
+            return task_.handle();
+        }
+        Connection await_resume() { return task_.handle().promise().take(); }
+
+    private:
+        Task<Connection> task_;
+    };
+    AcquireAwaiter operator co_await() { return AcquireAwaiter(acquire()); }
+
+    // Internal.
+    explicit Pool(std::shared_ptr<detail::PoolImpl> impl) noexcept;
+
+private:
+    std::shared_ptr<detail::PoolImpl> impl_;
+};
+
+// Opens a pool with `minsize` connections (aiopg.create_pool). ProgrammingError when
+// minsize > maxsize (maxsize not 0), and the connect error when a first connection fails.
+Task<Pool> create_pool(std::string_view dsn = "", const PoolOptions& options = {});
+Task<Pool> create_pool(const PoolOptions& options);
+// With a capturing on_connect (it replaces options.on_connect).
+Task<Pool> create_pool(std::string_view dsn, const PoolOptions& options,
+                       std::function<Task<void>(Connection&)> on_connect);
+
+}  // namespace uvpg
