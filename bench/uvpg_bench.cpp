@@ -1,0 +1,214 @@
+// uvpg-bench: workloads of ../shared/BENCH.md run with uvpg and with the reference side by
+// side on one server, A/B interleaved, medians reported. For now: W2 (point selects through
+// the pool) against `pgbench -S -M prepared`.
+#include <uvpg/uvpg.hpp>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Args {
+    std::string dsn;
+    int clients = 8;
+    double duration = 5;
+    int repeat = 3;
+    int scale = 10;
+};
+
+[[noreturn]] void usage(const char* why) {
+    std::fprintf(stderr,
+                 "uvpg-bench: %s\n"
+                 "usage: uvpg-bench --dsn DSN [--clients N] [--duration SECONDS] [--repeat N] [--scale N]\n",
+                 why);
+    std::exit(2);
+}
+
+Args parse_args(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage(("missing value for " + k).c_str());
+            return argv[++i];
+        };
+        auto number = [&](double lo) {
+            std::string v = value();
+            char* end = nullptr;
+            double d = std::strtod(v.c_str(), &end);
+            if (v.empty() || *end || !(d >= lo)) usage(("bad value for " + k + ": " + v).c_str());
+            return d;
+        };
+        if (k == "--dsn") a.dsn = value();
+        else if (k == "--clients") a.clients = static_cast<int>(number(1));
+        else if (k == "--duration") a.duration = number(0.1);
+        else if (k == "--repeat") a.repeat = static_cast<int>(number(1));
+        else if (k == "--scale") a.scale = static_cast<int>(number(1));
+        else usage(("unknown argument " + k).c_str());
+    }
+    if (a.dsn.empty()) usage("--dsn is required");
+    return a;
+}
+
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double now_s() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string pg_bin(const char* name) {
+    if (FILE* p = popen("pg_config --bindir 2>/dev/null", "r")) {
+        char buf[512] = {0};
+        bool got = std::fgets(buf, sizeof buf, p) != nullptr;
+        pclose(p);
+        std::string dir = got ? std::string(buf) : std::string();
+        while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
+        std::string path = dir + "/" + name;
+        if (!dir.empty() && access(path.c_str(), X_OK) == 0) return path;
+    }
+    for (int v = 18; v >= 12; --v) {
+        std::string path = "/usr/lib/postgresql/" + std::to_string(v) + "/bin/" + name;
+        if (access(path.c_str(), X_OK) == 0) return path;
+    }
+    return name;
+}
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Runs a command, returns its stdout; exits on failure.
+std::string run_command(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) usage(("cannot run " + cmd).c_str());
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int rc = pclose(p);
+    if (rc != 0) {
+        std::fprintf(stderr, "uvpg-bench: command failed (%d): %s\n%s\n", rc, cmd.c_str(), out.c_str());
+        std::exit(1);
+    }
+    return out;
+}
+
+uvpg::Task<long long> count_accounts(std::string dsn) {
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    co_await cur.execute("SELECT count(*) FROM pg_class WHERE relname = 'pgbench_accounts'");
+    if ((*co_await cur.fetchone())[0].as<int>() == 0) co_return 0;
+    co_await cur.execute("SELECT max(aid) FROM pgbench_accounts");
+    co_return (*co_await cur.fetchone())[0].as<std::optional<long long>>().value_or(0);
+}
+
+struct Phase {
+    double qps = 0;
+    double cpu_us_per_query = 0;
+};
+
+// W2 with uvpg: `clients` tasks through a pool of `clients` connections.
+uvpg::Task<Phase> w2_uvpg(std::string dsn, int clients, double duration, long long accounts) {
+    auto pool = co_await uvpg::create_pool(dsn, {.minsize = static_cast<std::size_t>(clients),
+                                                 .maxsize = static_cast<std::size_t>(clients)});
+    long long total = 0;
+    double deadline = 0;
+    auto worker = [](uvpg::Pool& p, long long& n, const double& end, long long acc, unsigned seed) -> uvpg::Task<void> {
+        std::mt19937_64 rng(seed);
+        std::uniform_int_distribution<long long> aid(1, acc);
+        auto conn = co_await p.acquire();
+        auto cur = co_await conn.cursor();
+        while (now_s() < end) {
+            co_await cur.execute("SELECT abalance FROM pgbench_accounts WHERE aid = $1", {aid(rng)});
+            auto row = co_await cur.fetchone();
+            (void)(*row)[0].as<int>();
+            ++n;
+        }
+    };
+    std::vector<uvpg::Task<void>> ws;
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    deadline = t0 + duration;
+    for (int i = 0; i < clients; ++i) ws.push_back(worker(pool, total, deadline, accounts, static_cast<unsigned>(i + 1)));
+    co_await uvpg::gather(std::move(ws));
+    double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
+    co_return Phase{static_cast<double>(total) / wall, total ? cpu * 1e6 / static_cast<double>(total) : 0};
+}
+
+// W2 reference: pgbench -S -M prepared -c N -j 2, its CPU from the child's rusage.
+Phase w2_pgbench(const std::string& dsn, int clients, double duration) {
+    rusage before{};
+    getrusage(RUSAGE_CHILDREN, &before);
+    std::string cmd = pg_bin("pgbench") + " -n -S -M prepared -c " + std::to_string(clients) + " -j 2 -T " +
+                      std::to_string(static_cast<int>(duration + 0.5)) + " " + shell_quote(dsn) + " 2>&1";
+    std::string out = run_command(cmd);
+    rusage after{};
+    getrusage(RUSAGE_CHILDREN, &after);
+    Phase ph;
+    auto pos = out.find("tps = ");
+    if (pos != std::string::npos) ph.qps = std::strtod(out.c_str() + pos + 6, nullptr);
+    auto secs = [](const rusage& u) {
+        return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+               static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    };
+    static const std::string processed = "number of transactions actually processed: ";
+    auto tx = out.find(processed);
+    double n = tx == std::string::npos ? 0 : std::strtod(out.c_str() + tx + processed.size(), nullptr);
+    if (n > 0) ph.cpu_us_per_query = (secs(after) - secs(before)) * 1e6 / n;
+    return ph;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a = parse_args(argc, argv);
+    try {
+        long long accounts = uvpg::run(count_accounts(a.dsn));
+        if (accounts == 0) {
+            std::fprintf(stderr, "uvpg-bench: loading pgbench tables at scale %d...\n", a.scale);
+            run_command(pg_bin("pgbench") + " -i -q -s " + std::to_string(a.scale) + " " + shell_quote(a.dsn) + " 2>&1");
+            accounts = uvpg::run(count_accounts(a.dsn));
+        }
+        std::vector<double> uq, ucpu, pq, pcpu;
+        for (int r = 0; r < a.repeat; ++r) {
+            std::fprintf(stderr, "uvpg-bench: W2 repetition %d/%d\n", r + 1, a.repeat);
+            Phase u = uvpg::run(w2_uvpg(a.dsn, a.clients, a.duration, accounts));
+            Phase p = w2_pgbench(a.dsn, a.clients, a.duration);
+            uq.push_back(u.qps);
+            ucpu.push_back(u.cpu_us_per_query);
+            pq.push_back(p.qps);
+            pcpu.push_back(p.cpu_us_per_query);
+        }
+        double mu = median(uq), mp = median(pq), cu = median(ucpu), cp = median(pcpu);
+        std::printf("workload  %-34s %12s %12s %7s %14s %14s\n", "", "uvpg q/s", "ref q/s", "ratio", "uvpg CPU us/q",
+                    "ref CPU us/q");
+        std::printf("W2        %-34s %12.0f %12.0f %7.2f %14.1f %14.1f\n",
+                    ("point selects, pool of " + std::to_string(a.clients) + " vs pgbench -S -M prepared").c_str(), mu, mp,
+                    mp > 0 ? mu / mp : 0, cu, cp);
+        std::printf("(median of %d interleaved runs of %.0f s; accounts %lld)\n", a.repeat, a.duration, accounts);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "uvpg-bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
