@@ -4,6 +4,8 @@
 #include "lib/errors_internal.hpp"
 #include "proto/frontend.hpp"
 
+#include <algorithm>
+
 namespace uvpg::detail {
 
 namespace {
@@ -157,6 +159,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     }
     Request& front = *queue_.front();
     if (front.kind == Request::Kind::startup) return on_startup_message(m, raw.type);
+    if (raw.type == 'T') remember_shape(raw.body, std::get<proto::RowDescription>(m));
     on_query_message(front, m, raw.type);
 }
 
@@ -208,7 +211,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         return;
     case 'T':
         new_statement();
-        r.result.shape = make_shape(std::get<proto::RowDescription>(m));
+        r.result.shape = last_shape_;
         r.result.rows.clear();
         return;
     case 'D': {
@@ -264,6 +267,15 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
     protocol_violation("unexpected message type " + message_type_text(type));
 }
 
+void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescription& desc) {
+    // The same statement run again describes its rows with the same bytes: reuse the shape
+    // (names, lookup table) instead of building it per query.
+    if (last_shape_ && body.size() == last_desc_.size() && std::equal(body.begin(), body.end(), last_desc_.begin()))
+        return;
+    last_shape_ = make_shape(desc);
+    last_desc_.assign(body.begin(), body.end());
+}
+
 void ConnectionImpl::complete_front() {
     auto req = std::move(queue_.front());
     queue_.pop_front();
@@ -287,16 +299,22 @@ void ConnectionImpl::protocol_violation(const std::string& what) {
 }
 
 void ConnectionImpl::connection_lost(const std::string& why) {
-    // A server error already received for the front request (FATAL 57P01 from
-    // pg_terminate_backend, say) explains the loss better than the EOF does.
-    std::exception_ptr reason;
-    if (!queue_.empty() && queue_.front()->error) reason = queue_.front()->error;
-    if (!reason) {
-        std::string msg = why;
-        if (state_ != State::ready) msg = "connection to " + where() + " failed: " + why;
-        reason = std::make_exception_ptr(OperationalError(msg));
+    std::string msg = why;
+    if (state_ != State::ready) msg = "connection to " + where() + " failed: " + why;
+    auto lost = std::make_exception_ptr(OperationalError(msg));
+    // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
+    // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the
+    // statement's outcome is lost with the connection, so it becomes an OperationalError, and
+    // the requests queued behind it never ran.
+    if (!queue_.empty() && queue_.front()->error) {
+        try {
+            std::rethrow_exception(queue_.front()->error);
+        } catch (const OperationalError&) {
+        } catch (...) {
+            queue_.front()->error = lost;
+        }
     }
-    close(reason);
+    close(lost);
 }
 
 void ConnectionImpl::close(std::exception_ptr reason) noexcept {

@@ -119,6 +119,7 @@ private:
     void on_query_message(Request& r, const proto::BackendMessage& m, char type);
     bool handle_async(const proto::BackendMessage& m);
     void add_notice(const proto::NoticeResponse& n);
+    void remember_shape(proto::ByteView body, const proto::RowDescription& desc);
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
     void complete_front();
@@ -149,6 +150,8 @@ private:
     std::map<std::string, std::string, std::less<>> server_params_;
     std::deque<std::string> notices_;
     std::string close_reason_;  // what() of the error that closed the connection
+    std::vector<std::uint8_t> last_desc_;  // the last RowDescription's body, and its shape
+    std::shared_ptr<const RowShape> last_shape_;
 };
 
 // 'Z', or 0x01 for a byte that is not printable, for messages.

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -177,11 +178,6 @@ void FaultProxy::run_command(Command c) {
 ProxyCounters FaultProxy::counters() const {
     std::lock_guard lk(mutex_);
     return counters_;
-}
-
-bool FaultProxy::wait_until(const std::function<bool(const ProxyCounters&)>& pred, std::chrono::milliseconds timeout) {
-    std::unique_lock lk(mutex_);
-    return changed_.wait_for(lk, timeout, [&] { return pred(counters_); });
 }
 
 std::string FaultProxy::error() const {

@@ -13,12 +13,9 @@
 // the main thread to itself. No call here waits longer than a few seconds, and the destructor
 // closes everything and joins.
 #pragma once
-#include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -73,10 +70,8 @@ public:
     // will read, so that the kernel does not turn the close into an RST); returns once done.
     void close_all();
 
+    // A snapshot; tests wait on it by polling from their own loop, which must keep running.
     ProxyCounters counters() const;
-    // Blocks the calling thread until `pred(counters())` holds or `timeout` passes; returns
-    // whether it held. Only for a thread that runs no libuv loop the proxy's peers need.
-    bool wait_until(const std::function<bool(const ProxyCounters&)>& pred, std::chrono::milliseconds timeout);
     // "" unless the proxy itself failed (poll, accept, a socket it could not make).
     std::string error() const;
 
@@ -102,7 +97,7 @@ private:
     // end of one poll() to the start of the next, so a control call that returns has been seen
     // by every later relay decision.
     mutable std::mutex mutex_;
-    std::condition_variable changed_;  // counters moved, or a command was done
+    std::condition_variable changed_;  // a command was done, or the thread ended
     std::size_t chunk_ = 0;
     std::optional<std::uint64_t> cut_;
     CutMode cut_mode_ = CutMode::fin;
