@@ -75,11 +75,25 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<c
         req->done = true;
         return req;
     }
-    // One request, one write: Parse/Bind/Describe/Execute/Sync through the unnamed statement.
+    // One request, one write. A cached statement needs only Bind/Execute/Sync; a new one is
+    // prepared and described in the same write; otherwise the unnamed statement is used.
     static constexpr proto::Format kText[] = {proto::Format::text};
-    proto::encode_parse(out_, "", sql, types);
-    proto::encode_bind(out_, "", "", params, kText);
-    proto::encode_describe(out_, 'P', "");
+    bool prepare = false;
+    if (auto st = cached_statement(sql, types, prepare)) {
+        req->statement = st;
+        req->prepares = prepare;
+        if (prepare) {
+            proto::encode_parse(out_, st->name, sql, types);
+            proto::encode_describe(out_, 'S', st->name);
+        } else {
+            req->result.shape = st->shape;
+        }
+        proto::encode_bind(out_, "", st->name, params, kText);
+    } else {
+        proto::encode_parse(out_, "", sql, types);
+        proto::encode_bind(out_, "", "", params, kText);
+        proto::encode_describe(out_, 'P', "");
+    }
     proto::encode_execute(out_, "", 0);
     proto::encode_sync(out_);
     req->sql = sql;
@@ -206,7 +220,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         }
     };
     switch (type) {
-    case '1': case '2': case 'n': case 't':
+    case '1': case '2': case '3': case 'n': case 't':
         if (r.kind != Request::Kind::extended) break;
         return;
     case 'T':
@@ -237,7 +251,11 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         r.statement_done = true;
         return;
     case 'E':
-        if (!r.error) r.error = make_server_error(diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields), r.sql);
+        if (!r.error) {
+            Diagnostics d = diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields);
+            r.sqlstate = d.sqlstate;
+            r.error = make_server_error(std::move(d), r.sql);
+        }
         return;
     case 'G': case 'H': case 'W': {
         // COPY arrives with its own issue. Refuse it without losing the connection: COPY FROM
@@ -259,6 +277,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         break;
     case 'Z':
         tx_status_ = std::get<proto::ReadyForQuery>(m).status;
+        statement_done(r);
         complete_front();
         return;
     default:
@@ -274,6 +293,61 @@ void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescri
         return;
     last_shape_ = make_shape(desc);
     last_desc_.assign(body.begin(), body.end());
+}
+
+std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
+                                                           bool& prepare) {
+    prepare = false;
+    if (params_.statement_cache_size == 0) return nullptr;
+    std::string key(sql);
+    key.push_back('\0');  // the parameter types are part of what was prepared
+    for (auto t : types) key.append(reinterpret_cast<const char*>(&t), sizeof t);
+    if (auto it = statements_.find(key); it != statements_.end()) {
+        if (!it->second->ready) return nullptr;
+        it->second->last_used = ++statement_clock_;
+        return it->second;
+    }
+    if (statements_.size() >= params_.statement_cache_size) {
+        auto oldest = statements_.begin();
+        for (auto it = statements_.begin(); it != statements_.end(); ++it)
+            if (it->second->ready && (!oldest->second->ready || it->second->last_used < oldest->second->last_used)) oldest = it;
+        if (!oldest->second->ready) return nullptr;  // all being prepared right now
+        // Close goes ahead of this request's messages; its CloseComplete lands in its reply.
+        proto::encode_close(out_, 'S', oldest->second->name);
+        statements_.erase(oldest);
+    }
+    auto st = std::make_shared<Prepared>();
+    st->name = "uvpg_" + std::to_string(++statement_seq_);
+    st->last_used = ++statement_clock_;
+    statements_.emplace(std::move(key), st);
+    prepare = true;
+    return st;
+}
+
+void ConnectionImpl::statement_done(Request& r) {
+    auto forget = [this](const std::shared_ptr<Prepared>& st) {
+        for (auto it = statements_.begin(); it != statements_.end(); ++it) {
+            if (it->second == st) {
+                statements_.erase(it);
+                return;
+            }
+        }
+    };
+    if (r.statement) {
+        if (r.prepares) {
+            if (r.error) forget(r.statement);  // not prepared after all
+            else {
+                r.statement->shape = r.result.shape;
+                r.statement->ready = true;
+            }
+        } else if (r.sqlstate == "26000" || r.sqlstate == "0A000") {
+            // Gone (DEALLOCATE) or stale ("cached plan must not change result type"): prepared
+            // again next time.
+            forget(r.statement);
+        }
+    }
+    // The user dropped every prepared statement of the session: so are ours.
+    if (!r.error && (r.result.tag == "DEALLOCATE ALL" || r.result.tag == "DISCARD ALL")) statements_.clear();
 }
 
 void ConnectionImpl::complete_front() {

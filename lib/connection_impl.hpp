@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 
@@ -27,6 +28,15 @@ struct QueryResult {
     std::string tag;
 };
 
+// A named prepared statement kept by the connection (the statement cache), so that running
+// the same SQL again sends only Bind/Execute/Sync and the server skips parsing and planning.
+struct Prepared {
+    std::string name;
+    std::shared_ptr<const RowShape> shape;  // null: the statement returns no rows
+    bool ready = false;                      // its Parse and Describe were answered without error
+    std::uint64_t last_used = 0;
+};
+
 struct Request {
     enum class Kind { startup, simple, extended };
     Kind kind;
@@ -35,6 +45,9 @@ struct Request {
     bool copy_out = false;        // inside an unsupported COPY TO STDOUT: drop its data
     std::exception_ptr error;     // first error; the request still runs to ReadyForQuery
     std::string sql;              // for psql's "LINE 1: ..." display of an error position
+    std::string sqlstate;         // of `error`, when the server sent it
+    std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
+    bool prepares = false;                // this request sends the statement's Parse
     std::coroutine_handle<> waiter;
     bool done = false;
     explicit Request(Kind k) : kind(k) {}
@@ -120,6 +133,11 @@ private:
     bool handle_async(const proto::BackendMessage& m);
     void add_notice(const proto::NoticeResponse& n);
     void remember_shape(proto::ByteView body, const proto::RowDescription& desc);
+    // The cached statement for (sql, types): a ready one, or a new one to prepare, or null
+    // (cache off, or the statement is still being prepared by an earlier request).
+    std::shared_ptr<Prepared> cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
+                                               bool& prepare);
+    void statement_done(Request& r);
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
     void complete_front();
@@ -150,6 +168,8 @@ private:
     std::map<std::string, std::string, std::less<>> server_params_;
     std::deque<std::string> notices_;
     std::string close_reason_;  // what() of the error that closed the connection
+    std::unordered_map<std::string, std::shared_ptr<Prepared>> statements_;
+    std::uint64_t statement_seq_ = 0, statement_clock_ = 0;
     std::vector<std::uint8_t> last_desc_;  // the last RowDescription's body, and its shape
     std::shared_ptr<const RowShape> last_shape_;
 };

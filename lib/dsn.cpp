@@ -557,6 +557,7 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     else if (auto t = from_dsn("timeout"); t && !t->empty()) timeout = parse_timeout(*t);
     if (timeout > 0) p.timeout = timeout;
     p.loop = o.loop;
+    if (o.statement_cache_size) p.statement_cache_size = *o.statement_cache_size;
     if (o.max_message_size) {
         if (*o.max_message_size < 1024)
             throw ProgrammingError("invalid max_message_size value: " + std::to_string(*o.max_message_size) +

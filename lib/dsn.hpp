@@ -41,6 +41,7 @@ struct ConnParams {
     std::optional<double> timeout;       // per-operation timeout in seconds
     uv_loop_t* loop = nullptr;
     std::size_t max_message = std::size_t{1} << 30;  // largest backend message accepted
+    std::size_t statement_cache_size = 100;          // named prepared statements kept; 0 = none
     std::string dsn_masked;    // the given parameters as "key=value ...", password as "xxx"
 
     bool is_unix_socket() const { return !host.empty() && host[0] == '/'; }

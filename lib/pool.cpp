@@ -342,6 +342,7 @@ ConnectOptions PoolOptions::connect_options() const {
     c.connect_timeout = connect_timeout;
     c.timeout = timeout;
     c.max_message_size = max_message_size;
+    c.statement_cache_size = statement_cache_size;
     c.loop = loop;
     return c;
 }

@@ -352,3 +352,56 @@ TEST_CASE("pgerror() reads as psql prints it, with the position marked") {
         }
     });
 }
+
+namespace {
+uvpg::Task<int> prepared_count(uvpg::Cursor& cur) {
+    co_await cur.execute("SELECT count(*)::int FROM pg_prepared_statements");
+    co_return (*co_await cur.fetchone())[0].as<int>();
+}
+}  // namespace
+
+TEST_CASE("statement cache: a repeated statement is prepared once; DEALLOCATE ALL and stale plans recover") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn(), {.statement_cache_size = 2});
+        auto cur = co_await conn.cursor();
+        for (int i = 0; i < 5; ++i) {
+            co_await cur.execute("SELECT %s::int + 1", {i});
+            CHECK((*co_await cur.fetchone())[0].as<int>() == i + 1);
+        }
+        CHECK(co_await prepared_count(cur) == 1);
+        co_await cur.execute("SELECT %s::text", {"a"});
+        co_await cur.execute("SELECT %s::text || 'b'", {"a"});
+        CHECK((*co_await cur.fetchone())[0].as<std::string>() == "ab");
+        CHECK(co_await prepared_count(cur) == 2);  // bounded: the oldest was closed
+
+        // A statement that fails to prepare is not cached, and fails the same way again.
+        CHECK_THROWS_AS(co_await cur.execute("SELEC %s", {1}), uvpg::errors::SyntaxError);
+        CHECK_THROWS_AS(co_await cur.execute("SELEC %s", {1}), uvpg::errors::SyntaxError);
+
+        // The user drops every prepared statement: the cache follows.
+        co_await cur.execute("DEALLOCATE ALL");
+        co_await cur.execute("SELECT %s::int + 1", {41});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 42);
+
+        // A table change that alters the result type: one error, then prepared again.
+        co_await cur.execute("CREATE TEMP TABLE sc (a int)");
+        co_await cur.execute("INSERT INTO sc VALUES (1)");
+        co_await cur.execute("SELECT * FROM sc WHERE a = %s", {1});
+        co_await cur.execute("ALTER TABLE sc ADD COLUMN b text DEFAULT 'x'");
+        try {
+            co_await cur.execute("SELECT * FROM sc WHERE a = %s", {1});
+        } catch (const uvpg::NotSupportedError& e) {
+            CHECK(e.pgcode() == "0A000");
+        }
+        co_await cur.execute("SELECT * FROM sc WHERE a = %s", {1});
+        auto row = *co_await cur.fetchone();
+        CHECK(row.size() == 2);
+        CHECK(row["b"].as<std::string>() == "x");
+
+        // Off: nothing is prepared.
+        auto plain = co_await uvpg::connect(dsn(), {.statement_cache_size = 0});
+        auto pc = co_await plain.cursor();
+        co_await pc.execute("SELECT %s::int", {1});
+        CHECK(co_await prepared_count(pc) == 0);
+    }());
+}

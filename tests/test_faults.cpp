@@ -661,7 +661,8 @@ TEST_CASE("extended protocol: a good reply (control), then a DataRow with the wr
                     send(good), expect('P', parse_check), expect('B'), expect('D'), expect('E'), expect('S'),
                     send(bad), wait_close()});
     uvpg::run([](std::string dsn) -> uvpg::Task<void> {
-        uvpg::Connection conn = co_await uvpg::connect(dsn);
+        // The script speaks the unnamed-statement flow, so the statement cache is off here.
+        uvpg::Connection conn = co_await uvpg::connect(dsn, {.statement_cache_size = 0});
         uvpg::Cursor cur = co_await conn.cursor();
         co_await cur.execute("SELECT %s", {42});
         auto row = co_await cur.fetchone();

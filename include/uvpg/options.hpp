@@ -33,6 +33,10 @@ struct ConnectOptions {
     // uvpg's own: the largest message accepted from the server (default 1 GiB); a longer one
     // closes the connection with OperationalError before any of it is buffered.
     std::optional<std::size_t> max_message_size{};
+    // uvpg's own: how many statements run with parameters each connection keeps prepared
+    // (default 100, least recently used dropped first); 0 sends every one through the unnamed
+    // statement, as pgbouncer in transaction mode needs.
+    std::optional<std::size_t> statement_cache_size{};
     uv_loop_t* loop = nullptr;                    // nullptr = uv_default_loop()
 };
 

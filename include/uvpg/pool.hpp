@@ -41,6 +41,7 @@ struct PoolOptions {
     // Seconds: bounds acquire()'s wait (TimeoutError) and, as a connect option, each operation.
     std::optional<double> timeout{};
     std::optional<std::size_t> max_message_size{};
+    std::optional<std::size_t> statement_cache_size{};
     uv_loop_t* loop = nullptr;
 
     std::size_t minsize = 10;    // opened by create_pool and kept open
