@@ -104,7 +104,10 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<c
 
 void ConnectionImpl::flush() {
     if (!socket_ || out_.empty() || socket_->writing() || closed()) return;
-    if (int rc = socket_->write(out_); rc != 0) connection_lost("could not send data to " + where() + ": " + uv_error_text(rc));
+    if (int rc = socket_->write(out_); rc != 0) {
+        connection_lost("could not send data to " + where() + ": " + uv_error_text(rc));
+        resume_ready();  // the other requests in flight learn it now, not at the next read
+    }
 }
 
 void ConnectionImpl::on_written(int status) {

@@ -73,9 +73,19 @@ void Socket::on_read_cb(uv_stream_t* st, ssize_t nread, const uv_buf_t* buf) {
 }
 
 int Socket::write(std::vector<std::uint8_t>& data) {
-    out_.clear();
-    std::swap(out_, data);
-    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(out_.data()), static_cast<unsigned>(out_.size()));
+    // Try the write at once: a request usually fits in the socket buffer, and then no write
+    // request, no callback and no epoll re-arm is needed (uv_write would re-arm the watcher).
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(data.data()), static_cast<unsigned>(data.size()));
+    int n = uv_try_write(&h_.stream, &b, 1);
+    if (n == static_cast<int>(data.size())) {
+        data.clear();
+        return 0;
+    }
+    if (n < 0 && n != UV_EAGAIN) return n;
+    std::size_t done = n > 0 ? static_cast<std::size_t>(n) : 0;
+    out_.assign(data.begin() + static_cast<std::ptrdiff_t>(done), data.end());
+    data.clear();
+    b = uv_buf_init(reinterpret_cast<char*>(out_.data()), static_cast<unsigned>(out_.size()));
     write_req_.data = this;
     int rc = uv_write(&write_req_, &h_.stream, &b, 1, on_write_cb);
     if (rc == 0) writing_ = true;
@@ -102,8 +112,8 @@ void Socket::close() {
 void Socket::write_and_close(std::vector<std::uint8_t> last) {
     owner_ = nullptr;
     if (closing_) return;
-    if (writing_ || last.empty() || write(last) != 0) {
-        close();
+    if (writing_ || last.empty() || write(last) != 0 || !writing_) {
+        close();  // nothing to send, or it went out at once
         return;
     }
     close_after_write_ = true;

@@ -33,8 +33,9 @@ public:
     int start_read();
     void stop_read();
     bool writing() const { return writing_; }
-    // Writes `data` (swapped out, so the caller's buffer comes back empty); on_written follows.
-    // One write at a time: the owner queues further bytes until on_written.
+    // Writes `data` (the caller's buffer comes back empty). When it all goes out at once,
+    // writing() stays false and no on_written follows; otherwise on_written follows. One
+    // write at a time: the owner queues further bytes until writing() is false again.
     int write(std::vector<std::uint8_t>& data);
     // Closes the handle; no callback reaches the owner afterwards.
     void close();
