@@ -104,6 +104,16 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<c
 
 void ConnectionImpl::flush() {
     if (!socket_ || out_.empty() || socket_->writing() || closed()) return;
+    socket_->cork();
+}
+
+void ConnectionImpl::on_uncork() {
+    auto self = shared_from_this();
+    flush_now();
+}
+
+void ConnectionImpl::flush_now() {
+    if (!socket_ || out_.empty() || socket_->writing() || closed()) return;
     if (int rc = socket_->write(out_); rc != 0) {
         connection_lost("could not send data to " + where() + ": " + uv_error_text(rc));
         resume_ready();  // the other requests in flight learn it now, not at the next read
@@ -117,7 +127,7 @@ void ConnectionImpl::on_written(int status) {
         resume_ready();
         return;
     }
-    flush();
+    flush_now();
 }
 
 void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {

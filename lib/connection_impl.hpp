@@ -113,6 +113,7 @@ public:
     void on_alloc(std::size_t suggested, uv_buf_t* buf) override;
     void on_read(ssize_t nread, const uv_buf_t* buf) override;
     void on_written(int status) override;
+    void on_uncork() override;
 
 private:
     enum class State { resolving, connecting, startup, ready, closed };
@@ -141,7 +142,8 @@ private:
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
     void complete_front();
-    void flush();
+    void flush();      // writes what is queued just before the loop next waits for I/O
+    void flush_now();
     std::string where() const;  // "server 127.0.0.1:5432" for messages
 
     ConnParams params_;

@@ -25,6 +25,8 @@ Socket* Socket::tcp(uv_loop_t* loop, SocketOwner* owner) {
     auto* s = new Socket(owner);
     uv_tcp_init(loop, &s->h_.tcp);
     s->h_.handle.data = s;
+    uv_prepare_init(loop, &s->prepare_);
+    s->prepare_.data = s;
     uv_tcp_nodelay(&s->h_.tcp, 1);
     return s;
 }
@@ -34,6 +36,8 @@ Socket* Socket::pipe(uv_loop_t* loop, SocketOwner* owner) {
     auto* s = new Socket(owner);
     uv_pipe_init(loop, &s->h_.pipe, 0);
     s->h_.handle.data = s;
+    uv_prepare_init(loop, &s->prepare_);
+    s->prepare_.data = s;
     return s;
 }
 
@@ -102,11 +106,25 @@ void Socket::on_write_cb(uv_write_t* req, int status) {
     if (s->owner_ && !s->closing_) s->owner_->on_written(status);
 }
 
+void Socket::cork() {
+    if (corked_ || closing_) return;
+    corked_ = true;
+    uv_prepare_start(&prepare_, on_prepare_cb);
+}
+
+void Socket::on_prepare_cb(uv_prepare_t* p) {
+    auto* s = static_cast<Socket*>(p->data);
+    uv_prepare_stop(p);
+    s->corked_ = false;
+    if (s->owner_ && !s->closing_) s->owner_->on_uncork();
+}
+
 void Socket::close() {
     owner_ = nullptr;
     if (closing_) return;
     closing_ = true;
     uv_close(&h_.handle, on_close_cb);
+    uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), on_close_cb);
 }
 
 void Socket::write_and_close(std::vector<std::uint8_t> last) {
@@ -119,7 +137,10 @@ void Socket::write_and_close(std::vector<std::uint8_t> last) {
     close_after_write_ = true;
 }
 
-void Socket::on_close_cb(uv_handle_t* h) { delete static_cast<Socket*>(h->data); }
+void Socket::on_close_cb(uv_handle_t* h) {
+    auto* s = static_cast<Socket*>(h->data);
+    if (--s->handles_open_ == 0) delete s;
+}
 
 Timer* Timer::start_impl(uv_loop_t* loop, double seconds, Fn* fn) {
     auto* t = new Timer;

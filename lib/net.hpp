@@ -16,6 +16,7 @@ public:
     virtual void on_alloc(std::size_t suggested, uv_buf_t* buf) = 0;
     virtual void on_read(ssize_t nread, const uv_buf_t* buf) = 0;
     virtual void on_written(int status) = 0;
+    virtual void on_uncork() {}
 
 protected:
     ~SocketOwner() = default;
@@ -37,6 +38,9 @@ public:
     // writing() stays false and no on_written follows; otherwise on_written follows. One
     // write at a time: the owner queues further bytes until writing() is false again.
     int write(std::vector<std::uint8_t>& data);
+    // Asks for on_uncork() once, just before the loop next waits for I/O: requests made while
+    // the loop handles a batch of replies go out together after it, not one by one in between.
+    void cork();
     // Closes the handle; no callback reaches the owner afterwards.
     void close();
     // Writes `last` (Terminate) if no write is in flight, then closes; detaches the owner.
@@ -50,6 +54,7 @@ private:
     static void on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
     static void on_write_cb(uv_write_t* req, int status);
     static void on_close_cb(uv_handle_t* h);
+    static void on_prepare_cb(uv_prepare_t* p);
 
     union {
         uv_handle_t handle;
@@ -59,6 +64,9 @@ private:
     } h_;
     uv_connect_t connect_req_;
     uv_write_t write_req_;
+    uv_prepare_t prepare_;
+    int handles_open_ = 2;  // the stream and the prepare handle; freed when both are closed
+    bool corked_ = false;
     std::vector<std::uint8_t> out_;  // bytes of the write in flight
     SocketOwner* owner_;
     bool writing_ = false;
