@@ -12,6 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <thread>
+
+#include <uv.h>
 #include <string>
 #include <vector>
 
@@ -23,12 +26,13 @@ struct Args {
     double duration = 5;
     int repeat = 3;
     int scale = 10;
+    int threads = 1;  // event loops, each with its own pool (as pgbench -j); 1 = one pool
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "uvpg-bench: %s\n"
-                 "usage: uvpg-bench --dsn DSN [--clients N] [--duration SECONDS] [--repeat N] [--scale N]\n",
+                 "usage: uvpg-bench --dsn DSN [--clients N] [--duration SECONDS] [--repeat N] [--scale N] [--threads N]\n",
                  why);
     std::exit(2);
 }
@@ -53,6 +57,7 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--duration") a.duration = number(0.1);
         else if (k == "--repeat") a.repeat = static_cast<int>(number(1));
         else if (k == "--scale") a.scale = static_cast<int>(number(1));
+        else if (k == "--threads") a.threads = static_cast<int>(number(1));
         else usage(("unknown argument " + k).c_str());
     }
     if (a.dsn.empty()) usage("--dsn is required");
@@ -124,8 +129,9 @@ struct Phase {
 };
 
 // W2 with uvpg: `clients` tasks through a pool of `clients` connections.
-uvpg::Task<Phase> w2_uvpg(std::string dsn, int clients, double duration, long long accounts) {
-    auto pool = co_await uvpg::create_pool(dsn, {.minsize = static_cast<std::size_t>(clients),
+uvpg::Task<Phase> w2_uvpg(std::string dsn, int clients, double duration, long long accounts, uv_loop_t* loop) {
+    auto pool = co_await uvpg::create_pool(dsn, {.loop = loop,
+                                                 .minsize = static_cast<std::size_t>(clients),
                                                  .maxsize = static_cast<std::size_t>(clients)});
     long long total = 0;
     double deadline = 0;
@@ -148,6 +154,30 @@ uvpg::Task<Phase> w2_uvpg(std::string dsn, int clients, double duration, long lo
     co_await uvpg::gather(std::move(ws));
     double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
     co_return Phase{static_cast<double>(total) / wall, total ? cpu * 1e6 / static_cast<double>(total) : 0};
+}
+
+// W2 on `threads` event loops at once, clients split between them; CPU is the whole process's.
+Phase w2_uvpg_threads(const Args& a, long long accounts) {
+    if (a.threads == 1) return uvpg::run(w2_uvpg(a.dsn, a.clients, a.duration, accounts, nullptr));
+    std::vector<Phase> parts(static_cast<std::size_t>(a.threads));
+    std::vector<std::thread> ts;
+    double cpu0 = cpu_seconds();
+    for (int t = 0; t < a.threads; ++t) {
+        int share = a.clients / a.threads + (t < a.clients % a.threads ? 1 : 0);
+        ts.emplace_back([&, t, share] {
+            uv_loop_t loop;
+            uv_loop_init(&loop);
+            parts[static_cast<std::size_t>(t)] = uvpg::run(&loop, w2_uvpg(a.dsn, share, a.duration, accounts, &loop));
+            uv_run(&loop, UV_RUN_NOWAIT);
+            uv_loop_close(&loop);
+        });
+    }
+    for (auto& t : ts) t.join();
+    Phase sum;
+    for (auto& p : parts) sum.qps += p.qps;
+    double cpu = cpu_seconds() - cpu0;
+    sum.cpu_us_per_query = sum.qps > 0 ? cpu * 1e6 / (sum.qps * a.duration) : 0;
+    return sum;
 }
 
 // W2 reference: pgbench -S -M prepared -c N -j 2, its CPU from the child's rusage.
@@ -192,7 +222,7 @@ int main(int argc, char** argv) {
         std::vector<double> uq, ucpu, pq, pcpu;
         for (int r = 0; r < a.repeat; ++r) {
             std::fprintf(stderr, "uvpg-bench: W2 repetition %d/%d\n", r + 1, a.repeat);
-            Phase u = uvpg::run(w2_uvpg(a.dsn, a.clients, a.duration, accounts));
+            Phase u = w2_uvpg_threads(a, accounts);
             Phase p = w2_pgbench(a.dsn, a.clients, a.duration);
             uq.push_back(u.qps);
             ucpu.push_back(u.cpu_us_per_query);
@@ -203,7 +233,8 @@ int main(int argc, char** argv) {
         std::printf("workload  %-34s %12s %12s %7s %14s %14s\n", "", "uvpg q/s", "ref q/s", "ratio", "uvpg CPU us/q",
                     "ref CPU us/q");
         std::printf("W2        %-34s %12.0f %12.0f %7.2f %14.1f %14.1f\n",
-                    ("point selects, pool of " + std::to_string(a.clients) + " vs pgbench -S -M prepared").c_str(), mu, mp,
+                    ("point selects, " + std::to_string(a.clients) + " clients/" + std::to_string(a.threads) +
+                     " loop(s) vs pgbench -S -M prepared -j 2").c_str(), mu, mp,
                     mp > 0 ? mu / mp : 0, cu, cp);
         std::printf("(median of %d interleaved runs of %.0f s; accounts %lld)\n", a.repeat, a.duration, accounts);
     } catch (const std::exception& e) {
