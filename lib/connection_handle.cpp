@@ -101,6 +101,16 @@ namespace {
 struct NotifyAwaiter {
     detail::ConnectionImpl* c;
     std::optional<Notify> slot;
+    // A waiter whose coroutine is destroyed while it waits leaves the connection's list.
+    ~NotifyAwaiter() {
+        auto& ws = c->notify_waiters;
+        for (auto it = ws.begin(); it != ws.end(); ++it) {
+            if (it->slot == &slot) {
+                ws.erase(it);
+                break;
+            }
+        }
+    }
     bool await_ready() const noexcept { return !c->notifies.empty() || c->closed(); }
     void await_suspend(std::coroutine_handle<> h) { c->notify_waiters.push_back({h, &slot}); }
     Notify await_resume() {

@@ -205,6 +205,25 @@ void PoolImpl::wait(PoolWaiter& w) {
     }
 }
 
+PoolWaiter::~PoolWaiter() { pool.abandon(*this); }
+
+void PoolImpl::abandon(PoolWaiter& w) {
+    if (w.timer) w.timer->stop_and_free(), w.timer = nullptr;
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+        if (*it == &w) {
+            waiters_.erase(it);
+            break;
+        }
+    }
+    if (w.conn) give_back(std::move(w.conn));  // handed over but never taken
+    if (w.slot) {                               // room reserved but never used
+        w.slot = false;
+        --opening_;
+        room_freed();
+        check_closed();
+    }
+}
+
 void PoolImpl::close_free() {
     auto doomed = std::move(free_);
     free_.clear();
@@ -268,12 +287,12 @@ Task<Connection> acquire_impl(std::shared_ptr<PoolImpl> p) {
     if (p->can_open()) {
         p->reserve_opening();
     } else {
-        PoolWaiter w;
+        PoolWaiter w(*p);
         WaiterAwaiter wait{*p, w};
         co_await wait;
         if (w.error) std::rethrow_exception(w.error);
         if (w.conn) co_return p->lease(std::move(w.conn));
-        // w.slot: room was reserved for us.
+        w.slot = false;  // the room reserved for us is used now: open_one accounts for it
     }
     auto c = co_await p->open_one();
     p->watch(c);

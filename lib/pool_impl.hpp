@@ -24,8 +24,14 @@ struct Lease {
 };
 inline bool lease_released(const Lease& l) noexcept { return l.released; }
 
-// One acquirer waiting for a connection or for room to open one.
+// One acquirer waiting for a connection or for room to open one. If its coroutine is destroyed
+// while it waits, it leaves the queue and gives back whatever it was handed.
 struct PoolWaiter {
+    explicit PoolWaiter(PoolImpl& p) : pool(p) {}
+    PoolWaiter(const PoolWaiter&) = delete;
+    PoolWaiter& operator=(const PoolWaiter&) = delete;
+    ~PoolWaiter();
+    PoolImpl& pool;
     std::coroutine_handle<> h;
     std::shared_ptr<ConnectionImpl> conn;  // handed over by a release
     bool slot = false;                      // room to open a new one (already counted in opening)
@@ -64,6 +70,7 @@ public:
     // Drops the connection from the free list as soon as it closes while idle.
     void watch(const std::shared_ptr<ConnectionImpl>& c);
     void wait(PoolWaiter& w);
+    void abandon(PoolWaiter& w);
     void close_free();
     void close();
     void terminate();

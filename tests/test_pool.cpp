@@ -399,3 +399,20 @@ TEST_CASE("a server restart: running tasks get OperationalError, the next ones s
         }
     }(bindir, pgdata));
 }
+
+TEST_CASE("an acquirer destroyed while it waits leaves the queue and takes nothing") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto pool = co_await uvpg::create_pool(pool_dsn("pool_ghost"), {.minsize = 1, .maxsize = 1});
+        auto held = co_await pool.acquire();
+        {
+            auto ghost = pool.acquire();
+            ghost.handle().resume();  // runs until it waits in the pool's queue
+            CHECK_FALSE(ghost.done());
+        }  // destroyed while waiting
+        pool.release(held);
+        CHECK(pool.freesize() == 1);
+        CHECK(pool.size() == 1);
+        auto c = co_await pool.acquire();
+        CHECK(co_await scalar_int(c, "SELECT 1") == 1);
+    }());
+}
