@@ -61,14 +61,16 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
         return req;
     }
     proto::encode_query(out_, sql);
-    req->sql = sql;
+    req->sql = std::make_shared<const std::string>(sql);
     queue_.push_back(req);
     flush();
     return req;
 }
 
-std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<const std::uint32_t> types,
+std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql_text,
+                                               std::span<const std::uint32_t> types,
                                                std::span<const proto::BindParam> params) {
+    std::string_view sql = *sql_text;
     auto req = std::make_shared<Request>(Request::Kind::extended);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
@@ -96,7 +98,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql, std::span<c
     }
     proto::encode_execute(out_, "", 0);
     proto::encode_sync(out_);
-    req->sql = sql;
+    req->sql = std::move(sql_text);
     queue_.push_back(req);
     flush();
     return req;
@@ -267,7 +269,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (!r.error) {
             Diagnostics d = diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields);
             r.sqlstate = d.sqlstate;
-            r.error = make_server_error(std::move(d), r.sql);
+            r.error = make_server_error(std::move(d), r.sql ? std::string_view(*r.sql) : std::string_view());
         }
         return;
     case 'G': case 'H': case 'W': {

@@ -44,7 +44,7 @@ struct Request {
     bool statement_done = false;  // the current statement ended; the next message starts another
     bool copy_out = false;        // inside an unsupported COPY TO STDOUT: drop its data
     std::exception_ptr error;     // first error; the request still runs to ReadyForQuery
-    std::string sql;              // for psql's "LINE 1: ..." display of an error position
+    std::shared_ptr<const std::string> sql;  // for psql's "LINE 1: ..." display of an error position
     std::string sqlstate;         // of `error`, when the server sent it
     std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
     bool prepares = false;                // this request sends the statement's Parse
@@ -75,7 +75,7 @@ public:
 
     // Queue a request and write it (several may be in flight).
     std::shared_ptr<Request> query(std::string_view sql);
-    std::shared_ptr<Request> query(std::string_view sql, std::span<const std::uint32_t> types,
+    std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
                                    std::span<const proto::BindParam> params);
 
     // Closes at once. Pending requests fail with `reason` (InterfaceError when null).

@@ -11,8 +11,16 @@ namespace uvpg {
 
 namespace detail {
 
+// The last statement this cursor parsed: the same SQL run again skips parsing and rendering.
+struct ParsedStatement {
+    std::string source;                        // as the user wrote it
+    proto::ParsedSql parsed;
+    std::shared_ptr<const std::string> sent;   // with $n placeholders, shared with the requests
+};
+
 struct CursorState {
     Connection conn;
+    std::shared_ptr<const ParsedStatement> last_parsed;
     QueryResult result;
     bool executed = false;
     bool closed = false;
@@ -46,9 +54,8 @@ std::int64_t rows_from_tag(std::string_view tag) {
     return n;
 }
 
-// The statement to send and its parameters, in $n order, or a ProgrammingError.
+// The parameters to send, in $n order, or a ProgrammingError.
 struct Bound {
-    std::string sql;
     std::vector<std::uint32_t> types;
     std::vector<proto::BindParam> params;
 };
@@ -84,13 +91,22 @@ proto::ParsedSql parse_or_throw(std::string_view sql) {
     return parsed;
 }
 
-Bound bind_params(std::string_view sql, const Params& params) {
-    auto parsed = parse_or_throw(sql);
+std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
+    if (s.last_parsed && s.last_parsed->source == sql) return s.last_parsed;
+    auto st = std::make_shared<ParsedStatement>();
+    st->source = sql;
+    st->parsed = parse_or_throw(sql);
+    st->sent = std::make_shared<const std::string>(
+        st->parsed.style == proto::PlaceholderStyle::none ? std::string(sql) : proto::render_dollar(st->parsed));
+    s.last_parsed = st;
+    return st;
+}
+
+Bound bind_params(const proto::ParsedSql& parsed, const Params& params) {
     auto ordered = order_params(parsed, params);
     if (ordered.size() > kMaxParams)
         throw ProgrammingError("too many parameters: " + std::to_string(ordered.size()) + " (at most 65535)");
     Bound b;
-    b.sql = parsed.style == proto::PlaceholderStyle::none ? std::string(sql) : proto::render_dollar(parsed);
     b.types.reserve(ordered.size());
     b.params.reserve(ordered.size());
     for (const Param* p : ordered) {
@@ -162,9 +178,10 @@ Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
     if (params.empty() && !params.is_named()) {
         req = c.query(sql);
     } else {
-        Bound b = bind_params(sql, params);
-        s->query = b.sql;
-        req = c.query(b.sql, b.types, b.params);
+        auto st = parse_statement(*s, sql);
+        Bound b = bind_params(st->parsed, params);
+        s->query = *st->sent;
+        req = c.query(st->sent, b.types, b.params);
     }
     Deadline deadline(c);
     RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
