@@ -416,3 +416,21 @@ TEST_CASE("an acquirer destroyed while it waits leaves the queue and takes nothi
         CHECK(co_await scalar_int(c, "SELECT 1") == 1);
     }());
 }
+
+TEST_CASE("a pool destroyed with a connection out: the connection works until dropped, then closes") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        uvpg::Connection out;
+        {
+            auto pool = co_await uvpg::create_pool(pool_dsn("pool_gone"), {.minsize = 2, .maxsize = 2});
+            out = co_await pool.acquire();
+        }  // the pool closes its free connection and goes away
+        CHECK(co_await scalar_int(out, "SELECT 6") == 6);
+        CHECK(co_await backends("pool_gone") == 1);
+        out = uvpg::Connection();
+        for (int i = 0; i < 500; ++i) {
+            if (co_await backends("pool_gone") == 0) break;
+            co_await sleep_ms(10);
+        }
+        CHECK(co_await backends("pool_gone") == 0);
+    }());
+}
