@@ -314,7 +314,9 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
                                                            bool& prepare) {
     prepare = false;
     if (params_.statement_cache_size == 0) return nullptr;
-    std::string key(sql);
+    // Looked up with a reused buffer: a hit allocates nothing.
+    static thread_local std::string key;
+    key.assign(sql);
     key.push_back('\0');  // the parameter types are part of what was prepared
     for (auto t : types) key.append(reinterpret_cast<const char*>(&t), sizeof t);
     if (auto it = statements_.find(key); it != statements_.end()) {
@@ -334,7 +336,7 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
     auto st = std::make_shared<Prepared>();
     st->name = "uvpg_" + std::to_string(++statement_seq_);
     st->last_used = ++statement_clock_;
-    statements_.emplace(std::move(key), st);
+    statements_.emplace(key, st);
     prepare = true;
     return st;
 }

@@ -18,9 +18,16 @@ struct ParsedStatement {
     std::shared_ptr<const std::string> sent;   // with $n placeholders, shared with the requests
 };
 
+// The parameters to send, in $n order. Kept in the cursor so their buffers are reused.
+struct Bound {
+    std::vector<std::uint32_t> types;
+    std::vector<proto::BindParam> params;
+};
+
 struct CursorState {
     Connection conn;
     std::shared_ptr<const ParsedStatement> last_parsed;
+    Bound bound;
     QueryResult result;
     bool executed = false;
     bool closed = false;
@@ -54,11 +61,6 @@ std::int64_t rows_from_tag(std::string_view tag) {
     return n;
 }
 
-// The parameters to send, in $n order, or a ProgrammingError.
-struct Bound {
-    std::vector<std::uint32_t> types;
-    std::vector<proto::BindParam> params;
-};
 
 std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Params& params) {
     using S = proto::PlaceholderStyle;
@@ -102,11 +104,13 @@ std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::stri
     return st;
 }
 
-Bound bind_params(const proto::ParsedSql& parsed, const Params& params) {
+// The parameters in $n order into `b`, or a ProgrammingError.
+void bind_params(const proto::ParsedSql& parsed, const Params& params, Bound& b) {
     auto ordered = order_params(parsed, params);
     if (ordered.size() > kMaxParams)
         throw ProgrammingError("too many parameters: " + std::to_string(ordered.size()) + " (at most 65535)");
-    Bound b;
+    b.types.clear();
+    b.params.clear();
     b.types.reserve(ordered.size());
     b.params.reserve(ordered.size());
     for (const Param* p : ordered) {
@@ -117,7 +121,6 @@ Bound bind_params(const proto::ParsedSql& parsed, const Params& params) {
         bp.format = p->binary() ? proto::Format::binary : proto::Format::text;
         b.params.push_back(bp);
     }
-    return b;
 }
 
 // Marks the cursor busy for one operation; a second concurrent one is an error, as in aiopg.
@@ -179,9 +182,9 @@ Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
         req = c.query(sql);
     } else {
         auto st = parse_statement(*s, sql);
-        Bound b = bind_params(st->parsed, params);
+        bind_params(st->parsed, params, s->bound);
         s->query = *st->sent;
-        req = c.query(st->sent, b.types, b.params);
+        req = c.query(st->sent, s->bound.types, s->bound.params);
     }
     Deadline deadline(c);
     RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await

@@ -1,0 +1,181 @@
+// libFuzzer target: the SCRAM-SHA-256 client's parsing of server messages, base64_decode and
+// saslprep_password.
+//
+// Input: "password\nserver-first\nserver-final", split at the first two newlines (a part that
+// is missing is empty). The client nonce is fixed, so the server nonce can match it; the
+// iteration cap keeps PBKDF2 from making each run slow.
+#include "proto/auth.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace uvpg::proto;
+
+namespace {
+
+constexpr std::string_view kNonce = "rOprNGfwEbeRWgbNEkqO";  // RFC 7677's, so its exchange is a seed
+constexpr std::string_view kUser = "user";
+constexpr std::uint32_t kMaxIterations = 4096;
+
+void check(bool ok, const char* what) {
+    if (ok) return;
+    std::fprintf(stderr, "fuzz_scram: check failed: %s\n", what);
+    std::abort();
+}
+
+std::string_view take_line(std::string_view& in) {
+    const std::size_t nl = in.find('\n');
+    const std::string_view line = in.substr(0, nl);
+    in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+    return line;
+}
+
+void fuzz_base64(std::string_view text) {
+    std::string bytes;
+    if (base64_decode(text, bytes)) {
+        check(text.size() % 4 == 0, "accepted base64 whose length is not a multiple of 4");
+        check(bytes.size() <= text.size() / 4 * 3 && bytes.size() + 2 >= text.size() / 4 * 3,
+              "decoded size does not match the text");
+        // Unused low bits are ignored, so only the bytes (not the text) must survive a round trip.
+        std::string again;
+        check(base64_decode(base64_encode(bytes), again) && again == bytes, "base64 round trip changed the bytes");
+    }
+    check(base64_decode(base64_encode(text), bytes) && bytes == text, "base64_encode output does not decode back");
+}
+
+void fuzz_saslprep(std::string_view password) {
+    const std::string prepared = saslprep_password(password);
+    // Mapping only ever shortens: non-ASCII spaces become one byte, others vanish.
+    check(prepared.size() <= password.size(), "saslprep made the password longer");
+    bool ascii = true;
+    for (char c : password) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) check(prepared == password, "saslprep changed an ASCII password");
+}
+
+void fuzz_exchange(std::string_view password, std::string_view server_first, std::string_view server_final) {
+    ScramClient c{std::string(password), std::string(kNonce), std::string(kUser)};
+    c.set_max_iterations(kMaxIterations);
+    check(c.client_first() == "n,,n=user,r=" + std::string(kNonce), "unexpected client-first-message");
+    if (!c.handle_server_first(server_first)) {
+        check(!c.error().empty(), "failure without a reason");
+        check(!c.handle_server_final(server_final), "server-final accepted after a failed server-first");
+        check(!c.finished(), "finished after a failure");
+        return;
+    }
+    check(c.client_final().starts_with("c=biws,r=" + std::string(kNonce)), "client-final lost the nonce");
+    check(c.client_final().find(",p=") != std::string::npos, "client-final without a proof");
+    const bool ok = c.handle_server_final(server_final);
+    check(ok == c.finished(), "handle_server_final's result disagrees with finished()");
+    if (!ok) check(!c.error().empty(), "failure without a reason");
+    // A replayed message is a protocol error in every state.
+    check(!c.handle_server_first(server_first), "a second server-first was accepted");
+    check(!c.handle_server_final(server_final), "a second server-final was accepted");
+}
+
+// The constructor's own checks on a nonce and user from the input.
+void fuzz_client_first(std::string_view nonce, std::string_view user) {
+    ScramClient c{"pw", std::string(nonce), std::string(user)};
+    if (c.client_first().empty()) {
+        check(!c.error().empty(), "a refused nonce without a reason");
+        check(!c.handle_server_first("r=x,s=AAAA,i=1"), "a client with a bad nonce went on");
+        return;
+    }
+    check(c.client_first().starts_with("n,,n="), "client-first without the gs2 header");
+    check(c.client_first().ends_with(",r=" + std::string(nonce)), "client-first lost the nonce");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view all(reinterpret_cast<const char*>(data), size);
+    std::string_view rest = all;
+    const std::string_view password = take_line(rest);
+    const std::string_view server_first = take_line(rest);
+    const std::string_view server_final = rest;
+
+    fuzz_exchange(password, server_first, server_final);
+    fuzz_client_first(server_first, password);
+    fuzz_base64(server_final);
+    fuzz_base64(all);
+    fuzz_saslprep(password);
+    fuzz_saslprep(all);
+    if (server_final.size() >= 4) {
+        const std::string md5 = md5_password(password, server_first, reinterpret_cast<const std::uint8_t*>(server_final.data()));
+        check(md5.empty() || md5.size() == 35, "md5_password has the wrong length");
+    }
+    return 0;
+}
+
+// Seeds: the RFC 7677 exchange, and valid exchanges with few iterations so that mutations of
+// them reach the server-final checks quickly. The server side is computed here with libcrypto.
+namespace {
+
+std::string hmac(std::string_view key, std::string_view msg) {
+    unsigned char out[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(msg.data()),
+         msg.size(), out, &len);
+    return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string server_final_for(std::string_view password, std::string_view salt, std::uint32_t iterations,
+                             std::string_view server_first, std::string_view server_nonce) {
+    const std::string prepared = saslprep_password(password);
+    unsigned char salted[32];
+    PKCS5_PBKDF2_HMAC(prepared.data(), static_cast<int>(prepared.size()),
+                      reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
+                      static_cast<int>(iterations), EVP_sha256(), sizeof salted, salted);
+    const std::string auth_message = "n=" + std::string(kUser) + ",r=" + std::string(kNonce) + "," +
+                                     std::string(server_first) + ",c=biws,r=" + std::string(server_nonce);
+    const std::string server_key = hmac(std::string_view(reinterpret_cast<const char*>(salted), 32), "Server Key");
+    return "v=" + base64_encode(hmac(server_key, auth_message));
+}
+
+void write_seed(const std::string& dir, const std::string& name, const std::string& input) {
+    std::ofstream(dir + "/" + name, std::ios::binary) << input;
+}
+
+void write_seeds(const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    write_seed(dir, "rfc7677",
+               "pencil\nr=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096\n"
+               "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+    const struct {
+        const char* name;
+        std::string_view password, salt;
+        std::uint32_t iterations;
+    } cases[] = {
+        {"ascii", "secret", "salt-bytes", 2},
+        {"nbsp", "p\xC2\xA0w\xC2\xADrd", "\x01\x02\x03", 1},  // non-ASCII space, soft hyphen
+        {"prohibited", "a\xEF\xBF\xBE", "xyz", 3},            // U+FFFE: PostgreSQL falls back to raw bytes
+        {"latin1", "caf\xE9", "s", 1},                        // not UTF-8
+        {"empty", "", "0123456789abcdef", 5},
+    };
+    for (const auto& c : cases) {
+        const std::string server_nonce = std::string(kNonce) + "srv+/nonce";
+        const std::string server_first = "r=" + server_nonce + ",s=" + base64_encode(c.salt) +
+                                         ",i=" + std::to_string(c.iterations);
+        write_seed(dir, c.name,
+                   std::string(c.password) + "\n" + server_first + "\n" +
+                       server_final_for(c.password, c.salt, c.iterations, server_first, server_nonce));
+    }
+    write_seed(dir, "server-error", "pw\nr=" + std::string(kNonce) + "x,s=QUJD,i=1\ne=invalid-proof");
+    write_seed(dir, "extension", "pw\nm=ext,r=" + std::string(kNonce) + "x,s=QUJD,i=1\n");
+    write_seed(dir, "base64", "\n\nYWJj\nZA==");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {
+        write_seeds(dir);
+        std::exit(0);
+    }
+    return 0;
+}
