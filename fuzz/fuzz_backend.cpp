@@ -6,7 +6,10 @@
 //
 // Checked: framing agrees with an independent reading of the stream; a decoded message
 // re-encodes to exactly its bytes; a failed decode leaves the output alone; DataRowIterator
-// walks a decoded DataRow exactly and stops safely on bytes decode() never validated.
+// walks a decoded DataRow exactly and stops safely on bytes decode() never validated. An
+// ErrorResponse or NoticeResponse goes on, as the connection takes it, into Diagnostics, the
+// psql-style message (whose LINE/caret display parses the server's position) and the exception.
+#include "lib/errors_internal.hpp"
 #include "proto/backend.hpp"
 
 #include <cstdio>
@@ -84,6 +87,21 @@ void walk_unvalidated(ByteView body) {
     }
 }
 
+// What the connection does with a server error: the position field is the server's text, and
+// the message body (any bytes) stands in for the statement it points into.
+void check_server_error(const std::vector<std::pair<char, std::string_view>>& fields, ByteView body) {
+    const uvpg::Diagnostics diag = uvpg::detail::diagnostics_from_fields(fields);
+    const std::string_view query(reinterpret_cast<const char*>(body.data()), body.size());
+    (void)uvpg::detail::format_server_message(diag, query, false);
+    (void)uvpg::detail::format_server_message(diag, {}, true);
+    try {
+        std::rethrow_exception(uvpg::make_server_error(diag, query));
+    } catch (const uvpg::Error& e) {
+        check(e.pgcode() == diag.sqlstate, "the exception lost the SQLSTATE");
+        check(e.what() != nullptr, "what() is null");
+    }
+}
+
 void check_message(const RawMessage& raw, const std::uint8_t* framed) {
     Exact body(raw.body);
     Bytes wire(framed, framed + 5 + raw.body.size());
@@ -101,6 +119,8 @@ void check_message(const RawMessage& raw, const std::uint8_t* framed) {
     encode_backend(again, out);
     check(again == wire, "encode_backend(decode(x)) != x");
     if (const auto* row = std::get_if<DataRow>(&out)) check_data_row(*row, wire);
+    if (const auto* e = std::get_if<ErrorResponse>(&out)) check_server_error(e->fields, body.view);
+    if (const auto* n = std::get_if<NoticeResponse>(&out)) check_server_error(n->fields, body.view);
 }
 
 }  // namespace
@@ -213,6 +233,11 @@ void write_seeds(const std::string& dir) {
     all.push_back(ErrorResponse{{{'S', "ERROR"}, {'V', "ERROR"}, {'C', "42P01"}, {'M', "relation \"x\" does not exist"},
                                  {'P', "15"}, {'F', "parse_relation.c"}, {'L', "1392"}, {'R', "parserOpenTable"}}});
     all.push_back(NoticeResponse{{{'S', "NOTICE"}, {'C', "00000"}, {'M', "hello"}}});
+    all.push_back(ErrorResponse{{{'S', "ERROR"}, {'C', "42601"}, {'M', "syntax error"}, {'P', "61"}}});
+    all.push_back(ErrorResponse{{{'S', "ERROR"}, {'C', "22012"}, {'M', "division by zero"}, {'p', "30"},
+                                 {'q', "SELECT 1/0 FROM generate_series(1, 10) AS g\r\n\tWHERE \xe6\xbc\xa2\xe5\xad\x97 = 'x'"
+                                         " AND some_rather_long_column_name > 42 ORDER BY 1"},
+                                 {'W', "PL/pgSQL function f() line 3"}, {'D', "detail"}, {'H', "hint"}}});
     all.push_back(NotificationResponse{77, "chan", "payload"});
     all.push_back(CopyResponse{'H', 0, {0, 0}});
     all.push_back(CopyResponse{'G', 1, {1}});

@@ -2,8 +2,12 @@
 //
 // Input: the SQL text. Checked: a parse either fails with a message and an empty result, or
 // yields text pieces and slots that agree with each other and with its style; rendering never
-// asks for a parameter that is not there.
+// asks for a parameter that is not there. The same text, quoted as mogrify quotes a string
+// parameter, must stay one literal: no $n inside it may be seen by the scanner.
 #include "proto/sql.hpp"
+
+#include <uvpg/errors.hpp>
+#include <uvpg/value.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -27,10 +31,30 @@ std::size_t total_text(const ParsedSql& p) {
     return n;
 }
 
+// A literal that ended early would let "$1" or "--" in the text become SQL.
+void check_quoting(std::string_view text) {
+    if (text.find('%') != std::string_view::npos) return;  // would switch the statement to %-style
+    std::string literal;
+    try {
+        literal = uvpg::Param(text).literal();
+    } catch (const uvpg::DataError&) {
+        check(text.find('\0') != std::string_view::npos, "a text without NUL refused as a Param");
+        return;
+    }
+    const std::string before = "SELECT " + literal + " = ";
+    ParsedSql parsed;
+    std::string error;
+    check(parse_placeholders(before + "$1", parsed, error), "a quoted literal broke the statement");
+    check(parsed.style == PlaceholderStyle::native && parsed.slots == std::vector<std::size_t>{0} &&
+              parsed.text[0] == before,
+          "a placeholder was found inside a quoted literal");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view sql(reinterpret_cast<const char*>(data), size);
+    check_quoting(sql);
     ParsedSql parsed;
     parsed.text = {"stale"};  // parse_placeholders must start from scratch
     std::string error;
@@ -99,6 +123,7 @@ void write_seeds(const std::string& dir) {
         "SELECT $0, $65536",
         "SELECT 1.5e3, 0x1f, 1_000 FROM t WHERE c = $1",
         "INSERT INTO t VALUES (%(a b)s, %()s)",
+        "it's $1 -- \\' $2 /* $3",
     };
     int i = 0;
     for (const char* s : seeds) std::ofstream(dir + "/seed-" + std::to_string(i++), std::ios::binary) << s;

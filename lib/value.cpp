@@ -127,9 +127,15 @@ bool underflows(std::string_view s) {
         if (!seen_nonzero && after_point) --exp10;       // 0.00x: each leading zero shrinks it
         else if (seen_nonzero && !after_point) ++exp10;  // each integer digit grows it
     }
+    // exp10 is bounded by the text's length, so comparing against -exp10 cannot overflow; an
+    // exponent beyond long long decides by its sign alone.
     long long e = 0;
-    if (i + 1 < s.size()) std::from_chars(s.data() + i + 1 + (s[i + 1] == '+'), s.data() + s.size(), e);
-    return exp10 + e < 0;
+    if (i + 1 < s.size()) {
+        const char* p = s.data() + i + 1 + (s[i + 1] == '+');
+        auto r = std::from_chars(p, s.data() + s.size(), e);
+        if (r.ec == std::errc::result_out_of_range) return *p == '-';
+    }
+    return e < -exp10;
 }
 
 template <class T>

@@ -62,5 +62,14 @@ else
     echo "FAILED: sanitizer build"; failed=$((failed + 1))
 fi
 
+# libFuzzer targets on every parser entry point, briefly (clang is needed; without it, skipped).
+if command -v clang++ >/dev/null 2>&1; then
+    fuzz_out=$(fuzz/build_and_run.sh "${UVPG_FUZZ_SECONDS:-10}" 2>&1); echo "$fuzz_out" | tail -n 40
+    passed=$((passed + $(printf '%s\n' "$fuzz_out" | grep -c '^ok: fuzz')))
+    failed=$((failed + $(printf '%s\n' "$fuzz_out" | grep -c '^FAILED: fuzz')))
+else
+    echo "skipped: fuzz (no clang++)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

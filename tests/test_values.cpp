@@ -474,3 +474,30 @@ TEST_CASE("Params: positional and named") {
     CHECK(Params().empty());
     CHECK(!Params().is_named());
 }
+
+TEST_CASE("float text with an exponent at the edge of long long: no overflow, a clear answer") {
+    // Found by fuzz/fuzz_values: the exponent used to be added to the digit count unchecked.
+    uvpg::proto::RowDescription desc;
+    desc.fields.push_back(uvpg::proto::FieldDescription{"f", 0, 0, 701, 8, -1, 0});
+    desc.fields.push_back(uvpg::proto::FieldDescription{"n", 0, 0, 1700, -1, -1, 0});
+    auto shape = uvpg::detail::make_shape(desc);
+    auto make = [&](std::string a, std::string b) {
+        Bytes body;
+        for (const auto& v : {a, b}) {
+            std::uint32_t n = static_cast<std::uint32_t>(v.size());
+            for (int k = 3; k >= 0; --k) body.push_back(static_cast<std::uint8_t>(n >> (8 * k)));
+            body.insert(body.end(), v.begin(), v.end());
+        }
+        return body;
+    };
+    auto body = make("1e9223372036854775807", "0.01e-9223372036854775808");
+    uvpg::proto::DataRow dr{2, uvpg::proto::ByteView(body.data(), body.size())};
+    auto row = uvpg::detail::make_row(shape, dr);
+    CHECK_THROWS_AS(row[0].as<double>(), uvpg::DataError);  // too large
+    CHECK(row[1].as<double>() == 0.0);                        // too small: reads as zero
+    auto body2 = make("1e-99999999999999999999", "1e99999999999999999999");
+    uvpg::proto::DataRow dr2{2, uvpg::proto::ByteView(body2.data(), body2.size())};
+    auto row2 = uvpg::detail::make_row(shape, dr2);
+    CHECK(row2[0].as<double>() == 0.0);
+    CHECK_THROWS_AS(row2[1].as<double>(), uvpg::DataError);
+}
