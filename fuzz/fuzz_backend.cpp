@@ -9,6 +9,7 @@
 // walks a decoded DataRow exactly and stops safely on bytes decode() never validated. An
 // ErrorResponse or NoticeResponse goes on, as the connection takes it, into Diagnostics, the
 // psql-style message (whose LINE/caret display parses the server's position) and the exception.
+#include "common.hpp"
 #include "lib/errors_internal.hpp"
 #include "proto/backend.hpp"
 
@@ -24,11 +25,7 @@ using namespace uvpg::proto;
 
 namespace {
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz_backend: check failed: %s\n", what);
-    std::abort();
-}
+using uvpg_fuzz::check;
 
 std::uint32_t be32(const std::uint8_t* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
@@ -272,10 +269,4 @@ void write_seeds(const std::string& dir) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {
-        write_seeds(dir);
-        std::exit(0);
-    }
-    return 0;
-}
+UVPG_FUZZ_SEEDS_FROM(write_seeds)

@@ -8,6 +8,7 @@
 //
 // Contract: only uvpg::Error subclasses may escape. They are caught here; anything else
 // (std::out_of_range, std::length_error, ...) propagates and libFuzzer reports it as a crash.
+#include "common.hpp"
 #include "lib/dsn.hpp"
 
 #include <uvpg/errors.hpp>
@@ -26,11 +27,7 @@ using namespace uvpg::detail;
 
 namespace {
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz_dsn: check failed: %s\n", what);
-    std::abort();
-}
+using uvpg_fuzz::check;
 
 // A private directory for the password files, removed when the fuzzer exits.
 struct ScratchDir {
@@ -222,10 +219,4 @@ void write_seeds(const std::string& dir) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {
-        write_seeds(dir);
-        std::exit(0);
-    }
-    return 0;
-}
+UVPG_FUZZ_SEEDS_FROM(write_seeds)

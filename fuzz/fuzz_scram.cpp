@@ -4,6 +4,7 @@
 // Input: "password\nserver-first\nserver-final", split at the first two newlines (a part that
 // is missing is empty). The client nonce is fixed, so the server nonce can match it; the
 // iteration cap keeps PBKDF2 from making each run slow.
+#include "common.hpp"
 #include "proto/auth.hpp"
 
 #include <openssl/evp.h>
@@ -23,11 +24,7 @@ constexpr std::string_view kNonce = "rOprNGfwEbeRWgbNEkqO";  // RFC 7677's, so i
 constexpr std::string_view kUser = "user";
 constexpr std::uint32_t kMaxIterations = 4096;
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz_scram: check failed: %s\n", what);
-    std::abort();
-}
+using uvpg_fuzz::check;
 
 std::string_view take_line(std::string_view& in) {
     const std::size_t nl = in.find('\n');
@@ -172,10 +169,4 @@ void write_seeds(const std::string& dir) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {
-        write_seeds(dir);
-        std::exit(0);
-    }
-    return 0;
-}
+UVPG_FUZZ_SEEDS_FROM(write_seeds)

@@ -4,6 +4,7 @@
 // yields text pieces and slots that agree with each other and with its style; rendering never
 // asks for a parameter that is not there. The same text, quoted as mogrify quotes a string
 // parameter, must stay one literal: no $n inside it may be seen by the scanner.
+#include "common.hpp"
 #include "proto/sql.hpp"
 
 #include <uvpg/errors.hpp>
@@ -19,11 +20,7 @@ using namespace uvpg::proto;
 
 namespace {
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz_sql: check failed: %s\n", what);
-    std::abort();
-}
+using uvpg_fuzz::check;
 
 std::size_t total_text(const ParsedSql& p) {
     std::size_t n = 0;
@@ -131,10 +128,4 @@ void write_seeds(const std::string& dir) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {
-        write_seeds(dir);
-        std::exit(0);
-    }
-    return 0;
-}
+UVPG_FUZZ_SEEDS_FROM(write_seeds)

@@ -7,6 +7,7 @@
 // 255 is NULL, 254 takes the rest of the input, anything else that many bytes (cut at the end).
 //
 // Contract: as<T>() either returns or throws a uvpg::Error; that is all this catches.
+#include "common.hpp"
 #include "lib/row.hpp"
 
 #include <uvpg/errors.hpp>
@@ -23,11 +24,7 @@ using namespace uvpg::proto;
 
 namespace {
 
-void check(bool ok, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz_values: check failed: %s\n", what);
-    std::abort();
-}
+using uvpg_fuzz::check;
 
 // The OIDs lib/value.cpp converts from, and two it does not.
 constexpr std::uint32_t kOids[16] = {16, 17, 20, 21, 23, 26, 28, 29, 114, 700, 701, 1700, 3802, 5069, 25, 0};
@@ -272,10 +269,4 @@ void write_seeds(const std::string& dir) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {
-        write_seeds(dir);
-        std::exit(0);
-    }
-    return 0;
-}
+UVPG_FUZZ_SEEDS_FROM(write_seeds)

@@ -207,9 +207,7 @@ bool ConnectionImpl::handle_async(const proto::BackendMessage& m) {
             auto w = notify_waiters.front();
             notify_waiters.pop_front();
             *w.slot = std::move(n);
-            auto r = std::make_shared<Request>(Request::Kind::simple);  // carries the resumption
-            r->waiter = w.h;
-            ready_.push_back(std::move(r));
+            ready_.push_back(w.h);
         } else {
             notifies.push_back(std::move(n));
         }
@@ -371,7 +369,7 @@ void ConnectionImpl::complete_front() {
     auto req = std::move(queue_.front());
     queue_.pop_front();
     req->done = true;
-    ready_.push_back(std::move(req));
+    if (auto h = std::exchange(req->waiter, {})) ready_.push_back(h);
 }
 
 void ConnectionImpl::resume_ready() {
@@ -379,8 +377,7 @@ void ConnectionImpl::resume_ready() {
     while (!ready_.empty()) {
         auto batch = std::move(ready_);
         ready_.clear();
-        for (auto& r : batch)
-            if (auto h = std::exchange(r->waiter, {})) h.resume();
+        for (auto h : batch) h.resume();
     }
 }
 
@@ -442,14 +439,10 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
     for (auto& r : queue_) {
         if (!r->error) r->error = reason;
         r->done = true;
-        ready_.push_back(r);
+        if (auto h = std::exchange(r->waiter, {})) ready_.push_back(h);
     }
     queue_.clear();
-    for (auto& w : notify_waiters) {
-        auto r = std::make_shared<Request>(Request::Kind::simple);
-        r->waiter = w.h;
-        ready_.push_back(std::move(r));
-    }
+    for (auto& w : notify_waiters) ready_.push_back(w.h);
     notify_waiters.clear();
     if (auto hook = std::move(on_closed)) hook();
 }

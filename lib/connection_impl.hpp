@@ -161,7 +161,7 @@ private:
     proto::Decoder decoder_;
     std::vector<std::uint8_t> out_;  // bytes waiting for the write in flight to finish
     std::deque<std::shared_ptr<Request>> queue_;
-    std::vector<std::shared_ptr<Request>> ready_;  // completed, to resume after dispatch
+    std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
 
     std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys
     bool auth_ok_ = false;

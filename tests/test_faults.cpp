@@ -4,6 +4,7 @@
 // ends up closed, and that nothing hangs: the fake server times out every wait, and its socket
 // closing then unblocks a client that waits for too much.
 #include "fake_server.hpp"
+#include "outcome.hpp"
 #include "support.hpp"
 
 #include "proto/auth.hpp"
@@ -32,73 +33,9 @@ std::string dsn_for(const FakeServer& srv, const std::string& extra = "", int co
     return extra.empty() ? d : d + " " + extra;
 }
 
-// How an operation failed; empty when it did not.
-struct Failure {
-    std::exception_ptr ep;
 
-    explicit operator bool() const { return bool(ep); }
-    template <class E>
-    bool is() const {
-        if (!ep) return false;
-        try {
-            std::rethrow_exception(ep);
-        } catch (const E&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
-    }
-    std::string what() const {
-        if (!ep) return "";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            return e.what();
-        } catch (...) {
-            return "(not a std::exception)";
-        }
-    }
-    std::string pgcode() const {
-        if (!ep) return "";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const uvpg::Error& e) {
-            return e.pgcode();
-        } catch (...) {
-            return "";
-        }
-    }
-    // "uvpg::OperationalError: message", for the log of a failed check.
-    std::string describe() const {
-        if (!ep) return "no exception";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            int status = 0;
-            char* name = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
-            std::string out = (status == 0 && name ? name : typeid(e).name()) + std::string(": ") + e.what();
-            std::free(name);
-            return out;
-        } catch (...) {
-            return "an exception that is not a std::exception";
-        }
-    }
-};
 
-// Runs what `make` returns (made inside the try, since some entry points throw before their
-// Task exists) and reports how it failed.
-template <class F>
-uvpg::Task<Failure> attempt(F make) {
-    std::exception_ptr ep;
-    try {
-        co_await make();
-    } catch (...) {
-        ep = std::current_exception();
-    }
-    co_return Failure{ep};
-}
-
-uvpg::Task<Failure> connect_attempt(std::string dsn) {
+uvpg::Task<Outcome> connect_attempt(std::string dsn) {
     std::exception_ptr ep;
     try {
         uvpg::Connection conn = co_await uvpg::connect(dsn);
@@ -106,28 +43,27 @@ uvpg::Task<Failure> connect_attempt(std::string dsn) {
     } catch (...) {
         ep = std::current_exception();
     }
-    co_return Failure{ep};
+    co_return Outcome{ep};
 }
 
 // Connects to a fake server whose script breaks the startup; returns the failure.
-Failure startup_failure(Script script, const std::string& extra_dsn = "", int connect_timeout = 5,
+Outcome startup_failure(Script script, const std::string& extra_dsn = "", int connect_timeout = 5,
                         double* elapsed_ms = nullptr) {
     FakeServer srv(std::move(script));
     const double t0 = now_ms();
-    Failure f = uvpg::run(connect_attempt(dsn_for(srv, extra_dsn, connect_timeout)));
+    Outcome f = uvpg::run(connect_attempt(dsn_for(srv, extra_dsn, connect_timeout)));
     if (elapsed_ms) *elapsed_ms = now_ms() - t0;
     CHECK(srv.error() == "");
     return f;
 }
 
-#define CHECK_RAISED(failure, E) CHECK_MESSAGE((failure).is<E>(), "expected " #E ", got ", (failure).describe())
 
 // A query whose reply is broken: what execute did, and what the connection looks like after.
 struct QueryOutcome {
-    Failure execute;
+    Outcome execute;
     bool closed_after = false;
-    Failure execute_again;  // a second execute on the same cursor
-    Failure new_cursor;     // conn.cursor() afterwards
+    Outcome execute_again;  // a second execute on the same cursor
+    Outcome new_cursor;     // conn.cursor() afterwards
 };
 
 uvpg::Task<QueryOutcome> query_outcome(std::string dsn) {

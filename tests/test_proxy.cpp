@@ -6,6 +6,7 @@
 // wait is bounded, and a hang that a connection timeout turns into a TimeoutError is reported
 // as such.
 #include "proxy.hpp"
+#include "outcome.hpp"
 #include "support.hpp"
 
 #include <uvpg/uvpg.hpp>
@@ -48,53 +49,8 @@ std::string via_user(const FaultProxy& p, const std::string& user, const std::st
            " password=" + password;
 }
 
-// How an operation ended: empty when it succeeded.
-struct Outcome {
-    std::exception_ptr ep;
 
-    explicit operator bool() const { return bool(ep); }
-    template <class E>
-    bool is() const {
-        if (!ep) return false;
-        try {
-            std::rethrow_exception(ep);
-        } catch (const E&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
-    }
-    // "uvpg::OperationalError: message".
-    std::string describe() const {
-        if (!ep) return "no exception";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            int status = 0;
-            char* name = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
-            std::string out = (status == 0 && name ? name : typeid(e).name()) + std::string(": ") + e.what();
-            std::free(name);
-            return out;
-        } catch (...) {
-            return "an exception that is not a std::exception";
-        }
-    }
-};
 
-#define CHECK_RAISED(outcome, E) CHECK_MESSAGE((outcome).is<E>(), "expected " #E ", got ", (outcome).describe())
-
-// Runs what `make` returns (made inside the try: some entry points throw before their Task
-// exists) and reports how it ended.
-template <class F>
-uvpg::Task<Outcome> attempt(F make) {
-    std::exception_ptr ep;
-    try {
-        co_await make();
-    } catch (...) {
-        ep = std::current_exception();
-    }
-    co_return Outcome{ep};
-}
 
 // Polls `pred` on the loop (so the client keeps running) until it holds; false past `limit_ms`.
 template <class Pred>
