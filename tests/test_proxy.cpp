@@ -637,18 +637,20 @@ TEST_CASE("RST and FIN of an idle connection: the next execute is an Operational
 }
 
 namespace {
-uvpg::Task<Outcome> big_query(uvpg::Cursor& cur) {
+// About 121 bytes a row on the wire: 100,000 rows are about 12 MB.
+uvpg::Task<Outcome> big_query(uvpg::Cursor& cur, int rows = 100000) {
     co_return co_await attempt([&] {
-        return cur.execute("SELECT g, repeat('z', 100) FROM generate_series(1, 100000) g");
+        return cur.execute("SELECT g, repeat('z', 100) FROM generate_series(1, " + std::to_string(rows) + ") g");
     });
 }
 
 // Resets every relay once the client has had `after` bytes of the result and delivery is
-// frozen, so the reset lands inside the result whatever the timing.
+// frozen. How far delivery runs on before the freeze depends on how fast the loop is (under
+// ASan on a loaded machine, about 9 MB was seen), so the result is made far larger than that.
 uvpg::Task<void> reset_mid_result(FaultProxy& p, std::uint64_t after) {
     CHECK(co_await eventually([&] { return p.counters().to_client >= after; }));
     p.black_hole();
-    CHECK(p.counters().to_client < after + (4u << 20));  // of about 12 MB
+    CHECK(p.counters().to_client < after + (32u << 20));  // of about 48 MB
     p.reset_all();
     p.restore();
 }
@@ -678,7 +680,7 @@ TEST_CASE("RST or FIN in the middle of a 12 MB result: OperationalError, no part
         uvpg::Connection conn = co_await uvpg::connect(via(p), {.timeout = 10});
         uvpg::Cursor cur = co_await conn.cursor();
         const std::uint64_t after = p.counters().to_client + (64u << 10);
-        auto [f, reset] = co_await uvpg::gather(big_query(cur), reset_mid_result(p, after));
+        auto [f, reset] = co_await uvpg::gather(big_query(cur, 400000), reset_mid_result(p, after));
         (void)reset;
         CHECK_RAISED(f, uvpg::OperationalError);
         CHECK_FALSE(f.is<uvpg::TimeoutError>());
