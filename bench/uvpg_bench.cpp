@@ -27,6 +27,7 @@ struct Args {
     int repeat = 3;
     int scale = 10;
     int threads = 1;  // event loops, each with its own pool (as pgbench -j); 1 = one pool
+    bool reference = true;  // --no-reference: uvpg only (for profiling)
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -58,6 +59,7 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--repeat") a.repeat = static_cast<int>(number(1));
         else if (k == "--scale") a.scale = static_cast<int>(number(1));
         else if (k == "--threads") a.threads = static_cast<int>(number(1));
+        else if (k == "--no-reference") a.reference = false;
         else usage(("unknown argument " + k).c_str());
     }
     if (a.dsn.empty()) usage("--dsn is required");
@@ -223,7 +225,7 @@ int main(int argc, char** argv) {
         for (int r = 0; r < a.repeat; ++r) {
             std::fprintf(stderr, "uvpg-bench: W2 repetition %d/%d\n", r + 1, a.repeat);
             Phase u = w2_uvpg_threads(a, accounts);
-            Phase p = w2_pgbench(a.dsn, a.clients, a.duration);
+            Phase p = a.reference ? w2_pgbench(a.dsn, a.clients, a.duration) : Phase{};
             uq.push_back(u.qps);
             ucpu.push_back(u.cpu_us_per_query);
             pq.push_back(p.qps);
