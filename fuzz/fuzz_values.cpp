@@ -9,6 +9,7 @@
 // Contract: as<T>() either returns or throws a uvpg::Error; that is all this catches.
 #include "common.hpp"
 #include "lib/row.hpp"
+#include "lib/type_support.hpp"
 
 #include <uvpg/errors.hpp>
 
@@ -71,13 +72,16 @@ void read_integer(const Value& v, const std::optional<long long>& wide, const st
     else check(uwide && *uwide == *x, "an unsigned read disagrees with unsigned long long");
 }
 
-// A value read from a row goes back as a parameter: its text must read back as the same value.
+// A value read from a row goes back as a parameter (binary): the server's text of that binary
+// must read back as the same value.
 template <class T>
 void send_back(T x) {
     const Param p(x);
     (void)p.literal();
+    check(p.binary(), "a number Param is not binary");
     T back{};
-    const std::string& text = p.data();
+    const std::string text = detail::binary_to_text(
+        p.type_oid(), {reinterpret_cast<const std::uint8_t*>(p.data().data()), p.data().size()});
     if constexpr (std::is_floating_point_v<T>) {
         if (text == "Infinity" || text == "-Infinity" || text == "NaN") {
             check(std::isinf(x) ? (text[0] == '-') == (x < 0) : std::isnan(x), "wrong special float text");
@@ -127,7 +131,9 @@ void read_everything(const Row& row, std::size_t i, const std::optional<std::str
         try {
             (void)Param(*n).literal();
         } catch (const Error&) {
-            check(false, "a Numeric that as<Numeric>() made is refused as a Param");
+            // Only an exponent can take a decimal beyond numeric's range (weight, scale).
+            check(n->text.find_first_of("eE") != std::string::npos,
+                  "a Numeric that as<Numeric>() made is refused as a Param");
         }
     }
     if (const auto j = read<Json>(v)) {

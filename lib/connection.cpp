@@ -2,6 +2,7 @@
 // asynchronous messages in every state, and losing the connection cleanly.
 #include "lib/connection_impl.hpp"
 #include "lib/errors_internal.hpp"
+#include "lib/type_support.hpp"
 #include "proto/frontend.hpp"
 
 #include <algorithm>
@@ -87,10 +88,11 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
         if (prepare) {
             proto::encode_parse(out_, st->name, sql, types);
             proto::encode_describe(out_, 'S', st->name);
+            proto::encode_bind(out_, "", st->name, params, kText);
         } else {
-            req->result.shape = st->shape;
+            req->result.shape = st->bound_shape;
+            proto::encode_bind(out_, "", st->name, params, st->result_formats);
         }
-        proto::encode_bind(out_, "", st->name, params, kText);
     } else {
         proto::encode_parse(out_, "", sql, types);
         proto::encode_bind(out_, "", "", params, kText);
@@ -99,6 +101,24 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     proto::encode_execute(out_, "", 0);
     proto::encode_sync(out_);
     req->sql = std::move(sql_text);
+    queue_.push_back(req);
+    flush();
+    return req;
+}
+
+std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std::string>& sql,
+                                                 std::span<const std::uint32_t> types) {
+    if (closed()) return nullptr;
+    bool prepare = false;
+    auto st = cached_statement(*sql, types, prepare);
+    if (!st || !prepare) return nullptr;
+    auto req = std::make_shared<Request>(Request::Kind::extended);
+    req->statement = st;
+    req->prepares = true;
+    req->sql = sql;
+    proto::encode_parse(out_, st->name, *sql, types);
+    proto::encode_describe(out_, 'S', st->name);
+    proto::encode_sync(out_);
     queue_.push_back(req);
     flush();
     return req;
@@ -339,6 +359,32 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
     return st;
 }
 
+namespace {
+// Binary for every column uvpg has a codec for, text for the rest (an extension type, money):
+// the formats one Bind asks for, and the shape its rows come back in.
+void set_result_formats(Prepared& st) {
+    st.result_formats.clear();
+    st.bound_shape = st.shape;
+    if (!st.shape) return;
+    auto shape = std::make_shared<RowShape>(*st.shape);
+    bool any_binary = false, all_binary = true;
+    for (auto& c : shape->columns) {
+        const bool binary = reads_binary(c.type_code);
+        c.format = binary ? 1 : 0;
+        any_binary = any_binary || binary;
+        all_binary = all_binary && binary;
+    }
+    if (!any_binary) return;
+    if (all_binary) {
+        st.result_formats.push_back(proto::Format::binary);
+    } else {
+        for (const auto& c : shape->columns)
+            st.result_formats.push_back(c.format ? proto::Format::binary : proto::Format::text);
+    }
+    st.bound_shape = std::move(shape);
+}
+}  // namespace
+
 void ConnectionImpl::statement_done(Request& r) {
     auto forget = [this](const std::shared_ptr<Prepared>& st) {
         for (auto it = statements_.begin(); it != statements_.end(); ++it) {
@@ -353,6 +399,7 @@ void ConnectionImpl::statement_done(Request& r) {
             if (r.error) forget(r.statement);  // not prepared after all
             else {
                 r.statement->shape = r.result.shape;
+                set_result_formats(*r.statement);
                 r.statement->ready = true;
             }
         } else if (r.sqlstate == "26000" || r.sqlstate == "0A000") {

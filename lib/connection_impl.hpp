@@ -33,6 +33,10 @@ struct QueryResult {
 struct Prepared {
     std::string name;
     std::shared_ptr<const RowShape> shape;  // null: the statement returns no rows
+    // Once described: the result formats Bind asks for (binary where uvpg has a codec) and the
+    // shape of rows that come back in them.
+    std::vector<proto::Format> result_formats;
+    std::shared_ptr<const RowShape> bound_shape;
     bool ready = false;                      // its Parse and Describe were answered without error
     std::uint64_t last_used = 0;
 };
@@ -77,6 +81,10 @@ public:
     std::shared_ptr<Request> query(std::string_view sql);
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
                                    std::span<const proto::BindParam> params);
+    // A statement not in the cache yet is prepared and described (Parse/Describe/Sync) on its
+    // own first, so that its Bind can ask for binary results column by column. Null when there
+    // is nothing to do: cached already, being prepared, cache off, or the connection closed.
+    std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql, std::span<const std::uint32_t> types);
 
     // Closes at once. Pending requests fail with `reason` (InterfaceError when null).
     void close(std::exception_ptr reason = nullptr) noexcept;

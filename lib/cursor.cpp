@@ -184,7 +184,12 @@ Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
         auto st = parse_statement(*s, sql);
         bind_params(st->parsed, params, s->bound);
         s->query = *st->sent;
-        req = c.query(st->sent, s->bound.types, s->bound.params);
+        if (auto prep = c.prepare(st->sent, s->bound.types)) {
+            Deadline deadline(c);
+            RequestAwaiter prepared{std::move(prep)};
+            co_await prepared;
+        }
+        req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
     }
     Deadline deadline(c);
     RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await

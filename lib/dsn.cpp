@@ -459,6 +459,11 @@ KeyValues ConnParams::startup_params() const {
     KeyValues out{{"user", user}, {"database", dbname}};
     if (!application_name.empty()) out.emplace_back("application_name", application_name);
     out.emplace_back("client_encoding", client_encoding);
+    // Dates and times in text results (simple queries) are read in ISO form, as pgjdbc asks
+    // too; a DateStyle the user sets in options wins.
+    std::string lower_options = options;
+    for (char& c : lower_options) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower_options.find("datestyle") == std::string::npos) out.emplace_back("DateStyle", "ISO, MDY");
     if (!options.empty()) out.emplace_back("options", options);
     return out;
 }

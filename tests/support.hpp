@@ -27,4 +27,14 @@ uvpg::Task<std::string> admin_scalar(std::string sql);
 // Milliseconds on a monotonic clock.
 double now_ms();
 
+// Runs `body(connection, cursor)`, a coroutine, on a fresh superuser connection.
+template <class F>
+void with_cursor(F body) {
+    uvpg::run([](F b) -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        co_await b(conn, cur);
+    }(std::move(body)));
+}
+
 }  // namespace uvpg_test

@@ -9,20 +9,6 @@
 
 using namespace uvpg_test;
 
-namespace {
-
-// Runs `body(cursor)` on a fresh connection.
-template <class F>
-void with_cursor(F body) {
-    uvpg::run([](F b) -> uvpg::Task<void> {
-        auto conn = co_await uvpg::connect(dsn());
-        auto cur = co_await conn.cursor();
-        co_await b(conn, cur);
-    }(std::move(body)));
-}
-
-}  // namespace
-
 TEST_CASE("the seed example: connect, cursor, execute, fetchall") {
     with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         co_await cur.execute("CREATE TEMP TABLE tbl (id int, name text)");

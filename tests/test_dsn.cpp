@@ -300,7 +300,7 @@ TEST_CASE("resolve_params: defaults") {
     CHECK(!p.timeout);
     CHECK(p.loop == nullptr);
     CHECK(p.dsn_masked.empty());
-    CHECK(p.startup_params() == KeyValues{{"user", "osuser"}, {"database", "osuser"}, {"client_encoding", "UTF8"}});
+    CHECK(p.startup_params() == KeyValues{{"user", "osuser"}, {"database", "osuser"}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}});
 
     // A hostaddr alone means TCP to it, not the default socket.
     const ConnParams q = resolve("hostaddr=127.0.0.1");
@@ -469,9 +469,12 @@ TEST_CASE("startup_params and socket_path") {
     const ConnParams p = resolve("host=/tmp port=5433 user=u dbname=d application_name=app options='-c x=1'");
     CHECK(p.socket_path() == "/tmp/.s.PGSQL.5433");
     CHECK(p.startup_params() == KeyValues{{"user", "u"}, {"database", "d"}, {"application_name", "app"},
-                                          {"client_encoding", "UTF8"}, {"options", "-c x=1"}});
+                                          {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}, {"options", "-c x=1"}});
     CHECK(resolve("user=u fallback_application_name=fb").startup_params() ==
-          KeyValues{{"user", "u"}, {"database", "u"}, {"application_name", "fb"}, {"client_encoding", "UTF8"}});
+          KeyValues{{"user", "u"}, {"database", "u"}, {"application_name", "fb"}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}});
+    // A DateStyle the user sets through options is left alone.
+    CHECK(resolve("user=u options='-c DateStyle=German'").startup_params() ==
+          KeyValues{{"user", "u"}, {"database", "u"}, {"client_encoding", "UTF8"}, {"options", "-c DateStyle=German"}});
 }
 
 TEST_CASE("pgpass_lookup: libpq's matching rules") {

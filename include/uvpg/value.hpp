@@ -1,6 +1,9 @@
 // Rows, values and parameters. A Row owns one copy of its DataRow's bytes; a Value is a view
 // into a Row and lives as long as the Row it came from.
 #pragma once
+#include <uvpg/types.hpp>
+
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -63,13 +66,18 @@ public:
     std::uint32_t type_oid() const noexcept;
     const std::string& name() const noexcept;
     std::size_t index() const noexcept { return index_; }
-    // The field's bytes as received (text format unless the column's format is binary).
+    // The field's bytes as received: text, or PostgreSQL's binary form when is_binary().
     std::string_view raw() const noexcept { return data_; }
+    // The server sent this column in binary (uvpg asks for binary where it has a codec).
+    bool is_binary() const noexcept;
 
     // Converts to T. A SQL NULL reads as std::nullopt through as<std::optional<T>>() and throws
     // DataError through as<T>(). A value that cannot be T throws DataError naming the column,
-    // its type and T. Supported T: bool, the integer types, float, double, std::string,
-    // std::string_view (a view into the Row), Bytes, Numeric, Json, and std::optional of these.
+    // its type and T. Supported T: UVPG_FOR_EACH_VALUE_TYPE below and std::optional of those.
+    // Only exact conversions happen (int8 into int when it fits, date into Timestamp); numeric
+    // into float or double rounds, because asking for a double is asking for that.
+    // std::string reads any type: its text, as the server prints it (timestamptz in UTC).
+    // std::string_view is a view into the Row, for types whose value is their text.
     template <class T>
     T as() const;
 
@@ -87,8 +95,19 @@ namespace detail {
 template <class T> struct is_optional : std::false_type {};
 template <class T> struct is_optional<std::optional<T>> : std::true_type {};
 
-// The C++ types Value::as<T>() reads, by the name its error messages use; nullptr = unsupported,
-// so that asking for any other T fails to compile instead of failing to link.
+using local_us = std::chrono::local_time<std::chrono::microseconds>;
+using sys_us = std::chrono::sys_time<std::chrono::microseconds>;
+
+// The C++ types Value::as<T>() reads, with the names its error messages use.
+#define UVPG_FOR_EACH_VALUE_TYPE(X)                                                              \
+    X(bool) X(signed char) X(unsigned char) X(short) X(unsigned short) X(int) X(unsigned int)    \
+    X(long) X(unsigned long) X(long long) X(unsigned long long) X(float) X(double)               \
+    X(std::string) X(std::string_view) X(Bytes) X(Numeric) X(Json) X(Xml) X(Date) X(Time)        \
+    X(TimeTz) X(Timestamp) X(TimestampTz) X(Interval) X(std::chrono::sys_days)                   \
+    X(std::chrono::year_month_day) X(local_us) X(sys_us) X(std::chrono::microseconds) X(Uuid)    \
+    X(Inet) X(MacAddr) X(MacAddr8) X(Bits) X(Money)
+
+// nullptr = unsupported, so that asking for any other T fails to compile instead of to link.
 template <class T> inline constexpr const char* value_type_name = nullptr;
 template <> inline constexpr const char* value_type_name<bool> = "bool";
 template <> inline constexpr const char* value_type_name<signed char> = "signed char";
@@ -108,6 +127,24 @@ template <> inline constexpr const char* value_type_name<std::string_view> = "st
 template <> inline constexpr const char* value_type_name<Bytes> = "uvpg::Bytes";
 template <> inline constexpr const char* value_type_name<Numeric> = "uvpg::Numeric";
 template <> inline constexpr const char* value_type_name<Json> = "uvpg::Json";
+template <> inline constexpr const char* value_type_name<Xml> = "uvpg::Xml";
+template <> inline constexpr const char* value_type_name<Date> = "uvpg::Date";
+template <> inline constexpr const char* value_type_name<Time> = "uvpg::Time";
+template <> inline constexpr const char* value_type_name<TimeTz> = "uvpg::TimeTz";
+template <> inline constexpr const char* value_type_name<Timestamp> = "uvpg::Timestamp";
+template <> inline constexpr const char* value_type_name<TimestampTz> = "uvpg::TimestampTz";
+template <> inline constexpr const char* value_type_name<Interval> = "uvpg::Interval";
+template <> inline constexpr const char* value_type_name<std::chrono::sys_days> = "std::chrono::sys_days";
+template <> inline constexpr const char* value_type_name<std::chrono::year_month_day> = "std::chrono::year_month_day";
+template <> inline constexpr const char* value_type_name<local_us> = "std::chrono::local_time<microseconds>";
+template <> inline constexpr const char* value_type_name<sys_us> = "std::chrono::sys_time<microseconds>";
+template <> inline constexpr const char* value_type_name<std::chrono::microseconds> = "std::chrono::microseconds";
+template <> inline constexpr const char* value_type_name<Uuid> = "uvpg::Uuid";
+template <> inline constexpr const char* value_type_name<Inet> = "uvpg::Inet";
+template <> inline constexpr const char* value_type_name<MacAddr> = "uvpg::MacAddr";
+template <> inline constexpr const char* value_type_name<MacAddr8> = "uvpg::MacAddr8";
+template <> inline constexpr const char* value_type_name<Bits> = "uvpg::Bits";
+template <> inline constexpr const char* value_type_name<Money> = "uvpg::Money";
 
 [[noreturn]] void throw_null_value(const Value& v);
 // As above, and names the C++ type the caller asked for.
@@ -123,8 +160,8 @@ T Value::as() const {
         return T(as<typename T::value_type>());
     } else {
         static_assert(detail::value_type_name<T> != nullptr,
-                      "Value::as<T>(): T must be bool, an integer type other than char, float, double, "
-                      "std::string, std::string_view, Bytes, Numeric, Json, or std::optional of one");
+                      "Value::as<T>(): T must be one of UVPG_FOR_EACH_VALUE_TYPE (value.hpp), "
+                      "or std::optional of one");
         if (null_) detail::throw_null_value(*this, detail::value_type_name<T>);
         return detail::value_as<T>(*this);
     }
@@ -167,8 +204,10 @@ private:
     std::shared_ptr<const std::uint8_t[]> storage_;
 };
 
-// One query parameter, encoded when it is made. Accepts the C++ types Value::as<T>() returns,
-// plus std::nullopt / nullptr for NULL.
+// One query parameter, encoded when it is made: in PostgreSQL's binary form where uvpg has a
+// codec, typed with the OID of the C++ value's natural type. Accepts the C++ types
+// Value::as<T>() returns, plus std::nullopt / nullptr for NULL. Strings go as "unknown" text,
+// so that the server types them from context as it does a quoted literal.
 class Param {
 public:
     Param(std::nullopt_t) noexcept : null_(true) {}
@@ -188,6 +227,31 @@ public:
     Param(Bytes v);
     Param(Numeric v);
     Param(Json v);
+    Param(Xml v);
+    Param(Date v);
+    Param(std::chrono::sys_days v);         // date
+    Param(std::chrono::year_month_day v);   // date; DataError if not a valid date
+    Param(Time v);
+    Param(TimeTz v);
+    Param(Timestamp v);
+    Param(TimestampTz v);
+    Param(Interval v);
+    // timestamptz from any system_clock time point, exactly: DataError for sub-microsecond
+    // digits (PostgreSQL keeps microseconds) or a time outside its range.
+    template <class D>
+    Param(std::chrono::sys_time<D> t) : Param(TimestampTz::from_pg_micros(exact_micros(t.time_since_epoch(), -kEpochMicros))) {}
+    template <class D>
+    Param(std::chrono::local_time<D> t) : Param(Timestamp::from_pg_micros(exact_micros(t.time_since_epoch(), -kEpochMicros))) {}
+    // interval from a std::chrono duration (microseconds only, as Interval(time)).
+    template <class R, class P>
+        requires std::is_integral_v<R>
+    Param(std::chrono::duration<R, P> d) : Param(Interval(std::chrono::microseconds{exact_micros(d, 0)})) {}
+    Param(Uuid v);
+    Param(Inet v);
+    Param(MacAddr v);
+    Param(MacAddr8 v);
+    Param(Bits v);
+    Param(Money v);
     template <class T>
     Param(std::optional<T> v) : Param(std::nullopt) {
         if (v) *this = Param(std::move(*v));
@@ -196,13 +260,24 @@ public:
     bool is_null() const noexcept { return null_; }
     std::uint32_t type_oid() const noexcept { return oid_; }  // 0 = let the server infer
     bool binary() const noexcept { return binary_; }
-    const std::string& data() const noexcept { return data_; }
+    const std::string& data() const noexcept { return data_; }  // binary or text, per binary()
     // The value as an SQL literal, for Cursor::mogrify: 42, 'it''s', NULL, '\x00ff'::bytea.
     std::string literal() const;
 
 private:
+    static constexpr std::int64_t kEpochMicros = 946684800000000;  // 1970 -> 2000
+    template <class R, class P>
+    static std::int64_t exact_micros(std::chrono::duration<R, P> d, std::int64_t shift) {
+        using namespace std::chrono;
+        auto us = duration_cast<microseconds>(d);
+        if (duration_cast<duration<R, P>>(us) != d) throw_inexact_time();
+        return checked_add(us.count(), shift);
+    }
+    [[noreturn]] static void throw_inexact_time();
+    static std::int64_t checked_add(std::int64_t a, std::int64_t b);
     void set_int(long long v);
     void set_uint(unsigned long long v);
+    void set_binary(std::uint32_t oid);  // data_ holds the binary form of a value of type oid
     std::string data_;
     std::uint32_t oid_ = 0;
     bool null_ = false;

@@ -1,0 +1,176 @@
+// Param: each C++ value encoded once, when the parameter is made, in PostgreSQL's binary form
+// where uvpg has a codec; and its SQL literal for Cursor::mogrify.
+#include <uvpg/errors.hpp>
+#include <uvpg/value.hpp>
+
+#include "lib/type_support.hpp"
+#include "proto/codec_basic.hpp"
+#include "proto/codec_datetime.hpp"
+#include "proto/pg_types.hpp"
+
+#include <cstring>
+
+namespace uvpg {
+
+namespace {
+
+namespace oid = proto::oid;
+
+// PostgreSQL text cannot hold a NUL byte; the server would cut the value there or reject it.
+void check_no_nul(std::string_view s) {
+    if (s.find('\0') != std::string_view::npos)
+        throw DataError("A string literal cannot contain NUL (0x00) characters.");
+}
+
+std::string quoted(std::string_view s) {
+    // standard_conforming_strings is on (the default since 9.1, and uvpg's startup assumes it),
+    // so a backslash is an ordinary character and only ' needs doubling.
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + "'";
+}
+
+// Encodes into a reused buffer, then into the Param's string.
+template <class F>
+std::string encoded(F&& encode) {
+    static thread_local proto::Bytes buf;
+    buf.clear();
+    encode(buf);
+    return std::string(reinterpret_cast<const char*>(buf.data()), buf.size());
+}
+
+proto::ByteView view(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+}  // namespace
+
+void Param::throw_inexact_time() {
+    throw DataError("time value has digits below a microsecond, which PostgreSQL cannot keep");
+}
+
+std::int64_t Param::checked_add(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_add_overflow(a, b, &r)) throw DataError("time value out of PostgreSQL's range");
+    return r;
+}
+
+void Param::set_binary(std::uint32_t type) {
+    oid_ = type;
+    binary_ = true;
+}
+
+Param::Param(bool v) : data_(encoded([&](auto& b) { proto::bool_to_bin(v, b); })) { set_binary(oid::bool_); }
+
+void Param::set_int(long long v) {
+    // The narrowest type lets "WHERE smallint_col = $1" and overloaded functions resolve as
+    // they would for a literal of that value.
+    if (std::in_range<std::int16_t>(v)) {
+        data_ = encoded([&](auto& b) { proto::int2_to_bin(static_cast<std::int16_t>(v), b); });
+        set_binary(oid::int2);
+    } else if (std::in_range<std::int32_t>(v)) {
+        data_ = encoded([&](auto& b) { proto::int4_to_bin(static_cast<std::int32_t>(v), b); });
+        set_binary(oid::int4);
+    } else {
+        data_ = encoded([&](auto& b) { proto::int8_to_bin(v, b); });
+        set_binary(oid::int8);
+    }
+}
+
+void Param::set_uint(unsigned long long v) {
+    if (std::in_range<long long>(v)) return set_int(static_cast<long long>(v));
+    // No unsigned 64-bit type in PostgreSQL: numeric holds it exactly.
+    *this = Param(Numeric{std::to_string(v)});
+}
+
+Param::Param(double v) : data_(encoded([&](auto& b) { proto::float8_to_bin(v, b); })) { set_binary(oid::float8); }
+Param::Param(float v) : data_(encoded([&](auto& b) { proto::float4_to_bin(v, b); })) { set_binary(oid::float4); }
+
+Param::Param(const char* v) {
+    if (!v) {
+        null_ = true;
+        return;
+    }
+    data_ = v;  // strlen stops at the first NUL, so there is none to check
+}
+
+Param::Param(std::string v) : data_(std::move(v)) { check_no_nul(data_); }
+
+Param::Param(std::string_view v) : data_(v) { check_no_nul(data_); }
+
+Param::Param(Bytes v) : data_(reinterpret_cast<const char*>(v.data()), v.size()) { set_binary(oid::bytea); }
+
+Param::Param(Numeric v) {
+    data_ = encoded([&](auto& b) {
+        if (proto::numeric_to_bin(v.text, b) != proto::CodecErrc::ok)
+            throw DataError("invalid numeric value " + detail::shown_text(v.text));
+    });
+    set_binary(oid::numeric);
+}
+
+Param::Param(Json v) : data_(std::move(v.text)), oid_(oid::json) { check_no_nul(data_); }
+
+Param::Param(Xml v) : data_(std::move(v.text)), oid_(oid::xml) { check_no_nul(data_); }
+
+Param::Param(Date v) : data_(encoded([&](auto& b) { proto::date_to_bin(v, b); })) { set_binary(oid::date); }
+
+Param::Param(std::chrono::sys_days v) : Param(Date(v)) {}
+
+Param::Param(std::chrono::year_month_day v) : Param(Date(v)) {}
+
+Param::Param(Time v) : data_(encoded([&](auto& b) { proto::time_to_bin(v, b); })) { set_binary(oid::time); }
+Param::Param(TimeTz v) : data_(encoded([&](auto& b) { proto::timetz_to_bin(v, b); })) { set_binary(oid::timetz); }
+Param::Param(Timestamp v) : data_(encoded([&](auto& b) { proto::timestamp_to_bin(v, b); })) { set_binary(oid::timestamp); }
+Param::Param(TimestampTz v) : data_(encoded([&](auto& b) { proto::timestamptz_to_bin(v, b); })) {
+    set_binary(oid::timestamptz);
+}
+Param::Param(Interval v) : data_(encoded([&](auto& b) { proto::interval_to_bin(v, b); })) { set_binary(oid::interval); }
+Param::Param(Uuid v) : data_(encoded([&](auto& b) { proto::uuid_to_bin(v, b); })) { set_binary(oid::uuid); }
+Param::Param(Inet v) : data_(encoded([&](auto& b) { proto::inet_to_bin(v, b); })) {
+    set_binary(v.cidr ? oid::cidr : oid::inet);
+}
+Param::Param(MacAddr v) : data_(encoded([&](auto& b) { proto::macaddr_to_bin(v, b); })) { set_binary(oid::macaddr); }
+Param::Param(MacAddr8 v) : data_(encoded([&](auto& b) { proto::macaddr8_to_bin(v, b); })) { set_binary(oid::macaddr8); }
+Param::Param(Bits v) {
+    data_ = encoded([&](auto& b) {
+        if (proto::bits_to_bin(v.text, b) != proto::CodecErrc::ok)
+            throw DataError("invalid bit string " + detail::shown_text(v.text) + ": only 0 and 1");
+    });
+    set_binary(oid::varbit);
+}
+Param::Param(Money v) : data_(encoded([&](auto& b) { proto::money_to_bin(v.minor_units, b); })) { set_binary(oid::money); }
+
+std::string Param::literal() const {
+    if (null_) return "NULL";
+    if (!binary_) {
+        if (oid_ == oid::json) return quoted(data_) + "::json";
+        if (oid_ == oid::xml) return quoted(data_) + "::xml";
+        return quoted(data_);
+    }
+    const std::string text = detail::binary_to_text(oid_, view(data_));
+    switch (oid_) {
+    case oid::bool_:
+        return text == "t" ? "true" : "false";
+    case oid::int2: case oid::int4: case oid::int8: case oid::numeric: case oid::float8: case oid::float4: {
+        // NaN, Infinity, and -0 (which as a bare literal is the integer 0) need their type.
+        const bool special = text.find_first_of("nN") != std::string::npos || text == "-0";
+        if (special || oid_ == oid::float4) return quoted(text) + "::" + proto::type_display_name(oid_);
+        // A space keeps "SELECT 1-%s" with -1 from becoming "1--1", the start of a comment.
+        return text[0] == '-' ? " " + text : text;
+    }
+    case oid::money:
+        // numeric -> money scales by the locale; minor units are cents in nearly every locale.
+        return "(" + text + "::numeric / 100)::money";  // assumes 2 fractional digits, as lc_monetary C and en_US
+    default:
+        return quoted(text) + "::" + proto::type_display_name(oid_);
+    }
+}
+
+const Param* Params::find(std::string_view name) const noexcept {
+    for (const auto& [n, p] : named_)
+        if (n == name) return &p;
+    return nullptr;
+}
+
+}  // namespace uvpg

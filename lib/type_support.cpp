@@ -1,0 +1,151 @@
+#include "lib/type_support.hpp"
+
+#include <uvpg/errors.hpp>
+
+#include "proto/codec_basic.hpp"
+#include "proto/codec_datetime.hpp"
+#include "proto/pg_types.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace uvpg::detail {
+
+namespace {
+namespace oid = proto::oid;
+
+[[noreturn]] void bad_binary(std::uint32_t type, proto::CodecErrc e) {
+    throw DataError("malformed binary " + proto::type_display_name(type) + " value: " + proto::describe(e));
+}
+
+template <class T, class Dec>
+T decoded(std::uint32_t type, proto::ByteView b, Dec dec) {
+    T out{};
+    if (auto e = dec(b, out); e != proto::CodecErrc::ok) bad_binary(type, e);
+    return out;
+}
+
+template <class F>
+std::string format_floating(F v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back exactly
+    return std::string(buf, r.ptr);
+}
+}  // namespace
+
+bool is_text_type(std::uint32_t t) noexcept {
+    switch (t) {
+    case oid::text: case oid::varchar: case oid::bpchar: case oid::name: case oid::char_:
+    case oid::json: case oid::xml: case oid::unknown:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool reads_binary(std::uint32_t t) noexcept {
+    switch (t) {
+    case oid::bool_: case oid::bytea: case oid::int2: case oid::int4: case oid::int8: case oid::oid:
+    case oid::xid: case oid::cid: case oid::xid8: case oid::float4: case oid::float8: case oid::numeric:
+    case oid::text: case oid::varchar: case oid::bpchar: case oid::name: case oid::char_: case oid::json:
+    case oid::jsonb: case oid::xml: case oid::uuid: case oid::date: case oid::time: case oid::timetz:
+    case oid::timestamp: case oid::timestamptz: case oid::interval: case oid::inet: case oid::cidr:
+    case oid::macaddr: case oid::macaddr8: case oid::bit: case oid::varbit:
+        return true;
+    default:
+        return false;  // money stays text: its binary form drops the currency's formatting
+    }
+}
+
+std::string format_double(double v) { return format_floating(v); }
+std::string format_float(float v) { return format_floating(v); }
+
+std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
+    if (is_text_type(type)) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+    switch (type) {
+    case oid::bool_: return decoded<bool>(type, b, proto::bin_to_bool) ? "t" : "f";
+    case oid::int2: return std::to_string(decoded<std::int16_t>(type, b, proto::bin_to_int2));
+    case oid::int4: return std::to_string(decoded<std::int32_t>(type, b, proto::bin_to_int4));
+    case oid::int8: return std::to_string(decoded<std::int64_t>(type, b, proto::bin_to_int8));
+    case oid::xid8: return std::to_string(static_cast<std::uint64_t>(decoded<std::int64_t>(type, b, proto::bin_to_int8)));
+    case oid::oid: case oid::xid: case oid::cid:
+        return std::to_string(decoded<std::uint32_t>(type, b, proto::bin_to_oid));
+    case oid::float4: return format_float(decoded<float>(type, b, proto::bin_to_float4));
+    case oid::float8: return format_double(decoded<double>(type, b, proto::bin_to_float8));
+    case oid::numeric: return decoded<std::string>(type, b, proto::bin_to_numeric);
+    case oid::money: return std::to_string(decoded<std::int64_t>(type, b, proto::bin_to_money));
+    case oid::bytea: {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string out = "\\x";
+        out.reserve(2 + 2 * b.size());
+        for (std::uint8_t c : b) {
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        }
+        return out;
+    }
+    case oid::jsonb: return std::string(decoded<std::string_view>(type, b, proto::bin_to_jsonb));
+    case oid::uuid: return proto::uuid_to_text(decoded<Uuid>(type, b, proto::bin_to_uuid));
+    case oid::inet: case oid::cidr: return proto::inet_to_text(decoded<Inet>(type, b, proto::bin_to_inet));
+    case oid::macaddr: return proto::macaddr_to_text(decoded<MacAddr>(type, b, proto::bin_to_macaddr));
+    case oid::macaddr8: return proto::macaddr8_to_text(decoded<MacAddr8>(type, b, proto::bin_to_macaddr8));
+    case oid::bit: case oid::varbit: return decoded<std::string>(type, b, proto::bin_to_bits);
+    case oid::date: return proto::date_to_text(decoded<Date>(type, b, proto::bin_to_date));
+    case oid::time: return proto::time_to_text(decoded<Time>(type, b, proto::bin_to_time));
+    case oid::timetz: return proto::timetz_to_text(decoded<TimeTz>(type, b, proto::bin_to_timetz));
+    case oid::timestamp: return proto::timestamp_to_text(decoded<Timestamp>(type, b, proto::bin_to_timestamp));
+    case oid::timestamptz: return proto::timestamptz_to_text(decoded<TimestampTz>(type, b, proto::bin_to_timestamptz));
+    case oid::interval: return proto::interval_to_text(decoded<Interval>(type, b, proto::bin_to_interval));
+    default:
+        throw DataError("no binary codec for " + proto::type_display_name(type));
+    }
+}
+
+std::string format_value_text(const Value& v) {
+    if (!v.is_binary()) return std::string(v.raw());
+    try {
+        return binary_to_text(v.type_oid(), {reinterpret_cast<const std::uint8_t*>(v.raw().data()), v.raw().size()});
+    } catch (const DataError& e) {
+        throw DataError("column \"" + v.name() + "\" (" + std::to_string(v.index()) + "): " + e.what());
+    }
+}
+
+bool is_decimal(std::string_view s) noexcept {
+    auto iequals = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+        return true;
+    };
+    if (iequals(s, "nan")) return true;
+    std::size_t i = 0;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (iequals(s.substr(i), "infinity") || iequals(s.substr(i), "inf")) return true;
+    std::size_t digits = 0;
+    auto is_digit = [&](std::size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+    while (is_digit(i)) ++i, ++digits;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        while (is_digit(i)) ++i, ++digits;
+    }
+    if (digits == 0) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+        if (!is_digit(i)) return false;
+        while (is_digit(i)) ++i;
+    }
+    return i == s.size();
+}
+
+std::string shown_text(std::string_view raw) {
+    constexpr std::size_t max = 40;
+    std::string s = "\"";
+    s.append(raw.substr(0, max));
+    if (raw.size() > max) s += "...";
+    return s + "\"";
+}
+
+}  // namespace uvpg::detail

@@ -1,0 +1,833 @@
+// proto/ is sans-I/O: these codecs turn bytes and text into values and back, nothing more.
+#include "proto/codec_basic.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <limits>
+
+namespace uvpg::proto {
+namespace {
+
+std::uint16_t get_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
+
+std::uint32_t get_u32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+std::uint64_t get_u64(const std::uint8_t* p) { return (std::uint64_t{get_u32(p)} << 32) | get_u32(p + 4); }
+
+void put_u16(Bytes& out, std::uint16_t v) {
+    const std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+    out.insert(out.end(), b, b + 2);
+}
+
+void put_u32(Bytes& out, std::uint32_t v) {
+    const std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+                               static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+    out.insert(out.end(), b, b + 4);
+}
+
+void put_u64(Bytes& out, std::uint64_t v) {
+    put_u32(out, static_cast<std::uint32_t>(v >> 32));
+    put_u32(out, static_cast<std::uint32_t>(v));
+}
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The C locale's isspace, which is what the server's input functions skip.
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+// Case-insensitive (ASCII) "s starts with lower_word".
+bool starts_with_ci(std::string_view s, std::string_view lower_word) {
+    if (s.size() < lower_word.size()) return false;
+    for (std::size_t i = 0; i < lower_word.size(); ++i) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower_word[i]) return false;
+    }
+    return true;
+}
+
+char* put_hex_byte(char* o, std::uint8_t b) {
+    *o++ = kHexDigits[b >> 4];
+    *o++ = kHexDigits[b & 0xF];
+    return o;
+}
+
+// Two hex digits at s[i], s[i+1] (caller checked the bounds); -1 when either is not hex.
+int hex_pair(std::string_view s, std::size_t i) {
+    const int hi = hex_value(s[i]);
+    const int lo = hex_value(s[i + 1]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+// ---- numeric ----
+
+constexpr std::uint16_t kNumericPos = 0x0000;
+constexpr std::uint16_t kNumericNeg = 0x4000;
+constexpr std::uint16_t kNumericNaN = 0xC000;
+constexpr std::uint16_t kNumericPInf = 0xD000;
+constexpr std::uint16_t kNumericNInf = 0xF000;
+constexpr std::uint16_t kNBase = 10000;
+constexpr std::uint16_t kDscaleMax = 0x3FFF;
+constexpr int kPow10[5] = {1, 10, 100, 1000, 10000};
+
+// Four decimal digits of one base-10000 digit, leading zeros kept.
+void put4(char* o, unsigned v) {
+    o[3] = static_cast<char>('0' + v % 10); v /= 10;
+    o[2] = static_cast<char>('0' + v % 10); v /= 10;
+    o[1] = static_cast<char>('0' + v % 10); v /= 10;
+    o[0] = static_cast<char>('0' + v);
+}
+
+std::int64_t floor_div4(std::int64_t x) { return x >= 0 ? x / 4 : -((-x + 3) / 4); }
+
+void put_numeric_header(Bytes& out, std::uint16_t ndigits, std::int16_t weight, std::uint16_t sign,
+                        std::uint16_t dscale) {
+    const std::uint8_t b[8] = {static_cast<std::uint8_t>(ndigits >> 8), static_cast<std::uint8_t>(ndigits),
+                               static_cast<std::uint8_t>(static_cast<std::uint16_t>(weight) >> 8),
+                               static_cast<std::uint8_t>(weight),
+                               static_cast<std::uint8_t>(sign >> 8), static_cast<std::uint8_t>(sign),
+                               static_cast<std::uint8_t>(dscale >> 8), static_cast<std::uint8_t>(dscale)};
+    out.insert(out.end(), b, b + 8);
+}
+
+// ---- inet ----
+
+constexpr std::uint8_t kPgsqlAfInet = 2;
+constexpr std::uint8_t kPgsqlAfInet6 = 3;
+
+bool host_bits_zero(const std::array<std::uint8_t, 16>& addr, int bits, int nbytes) {
+    for (int i = 0; i < nbytes; ++i) {
+        const int first_bit = i * 8;
+        std::uint8_t host_mask = 0xFF;
+        if (first_bit + 8 <= bits) continue;
+        if (first_bit < bits) host_mask = static_cast<std::uint8_t>(0xFF >> (bits - first_bit));
+        if (addr[static_cast<std::size_t>(i)] & host_mask) return false;
+    }
+    return true;
+}
+
+// Exactly four decimal octets, 1 to 3 digits each.
+bool parse_ipv4(std::string_view s, std::uint8_t* dst) {
+    std::size_t i = 0;
+    for (int part = 0; part < 4; ++part) {
+        if (part > 0) {
+            if (i >= s.size() || s[i] != '.') return false;
+            ++i;
+        }
+        unsigned v = 0;
+        std::size_t nd = 0;
+        while (i < s.size() && is_digit(s[i]) && nd < 3) {
+            v = v * 10 + static_cast<unsigned>(s[i] - '0');
+            ++i;
+            ++nd;
+        }
+        if (nd == 0 || v > 255) return false;
+        dst[part] = static_cast<std::uint8_t>(v);
+    }
+    return i == s.size();
+}
+
+// RFC 4291 text: up to eight groups of 1-4 hex digits, at most one "::", optionally ending in a
+// dotted quad.
+bool parse_ipv6(std::string_view s, std::uint8_t* dst) {
+    std::uint16_t words[8] = {};
+    int n = 0;
+    int gap = -1;  // where "::" stands, in words
+    std::size_t i = 0;
+    if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    } else if (!s.empty() && s[0] == ':') {
+        return false;
+    }
+    while (i < s.size()) {
+        const std::size_t start = i;
+        unsigned v = 0;
+        while (i < s.size() && hex_value(s[i]) >= 0 && i - start < 5)
+            v = v * 16 + static_cast<unsigned>(hex_value(s[i++]));
+        if (i < s.size() && s[i] == '.') {
+            std::uint8_t q[4];
+            if (n > 6 || !parse_ipv4(s.substr(start), q)) return false;
+            words[n++] = static_cast<std::uint16_t>((q[0] << 8) | q[1]);
+            words[n++] = static_cast<std::uint16_t>((q[2] << 8) | q[3]);
+            i = s.size();
+            break;
+        }
+        if (i == start || i - start > 4 || n == 8) return false;
+        words[n++] = static_cast<std::uint16_t>(v);
+        if (i == s.size()) break;
+        if (s[i] != ':') return false;
+        ++i;
+        if (i < s.size() && s[i] == ':') {
+            if (gap >= 0) return false;
+            gap = n;
+            ++i;
+        } else if (i == s.size()) {
+            return false;  // a single trailing ':'
+        }
+    }
+    if (gap < 0) {
+        if (n != 8) return false;
+    } else {
+        if (n > 7) return false;
+        const int tail = n - gap;
+        for (int k = 0; k < tail; ++k) words[7 - k] = words[n - 1 - k];
+        for (int k = gap; k < 8 - tail; ++k) words[k] = 0;
+    }
+    for (int k = 0; k < 8; ++k) {
+        dst[2 * k] = static_cast<std::uint8_t>(words[k] >> 8);
+        dst[2 * k + 1] = static_cast<std::uint8_t>(words[k]);
+    }
+    return true;
+}
+
+char* put_uint(char* o, unsigned v) { return std::to_chars(o, o + 10, v).ptr; }
+
+// inet_net_ntop's IPv6 form: the longest run (first of equals) of two or more zero words becomes
+// "::", and the IPv4-compatible and IPv4-mapped forms end in a dotted quad.
+char* put_ipv6(char* o, const std::uint8_t* a) {
+    unsigned words[8];
+    for (int k = 0; k < 8; ++k) words[k] = (unsigned{a[2 * k]} << 8) | a[2 * k + 1];
+    int best = -1, best_len = 0;
+    for (int k = 0; k < 8;) {
+        if (words[k] != 0) { ++k; continue; }
+        int e = k;
+        while (e < 8 && words[e] == 0) ++e;
+        if (e - k > best_len) { best = k; best_len = e - k; }
+        k = e;
+    }
+    if (best_len < 2) best = -1;
+    for (int k = 0; k < 8; ++k) {
+        if (best >= 0 && k >= best && k < best + best_len) {
+            if (k == best) *o++ = ':';
+            continue;
+        }
+        if (k != 0) *o++ = ':';
+        if (k == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xFFFF))) {
+            for (int b = 12; b < 16; ++b) {
+                if (b != 12) *o++ = '.';
+                o = put_uint(o, a[b]);
+            }
+            break;
+        }
+        o = std::to_chars(o, o + 4, words[k], 16).ptr;
+    }
+    if (best >= 0 && best + best_len == 8) *o++ = ':';
+    return o;
+}
+
+}  // namespace
+
+// ---- binary -> C++ ---------------------------------------------------------------------------
+
+CodecErrc bin_to_bool(ByteView in, bool& out) {
+    if (in.size() != 1) return CodecErrc::bad_length;
+    if (in[0] > 1) return CodecErrc::bad_value;
+    out = in[0] == 1;
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_int2(ByteView in, std::int16_t& out) {
+    if (in.size() != 2) return CodecErrc::bad_length;
+    out = static_cast<std::int16_t>(get_u16(in.data()));
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_int4(ByteView in, std::int32_t& out) {
+    if (in.size() != 4) return CodecErrc::bad_length;
+    out = static_cast<std::int32_t>(get_u32(in.data()));
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_int8(ByteView in, std::int64_t& out) {
+    if (in.size() != 8) return CodecErrc::bad_length;
+    out = static_cast<std::int64_t>(get_u64(in.data()));
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_oid(ByteView in, std::uint32_t& out) {
+    if (in.size() != 4) return CodecErrc::bad_length;
+    out = get_u32(in.data());
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_float4(ByteView in, float& out) {
+    if (in.size() != 4) return CodecErrc::bad_length;
+    out = std::bit_cast<float>(get_u32(in.data()));
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_float8(ByteView in, double& out) {
+    if (in.size() != 8) return CodecErrc::bad_length;
+    out = std::bit_cast<double>(get_u64(in.data()));
+    return CodecErrc::ok;
+}
+
+// numeric_recv checks the header and every digit, truncates digits that dscale hides, strips
+// zero digits and makes a zero positive; numeric_out then prints dscale decimals. Both steps are
+// folded into one pass here.
+CodecErrc bin_to_numeric(ByteView in, std::string& text) {
+    if (in.size() < 8) return CodecErrc::truncated;
+    const std::uint8_t* p = in.data();
+    const auto ndigits = static_cast<std::int16_t>(get_u16(p));
+    const auto weight = static_cast<std::int16_t>(get_u16(p + 2));
+    const std::uint16_t sign = get_u16(p + 4);
+    const std::uint16_t dscale = get_u16(p + 6);
+    if (ndigits < 0) return CodecErrc::bad_digit_count;
+    const std::size_t need = 8 + 2 * static_cast<std::size_t>(ndigits);
+    if (in.size() < need) return CodecErrc::truncated;
+    if (in.size() > need) return CodecErrc::trailing_bytes;
+    if (sign != kNumericPos && sign != kNumericNeg && sign != kNumericNaN && sign != kNumericPInf &&
+        sign != kNumericNInf)
+        return CodecErrc::bad_sign;
+    if ((dscale & kDscaleMax) != dscale) return CodecErrc::bad_digit_count;
+    const std::uint8_t* digits = p + 8;
+    for (int i = 0; i < ndigits; ++i)
+        if (get_u16(digits + 2 * i) >= kNBase) return CodecErrc::bad_digit_count;
+    if (sign == kNumericNaN) { text.assign("NaN"); return CodecErrc::ok; }
+    if (sign == kNumericPInf) { text.assign("Infinity"); return CodecErrc::ok; }
+    if (sign == kNumericNInf) { text.assign("-Infinity"); return CodecErrc::ok; }
+
+    // Leading zero digits do not count: digits [first, ndigits) with w the weight of the first.
+    int first = 0;
+    int w = weight;
+    while (first < ndigits && get_u16(digits + 2 * first) == 0) { ++first; --w; }
+    const int count = ndigits - first;
+    auto digit = [&](long g) -> unsigned {  // g: index after `first`; outside the digits, zero
+        return g >= 0 && g < count ? get_u16(digits + 2 * (first + g)) : 0u;
+    };
+
+    // Is any digit left that dscale shows? Only the first digit can be partly hidden.
+    bool nonzero = false;
+    if (count > 0) {
+        const int hidden = -static_cast<int>(dscale) - 4 * w;  // its low decimals below the cut
+        nonzero = hidden <= 0 || (hidden < 4 && digit(0) / static_cast<unsigned>(kPow10[hidden]) != 0);
+    }
+    const bool negative = sign == kNumericNeg && nonzero;
+    const bool int_zero = count == 0 || w < 0;
+    std::size_t first_len = 1;
+    if (!int_zero) {
+        const unsigned d0 = digit(0);
+        first_len = d0 >= 1000 ? 4 : d0 >= 100 ? 3 : d0 >= 10 ? 2 : 1;
+    }
+    const std::size_t len = (negative ? 1 : 0) + first_len + (int_zero ? 0 : 4 * static_cast<std::size_t>(w)) +
+                            (dscale > 0 ? 1 + std::size_t{dscale} : 0);
+    text.resize(len);
+    char* o = text.data();
+    if (negative) *o++ = '-';
+    if (int_zero) {
+        *o++ = '0';
+    } else {
+        char buf[4];
+        put4(buf, digit(0));
+        std::memcpy(o, buf + 4 - first_len, first_len);
+        o += first_len;
+        for (long g = 1; g <= w; ++g, o += 4) put4(o, digit(g));
+    }
+    if (dscale > 0) {
+        *o++ = '.';
+        int remaining = dscale;
+        for (long g = static_cast<long>(w) + 1; remaining > 0; ++g) {
+            if (g >= count) {  // only zeros from here on
+                std::memset(o, '0', static_cast<std::size_t>(remaining));
+                o += remaining;
+                break;
+            }
+            char buf[4];
+            put4(buf, digit(g));
+            const int take = std::min(4, remaining);
+            std::memcpy(o, buf, static_cast<std::size_t>(take));
+            o += take;
+            remaining -= take;
+        }
+    }
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_uuid(ByteView in, Uuid& out) {
+    if (in.size() != 16) return CodecErrc::bad_length;
+    std::memcpy(out.bytes.data(), in.data(), 16);
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_jsonb(ByteView in, std::string_view& text) {
+    if (in.empty()) return CodecErrc::truncated;
+    if (in[0] != 1) return CodecErrc::unknown_version;
+    text = std::string_view(reinterpret_cast<const char*>(in.data()) + 1, in.size() - 1);
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_inet(ByteView in, Inet& out) {
+    if (in.size() < 4) return CodecErrc::truncated;
+    const std::uint8_t family = in[0], bits = in[1], is_cidr = in[2], nb = in[3];
+    if (family != kPgsqlAfInet && family != kPgsqlAfInet6) return CodecErrc::bad_value;
+    const bool v6 = family == kPgsqlAfInet6;
+    const int size = v6 ? 16 : 4;
+    if (bits > size * 8 || is_cidr > 1) return CodecErrc::bad_value;
+    if (nb != size) return CodecErrc::bad_length;
+    if (in.size() < 4u + nb) return CodecErrc::truncated;
+    if (in.size() > 4u + nb) return CodecErrc::trailing_bytes;
+    Inet r;
+    r.family = v6 ? 6 : 4;
+    r.prefix = bits;
+    r.cidr = is_cidr == 1;
+    std::memcpy(r.addr.data(), in.data() + 4, nb);
+    if (r.cidr && !host_bits_zero(r.addr, bits, size)) return CodecErrc::bad_value;
+    out = r;
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_macaddr(ByteView in, MacAddr& out) {
+    if (in.size() != 6) return CodecErrc::bad_length;
+    std::memcpy(out.bytes.data(), in.data(), 6);
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_macaddr8(ByteView in, MacAddr8& out) {
+    if (in.size() != 8) return CodecErrc::bad_length;
+    std::memcpy(out.bytes.data(), in.data(), 8);
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_bits(ByteView in, std::string& digits) {
+    if (in.size() < 4) return CodecErrc::truncated;
+    const auto bitlen = static_cast<std::int32_t>(get_u32(in.data()));
+    if (bitlen < 0) return CodecErrc::bad_value;
+    const std::size_t n = static_cast<std::size_t>(bitlen);
+    const std::size_t nbytes = (n + 7) / 8;
+    if (in.size() - 4 < nbytes) return CodecErrc::truncated;
+    if (in.size() - 4 > nbytes) return CodecErrc::trailing_bytes;
+    digits.resize(n);
+    const std::uint8_t* p = in.data() + 4;
+    for (std::size_t i = 0; i < n; ++i) digits[i] = (p[i / 8] >> (7 - i % 8)) & 1 ? '1' : '0';
+    return CodecErrc::ok;
+}
+
+CodecErrc bin_to_money(ByteView in, std::int64_t& minor_units) { return bin_to_int8(in, minor_units); }
+
+// ---- C++ -> binary ---------------------------------------------------------------------------
+
+void bool_to_bin(bool v, Bytes& out) { out.push_back(v ? 1 : 0); }
+void int2_to_bin(std::int16_t v, Bytes& out) { put_u16(out, static_cast<std::uint16_t>(v)); }
+void int4_to_bin(std::int32_t v, Bytes& out) { put_u32(out, static_cast<std::uint32_t>(v)); }
+void int8_to_bin(std::int64_t v, Bytes& out) { put_u64(out, static_cast<std::uint64_t>(v)); }
+void oid_to_bin(std::uint32_t v, Bytes& out) { put_u32(out, v); }
+void float4_to_bin(float v, Bytes& out) { put_u32(out, std::bit_cast<std::uint32_t>(v)); }
+void float8_to_bin(double v, Bytes& out) { put_u64(out, std::bit_cast<std::uint64_t>(v)); }
+
+// Parses as numeric_in does, then lays the decimal digits out in base-10000 groups without
+// building any intermediate string: the digits are read straight from the text.
+CodecErrc numeric_to_bin(std::string_view s, Bytes& out) {
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n && is_space(s[i])) ++i;
+    auto only_space_from = [&](std::size_t j) {
+        while (j < n && is_space(s[j])) ++j;
+        return j == n;
+    };
+    auto special = [&](std::size_t end, std::uint16_t sign) {
+        if (!only_space_from(end)) return CodecErrc::bad_text;
+        put_numeric_header(out, 0, 0, sign, 0);
+        return CodecErrc::ok;
+    };
+    if (starts_with_ci(s.substr(i), "nan")) return special(i + 3, kNumericNaN);
+    bool negative = false;
+    if (i < n && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+    if (starts_with_ci(s.substr(i), "infinity")) return special(i + 8, negative ? kNumericNInf : kNumericPInf);
+    if (starts_with_ci(s.substr(i), "inf")) return special(i + 3, negative ? kNumericNInf : kNumericPInf);
+
+    const std::size_t int_begin = i;
+    while (i < n && is_digit(s[i])) ++i;
+    const std::size_t int_end = i;
+    std::size_t frac_begin = i, frac_end = i;
+    if (i < n && s[i] == '.') {
+        frac_begin = ++i;
+        while (i < n && is_digit(s[i])) ++i;
+        frac_end = i;
+    }
+    if (int_end == int_begin && frac_end == frac_begin) return CodecErrc::bad_text;
+    // numeric_in refuses exponents of INT_MAX/2 or more outright; below that, the weight and
+    // scale checks decide. Accumulation stops growing once past the bound.
+    constexpr std::int64_t kExpLimit = INT_MAX / 2;
+    std::int64_t exponent = 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        bool exp_negative = false;
+        if (i < n && (s[i] == '+' || s[i] == '-')) exp_negative = s[i++] == '-';
+        if (i >= n || !is_digit(s[i])) return CodecErrc::bad_text;
+        for (; i < n && is_digit(s[i]); ++i)
+            if (exponent < kExpLimit) exponent = exponent * 10 + (s[i] - '0');
+        if (exp_negative) exponent = -exponent;
+    }
+    if (!only_space_from(i)) return CodecErrc::bad_text;
+    if (exponent >= kExpLimit || exponent <= -kExpLimit) return CodecErrc::out_of_range;
+
+    // The decimal digits, integer then fraction, as one sequence D[0..total).
+    const auto n_int = static_cast<std::int64_t>(int_end - int_begin);
+    const auto n_frac = static_cast<std::int64_t>(frac_end - frac_begin);
+    const std::int64_t total = n_int + n_frac;
+    auto dec = [&](std::int64_t k) -> unsigned {
+        const char c = k < n_int ? s[int_begin + static_cast<std::size_t>(k)]
+                                 : s[frac_begin + static_cast<std::size_t>(k - n_int)];
+        return static_cast<unsigned>(c - '0');
+    };
+    const std::int64_t dscale = std::max<std::int64_t>(0, n_frac - exponent);
+    if (dscale > kDscaleMax) return CodecErrc::out_of_range;
+    std::int64_t lead = 0;
+    while (lead < total && dec(lead) == 0) ++lead;
+    if (lead == total) {  // zero: no digits, weight 0, positive, scale kept
+        put_numeric_header(out, 0, 0, kNumericPos, static_cast<std::uint16_t>(dscale));
+        return CodecErrc::ok;
+    }
+    std::int64_t last = total - 1;
+    while (dec(last) == 0) --last;
+    const std::int64_t top = n_int - 1 + exponent;  // power of ten of D[0]
+    const std::int64_t weight = floor_div4(top - lead);
+    const std::int64_t low = floor_div4(top - last);
+    const std::int64_t ndigits = weight - low + 1;
+    if (weight > std::numeric_limits<std::int16_t>::max() || weight < std::numeric_limits<std::int16_t>::min() ||
+        ndigits > std::numeric_limits<std::int16_t>::max())
+        return CodecErrc::out_of_range;
+    out.reserve(out.size() + 8 + 2 * static_cast<std::size_t>(ndigits));
+    put_numeric_header(out, static_cast<std::uint16_t>(ndigits), static_cast<std::int16_t>(weight),
+                       negative ? kNumericNeg : kNumericPos, static_cast<std::uint16_t>(dscale));
+    for (std::int64_t gw = weight; gw >= low; --gw) {
+        unsigned v = 0;
+        for (int j = 3; j >= 0; --j) {
+            const std::int64_t k = top - (4 * gw + j);
+            v = v * 10 + (k >= lead && k <= last ? dec(k) : 0u);
+        }
+        put_u16(out, static_cast<std::uint16_t>(v));
+    }
+    return CodecErrc::ok;
+}
+
+void uuid_to_bin(const Uuid& v, Bytes& out) { out.insert(out.end(), v.bytes.begin(), v.bytes.end()); }
+
+void jsonb_to_bin(std::string_view text, Bytes& out) {
+    out.reserve(out.size() + 1 + text.size());
+    out.push_back(1);
+    out.insert(out.end(), text.begin(), text.end());
+}
+
+void inet_to_bin(const Inet& v, Bytes& out) {
+    const bool v6 = v.family == 6;
+    const std::uint8_t nb = v6 ? 16 : 4;
+    const std::uint8_t head[4] = {v6 ? kPgsqlAfInet6 : kPgsqlAfInet, v.prefix,
+                                  static_cast<std::uint8_t>(v.cidr ? 1 : 0), nb};
+    out.insert(out.end(), head, head + 4);
+    out.insert(out.end(), v.addr.begin(), v.addr.begin() + nb);
+}
+
+void macaddr_to_bin(const MacAddr& v, Bytes& out) { out.insert(out.end(), v.bytes.begin(), v.bytes.end()); }
+void macaddr8_to_bin(const MacAddr8& v, Bytes& out) { out.insert(out.end(), v.bytes.begin(), v.bytes.end()); }
+
+CodecErrc bits_to_bin(std::string_view digits, Bytes& out) {
+    for (const char c : digits)
+        if (c != '0' && c != '1') return CodecErrc::bad_text;
+    if (digits.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+        return CodecErrc::out_of_range;
+    put_u32(out, static_cast<std::uint32_t>(digits.size()));
+    const std::size_t base = out.size();
+    out.resize(base + (digits.size() + 7) / 8, 0);
+    for (std::size_t i = 0; i < digits.size(); ++i)
+        if (digits[i] == '1') out[base + i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
+    return CodecErrc::ok;
+}
+
+void money_to_bin(std::int64_t minor_units, Bytes& out) { int8_to_bin(minor_units, out); }
+
+// ---- text -> C++ -----------------------------------------------------------------------------
+
+CodecErrc text_to_bool(std::string_view in, bool& out) {
+    if (in == "t") { out = true; return CodecErrc::ok; }
+    if (in == "f") { out = false; return CodecErrc::ok; }
+    return CodecErrc::bad_text;
+}
+
+CodecErrc text_to_bytea(std::string_view in, std::vector<std::uint8_t>& out) {
+    out.clear();
+    const std::size_t n = in.size();
+    if (n >= 2 && in[0] == '\\' && in[1] == 'x') {
+        out.reserve((n - 2) / 2);
+        for (std::size_t i = 2; i < n;) {
+            const char c = in[i];
+            if (c == ' ' || c == '\n' || c == '\t' || c == '\r') { ++i; continue; }
+            const int b = i + 1 < n ? hex_pair(in, i) : -1;
+            if (b < 0) { out.clear(); return CodecErrc::bad_text; }
+            out.push_back(static_cast<std::uint8_t>(b));
+            i += 2;
+        }
+        return CodecErrc::ok;
+    }
+    out.reserve(n);
+    for (std::size_t i = 0; i < n;) {
+        if (in[i] != '\\') {
+            out.push_back(static_cast<std::uint8_t>(in[i++]));
+        } else if (i + 1 < n && in[i + 1] == '\\') {
+            out.push_back('\\');
+            i += 2;
+        } else if (i + 3 < n && in[i + 1] >= '0' && in[i + 1] <= '3' && in[i + 2] >= '0' && in[i + 2] <= '7' &&
+                   in[i + 3] >= '0' && in[i + 3] <= '7') {
+            const int v = ((in[i + 1] - '0') << 6) | ((in[i + 2] - '0') << 3) | (in[i + 3] - '0');
+            out.push_back(static_cast<std::uint8_t>(v));
+            i += 4;
+        } else {
+            out.clear();
+            return CodecErrc::bad_text;
+        }
+    }
+    return CodecErrc::ok;
+}
+
+// uuid_in: 32 hex digits, a '-' allowed after any group of four, the whole optionally in braces.
+CodecErrc text_to_uuid(std::string_view in, Uuid& out) {
+    const std::size_t n = in.size();
+    std::size_t i = 0;
+    const bool braces = n > 0 && in[0] == '{';
+    if (braces) ++i;
+    Uuid r;
+    for (std::size_t k = 0; k < 16; ++k) {
+        if (i + 2 > n) return CodecErrc::bad_text;
+        const int b = hex_pair(in, i);
+        if (b < 0) return CodecErrc::bad_text;
+        r.bytes[k] = static_cast<std::uint8_t>(b);
+        i += 2;
+        if (i < n && in[i] == '-' && k % 2 == 1 && k < 15) ++i;
+    }
+    if (braces) {
+        if (i >= n || in[i] != '}') return CodecErrc::bad_text;
+        ++i;
+    }
+    if (i != n) return CodecErrc::bad_text;
+    out = r;
+    return CodecErrc::ok;
+}
+
+CodecErrc text_to_inet(std::string_view in, bool cidr, Inet& out) {
+    const std::size_t slash = in.find('/');
+    const std::string_view addr = in.substr(0, slash);
+    Inet r;
+    r.cidr = cidr;
+    const bool v6 = in.find(':') != std::string_view::npos;  // network_in's own test
+    r.family = v6 ? 6 : 4;
+    const int max_bits = v6 ? 128 : 32;
+    if (!(v6 ? parse_ipv6(addr, r.addr.data()) : parse_ipv4(addr, r.addr.data()))) return CodecErrc::bad_text;
+    int bits = max_bits;
+    if (slash != std::string_view::npos) {
+        const std::string_view b = in.substr(slash + 1);
+        if (b.empty()) return CodecErrc::bad_text;
+        bits = 0;
+        for (const char c : b) {  // leading zeros are fine ("/032"), as inet_in takes them
+            if (!is_digit(c)) return CodecErrc::bad_text;
+            bits = std::min(bits * 10 + (c - '0'), 1000);
+        }
+        if (bits > max_bits) return CodecErrc::bad_text;
+    }
+    r.prefix = static_cast<std::uint8_t>(bits);
+    if (cidr && !host_bits_zero(r.addr, bits, v6 ? 16 : 4)) return CodecErrc::bad_value;
+    out = r;
+    return CodecErrc::ok;
+}
+
+// macaddr_in's layouts: six groups of one or two hex digits split by ':' or '-', or twelve hex
+// digits as xxxxxx:xxxxxx, xxxxxx-xxxxxx, xxxx.xxxx.xxxx, xxxx-xxxx-xxxx or xxxxxxxxxxxx.
+CodecErrc text_to_macaddr(std::string_view in, MacAddr& out) {
+    const std::string_view s = trim(in);
+    MacAddr r;
+    for (const char sep : {':', '-'}) {
+        std::size_t i = 0;
+        int k = 0;
+        for (; k < 6; ++k) {
+            if (k > 0) {
+                if (i >= s.size() || s[i] != sep) break;
+                ++i;
+            }
+            unsigned v = 0;
+            std::size_t nd = 0;
+            while (i < s.size() && nd < 2 && hex_value(s[i]) >= 0) {
+                v = v * 16 + static_cast<unsigned>(hex_value(s[i++]));
+                ++nd;
+            }
+            if (nd == 0) break;
+            r.bytes[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(v);
+        }
+        if (k == 6 && i == s.size()) {
+            out = r;
+            return CodecErrc::ok;
+        }
+    }
+    for (const std::string_view layout : {"hhhhhh:hhhhhh", "hhhhhh-hhhhhh", "hhhh.hhhh.hhhh", "hhhh-hhhh-hhhh",
+                                          "hhhhhhhhhhhh"}) {
+        if (s.size() != layout.size()) continue;
+        std::size_t k = 0;
+        bool match = true;
+        for (std::size_t i = 0; i < s.size() && match;) {
+            if (layout[i] != 'h') {
+                match = s[i] == layout[i];
+                ++i;
+                continue;
+            }
+            const int b = hex_pair(s, i);  // layouts keep digit pairs together
+            match = b >= 0;
+            if (match) r.bytes[k++] = static_cast<std::uint8_t>(b);
+            i += 2;
+        }
+        if (match) {
+            out = r;
+            return CodecErrc::ok;
+        }
+    }
+    return CodecErrc::bad_text;
+}
+
+// macaddr8_in: hex digit pairs, one separator (':', '-' or '.', the same throughout) allowed
+// between any two; six bytes become the EUI-64 form with ff:fe in the middle.
+CodecErrc text_to_macaddr8(std::string_view in, MacAddr8& out) {
+    const std::string_view s = trim(in);
+    std::uint8_t b[8];
+    int count = 0;
+    char spacer = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        if (count == 8 || i + 1 >= s.size()) return CodecErrc::bad_text;
+        const int v = hex_pair(s, i);
+        if (v < 0) return CodecErrc::bad_text;
+        b[count++] = static_cast<std::uint8_t>(v);
+        i += 2;
+        if (i < s.size() && (s[i] == ':' || s[i] == '-' || s[i] == '.')) {
+            if (spacer == 0) spacer = s[i];
+            else if (spacer != s[i]) return CodecErrc::bad_text;
+            if (++i == s.size()) return CodecErrc::bad_text;
+        }
+    }
+    MacAddr8 r;
+    if (count == 6) {
+        r.bytes = {b[0], b[1], b[2], 0xFF, 0xFE, b[3], b[4], b[5]};
+    } else if (count == 8) {
+        std::memcpy(r.bytes.data(), b, 8);
+    } else {
+        return CodecErrc::bad_text;
+    }
+    out = r;
+    return CodecErrc::ok;
+}
+
+CodecErrc text_to_bits(std::string_view in, std::string& digits) {
+    for (const char c : in)
+        if (c != '0' && c != '1') return CodecErrc::bad_text;
+    digits.assign(in);
+    return CodecErrc::ok;
+}
+
+// cash_out prints [-|(][$]d,ddd.dd[)] in the C and en_US locales; the sign may also follow the
+// symbol. The value is built negative so that the int64 minimum parses.
+CodecErrc text_to_money(std::string_view in, std::int64_t& minor_units) {
+    const std::string_view s = trim(in);
+    std::size_t i = 0;
+    bool paren = false, negative = false, symbol = false;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '(' && !paren && !negative && !symbol) paren = true;
+        else if ((c == '-' || c == '+') && !negative) negative = c == '-';
+        else if (c == '$' && !symbol) symbol = true;
+        else if (c != ' ') break;
+    }
+    if (i >= s.size() || !is_digit(s[i])) return CodecErrc::bad_text;
+    std::int64_t value = 0;
+    bool dot = false;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (is_digit(c)) {
+            if (value < (std::numeric_limits<std::int64_t>::min() + (c - '0')) / 10) return CodecErrc::out_of_range;
+            value = value * 10 - (c - '0');
+        } else if ((c == ',' && !dot) || (c == '.' && !dot)) {
+            // a separator or the point sits between digits
+            if (i + 1 >= s.size() || !is_digit(s[i + 1])) return CodecErrc::bad_text;
+            dot = c == '.';
+        } else {
+            break;
+        }
+    }
+    bool closed = false;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == ')' && paren && !closed) closed = true;
+        else if (c == '-' && !negative) negative = true;
+        else if (c == '$' && !symbol) symbol = true;
+        else if (c != ' ') return CodecErrc::bad_text;
+    }
+    if (paren != closed) return CodecErrc::bad_text;
+    if (paren) negative = true;
+    if (!negative) {
+        if (value == std::numeric_limits<std::int64_t>::min()) return CodecErrc::out_of_range;
+        value = -value;
+    }
+    minor_units = value;
+    return CodecErrc::ok;
+}
+
+// ---- C++ -> text -----------------------------------------------------------------------------
+
+std::string uuid_to_text(const Uuid& v) {
+    std::string s(36, '-');
+    char* o = s.data();
+    for (std::size_t k = 0; k < 16; ++k) {
+        if (k == 4 || k == 6 || k == 8 || k == 10) ++o;  // over the '-'
+        o = put_hex_byte(o, v.bytes[k]);
+    }
+    return s;
+}
+
+std::string inet_to_text(const Inet& v) {
+    char buf[64];  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" at most
+    char* o = buf;
+    const bool v6 = v.family == 6;
+    if (v6) {
+        o = put_ipv6(o, v.addr.data());
+    } else {
+        for (int k = 0; k < 4; ++k) {
+            if (k) *o++ = '.';
+            o = put_uint(o, v.addr[static_cast<std::size_t>(k)]);
+        }
+    }
+    // inet_out leaves out a full-length prefix; cidr_out always prints it.
+    if (v.cidr || v.prefix != (v6 ? 128 : 32)) {
+        *o++ = '/';
+        o = put_uint(o, v.prefix);
+    }
+    return std::string(buf, o);
+}
+
+std::string macaddr_to_text(const MacAddr& v) {
+    std::string s(17, ':');
+    for (std::size_t k = 0; k < 6; ++k) put_hex_byte(s.data() + 3 * k, v.bytes[k]);
+    return s;
+}
+
+std::string macaddr8_to_text(const MacAddr8& v) {
+    std::string s(23, ':');
+    for (std::size_t k = 0; k < 8; ++k) put_hex_byte(s.data() + 3 * k, v.bytes[k]);
+    return s;
+}
+
+}  // namespace uvpg::proto
