@@ -3,6 +3,7 @@
 #include <uvpg/errors.hpp>
 
 #include "proto/codec_basic.hpp"
+#include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"
 #include "proto/pg_types.hpp"
 
@@ -55,8 +56,12 @@ bool reads_binary(std::uint32_t t) noexcept {
     case oid::macaddr: case oid::macaddr8: case oid::bit: case oid::varbit:
         return true;
     default:
-        return false;  // money stays text: its binary form drops the currency's formatting
+        break;
     }
+    // An array reads in binary when its elements do; money stays text (its binary form drops
+    // the currency's formatting), and so do types uvpg has no codec for.
+    const proto::PgType* type = proto::find_type(t);
+    return type && type->category == 'A' && type->elem != 0 && reads_binary(type->elem);
 }
 
 std::string format_double(double v) { return format_floating(v); }
@@ -99,8 +104,22 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
     case oid::timestamptz: return proto::timestamptz_to_text(decoded<TimestampTz>(type, b, proto::bin_to_timestamptz));
     case oid::interval: return proto::interval_to_text(decoded<Interval>(type, b, proto::bin_to_interval));
     default:
-        throw DataError("no binary codec for " + proto::type_display_name(type));
+        break;
     }
+    if (const proto::PgType* t = proto::find_type(type); t && t->category == 'A' && t->elem != 0) {
+        proto::BinArray a;
+        if (auto e = proto::bin_to_array(b, a); e != proto::CodecErrc::ok) bad_binary(type, e);
+        std::vector<std::string> texts;
+        texts.reserve(a.elements.size());
+        for (const auto& e : a.elements) texts.push_back(e ? binary_to_text(a.elem_oid, *e) : std::string());
+        std::vector<std::optional<std::string_view>> views;
+        views.reserve(texts.size());
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            views.push_back(a.elements[i] ? std::optional<std::string_view>(texts[i]) : std::nullopt);
+        const proto::PgType* et = proto::find_type(a.elem_oid);
+        return proto::array_to_text(a.dims, views, et ? et->delim : ',');
+    }
+    throw DataError("no binary codec for " + proto::type_display_name(type));
 }
 
 std::string format_value_text(const Value& v) {

@@ -278,3 +278,52 @@ TEST_CASE("wrong C++ type for a binary column: DataError naming column, PostgreS
         CHECK(message([&] { r[0].as<std::string_view>(); }).find("read it as std::string") != std::string::npos);
     });
 }
+
+TEST_CASE("arrays: any dimension, NULL elements, empty, lower bounds, quoting") {
+    with_utc_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        // Named: g++ 12 cannot build an initializer_list inside a co_await expression.
+        std::vector<int> ints{1, -2, 2147483647};
+        std::vector<int> none;
+        std::vector<std::vector<std::optional<int>>> grid{{1, std::nullopt}, {3, 4}};
+        std::vector<std::vector<std::vector<std::int16_t>>> cube{{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}};
+        std::vector<std::int64_t> bigs{std::numeric_limits<std::int64_t>::min(), 0};
+        std::vector<double> doubles{0.5, -0.0, 1e300};
+        std::vector<bool> bools{true, false};
+        std::vector<std::string> words{"a b", "", "NULL", "x\"y", "back\\slash", "{}", "caf\xc3\xa9"};
+        std::vector<std::optional<std::string>> holes{"a", std::nullopt};
+        std::vector<uvpg::Numeric> numerics{uvpg::Numeric{"1.50"}, uvpg::Numeric{"NaN"}};
+        std::vector<uvpg::Date> dates{uvpg::Date(year{2024} / 1 / 31), uvpg::Date::infinity()};
+        std::vector<uvpg::Uuid> uuids{uvpg::Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")};
+        std::vector<uvpg::Bytes> blobs{uvpg::Bytes{0, 1}, uvpg::Bytes{}};
+        co_await round_trip(cur, ints, "int4[]", "{1,-2,2147483647}");
+        co_await round_trip(cur, none, "int4[]", "{}");
+        co_await round_trip(cur, grid, "int4[]", "{{1,NULL},{3,4}}");
+        co_await round_trip(cur, cube, "int2[]", "{{{1,2},{3,4}},{{5,6},{7,8}}}");
+        co_await round_trip(cur, bigs, "int8[]", "{-9223372036854775808,0}");
+        co_await round_trip(cur, doubles, "float8[]", "{0.5,-0,1e+300}");
+        co_await round_trip(cur, bools, "bool[]", "{t,f}");
+        co_await round_trip(cur, words, "text[]", "{\"a b\",\"\",\"NULL\",\"x\\\"y\",\"back\\\\slash\",\"{}\",caf\xc3\xa9}");
+        co_await round_trip(cur, holes, "varchar[]", "{a,NULL}");
+        co_await round_trip(cur, numerics, "numeric[]", "{1.50,NaN}");
+        co_await round_trip(cur, dates, "date[]", "{2024-01-31,infinity}");
+        co_await round_trip(cur, uuids, "uuid[]", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}");
+        co_await round_trip(cur, blobs, "bytea[]", "{\"\\\\x0001\",\"\\\\x\"}");
+        // Lower bounds other than 1, through uvpg::Array.
+        uvpg::Array<int> shifted({2, 2}, {1, 2, 3, 4}, {0, -3});
+        co_await round_trip(cur, shifted, "int4[]", "[0:1][-3:-2]={{1,2},{3,4}}");
+        // An array of a different shape than asked for, and a NULL element into a plain type.
+        co_await cur.execute("SELECT ARRAY[[1,2],[3,4]], ARRAY[1,NULL]");
+        auto r = *co_await cur.fetchone();
+        CHECK_THROWS_AS(r[0].as<std::vector<int>>(), uvpg::DataError);
+        CHECK(r[0].as<std::vector<std::vector<int>>>() == std::vector<std::vector<int>>{{1, 2}, {3, 4}});
+        CHECK_THROWS_AS(r[1].as<std::vector<int>>(), uvpg::DataError);
+        CHECK(r[1].as<std::string>() == "{1,NULL}");
+        // A ragged vector is refused before anything is sent.
+        std::vector<std::vector<int>> ragged{{1, 2}, {3}};
+        CHECK_THROWS_AS(uvpg::Param{ragged}, uvpg::DataError);
+        // Strings go as an untyped literal, so the server types them from context.
+        std::vector<std::string> ids{"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"};
+        co_await cur.execute("SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid = ANY(%s)", {ids});
+        CHECK((*co_await cur.fetchone())[0].as<bool>());
+    });
+}

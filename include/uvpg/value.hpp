@@ -55,7 +55,24 @@ struct Column {
 
 namespace detail {
 struct RowShape;  // columns and name lookup, shared by every row of a result
+struct ValueAccess;
 }
+
+// An array of any dimension with its bounds, for arrays whose lower bounds matter or whose
+// dimension is known only at run time. Elements are row-major; T may be std::optional<E>.
+template <class T>
+struct Array {
+    Array() = default;
+    Array(std::vector<std::int32_t> dim_sizes, std::vector<T> elems, std::vector<std::int32_t> lower = {})
+        : sizes(std::move(dim_sizes)), lower_bounds(std::move(lower)), elements(std::move(elems)) {
+        if (lower_bounds.empty()) lower_bounds.assign(sizes.size(), 1);
+    }
+    std::vector<std::int32_t> sizes;         // one per dimension; empty for an empty array
+    std::vector<std::int32_t> lower_bounds;  // PostgreSQL's default is 1
+    std::vector<T> elements;
+    using value_type_ = T;
+    friend bool operator==(const Array&, const Array&) = default;
+};
 
 class Row;
 
@@ -83,6 +100,7 @@ public:
 
 private:
     friend class Row;
+    friend struct detail::ValueAccess;
     Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null)
         : shape_(shape), index_(index), data_(data), null_(null) {}
     const detail::RowShape* shape_;
@@ -153,11 +171,71 @@ template <> inline constexpr const char* value_type_name<Money> = "uvpg::Money";
 template <class T> T value_as(const Value& v);
 }  // namespace detail
 
+namespace detail {
+// std::vector<T> reads an array (nested vectors: more dimensions), except std::vector<uint8_t>,
+// which is Bytes (bytea).
+template <class T> struct is_array_vector : std::false_type {};
+template <class T> struct is_array_vector<std::vector<T>> : std::bool_constant<!std::is_same_v<T, std::uint8_t>> {};
+template <class T> struct is_uvpg_array : std::false_type {};
+template <class T> struct is_uvpg_array<Array<T>> : std::true_type {};
+
+// The elements of an array field, each a Value of the element type, row-major (lib/array.cpp).
+struct ArrayContents {
+    std::vector<std::int32_t> sizes;
+    std::vector<std::int32_t> lower_bounds;
+    std::vector<Value> elements;
+    std::shared_ptr<const void> keep;  // what the element Values point into
+};
+// DataError when v is not an array, or its bytes are not a valid one.
+ArrayContents array_contents(const Value& v);
+[[noreturn]] void throw_array_shape(const Value& v, std::size_t dims, std::size_t wanted);
+
+template <class T> constexpr std::size_t vector_depth() {
+    if constexpr (is_array_vector<T>::value) return 1 + vector_depth<typename T::value_type>();
+    else return 0;
+}
+
+template <class T>
+T read_nested(const ArrayContents& a, std::size_t dim, std::size_t& pos) {
+    T out;
+    out.reserve(static_cast<std::size_t>(a.sizes[dim]));
+    for (std::int32_t i = 0; i < a.sizes[dim]; ++i) {
+        if constexpr (is_array_vector<typename T::value_type>::value)
+            out.push_back(read_nested<typename T::value_type>(a, dim + 1, pos));
+        else
+            out.push_back(a.elements[pos++].template as<typename T::value_type>());
+    }
+    return out;
+}
+
+template <class T>
+T read_array(const Value& v) {
+    ArrayContents a = array_contents(v);
+    if constexpr (is_uvpg_array<T>::value) {
+        T out;
+        out.sizes = a.sizes;
+        out.lower_bounds = a.lower_bounds;
+        out.elements.reserve(a.elements.size());
+        for (const Value& e : a.elements) out.elements.push_back(e.template as<typename T::value_type_>());
+        return out;
+    } else {
+        constexpr std::size_t depth = vector_depth<T>();
+        if (a.sizes.empty()) return T{};
+        if (a.sizes.size() != depth) throw_array_shape(v, a.sizes.size(), depth);
+        std::size_t pos = 0;
+        return read_nested<T>(a, 0, pos);
+    }
+}
+}  // namespace detail
+
 template <class T>
 T Value::as() const {
     if constexpr (detail::is_optional<T>::value) {
         if (null_) return std::nullopt;
         return T(as<typename T::value_type>());
+    } else if constexpr (detail::is_array_vector<T>::value || detail::is_uvpg_array<T>::value) {
+        if (null_) detail::throw_null_value(*this);
+        return detail::read_array<T>(*this);
     } else {
         static_assert(detail::value_type_name<T> != nullptr,
                       "Value::as<T>(): T must be one of UVPG_FOR_EACH_VALUE_TYPE (value.hpp), "
@@ -203,6 +281,17 @@ private:
     // Shared, so that copying a Row (fetch after scroll) copies no data.
     std::shared_ptr<const std::uint8_t[]> storage_;
 };
+
+class Param;
+namespace detail {
+// An array parameter on its way to encoding: sizes per dimension and row-major elements.
+struct ArrayParam {
+    std::vector<std::int32_t> sizes;
+    std::vector<std::int32_t> lower_bounds;
+    std::vector<Param> elements;
+};
+template <class T> std::uint32_t element_oid();
+}  // namespace detail
 
 // One query parameter, encoded when it is made: in PostgreSQL's binary form where uvpg has a
 // codec, typed with the OID of the C++ value's natural type. Accepts the C++ types
@@ -256,6 +345,26 @@ public:
     Param(std::optional<T> v) : Param(std::nullopt) {
         if (v) *this = Param(std::move(*v));
     }
+    // Arrays: a std::vector (nested for more dimensions; rectangular, else DataError) or an
+    // Array with lower bounds. Elements may be std::optional for NULLs. Integers go as the
+    // array type of their C++ width (int4[] for int), strings as an untyped array literal.
+    template <class T>
+        requires(!std::is_same_v<T, std::uint8_t>)
+    Param(const std::vector<T>& v) {
+        detail::ArrayParam a;
+        a.sizes.assign(detail::vector_depth<std::vector<T>>(), -1);  // -1: not seen yet
+        flatten(v, a, 0);
+        for (auto& n : a.sizes) n = n < 0 ? 0 : n;
+        a.lower_bounds.assign(a.sizes.size(), 1);
+        set_array(a, detail::element_oid<T>());
+    }
+    template <class T>
+    Param(const Array<T>& v) {
+        detail::ArrayParam a{v.sizes, v.lower_bounds, {}};
+        a.elements.reserve(v.elements.size());
+        for (const auto& e : v.elements) a.elements.emplace_back(e);
+        set_array(a, detail::element_oid<T>());
+    }
 
     bool is_null() const noexcept { return null_; }
     std::uint32_t type_oid() const noexcept { return oid_; }  // 0 = let the server infer
@@ -278,11 +387,48 @@ private:
     void set_int(long long v);
     void set_uint(unsigned long long v);
     void set_binary(std::uint32_t oid);  // data_ holds the binary form of a value of type oid
+    void set_array(detail::ArrayParam& a, std::uint32_t elem_oid);
+    [[noreturn]] static void throw_ragged();
+    template <class T>
+    static void flatten(const std::vector<T>& v, detail::ArrayParam& a, std::size_t dim) {
+        const auto n = static_cast<std::int32_t>(v.size());
+        if (a.sizes[dim] < 0) a.sizes[dim] = n;
+        else if (a.sizes[dim] != n) throw_ragged();
+        for (const auto& e : v) {
+            if constexpr (detail::is_array_vector<T>::value) flatten(e, a, dim + 1);
+            else a.elements.emplace_back(e);
+        }
+    }
     std::string data_;
     std::uint32_t oid_ = 0;
     bool null_ = false;
     bool binary_ = false;
 };
+
+namespace detail {
+// The element type of an array parameter, from the C++ type alone (so that an empty vector is
+// typed too): integers by width, strings untyped (0), the rest by their Param's own type.
+template <class T>
+std::uint32_t element_oid() {
+    if constexpr (is_optional<T>::value) {
+        return element_oid<typename T::value_type>();
+    } else if constexpr (is_array_vector<T>::value) {
+        return element_oid<typename T::value_type>();
+    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        constexpr std::uint32_t int2 = 21, int4 = 23, int8 = 20, numeric = 1700;
+        if constexpr (std::is_signed_v<T>) return sizeof(T) <= 2 ? int2 : sizeof(T) <= 4 ? int4 : int8;
+        else return sizeof(T) <= 1 ? int2 : sizeof(T) <= 2 ? int4 : sizeof(T) <= 4 ? int8 : numeric;
+    } else if constexpr (std::is_same_v<T, Numeric>) {
+        return 1700;
+    } else if constexpr (std::is_same_v<T, std::chrono::year_month_day>) {
+        return Param(Date{}).type_oid();
+    } else if constexpr (std::is_convertible_v<T, std::string_view> || std::is_same_v<T, const char*>) {
+        return 0;
+    } else {
+        return Param(T{}).type_oid();
+    }
+}
+}  // namespace detail
 
 // One named parameter of a braced list: {"id", 42}.
 struct NamedParam {
