@@ -15,12 +15,6 @@ namespace uvpg {
 
 namespace detail {
 
-struct ValueAccess {
-    static Value make(const RowShape* shape, std::size_t index, std::string_view data, bool null) {
-        return Value(shape, index, data, null);
-    }
-};
-
 namespace {
 
 // The element type of an array column: from the binary header, or the catalog for text.
@@ -102,39 +96,8 @@ void Param::throw_ragged() {
     throw DataError("array parameter is not rectangular: sub-arrays of one dimension differ in length");
 }
 
-namespace {
-
-// An integer element Param (int2/int4/int8, big-endian) as a signed 64-bit value.
-bool param_integer(const Param& p, std::int64_t& out) {
-    const std::string& d = p.data();
-    if (!p.binary() || (p.type_oid() != proto::oid::int2 && p.type_oid() != proto::oid::int4 &&
-                        p.type_oid() != proto::oid::int8))
-        return false;
-    std::uint64_t u = (static_cast<unsigned char>(d[0]) & 0x80) ? ~std::uint64_t{0} : 0;
-    for (unsigned char c : d) u = (u << 8) | c;
-    out = static_cast<std::int64_t>(u);
-    return true;
-}
-
-// One element's bytes in the array's element type: as it is, or an integer re-encoded at the
-// array's width (the element Param took the narrowest type of its own value).
-std::string element_bytes(const Param& p, std::uint32_t elem) {
-    if (p.type_oid() == elem) return p.data();
-    std::int64_t v = 0;
-    if (param_integer(p, v)) {
-        proto::Bytes b;
-        if (elem == proto::oid::int4 && std::in_range<std::int32_t>(v)) proto::int4_to_bin(static_cast<std::int32_t>(v), b);
-        else if (elem == proto::oid::int8) proto::int8_to_bin(v, b);
-        else if (elem == proto::oid::numeric) (void)proto::numeric_to_bin(std::to_string(v), b);
-        if (!b.empty()) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-    }
-    throw DataError("array parameter mixes element types: " + proto::type_display_name(p.type_oid()) + " in an array of " +
-                    proto::type_display_name(elem));
-}
-
-}  // namespace
-
 void Param::set_array(detail::ArrayParam& a, std::uint32_t elem) {
+    using detail::param_bytes_as;
     if (a.sizes.size() > static_cast<std::size_t>(proto::kMaxArrayDims))
         throw DataError("array parameter has " + std::to_string(a.sizes.size()) + " dimensions; PostgreSQL allows 6");
     if (a.lower_bounds.size() != a.sizes.size()) throw DataError("array parameter: one lower bound per dimension");
@@ -163,7 +126,7 @@ void Param::set_array(detail::ArrayParam& a, std::uint32_t elem) {
     if (all_cidr && !a.elements.empty()) elem = proto::oid::cidr;
     std::vector<std::string> bytes;
     bytes.reserve(a.elements.size());
-    for (const Param& p : a.elements) bytes.push_back(p.is_null() ? std::string() : element_bytes(p, elem));
+    for (const Param& p : a.elements) bytes.push_back(p.is_null() ? std::string() : param_bytes_as(p, elem));
     std::vector<std::optional<proto::ByteView>> views;
     views.reserve(bytes.size());
     for (std::size_t i = 0; i < bytes.size(); ++i)

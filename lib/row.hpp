@@ -8,6 +8,13 @@
 
 namespace uvpg::detail {
 
+// Builds Values over bytes that are not a Row's own: array elements, range bounds.
+struct ValueAccess {
+    static Value make(const RowShape* shape, std::size_t index, std::string_view data, bool null) {
+        return Value(shape, index, data, null);
+    }
+};
+
 struct RowShape {
     std::vector<Column> columns;
     std::unordered_map<std::string, std::size_t> by_name;  // first column of each name

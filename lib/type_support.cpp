@@ -8,6 +8,7 @@
 #include "proto/pg_types.hpp"
 
 #include <charconv>
+#include <utility>
 #include <cmath>
 
 namespace uvpg::detail {
@@ -61,6 +62,7 @@ bool reads_binary(std::uint32_t t) noexcept {
     // An array reads in binary when its elements do; money stays text (its binary form drops
     // the currency's formatting), and so do types uvpg has no codec for.
     const proto::PgType* type = proto::find_type(t);
+    if (type && (type->kind == 'r' || type->kind == 'm')) return reads_binary(type->range_subtype);
     return type && type->category == 'A' && type->elem != 0 && reads_binary(type->elem);
 }
 
@@ -119,6 +121,23 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
         const proto::PgType* et = proto::find_type(a.elem_oid);
         return proto::array_to_text(a.dims, views, et ? et->delim : ',');
     }
+    if (const proto::PgType* t = proto::find_type(type); t && (t->kind == 'r' || t->kind == 'm')) {
+        auto one = [&](proto::ByteView rb) {
+            proto::BinRange r;
+            if (auto e = proto::bin_to_range(rb, r); e != proto::CodecErrc::ok) bad_binary(type, e);
+            std::string lo = r.lower ? binary_to_text(t->range_subtype, *r.lower) : std::string();
+            std::string hi = r.upper ? binary_to_text(t->range_subtype, *r.upper) : std::string();
+            return proto::range_to_text(r.flags, r.lower ? std::optional<std::string_view>(lo) : std::nullopt,
+                                        r.upper ? std::optional<std::string_view>(hi) : std::nullopt);
+        };
+        if (t->kind == 'r') return one(b);
+        std::vector<proto::ByteView> ranges;
+        if (auto e = proto::bin_to_multirange(b, ranges); e != proto::CodecErrc::ok) bad_binary(type, e);
+        std::vector<std::string> texts;
+        for (const auto& r : ranges) texts.push_back(one(r));
+        std::vector<std::string_view> views(texts.begin(), texts.end());
+        return proto::multirange_to_text(views);
+    }
     throw DataError("no binary codec for " + proto::type_display_name(type));
 }
 
@@ -157,6 +176,34 @@ bool is_decimal(std::string_view s) noexcept {
         while (is_digit(i)) ++i;
     }
     return i == s.size();
+}
+
+// An integer element Param (int2/int4/int8, big-endian) as a signed 64-bit value.
+static bool param_integer(const Param& p, std::int64_t& out) {
+    const std::string& d = p.data();
+    if (!p.binary() || (p.type_oid() != proto::oid::int2 && p.type_oid() != proto::oid::int4 &&
+                        p.type_oid() != proto::oid::int8))
+        return false;
+    std::uint64_t u = (static_cast<unsigned char>(d[0]) & 0x80) ? ~std::uint64_t{0} : 0;
+    for (unsigned char c : d) u = (u << 8) | c;
+    out = static_cast<std::int64_t>(u);
+    return true;
+}
+
+// One element's bytes in the array's element type: as it is, or an integer re-encoded at the
+// array's width (the element Param took the narrowest type of its own value).
+std::string param_bytes_as(const Param& p, std::uint32_t elem) {
+    if (p.type_oid() == elem) return p.data();
+    std::int64_t v = 0;
+    if (param_integer(p, v)) {
+        proto::Bytes b;
+        if (elem == proto::oid::int4 && std::in_range<std::int32_t>(v)) proto::int4_to_bin(static_cast<std::int32_t>(v), b);
+        else if (elem == proto::oid::int8) proto::int8_to_bin(v, b);
+        else if (elem == proto::oid::numeric) (void)proto::numeric_to_bin(std::to_string(v), b);
+        if (!b.empty()) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+    }
+    throw DataError("array parameter mixes element types: " + proto::type_display_name(p.type_oid()) + " in an array of " +
+                    proto::type_display_name(elem));
 }
 
 std::string shown_text(std::string_view raw) {

@@ -23,6 +23,10 @@ std::string binary_to_text(std::uint32_t oid, proto::ByteView bytes);
 std::string format_value_text(const Value& v);
 // numeric_in's accepted spellings: [+-]digits[.digits][e[+-]digits], NaN, [+-]Infinity.
 bool is_decimal(std::string_view s) noexcept;
+// An element Param's binary bytes in the container's element type: as they are, or an integer
+// re-encoded at the container's width (a Param takes the narrowest type of its own value).
+// DataError when the types differ otherwise.
+std::string param_bytes_as(const Param& p, std::uint32_t type);
 // A value shown in a message: quoted, cut short.
 std::string shown_text(std::string_view s);
 // Shortest text that reads back exactly, with PostgreSQL's NaN/Infinity spellings.

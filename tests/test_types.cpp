@@ -327,3 +327,31 @@ TEST_CASE("arrays: any dimension, NULL elements, empty, lower bounds, quoting") 
         CHECK((*co_await cur.fetchone())[0].as<bool>());
     });
 }
+
+TEST_CASE("ranges and multiranges: bounds, infinity, empty, canonical forms") {
+    with_utc_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        using R = uvpg::Range<int>;
+        co_await round_trip(cur, R(1, 5), "int4range", "[1,5)");
+        co_await round_trip(cur, R(std::nullopt, 10), "int4range", "(,10)");
+        co_await round_trip(cur, R(3, std::nullopt), "int4range", "[3,)");
+        co_await round_trip(cur, R(), "int4range", "empty");
+        co_await round_trip(cur, uvpg::Range<std::int64_t>(-5, 5), "int8range", "[-5,5)");
+        co_await round_trip(cur, uvpg::Range<uvpg::Numeric>(uvpg::Numeric{"1.5"}, uvpg::Numeric{"2.25"}, false, true),
+                            "numrange", "(1.5,2.25]");
+        uvpg::TimestampTz a(sys_days(year{2024} / 1 / 1)), b(sys_days(year{2024} / 2 / 1));
+        co_await round_trip(cur, uvpg::Range<uvpg::TimestampTz>(a, b), "tstzrange",
+                            "[\"2024-01-01 00:00:00+00\",\"2024-02-01 00:00:00+00\")");
+        co_await round_trip(cur, uvpg::Range<uvpg::Date>(uvpg::Date(year{2024} / 1 / 1), std::nullopt), "daterange",
+                            "[2024-01-01,)");
+        std::vector<R> parts{R(1, 3), R(5, 7)};
+        co_await round_trip(cur, uvpg::Multirange<int>(parts), "int4multirange", "{[1,3),[5,7)}");
+        co_await round_trip(cur, uvpg::Multirange<int>(), "int4multirange", "{}");
+        // The server canonicalises a discrete range; read what it made.
+        co_await cur.execute("SELECT '[1,5]'::int4range, '(1,5]'::int4range");
+        auto r = *co_await cur.fetchone();
+        CHECK(r[0].as<R>() == R(1, 6));
+        CHECK(r[1].as<R>() == R(2, 6));
+        CHECK_THROWS_AS(r[0].as<uvpg::Range<uvpg::Date>>(), uvpg::DataError);
+        CHECK_THROWS_AS(r[0].as<std::vector<int>>(), uvpg::DataError);
+    });
+}

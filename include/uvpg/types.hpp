@@ -13,6 +13,8 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <optional>
+#include <vector>
 
 namespace uvpg {
 
@@ -183,6 +185,31 @@ struct Xml {
     explicit Xml(std::string t) : text(std::move(t)) {}
     std::string text;
     friend bool operator==(const Xml&, const Xml&) = default;
+};
+
+// A range (int4range, numrange, daterange, tstzrange, ...): a missing bound is infinite. The
+// default is the empty range. Ranges of discrete types come back canonical: [1,5] reads [1,6).
+template <class T>
+class Range {
+public:
+    Range() = default;
+    Range(std::optional<T> lo, std::optional<T> hi, bool lo_inclusive = true, bool hi_inclusive = false)
+        : lower(std::move(lo)), upper(std::move(hi)), lower_inc(lo_inclusive && lower.has_value()),
+          upper_inc(hi_inclusive && upper.has_value()), empty(false) {}
+    std::optional<T> lower, upper;
+    bool lower_inc = false, upper_inc = false;
+    bool empty = true;
+    using value_type_ = T;
+    friend bool operator==(const Range&, const Range&) = default;
+};
+
+// A multirange (PostgreSQL 14+): its ranges in order.
+template <class T>
+struct Multirange {
+    Multirange() = default;
+    explicit Multirange(std::vector<Range<T>> r) : ranges(std::move(r)) {}
+    std::vector<Range<T>> ranges;
+    friend bool operator==(const Multirange&, const Multirange&) = default;
 };
 
 }  // namespace uvpg

@@ -190,6 +190,28 @@ struct ArrayContents {
 ArrayContents array_contents(const Value& v);
 [[noreturn]] void throw_array_shape(const Value& v, std::size_t dims, std::size_t wanted);
 
+template <class T> struct is_range : std::false_type {};
+template <class T> struct is_range<Range<T>> : std::true_type {};
+template <class T> struct is_multirange : std::false_type {};
+template <class T> struct is_multirange<Multirange<T>> : std::true_type {};
+
+// A range field: its flags and bounds as Values of the subtype (lib/range.cpp).
+struct RangeContents {
+    bool empty = true, lower_inc = false, upper_inc = false;
+    std::optional<Value> lower, upper;  // nullopt: infinite
+    std::shared_ptr<const void> keep;
+};
+RangeContents range_contents(const Value& v);
+std::vector<RangeContents> multirange_contents(const Value& v);
+
+template <class T>
+Range<T> range_of(const RangeContents& c) {
+    if (c.empty) return Range<T>();
+    Range<T> r(c.lower ? std::optional<T>(c.lower->template as<T>()) : std::nullopt,
+               c.upper ? std::optional<T>(c.upper->template as<T>()) : std::nullopt, c.lower_inc, c.upper_inc);
+    return r;
+}
+
 template <class T> constexpr std::size_t vector_depth() {
     if constexpr (is_array_vector<T>::value) return 1 + vector_depth<typename T::value_type>();
     else return 0;
@@ -236,6 +258,15 @@ T Value::as() const {
     } else if constexpr (detail::is_array_vector<T>::value || detail::is_uvpg_array<T>::value) {
         if (null_) detail::throw_null_value(*this);
         return detail::read_array<T>(*this);
+    } else if constexpr (detail::is_range<T>::value) {
+        if (null_) detail::throw_null_value(*this);
+        return detail::range_of<typename T::value_type_>(detail::range_contents(*this));
+    } else if constexpr (detail::is_multirange<T>::value) {
+        if (null_) detail::throw_null_value(*this);
+        T out;
+        for (const auto& c : detail::multirange_contents(*this))
+            out.ranges.push_back(detail::range_of<typename decltype(out.ranges)::value_type::value_type_>(c));
+        return out;
     } else {
         static_assert(detail::value_type_name<T> != nullptr,
                       "Value::as<T>(): T must be one of UVPG_FOR_EACH_VALUE_TYPE (value.hpp), "
@@ -284,6 +315,7 @@ private:
 
 class Param;
 namespace detail {
+struct RangeParam;
 // An array parameter on its way to encoding: sizes per dimension and row-major elements.
 struct ArrayParam {
     std::vector<std::int32_t> sizes;
@@ -358,6 +390,20 @@ public:
         a.lower_bounds.assign(a.sizes.size(), 1);
         set_array(a, detail::element_oid<T>());
     }
+    // Ranges and multiranges of the built-in range types (int4range for int, numrange for
+    // Numeric, tstzrange for TimestampTz, ...).
+    template <class T>
+    Param(const Range<T>& r) {
+        detail::RangeParam p = range_param(r);
+        set_ranges(&p, 1, detail::element_oid<T>(), false);
+    }
+    template <class T>
+    Param(const Multirange<T>& m) {
+        std::vector<detail::RangeParam> ps;
+        ps.reserve(m.ranges.size());
+        for (const auto& r : m.ranges) ps.push_back(range_param(r));
+        set_ranges(ps.data(), ps.size(), detail::element_oid<T>(), true);
+    }
     template <class T>
     Param(const Array<T>& v) {
         detail::ArrayParam a{v.sizes, v.lower_bounds, {}};
@@ -388,6 +434,9 @@ private:
     void set_uint(unsigned long long v);
     void set_binary(std::uint32_t oid);  // data_ holds the binary form of a value of type oid
     void set_array(detail::ArrayParam& a, std::uint32_t elem_oid);
+    void set_ranges(const detail::RangeParam* ranges, std::size_t count, std::uint32_t subtype, bool multirange);
+    template <class T>
+    static detail::RangeParam range_param(const Range<T>& r);
     [[noreturn]] static void throw_ragged();
     template <class T>
     static void flatten(const std::vector<T>& v, detail::ArrayParam& a, std::size_t dim) {
@@ -404,6 +453,25 @@ private:
     bool null_ = false;
     bool binary_ = false;
 };
+
+namespace detail {
+// A range parameter on its way to encoding; a missing bound is infinite.
+struct RangeParam {
+    bool empty = true, lower_inc = false, upper_inc = false;
+    std::optional<Param> lower, upper;
+};
+}  // namespace detail
+
+template <class T>
+detail::RangeParam Param::range_param(const Range<T>& r) {
+    detail::RangeParam p;
+    p.empty = r.empty;
+    p.lower_inc = r.lower_inc;
+    p.upper_inc = r.upper_inc;
+    if (r.lower) p.lower.emplace(*r.lower);
+    if (r.upper) p.upper.emplace(*r.upper);
+    return p;
+}
 
 namespace detail {
 // The element type of an array parameter, from the C++ type alone (so that an empty vector is
