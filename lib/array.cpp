@@ -17,12 +17,6 @@ namespace detail {
 
 namespace {
 
-// The element type of an array column: from the binary header, or the catalog for text.
-std::uint32_t element_type(std::uint32_t array_type) {
-    if (const proto::PgType* t = proto::find_type(array_type); t && t->elem != 0 && t->category == 'A') return t->elem;
-    return 0;
-}
-
 // Everything the element Values point into, kept alive by ArrayContents::keep.
 struct Backing {
     RowShape shape;                                    // the element column, at the array's index
@@ -39,7 +33,7 @@ struct Backing {
 }  // namespace
 
 ArrayContents array_contents(const Value& v) {
-    const std::uint32_t elem = element_type(v.type_oid());
+    const std::uint32_t elem = array_element_type(v.type_oid());
     if (elem == 0 && v.is_binary()) not_array(v);
     auto backing = std::make_shared<Backing>();
     backing->shape.columns.resize(v.index() + 1);

@@ -13,6 +13,12 @@ struct ValueAccess {
     static Value make(const RowShape* shape, std::size_t index, std::string_view data, bool null) {
         return Value(shape, index, data, null);
     }
+    static Record make_record(std::vector<Value> fields, std::shared_ptr<const void> keep) {
+        Record r;
+        r.fields_ = std::move(fields);
+        r.keep_ = std::move(keep);
+        return r;
+    }
 };
 
 struct RowShape {

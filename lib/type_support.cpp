@@ -37,6 +37,13 @@ std::string format_floating(F v) {
 }
 }  // namespace
 
+std::uint32_t array_element_type(std::uint32_t t) noexcept {
+    // An array type is "_<element>" with typelem set (record[] is a pseudo-type, not category A;
+    // int2vector and name have typelem but are not arrays).
+    const proto::PgType* type = proto::find_type(t);
+    return type && type->elem != 0 && type->name[0] == '_' ? type->elem : 0;
+}
+
 bool is_text_type(std::uint32_t t) noexcept {
     switch (t) {
     case oid::text: case oid::varchar: case oid::bpchar: case oid::name: case oid::char_:
@@ -54,7 +61,7 @@ bool reads_binary(std::uint32_t t) noexcept {
     case oid::text: case oid::varchar: case oid::bpchar: case oid::name: case oid::char_: case oid::json:
     case oid::jsonb: case oid::xml: case oid::uuid: case oid::date: case oid::time: case oid::timetz:
     case oid::timestamp: case oid::timestamptz: case oid::interval: case oid::inet: case oid::cidr:
-    case oid::macaddr: case oid::macaddr8: case oid::bit: case oid::varbit:
+    case oid::macaddr: case oid::macaddr8: case oid::bit: case oid::varbit: case oid::record:
         return true;
     default:
         break;
@@ -63,7 +70,8 @@ bool reads_binary(std::uint32_t t) noexcept {
     // the currency's formatting), and so do types uvpg has no codec for.
     const proto::PgType* type = proto::find_type(t);
     if (type && (type->kind == 'r' || type->kind == 'm')) return reads_binary(type->range_subtype);
-    return type && type->category == 'A' && type->elem != 0 && reads_binary(type->elem);
+    const std::uint32_t elem = array_element_type(t);
+    return elem != 0 && reads_binary(elem);
 }
 
 std::string format_double(double v) { return format_floating(v); }
@@ -108,7 +116,7 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
     default:
         break;
     }
-    if (const proto::PgType* t = proto::find_type(type); t && t->category == 'A' && t->elem != 0) {
+    if (array_element_type(type) != 0) {
         proto::BinArray a;
         if (auto e = proto::bin_to_array(b, a); e != proto::CodecErrc::ok) bad_binary(type, e);
         std::vector<std::string> texts;
@@ -120,6 +128,17 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
             views.push_back(a.elements[i] ? std::optional<std::string_view>(texts[i]) : std::nullopt);
         const proto::PgType* et = proto::find_type(a.elem_oid);
         return proto::array_to_text(a.dims, views, et ? et->delim : ',');
+    }
+    if (type == oid::record) {
+        proto::BinRecord r;
+        if (auto e = proto::bin_to_record(b, r); e != proto::CodecErrc::ok) bad_binary(type, e);
+        std::vector<std::string> texts;
+        for (std::size_t i = 0; i < r.fields.size(); ++i)
+            texts.push_back(r.fields[i] ? binary_to_text(r.types[i], *r.fields[i]) : std::string());
+        std::vector<std::optional<std::string_view>> views;
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            views.push_back(r.fields[i] ? std::optional<std::string_view>(texts[i]) : std::nullopt);
+        return proto::record_to_text(views);
     }
     if (const proto::PgType* t = proto::find_type(type); t && (t->kind == 'r' || t->kind == 'm')) {
         auto one = [&](proto::ByteView rb) {

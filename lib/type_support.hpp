@@ -27,6 +27,8 @@ bool is_decimal(std::string_view s) noexcept;
 // re-encoded at the container's width (a Param takes the narrowest type of its own value).
 // DataError when the types differ otherwise.
 std::string param_bytes_as(const Param& p, std::uint32_t type);
+// The element type of a built-in array type (int4 for int4[], record for record[]), else 0.
+std::uint32_t array_element_type(std::uint32_t oid) noexcept;
 // A value shown in a message: quoted, cut short.
 std::string shown_text(std::string_view s);
 // Shortest text that reads back exactly, with PostgreSQL's NaN/Infinity spellings.

@@ -355,3 +355,34 @@ TEST_CASE("ranges and multiranges: bounds, infinity, empty, canonical forms") {
         CHECK_THROWS_AS(r[0].as<std::vector<int>>(), uvpg::DataError);
     });
 }
+
+TEST_CASE("records: ROW() values as uvpg::Record and std::tuple, nested, NULL fields") {
+    with_utc_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        // With a parameter the statement is prepared, so the record comes back binary and typed.
+        co_await cur.execute("SELECT ROW(%s::int4, 'two'::text, NULL::date, ROW(1.5::float8, true)), "
+                             "ARRAY[ROW(1, 'a'), ROW(2, 'b')]", {1});
+        auto r = *co_await cur.fetchone();
+        CHECK(r[0].is_binary());
+        uvpg::Record rec = r[0].as<uvpg::Record>();
+        REQUIRE(rec.size() == 4);
+        CHECK(rec[0].as<int>() == 1);
+        CHECK(rec[1].as<std::string>() == "two");
+        CHECK(rec[2].as<std::optional<uvpg::Date>>() == std::nullopt);
+        auto inner = rec[3].as<std::tuple<double, bool>>();
+        CHECK(inner == std::tuple<double, bool>(1.5, true));
+        using Row4 = std::tuple<int, std::string, std::optional<uvpg::Date>, uvpg::Record>;
+        CHECK(std::get<1>(r[0].as<Row4>()) == "two");
+        CHECK_THROWS_AS((r[0].as<std::tuple<int, std::string>>()), uvpg::DataError);
+        CHECK_THROWS_AS(rec[4], uvpg::ProgrammingError);
+        CHECK(r[0].as<std::string>() == "(1,two,,\"(1.5,t)\")");
+        auto pairs = r[1].as<std::vector<std::tuple<int, std::string>>>();
+        REQUIRE(pairs.size() == 2);
+        CHECK(pairs[1] == std::tuple<int, std::string>(2, "b"));
+        // A simple query's record is text: its fields read as strings.
+        co_await cur.execute("SELECT ROW(1, 'x y', NULL)");
+        auto t = *co_await cur.fetchone();
+        CHECK_FALSE(t[0].is_binary());
+        auto fields = t[0].as<std::tuple<std::string, std::string, std::optional<std::string>>>();
+        CHECK(fields == std::tuple<std::string, std::string, std::optional<std::string>>("1", "x y", std::nullopt));
+    });
+}

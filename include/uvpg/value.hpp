@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -171,7 +172,33 @@ template <> inline constexpr const char* value_type_name<Money> = "uvpg::Money";
 template <class T> T value_as(const Value& v);
 }  // namespace detail
 
+// A composite value (a ROW(...) or a record column): its fields as Values, each of its own
+// type. Lives as long as the Row it was read from.
+class Record {
+public:
+    std::size_t size() const noexcept { return fields_.size(); }
+    // ProgrammingError for an index out of range.
+    Value operator[](std::size_t i) const;
+    std::vector<Value>::const_iterator begin() const noexcept { return fields_.begin(); }
+    std::vector<Value>::const_iterator end() const noexcept { return fields_.end(); }
+
+private:
+    friend struct detail::ValueAccess;
+    std::vector<Value> fields_;
+    std::shared_ptr<const void> keep_;  // what the field Values point into
+};
+
 namespace detail {
+template <class T> struct is_tuple : std::false_type {};
+template <class... T> struct is_tuple<std::tuple<T...>> : std::true_type {};
+// DataError when v is not a record or its bytes are not a valid one (lib/record.cpp).
+Record record_contents(const Value& v);
+[[noreturn]] void throw_record_arity(const Value& v, std::size_t fields, std::size_t wanted);
+template <class Tuple, std::size_t... I>
+Tuple read_tuple(const Record& r, std::index_sequence<I...>) {
+    return Tuple(r[I].template as<std::tuple_element_t<I, Tuple>>()...);
+}
+
 // std::vector<T> reads an array (nested vectors: more dimensions), except std::vector<uint8_t>,
 // which is Bytes (bytea).
 template <class T> struct is_array_vector : std::false_type {};
@@ -258,6 +285,14 @@ T Value::as() const {
     } else if constexpr (detail::is_array_vector<T>::value || detail::is_uvpg_array<T>::value) {
         if (null_) detail::throw_null_value(*this);
         return detail::read_array<T>(*this);
+    } else if constexpr (std::is_same_v<T, Record>) {
+        if (null_) detail::throw_null_value(*this, "uvpg::Record");
+        return detail::record_contents(*this);
+    } else if constexpr (detail::is_tuple<T>::value) {
+        if (null_) detail::throw_null_value(*this, "std::tuple");
+        Record r = detail::record_contents(*this);
+        if (r.size() != std::tuple_size_v<T>) detail::throw_record_arity(*this, r.size(), std::tuple_size_v<T>);
+        return detail::read_tuple<T>(r, std::make_index_sequence<std::tuple_size_v<T>>{});
     } else if constexpr (detail::is_range<T>::value) {
         if (null_) detail::throw_null_value(*this);
         return detail::range_of<typename T::value_type_>(detail::range_contents(*this));
