@@ -1,6 +1,7 @@
 // uvpg-bench: workloads of ../shared/BENCH.md run with uvpg and with the reference side by
 // side on one server, A/B interleaved, medians reported. For now: W2 (point selects through
-// the pool) against `pgbench -S -M prepared`.
+// the pool) against `pgbench -S -M prepared`, and W4 (decoding a million rows into C++
+// values) against libpq's text results with the same conversions.
 #include <uvpg/uvpg.hpp>
 
 #include <sys/resource.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +19,12 @@
 #include <uv.h>
 #include <string>
 #include <vector>
+
+#include "proto/codec_datetime.hpp"
+
+#ifdef UVPG_BENCH_LIBPQ
+#include <libpq-fe.h>
+#endif
 
 namespace {
 
@@ -28,12 +36,15 @@ struct Args {
     int scale = 10;
     int threads = 1;  // event loops, each with its own pool (as pgbench -j); 1 = one pool
     bool reference = true;  // --no-reference: uvpg only (for profiling)
+    std::string workloads = "W2,W4";
+    long long w4_rows = 1000000;
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "uvpg-bench: %s\n"
-                 "usage: uvpg-bench --dsn DSN [--clients N] [--duration SECONDS] [--repeat N] [--scale N] [--threads N]\n",
+                 "usage: uvpg-bench --dsn DSN [--workload W2,W4] [--clients N] [--duration SECONDS] [--repeat N]\n"
+                 "                  [--scale N] [--threads N] [--w4-rows N] [--no-reference]\n",
                  why);
     std::exit(2);
 }
@@ -60,6 +71,8 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--scale") a.scale = static_cast<int>(number(1));
         else if (k == "--threads") a.threads = static_cast<int>(number(1));
         else if (k == "--no-reference") a.reference = false;
+        else if (k == "--workload") a.workloads = value();
+        else if (k == "--w4-rows") a.w4_rows = static_cast<long long>(number(1));
         else usage(("unknown argument " + k).c_str());
     }
     if (a.dsn.empty()) usage("--dsn is required");
@@ -205,6 +218,71 @@ Phase w2_pgbench(const std::string& dsn, int clients, double duration) {
     return ph;
 }
 
+// W4: every value of a million rows converted into a C++ value. uvpg reads them in binary (a
+// parameter makes the statement prepared, so Bind can ask for binary columns); libpq reads
+// text and converts with the same parsers a careful C++ program would use.
+constexpr const char* kW4Sql =
+    "SELECT i, i * 1.5::float8, 'row ' || i, now(), i %% 2 = 0 FROM generate_series(1, %s::int4) i";
+
+struct RowPhase {
+    double rows_per_s = 0;
+    double cpu_ns_per_row = 0;
+    double checksum = 0;
+};
+
+uvpg::Task<RowPhase> w4_uvpg(std::string dsn, long long n) {
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    co_await cur.execute(kW4Sql, {static_cast<std::int32_t>(n)});
+    std::vector<uvpg::Row> rows = co_await cur.fetchall();
+    RowPhase ph;
+    double sum = 0;
+    for (const auto& r : rows) {
+        sum += r[0].as<int>();
+        sum += r[1].as<double>();
+        sum += static_cast<double>(r[2].as<std::string_view>().size());
+        sum += static_cast<double>(r[3].as<uvpg::TimestampTz>().pg_micros() & 1);
+        sum += r[4].as<bool>() ? 1 : 0;
+    }
+    double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
+    ph.rows_per_s = static_cast<double>(rows.size()) / wall;
+    ph.cpu_ns_per_row = cpu * 1e9 / static_cast<double>(rows.size());
+    ph.checksum = sum;
+    co_return ph;
+}
+
+#ifdef UVPG_BENCH_LIBPQ
+RowPhase w4_libpq(const std::string& dsn, long long n) {
+    PGconn* c = PQconnectdb(dsn.c_str());
+    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    PQclear(PQexec(c, "SET DateStyle = ISO"));
+    std::string sql = kW4Sql;
+    sql.replace(sql.find("%s"), 2, std::to_string(n));
+    sql.replace(sql.find("%%"), 2, "%");
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    PGresult* res = PQexec(c, sql.c_str());
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    const int rows = PQntuples(res);
+    double sum = 0;
+    for (int i = 0; i < rows; ++i) {
+        auto field = [&](int col) { return std::string_view(PQgetvalue(res, i, col), static_cast<std::size_t>(PQgetlength(res, i, col))); };
+        std::string_view f0 = field(0), f1 = field(1), f3 = field(3);
+        int x = 0;
+        std::from_chars(f0.data(), f0.data() + f0.size(), x);
+        double d = 0;
+        std::from_chars(f1.data(), f1.data() + f1.size(), d);
+        uvpg::TimestampTz ts;
+        (void)uvpg::proto::text_to_timestamptz(f3, ts);
+        sum += x + d + static_cast<double>(field(2).size()) + static_cast<double>(ts.pg_micros() & 1) + (field(4) == "t" ? 1 : 0);
+    }
+    PQclear(res);
+    double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
+    PQfinish(c);
+    return RowPhase{rows / wall, cpu * 1e9 / rows, sum};
+}
+#endif
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0 : v[v.size() / 2];
@@ -221,24 +299,47 @@ int main(int argc, char** argv) {
             run_command(pg_bin("pgbench") + " -i -q -s " + std::to_string(a.scale) + " " + shell_quote(a.dsn) + " 2>&1");
             accounts = uvpg::run(count_accounts(a.dsn));
         }
-        std::vector<double> uq, ucpu, pq, pcpu;
-        for (int r = 0; r < a.repeat; ++r) {
-            std::fprintf(stderr, "uvpg-bench: W2 repetition %d/%d\n", r + 1, a.repeat);
-            Phase u = w2_uvpg_threads(a, accounts);
-            Phase p = a.reference ? w2_pgbench(a.dsn, a.clients, a.duration) : Phase{};
-            uq.push_back(u.qps);
-            ucpu.push_back(u.cpu_us_per_query);
-            pq.push_back(p.qps);
-            pcpu.push_back(p.cpu_us_per_query);
+        auto wants = [&](const char* w) { return ("," + a.workloads + ",").find(std::string(",") + w + ",") != std::string::npos; };
+        std::printf("workload  %-46s %12s %12s %7s %14s %14s\n", "", "uvpg rate", "ref rate", "ratio", "uvpg CPU", "ref CPU");
+        if (wants("W2")) {
+            std::vector<double> uq, ucpu, pq, pcpu;
+            for (int r = 0; r < a.repeat; ++r) {
+                std::fprintf(stderr, "uvpg-bench: W2 repetition %d/%d\n", r + 1, a.repeat);
+                Phase u = w2_uvpg_threads(a, accounts);
+                Phase p = a.reference ? w2_pgbench(a.dsn, a.clients, a.duration) : Phase{};
+                uq.push_back(u.qps);
+                ucpu.push_back(u.cpu_us_per_query);
+                pq.push_back(p.qps);
+                pcpu.push_back(p.cpu_us_per_query);
+            }
+            double mu = median(uq), mp = median(pq), cu = median(ucpu), cp = median(pcpu);
+            std::printf("W2        %-46s %10.0f/s %10.0f/s %7.2f %9.1f us/q %9.1f us/q\n",
+                        ("point selects, " + std::to_string(a.clients) + " clients/" + std::to_string(a.threads) +
+                         " loop(s) vs pgbench -S -M prepared -j 2").c_str(), mu, mp, mp > 0 ? mu / mp : 0, cu, cp);
         }
-        double mu = median(uq), mp = median(pq), cu = median(ucpu), cp = median(pcpu);
-        std::printf("workload  %-34s %12s %12s %7s %14s %14s\n", "", "uvpg q/s", "ref q/s", "ratio", "uvpg CPU us/q",
-                    "ref CPU us/q");
-        std::printf("W2        %-34s %12.0f %12.0f %7.2f %14.1f %14.1f\n",
-                    ("point selects, " + std::to_string(a.clients) + " clients/" + std::to_string(a.threads) +
-                     " loop(s) vs pgbench -S -M prepared -j 2").c_str(), mu, mp,
-                    mp > 0 ? mu / mp : 0, cu, cp);
-        std::printf("(median of %d interleaved runs of %.0f s; accounts %lld)\n", a.repeat, a.duration, accounts);
+        if (wants("W4")) {
+            std::vector<double> ur, ucpu, pr, pcpu;
+            for (int r = 0; r < a.repeat; ++r) {
+                std::fprintf(stderr, "uvpg-bench: W4 repetition %d/%d\n", r + 1, a.repeat);
+                RowPhase u = uvpg::run(w4_uvpg(a.dsn, a.w4_rows));
+                ur.push_back(u.rows_per_s);
+                ucpu.push_back(u.cpu_ns_per_row);
+#ifdef UVPG_BENCH_LIBPQ
+                if (a.reference) {
+                    RowPhase p = w4_libpq(a.dsn, a.w4_rows);
+                    if (std::abs(p.checksum - u.checksum) > 1e-6 * std::abs(p.checksum))
+                        usage("W4: uvpg and libpq read different values");
+                    pr.push_back(p.rows_per_s);
+                    pcpu.push_back(p.cpu_ns_per_row);
+                }
+#endif
+            }
+            double mu = median(ur), mp = median(pr), cu = median(ucpu), cp = median(pcpu);
+            std::printf("W4        %-46s %10.0f/s %10.0f/s %7.2f %9.0f ns/row %7.0f ns/row\n",
+                        ("decode " + std::to_string(a.w4_rows) + " rows (int4,float8,text,timestamptz,bool) vs libpq text").c_str(),
+                        mu, mp, mp > 0 ? mu / mp : 0, cu, cp);
+        }
+        std::printf("(median of %d interleaved runs; W2 %.0f s each, accounts %lld)\n", a.repeat, a.duration, accounts);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "uvpg-bench: %s\n", e.what());
         return 1;

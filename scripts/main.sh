@@ -3,7 +3,7 @@
 # examples against it, then the benchmark (when bench/ has one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh libpq-dev  # libpq: only the benchmark links it, as the reference
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
 pgdir=$(mktemp -d /tmp/uvpg-main-pg.XXXXXX)
