@@ -33,9 +33,11 @@ struct Backing {
 }  // namespace
 
 ArrayContents array_contents(const Value& v) {
-    const std::uint32_t elem = array_element_type(v.type_oid());
+    const auto& types = ValueAccess::shape(v).types;
+    const std::uint32_t elem = array_element_type(v.type_oid(), types.get());
     if (elem == 0 && v.is_binary()) not_array(v);
     auto backing = std::make_shared<Backing>();
+    backing->shape.types = types;
     backing->shape.columns.resize(v.index() + 1);
     Column& c = backing->shape.columns[v.index()];
     c.name = v.name();

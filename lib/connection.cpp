@@ -324,7 +324,7 @@ void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescri
     // (names, lookup table) instead of building it per query.
     if (last_shape_ && body.size() == last_desc_.size() && std::equal(body.begin(), body.end(), last_desc_.begin()))
         return;
-    last_shape_ = make_shape(desc);
+    last_shape_ = make_shape(desc, types_);
     last_desc_.assign(body.begin(), body.end());
 }
 
@@ -362,14 +362,14 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
 namespace {
 // Binary for every column uvpg has a codec for, text for the rest (an extension type, money):
 // the formats one Bind asks for, and the shape its rows come back in.
-void set_result_formats(Prepared& st) {
+void set_result_formats(Prepared& st, const TypeRegistry* types) {
     st.result_formats.clear();
     st.bound_shape = st.shape;
     if (!st.shape) return;
     auto shape = std::make_shared<RowShape>(*st.shape);
     bool any_binary = false, all_binary = true;
     for (auto& c : shape->columns) {
-        const bool binary = reads_binary(c.type_code);
+        const bool binary = reads_binary(c.type_code, types);
         c.format = binary ? 1 : 0;
         any_binary = any_binary || binary;
         all_binary = all_binary && binary;
@@ -385,6 +385,23 @@ void set_result_formats(Prepared& st) {
 }
 }  // namespace
 
+void ConnectionImpl::add_types(const std::vector<std::pair<std::uint32_t, UserType>>& added) {
+    auto next = std::make_shared<TypeRegistry>(types_ ? *types_ : TypeRegistry{});
+    for (const auto& [oid, t] : added) next->types[oid] = t;
+    types_ = std::move(next);
+    last_shape_ = nullptr;  // shapes carry the registry they were built with
+    last_desc_.clear();
+    for (auto& [key, st] : statements_) {
+        if (!st->ready) continue;
+        if (st->shape) {
+            auto shape = std::make_shared<RowShape>(*st->shape);
+            shape->types = types_;
+            st->shape = std::move(shape);
+        }
+        set_result_formats(*st, types_.get());
+    }
+}
+
 void ConnectionImpl::statement_done(Request& r) {
     auto forget = [this](const std::shared_ptr<Prepared>& st) {
         for (auto it = statements_.begin(); it != statements_.end(); ++it) {
@@ -399,7 +416,7 @@ void ConnectionImpl::statement_done(Request& r) {
             if (r.error) forget(r.statement);  // not prepared after all
             else {
                 r.statement->shape = r.result.shape;
-                set_result_formats(*r.statement);
+                set_result_formats(*r.statement, types_.get());
                 r.statement->ready = true;
             }
         } else if (r.sqlstate == "26000" || r.sqlstate == "0A000") {

@@ -86,6 +86,11 @@ public:
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
     std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql, std::span<const std::uint32_t> types);
 
+    // Registered types (Connection::register_type). Adding some rebuilds the result formats of
+    // cached statements, so that their columns of those types come back in binary.
+    const std::shared_ptr<const TypeRegistry>& types() const noexcept { return types_; }
+    void add_types(const std::vector<std::pair<std::uint32_t, UserType>>& added);
+
     // Closes at once. Pending requests fail with `reason` (InterfaceError when null).
     void close(std::exception_ptr reason = nullptr) noexcept;
     bool closed() const noexcept { return state_ == State::closed; }
@@ -182,6 +187,7 @@ private:
     std::uint64_t statement_seq_ = 0, statement_clock_ = 0;
     std::vector<std::uint8_t> last_desc_;  // the last RowDescription's body, and its shape
     std::shared_ptr<const RowShape> last_shape_;
+    std::shared_ptr<const TypeRegistry> types_;  // Connection::register_type
 };
 
 // 'Z', or 0x01 for a byte that is not printable, for messages.

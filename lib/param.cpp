@@ -5,6 +5,7 @@
 
 #include "lib/type_support.hpp"
 #include "proto/codec_basic.hpp"
+#include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"
 #include "proto/pg_types.hpp"
 
@@ -140,6 +141,13 @@ Param::Param(Bits v) {
     set_binary(oid::varbit);
 }
 Param::Param(Money v) : data_(encoded([&](auto& b) { proto::money_to_bin(v.minor_units, b); })) { set_binary(oid::money); }
+
+Param::Param(const Hstore& v) {
+    std::vector<std::pair<std::string_view, std::optional<std::string_view>>> pairs;
+    for (const auto& [k, val] : v) pairs.emplace_back(k, val ? std::optional<std::string_view>(*val) : std::nullopt);
+    data_ = proto::hstore_to_text(pairs);
+    check_no_nul(data_);
+}
 
 std::string Param::literal() const {
     if (null_) return "NULL";

@@ -37,10 +37,15 @@ struct RecordBacking {
 
 Record record_contents(const Value& v) {
     auto b = std::make_shared<RecordBacking>();
+    b->shape.types = ValueAccess::shape(v).types;
+    // A registered composite knows its field names and types; ROW() fields are f1, f2, ...
+    const UserType* u = b->shape.types ? b->shape.types->find(v.type_oid()) : nullptr;
+    if (u && u->kind != UserType::Kind::composite) u = nullptr;
     std::vector<Value> fields;
     auto add_column = [&](std::uint32_t type) {
         Column c;
-        c.name = v.name() + ".f" + std::to_string(b->shape.columns.size() + 1);  // PostgreSQL's names for ROW() fields
+        const std::size_t i = b->shape.columns.size();
+        c.name = v.name() + "." + (u && i < u->field_names.size() ? u->field_names[i] : "f" + std::to_string(i + 1));
         c.type_code = type;
         c.format = v.is_binary() ? 1 : 0;
         b->shape.columns.push_back(std::move(c));
@@ -60,11 +65,13 @@ Record record_contents(const Value& v) {
                                                !f));
         }
     } else {
-        // A text record does not say its field types: they read as text (std::string).
+        // A text record does not say its field types: a registered composite's are known, the
+        // fields of any other read as text (std::string).
         if (!v.raw().starts_with("(")) not_record(v);
         if (auto e = proto::text_to_record(v.raw(), b->texts); e != proto::CodecErrc::ok)
             not_record(v, std::string(proto::describe(e)) + " " + shown_text(v.raw()));
-        for (std::size_t i = 0; i < b->texts.size(); ++i) add_column(proto::oid::unknown);
+        for (std::size_t i = 0; i < b->texts.size(); ++i)
+            add_column(u && i < u->field_types.size() ? u->field_types[i] : proto::oid::unknown);
         for (std::size_t i = 0; i < b->texts.size(); ++i)
             fields.push_back(ValueAccess::make(&b->shape, i, b->texts[i] ? std::string_view(*b->texts[i]) : std::string_view(),
                                                !b->texts[i]));

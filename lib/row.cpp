@@ -49,9 +49,10 @@ Value Row::operator[](std::string_view name) const {
 
 namespace detail {
 
-std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc) {
+std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, std::shared_ptr<const TypeRegistry> types) {
     constexpr std::uint32_t numeric_oid = 1700;
     auto shape = std::make_shared<RowShape>();
+    shape->types = std::move(types);
     shape->columns.reserve(desc.fields.size());
     for (const auto& f : desc.fields) {
         Column c;

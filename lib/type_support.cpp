@@ -6,6 +6,7 @@
 #include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"
 #include "proto/pg_types.hpp"
+#include "lib/row.hpp"
 
 #include <charconv>
 #include <utility>
@@ -37,7 +38,43 @@ std::string format_floating(F v) {
 }
 }  // namespace
 
-std::uint32_t array_element_type(std::uint32_t t) noexcept {
+std::uint32_t decode_type(std::uint32_t t, const TypeRegistry* types) noexcept {
+    for (int depth = 0; types && depth < 16; ++depth) {  // a domain over a domain over ...
+        const UserType* u = types->find(t);
+        if (!u) return t;
+        switch (u->kind) {
+        case UserType::Kind::domain: t = u->base; continue;
+        case UserType::Kind::enumeration: return oid::text;
+        case UserType::Kind::composite: return oid::record;
+        default: return t;
+        }
+    }
+    return t;
+}
+
+bool reads_binary(std::uint32_t t, const TypeRegistry* types) noexcept {
+    if (const UserType* u = types ? types->find(t) : nullptr) {
+        switch (u->kind) {
+        case UserType::Kind::domain: case UserType::Kind::array: return reads_binary(u->base, types);
+        case UserType::Kind::enumeration: case UserType::Kind::hstore: return true;
+        case UserType::Kind::composite:
+            for (auto f : u->field_types)
+                if (!reads_binary(f, types)) return false;
+            return true;
+        default: return false;
+        }
+    }
+    return reads_binary(t);
+}
+
+std::string type_name(std::uint32_t t, const TypeRegistry* types) {
+    if (proto::find_type(t)) return proto::type_display_name(t);
+    if (const UserType* u = types ? types->find(t) : nullptr) return u->name;
+    return proto::type_display_name(t);
+}
+
+std::uint32_t array_element_type(std::uint32_t t, const TypeRegistry* types) noexcept {
+    if (const UserType* u = types ? types->find(t) : nullptr) return u->kind == UserType::Kind::array ? u->base : 0;
     // An array type is "_<element>" with typelem set (record[] is a pseudo-type, not category A;
     // int2vector and name have typelem but are not arrays).
     const proto::PgType* type = proto::find_type(t);
@@ -77,7 +114,13 @@ bool reads_binary(std::uint32_t t) noexcept {
 std::string format_double(double v) { return format_floating(v); }
 std::string format_float(float v) { return format_floating(v); }
 
-std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
+std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegistry* types) {
+    if (const UserType* u = types ? types->find(type) : nullptr; u && u->kind == UserType::Kind::hstore) {
+        std::vector<std::pair<std::string_view, std::optional<std::string_view>>> pairs;
+        if (auto e = proto::bin_to_hstore(b, pairs); e != proto::CodecErrc::ok) bad_binary(type, e);
+        return proto::hstore_to_text(pairs);
+    }
+    type = decode_type(type, types);
     if (is_text_type(type)) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
     switch (type) {
     case oid::bool_: return decoded<bool>(type, b, proto::bin_to_bool) ? "t" : "f";
@@ -116,12 +159,12 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
     default:
         break;
     }
-    if (array_element_type(type) != 0) {
+    if (array_element_type(type) != 0) {  // built-in arrays; a registered array is decode_type'd above
         proto::BinArray a;
         if (auto e = proto::bin_to_array(b, a); e != proto::CodecErrc::ok) bad_binary(type, e);
         std::vector<std::string> texts;
         texts.reserve(a.elements.size());
-        for (const auto& e : a.elements) texts.push_back(e ? binary_to_text(a.elem_oid, *e) : std::string());
+        for (const auto& e : a.elements) texts.push_back(e ? binary_to_text(a.elem_oid, *e, types) : std::string());
         std::vector<std::optional<std::string_view>> views;
         views.reserve(texts.size());
         for (std::size_t i = 0; i < texts.size(); ++i)
@@ -134,7 +177,7 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
         if (auto e = proto::bin_to_record(b, r); e != proto::CodecErrc::ok) bad_binary(type, e);
         std::vector<std::string> texts;
         for (std::size_t i = 0; i < r.fields.size(); ++i)
-            texts.push_back(r.fields[i] ? binary_to_text(r.types[i], *r.fields[i]) : std::string());
+            texts.push_back(r.fields[i] ? binary_to_text(r.types[i], *r.fields[i], types) : std::string());
         std::vector<std::optional<std::string_view>> views;
         for (std::size_t i = 0; i < texts.size(); ++i)
             views.push_back(r.fields[i] ? std::optional<std::string_view>(texts[i]) : std::nullopt);
@@ -163,7 +206,21 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b) {
 std::string format_value_text(const Value& v) {
     if (!v.is_binary()) return std::string(v.raw());
     try {
-        return binary_to_text(v.type_oid(), {reinterpret_cast<const std::uint8_t*>(v.raw().data()), v.raw().size()});
+        const TypeRegistry* types = ValueAccess::shape(v).types.get();
+        const std::uint32_t t = v.type_oid();
+        proto::ByteView bytes{reinterpret_cast<const std::uint8_t*>(v.raw().data()), v.raw().size()};
+        if (std::uint32_t elem = array_element_type(t, types); elem != 0 && !proto::find_type(t)) {
+            // An array of a registered type: its elements through the registry.
+            proto::BinArray a;
+            if (auto e = proto::bin_to_array(bytes, a); e != proto::CodecErrc::ok) bad_binary(t, e);
+            std::vector<std::string> texts;
+            for (const auto& e : a.elements) texts.push_back(e ? binary_to_text(elem, *e, types) : std::string());
+            std::vector<std::optional<std::string_view>> views;
+            for (std::size_t i = 0; i < texts.size(); ++i)
+                views.push_back(a.elements[i] ? std::optional<std::string_view>(texts[i]) : std::nullopt);
+            return proto::array_to_text(a.dims, views, ',');
+        }
+        return binary_to_text(t, bytes, types);
     } catch (const DataError& e) {
         throw DataError("column \"" + v.name() + "\" (" + std::to_string(v.index()) + "): " + e.what());
     }

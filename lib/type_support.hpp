@@ -3,6 +3,7 @@
 #pragma once
 #include <uvpg/value.hpp>
 
+#include "lib/type_registry.hpp"
 #include "proto/buffer.hpp"
 
 #include <cstdint>
@@ -15,9 +16,15 @@ namespace uvpg::detail {
 bool is_text_type(std::uint32_t oid) noexcept;
 // uvpg asks the server for this type in binary (it has a codec for it).
 bool reads_binary(std::uint32_t oid) noexcept;
+bool reads_binary(std::uint32_t oid, const TypeRegistry* types) noexcept;
+// The built-in type whose codec reads a registered type: a domain's base, text for an enum,
+// record for a composite; any other OID as it is.
+std::uint32_t decode_type(std::uint32_t oid, const TypeRegistry* types) noexcept;
+// The name error messages use: the built-in name, the registered name, or "oid N".
+std::string type_name(std::uint32_t oid, const TypeRegistry* types);
 // A binary value as the server's output function prints it (timestamptz in UTC). Throws
 // DataError for a malformed value or a type without a binary codec.
-std::string binary_to_text(std::uint32_t oid, proto::ByteView bytes);
+std::string binary_to_text(std::uint32_t oid, proto::ByteView bytes, const TypeRegistry* types = nullptr);
 // The text of any field: the bytes of a text field, binary_to_text of a binary one; DataError
 // names the column.
 std::string format_value_text(const Value& v);
@@ -28,7 +35,7 @@ bool is_decimal(std::string_view s) noexcept;
 // DataError when the types differ otherwise.
 std::string param_bytes_as(const Param& p, std::uint32_t type);
 // The element type of a built-in array type (int4 for int4[], record for record[]), else 0.
-std::uint32_t array_element_type(std::uint32_t oid) noexcept;
+std::uint32_t array_element_type(std::uint32_t oid, const TypeRegistry* types = nullptr) noexcept;
 // A value shown in a message: quoted, cut short.
 std::string shown_text(std::string_view s);
 // Shortest text that reads back exactly, with PostgreSQL's NaN/Infinity spellings.

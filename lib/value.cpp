@@ -7,6 +7,7 @@
 #include "lib/row.hpp"
 #include "lib/type_support.hpp"
 #include "proto/codec_basic.hpp"
+#include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"
 #include "proto/pg_types.hpp"
 
@@ -26,7 +27,7 @@ std::string shown(std::string_view raw) { return detail::shown_text(raw); }
 
 [[noreturn]] void fail(const Value& v, const char* cpp_type, const std::string& why = {}) {
     std::string m = "cannot read column \"" + v.name() + "\" (" + std::to_string(v.index()) + ", " +
-                    proto::type_display_name(v.type_oid()) + ") as " + cpp_type;
+                    detail::type_name(v.type_oid(), detail::ValueAccess::shape(v).types.get()) + ") as " + cpp_type;
     if (!why.empty()) m += ": " + why;
     throw DataError(std::move(m));
 }
@@ -42,7 +43,10 @@ struct Field {
     proto::ByteView bytes() const { return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}; }
 };
 
-Field field_of(const Value& v) { return Field{v, v.type_oid(), v.is_binary(), v.raw()}; }
+// A registered type reads through the codec of the built-in type it stands on.
+Field field_of(const Value& v) {
+    return Field{v, detail::decode_type(v.type_oid(), detail::ValueAccess::shape(v).types.get()), v.is_binary(), v.raw()};
+}
 
 // A codec's verdict on a field: fine, or DataError with the codec's reason (and the bad text,
 // for a text field).
@@ -374,6 +378,21 @@ T value_as(const Value& v) {
         Bits b;
         check(f, f.binary ? proto::bin_to_bits(f.bytes(), b.text) : proto::text_to_bits(f.text, b.text), "uvpg::Bits");
         return b;
+    } else if constexpr (std::is_same_v<T, Hstore>) {
+        const detail::TypeRegistry* types = detail::ValueAccess::shape(v).types.get();
+        const detail::UserType* u = types ? types->find(v.type_oid()) : nullptr;
+        if (!u || u->kind != detail::UserType::Kind::hstore) fail(v, "uvpg::Hstore", "register the hstore type first (Connection::register_type)");
+        Hstore out;
+        if (f.binary) {
+            std::vector<std::pair<std::string_view, std::optional<std::string_view>>> pairs;
+            check(f, proto::bin_to_hstore(f.bytes(), pairs), "uvpg::Hstore");
+            for (auto& [k, val] : pairs) out.emplace(std::string(k), val ? std::optional<std::string>(*val) : std::nullopt);
+        } else {
+            std::vector<std::pair<std::string, std::optional<std::string>>> pairs;
+            check(f, proto::text_to_hstore(f.text, pairs), "uvpg::Hstore");
+            for (auto& [k, val] : pairs) out.emplace(std::move(k), std::move(val));
+        }
+        return out;
     } else {
         static_assert(std::is_same_v<T, Money>);
         if (t != oid::money) fail(v, "uvpg::Money");

@@ -386,3 +386,60 @@ TEST_CASE("records: ROW() values as uvpg::Record and std::tuple, nested, NULL fi
         CHECK(fields == std::tuple<std::string, std::string, std::optional<std::string>>("1", "x y", std::nullopt));
     });
 }
+
+TEST_CASE("register_type: enum, composite, domain and hstore, read in binary afterwards") {
+    with_utc_cursor([](uvpg::Connection& conn, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        co_await cur.execute("CREATE TEMP TABLE dummy ()");  // a temp schema for the types below
+        co_await cur.execute("CREATE TYPE pg_temp.mood AS ENUM ('sad', 'ok', 'happy')");
+        co_await cur.execute("CREATE TYPE pg_temp.pair AS (a int4, b text, c date)");
+        co_await cur.execute("CREATE DOMAIN pg_temp.posint AS int4 CHECK (VALUE > 0)");
+        co_await cur.execute("CREATE EXTENSION IF NOT EXISTS hstore");
+        // Before: text, readable as text only.
+        co_await cur.execute("SELECT 'ok'::pg_temp.mood, ROW(1, 'x', NULL)::pg_temp.pair, %s::pg_temp.posint", {5});
+        auto before = *co_await cur.fetchone();
+        CHECK_FALSE(before[0].is_binary());
+        CHECK(before[0].as<std::string>() == "ok");
+        CHECK(before[2].as<int>() == 5);
+        for (const char* t : {"pg_temp.mood", "pg_temp.pair", "pg_temp.posint", "hstore"}) co_await conn.register_type(t);
+        // After: binary and typed.
+        uvpg::Hstore h{{"a", "1"}, {"b", std::nullopt}, {"key with \"quotes\"", "x=>y"}};
+        co_await cur.execute("SELECT 'ok'::pg_temp.mood, ROW(1, 'x', NULL)::pg_temp.pair, %s::pg_temp.posint, "
+                             "ARRAY['sad', 'happy']::pg_temp.mood[], %s::hstore, ARRAY[ROW(2, 'y', '2024-01-01')::pg_temp.pair]",
+                             {5, h});
+        auto r = *co_await cur.fetchone();
+        CHECK(r[0].is_binary());
+        CHECK(r[0].as<std::string>() == "ok");
+        CHECK(r[0].as<std::string_view>() == "ok");
+        CHECK(r[1].is_binary());
+        auto pair = r[1].as<std::tuple<int, std::string, std::optional<uvpg::Date>>>();
+        CHECK(pair == std::tuple<int, std::string, std::optional<uvpg::Date>>(1, "x", std::nullopt));
+        CHECK(r[1].as<uvpg::Record>()[1].name() == "row.b");
+        CHECK(r[1].as<std::string>() == "(1,x,)");
+        CHECK(r[2].as<int>() == 5);
+        CHECK(r[3].as<std::vector<std::string>>() == std::vector<std::string>{"sad", "happy"});
+        CHECK(r[3].as<std::string>() == "{sad,happy}");
+        CHECK(r[4].as<uvpg::Hstore>() == h);
+        auto pairs = r[5].as<std::vector<std::tuple<int, std::string, uvpg::Date>>>();
+        REQUIRE(pairs.size() == 1);
+        CHECK(std::get<2>(pairs[0]) == uvpg::Date(year{2024} / 1 / 1));
+        // A registered composite's text form (a simple query) reads with its field types too.
+        co_await cur.execute("SELECT ROW(3, 'z', '2000-01-02')::pg_temp.pair");
+        auto t = *co_await cur.fetchone();
+        CHECK_FALSE(t[0].is_binary());
+        CHECK(std::get<2>(t[0].as<std::tuple<int, std::string, uvpg::Date>>()) == uvpg::Date::from_pg_days(1));
+        // Unknown names are the server's error; hstore without registration is a clear DataError.
+        bool undefined = false;
+        try {
+            co_await conn.register_type("no_such_type");
+        } catch (const uvpg::errors::UndefinedObject&) {
+            undefined = true;
+        }
+        CHECK(undefined);
+        auto other = co_await uvpg::connect(dsn());
+        auto c2 = co_await other.cursor();
+        co_await c2.execute("SELECT 'a=>1'::hstore");
+        auto plain = *co_await c2.fetchone();
+        CHECK_THROWS_AS(plain[0].as<uvpg::Hstore>(), uvpg::DataError);
+        CHECK(plain[0].as<std::string>() == "\"a\"=>\"1\"");
+    });
+}

@@ -60,6 +60,14 @@ public:
     std::string dsn() const;
     uv_loop_t* loop() const;
 
+    // Teaches this connection a type by name, with one catalog query (psycopg2's register_type
+    // and register_composite, aiopg's enable_hstore): an enum, a composite, a domain, or an
+    // extension type such as hstore, and its array type. Afterwards its columns come back in
+    // binary where uvpg can read them: a composite as uvpg::Record or std::tuple with typed
+    // fields, a domain as its base type, an enum as text, hstore as uvpg::Hstore. `name` may be
+    // schema-qualified. A type that does not exist is errors::UndefinedObject.
+    Task<void> register_type(std::string_view name);
+
     // The last notices received ("NOTICE:  ...\n", at most 50 kept, as psycopg2).
     const std::deque<std::string>& notices() const;
 

@@ -11,6 +11,7 @@
 #include <compare>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <string_view>
 #include <optional>
@@ -186,6 +187,10 @@ struct Xml {
     std::string text;
     friend bool operator==(const Xml&, const Xml&) = default;
 };
+
+// hstore (an extension type: Connection::register_type("hstore") first): keys to values, a
+// value may be NULL.
+using Hstore = std::map<std::string, std::optional<std::string>>;
 
 // A range (int4range, numrange, daterange, tstzrange, ...): a missing bound is infinite. The
 // default is the empty range. Ranges of discrete types come back canonical: [1,5] reads [1,6).

@@ -124,7 +124,7 @@ using sys_us = std::chrono::sys_time<std::chrono::microseconds>;
     X(std::string) X(std::string_view) X(Bytes) X(Numeric) X(Json) X(Xml) X(Date) X(Time)        \
     X(TimeTz) X(Timestamp) X(TimestampTz) X(Interval) X(std::chrono::sys_days)                   \
     X(std::chrono::year_month_day) X(local_us) X(sys_us) X(std::chrono::microseconds) X(Uuid)    \
-    X(Inet) X(MacAddr) X(MacAddr8) X(Bits) X(Money)
+    X(Inet) X(MacAddr) X(MacAddr8) X(Bits) X(Money) X(Hstore)
 
 // nullptr = unsupported, so that asking for any other T fails to compile instead of to link.
 template <class T> inline constexpr const char* value_type_name = nullptr;
@@ -164,6 +164,7 @@ template <> inline constexpr const char* value_type_name<MacAddr> = "uvpg::MacAd
 template <> inline constexpr const char* value_type_name<MacAddr8> = "uvpg::MacAddr8";
 template <> inline constexpr const char* value_type_name<Bits> = "uvpg::Bits";
 template <> inline constexpr const char* value_type_name<Money> = "uvpg::Money";
+template <> inline constexpr const char* value_type_name<Hstore> = "uvpg::Hstore";
 
 [[noreturn]] void throw_null_value(const Value& v);
 // As above, and names the C++ type the caller asked for.
@@ -408,6 +409,8 @@ public:
     Param(MacAddr8 v);
     Param(Bits v);
     Param(Money v);
+    // hstore goes as its text form, untyped: the server types it from context.
+    Param(const Hstore& v);
     template <class T>
     Param(std::optional<T> v) : Param(std::nullopt) {
         if (v) *this = Param(std::move(*v));
