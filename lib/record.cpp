@@ -87,4 +87,18 @@ void throw_record_arity(const Value& v, std::size_t fields, std::size_t wanted) 
 
 }  // namespace detail
 
+void Param::set_record(const std::vector<Param>& fields) {
+    std::vector<std::string> texts;
+    texts.reserve(fields.size());
+    for (const Param& p : fields) {
+        if (p.is_null()) texts.emplace_back();
+        else if (p.binary()) texts.push_back(detail::binary_to_text(p.type_oid(), {reinterpret_cast<const std::uint8_t*>(p.data().data()), p.data().size()}));
+        else texts.push_back(p.data());
+    }
+    std::vector<std::optional<std::string_view>> views;
+    for (std::size_t i = 0; i < texts.size(); ++i)
+        views.push_back(fields[i].is_null() ? std::nullopt : std::optional<std::string_view>(texts[i]));
+    data_ = proto::record_to_text(views);
+}
+
 }  // namespace uvpg

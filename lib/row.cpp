@@ -59,10 +59,32 @@ std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, st
         c.name = std::string(f.name);
         c.type_code = f.type_oid;
         if (f.type_size > 0) c.internal_size = f.type_size;
-        // numeric's typmod packs (precision << 16 | scale) + VARHDRSZ; -1 means unconstrained.
-        if (f.type_oid == numeric_oid && f.type_modifier >= 4) {
-            c.precision = ((f.type_modifier - 4) >> 16) & 0xffff;
-            c.scale = (f.type_modifier - 4) & 0xffff;
+        // What the type modifier says (-1: unconstrained), as psycopg2 reports it: numeric packs
+        // (precision << 16 | scale) + VARHDRSZ; varchar(n) and char(n) store n + VARHDRSZ; bit(n)
+        // and the time types store n (bits, fractional second digits); interval's low 16 bits
+        // are its precision (0xffff: none).
+        const std::int32_t tm = f.type_modifier;
+        switch (f.type_oid) {
+        case numeric_oid:
+            if (tm >= 4) {
+                c.precision = ((tm - 4) >> 16) & 0xffff;
+                c.scale = (tm - 4) & 0xffff;
+            }
+            break;
+        case 1043: case 1042:  // varchar, bpchar
+            if (tm >= 4) c.internal_size = tm - 4;
+            break;
+        case 1560: case 1562:  // bit, varbit
+            if (tm >= 0) c.internal_size = tm;
+            break;
+        case 1083: case 1266: case 1114: case 1184:  // time, timetz, timestamp, timestamptz
+            if (tm >= 0) c.precision = tm;
+            break;
+        case 1186:  // interval
+            if (tm >= 0 && (tm & 0xffff) != 0xffff) c.precision = tm & 0xffff;
+            break;
+        default:
+            break;
         }
         c.table_oid = f.table_oid;
         c.table_column = f.column;

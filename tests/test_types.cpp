@@ -422,6 +422,10 @@ TEST_CASE("register_type: enum, composite, domain and hstore, read in binary aft
         auto pairs = r[5].as<std::vector<std::tuple<int, std::string, uvpg::Date>>>();
         REQUIRE(pairs.size() == 1);
         CHECK(std::get<2>(pairs[0]) == uvpg::Date(year{2024} / 1 / 1));
+        // A std::tuple goes as a composite's text, cast in the SQL.
+        std::tuple<int, std::string, std::optional<uvpg::Date>> sent{7, "it's, \"quoted\"", uvpg::Date(year{1999} / 12 / 31)};
+        co_await cur.execute("SELECT %s::pg_temp.pair", {sent});
+        CHECK((*co_await cur.fetchone())[0].as<std::tuple<int, std::string, std::optional<uvpg::Date>>>() == sent);
         // A registered composite's text form (a simple query) reads with its field types too.
         co_await cur.execute("SELECT ROW(3, 'z', '2000-01-02')::pg_temp.pair");
         auto t = *co_await cur.fetchone();
@@ -441,5 +445,26 @@ TEST_CASE("register_type: enum, composite, domain and hstore, read in binary aft
         auto plain = *co_await c2.fetchone();
         CHECK_THROWS_AS(plain[0].as<uvpg::Hstore>(), uvpg::DataError);
         CHECK(plain[0].as<std::string>() == "\"a\"=>\"1\"");
+    });
+}
+
+TEST_CASE("description: real type OIDs, sizes, precision and scale from the type modifiers") {
+    with_utc_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        co_await cur.execute("CREATE TEMP TABLE described (n numeric(10, 2), v varchar(20), c char(3), b bit(5), "
+                             "t timestamptz(3), i interval second(2), d date, x int8[], u uuid)");
+        co_await cur.execute("SELECT * FROM described WHERE %s", {true});
+        const auto& d = cur.description();
+        REQUIRE(d.size() == 9);
+        CHECK((d[0].type_code == 1700 && d[0].precision == 10 && d[0].scale == 2));
+        CHECK((d[1].type_code == 1043 && d[1].internal_size == 20));
+        CHECK((d[2].type_code == 1042 && d[2].internal_size == 3));
+        CHECK((d[3].type_code == 1560 && d[3].internal_size == 5));
+        CHECK((d[4].type_code == 1184 && d[4].precision == 3 && d[4].internal_size == 8));
+        CHECK((d[5].type_code == 1186 && d[5].precision == 2));
+        CHECK((d[6].type_code == 1082 && d[6].internal_size == 4 && d[6].precision == std::nullopt));
+        CHECK((d[7].type_code == 1016 && d[7].internal_size == std::nullopt));
+        CHECK((d[8].type_code == 2950 && d[8].internal_size == 16));
+        CHECK(d[8].format == 1);  // read in binary
+        co_return;
     });
 }

@@ -411,6 +411,15 @@ public:
     Param(Money v);
     // hstore goes as its text form, untyped: the server types it from context.
     Param(const Hstore& v);
+    // A composite value, as its text form, untyped: cast it to the composite type in the SQL
+    // ("%s::my_type"), since PostgreSQL cannot read an anonymous record.
+    template <class... T>
+    Param(const std::tuple<T...>& t) {
+        std::vector<Param> fields;
+        fields.reserve(sizeof...(T));
+        std::apply([&](const auto&... f) { (fields.emplace_back(f), ...); }, t);
+        set_record(fields);
+    }
     template <class T>
     Param(std::optional<T> v) : Param(std::nullopt) {
         if (v) *this = Param(std::move(*v));
@@ -472,6 +481,7 @@ private:
     void set_uint(unsigned long long v);
     void set_binary(std::uint32_t oid);  // data_ holds the binary form of a value of type oid
     void set_array(detail::ArrayParam& a, std::uint32_t elem_oid);
+    void set_record(const std::vector<Param>& fields);
     void set_ranges(const detail::RangeParam* ranges, std::size_t count, std::uint32_t subtype, bool multirange);
     template <class T>
     static detail::RangeParam range_param(const Range<T>& r);
