@@ -267,7 +267,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (row.count != r.result.shape->columns.size())
             return protocol_violation("DataRow has " + std::to_string(row.count) + " columns, RowDescription " +
                                       std::to_string(r.result.shape->columns.size()));
-        r.result.rows.push_back(make_row(r.result.shape, row));
+        r.result.rows.push_back(r.result.arena.make_row(r.result.shape, row));
         return;
     }
     case 'C': case 's':

@@ -26,6 +26,7 @@ struct QueryResult {
     std::shared_ptr<const RowShape> shape;  // null when the statement returned no rows
     std::vector<Row> rows;
     std::string tag;
+    RowArena arena;  // where rows is packed
 };
 
 // A named prepared statement kept by the connection (the statement cache), so that running

@@ -96,17 +96,16 @@ std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, st
     return shape;
 }
 
-Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
-    const std::size_t n = shape->columns.size();
+namespace {
+
+// Writes one row's column directory and bytes at `out`; returns the bytes used.
+std::size_t pack_row(std::uint8_t* out, std::size_t n, const proto::DataRow& row) {
     auto mismatch = [&] {
-        return InterfaceError("DataRow has " + std::to_string(row.count) +
-                              " columns but RowDescription has " + std::to_string(n));
+        return InterfaceError("DataRow has " + std::to_string(row.count) + " columns but RowDescription has " +
+                              std::to_string(n));
     };
     if (row.count != n) throw mismatch();
-    // The column bytes are at most the DataRow body less its length words: one exact-enough
-    // allocation (control block included) without a counting pass.
-    auto storage = std::make_shared_for_overwrite<std::uint8_t[]>(n * kEntry + row.values.size());
-    std::uint8_t* data = storage.get() + n * kEntry;
+    std::uint8_t* data = out + n * kEntry;
     std::int32_t used = 0;
     proto::DataRowIterator it(row);
     proto::ByteView value;
@@ -114,14 +113,43 @@ Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
     for (std::size_t i = 0; i < n; ++i) {
         if (!it.next(value, null)) throw mismatch();
         const std::int32_t length = null ? -1 : static_cast<std::int32_t>(value.size());
-        std::memcpy(storage.get() + i * kEntry, &used, sizeof used);
-        std::memcpy(storage.get() + i * kEntry + sizeof used, &length, sizeof length);
+        std::memcpy(out + i * kEntry, &used, sizeof used);
+        std::memcpy(out + i * kEntry + sizeof used, &length, sizeof length);
         if (!null && !value.empty()) {
             std::memcpy(data + used, value.data(), value.size());
             used += length;
         }
     }
+    return n * kEntry + static_cast<std::size_t>(used);
+}
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+}  // namespace
+
+Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
+    // The column bytes are at most the DataRow body less its length words: one exact-enough
+    // allocation without a counting pass.
+    const std::size_t n = shape->columns.size();
+    auto storage = std::make_shared_for_overwrite<std::uint8_t[]>(n * kEntry + row.values.size());
+    pack_row(storage.get(), n, row);
     return Row(std::move(shape), std::move(storage));
+}
+
+Row RowArena::make_row(const std::shared_ptr<const RowShape>& shape, const proto::DataRow& row) {
+    const std::size_t n = shape->columns.size();
+    const std::size_t need = n * kEntry + row.values.size();
+    if (need > kChunk / 4) return detail::make_row(shape, row);  // a big row gets its own block
+    if (!chunk_ || capacity_ - used_ < need) {
+        chunk_ = std::make_shared_for_overwrite<std::uint8_t[]>(kChunk);
+        used_ = 0;
+        capacity_ = kChunk;
+    }
+    std::uint8_t* at = chunk_.get() + used_;
+    const std::size_t size = pack_row(at, n, row);
+    used_ += (size + 7) & ~std::size_t{7};  // keep each row's directory aligned
+    // Aliasing: the Row owns a share of the chunk and points at its own bytes.
+    return Row(shape, std::shared_ptr<const std::uint8_t[]>(chunk_, at));
 }
 
 }  // namespace detail

@@ -35,4 +35,15 @@ std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc,
 // column count matches the shape.
 Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row);
 
+// Rows of one result packed into shared chunks: a row costs no allocation of its own, and a
+// Row shares its chunk (the chunk lives while any of its rows does).
+class RowArena {
+public:
+    Row make_row(const std::shared_ptr<const RowShape>& shape, const proto::DataRow& row);
+
+private:
+    std::shared_ptr<std::uint8_t[]> chunk_;
+    std::size_t used_ = 0, capacity_ = 0;
+};
+
 }  // namespace uvpg::detail
