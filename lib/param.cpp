@@ -108,6 +108,12 @@ Param::Param(Numeric v) {
             throw DataError("invalid numeric value " + detail::shown_text(v.text));
     });
     set_binary(oid::numeric);
+    // numeric_recv takes at most 3000 base-10000 digits (8 header bytes, 2 per digit), where
+    // numeric_in takes any length: a longer value goes as text.
+    if (data_.size() > 8 + 2 * 3000) {
+        data_ = std::move(v.text);
+        binary_ = false;
+    }
 }
 
 Param::Param(Json v) : data_(std::move(v.text)), oid_(oid::json) { check_no_nul(data_); }
@@ -152,8 +158,7 @@ Param::Param(const Hstore& v) {
 std::string Param::literal() const {
     if (null_) return "NULL";
     if (!binary_) {
-        if (oid_ == oid::json) return quoted(data_) + "::json";
-        if (oid_ == oid::xml) return quoted(data_) + "::xml";
+        if (oid_ == oid::json || oid_ == oid::xml || oid_ == oid::numeric) return quoted(data_) + "::" + proto::type_display_name(oid_);
         return quoted(data_);
     }
     const std::string text = detail::binary_to_text(oid_, view(data_));

@@ -128,6 +128,13 @@ TEST_CASE("numeric: exact to 1000 digits, NaN and infinities, scale kept") {
         std::string mixed = "-" + std::string(500, '7') + "." + std::string(500, '3');
         co_await round_trip(cur, uvpg::Numeric{mixed}, "numeric", mixed);
         co_await round_trip(cur, uvpg::Numeric{"10000"}, "numeric", "10000");
+        // Past numeric_recv's 3000 base-10000 digits the value goes as text, still exact.
+        std::string huge = "1" + std::string(13000, '0') + ".5";
+        co_await cur.execute("SELECT %s::numeric = (%s::text)::numeric, length(%s::numeric::text)",
+                             {uvpg::Numeric{huge}, huge, uvpg::Numeric{huge}});
+        auto h = *co_await cur.fetchone();
+        CHECK(h[0].as<bool>());
+        CHECK(h[1].as<int>() == 13003);
         // An unsigned 64-bit value beyond int8 goes as numeric, exactly.
         co_await cur.execute("SELECT %s::text", {std::numeric_limits<std::uint64_t>::max()});
         CHECK((*co_await cur.fetchone())[0].as<std::string>() == "18446744073709551615");
@@ -308,6 +315,12 @@ TEST_CASE("arrays: any dimension, NULL elements, empty, lower bounds, quoting") 
         co_await round_trip(cur, dates, "date[]", "{2024-01-31,infinity}");
         co_await round_trip(cur, uuids, "uuid[]", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}");
         co_await round_trip(cur, blobs, "bytea[]", "{\"\\\\x0001\",\"\\\\x\"}");
+        // NULL-filled and empty multi-dimensional arrays.
+        std::vector<std::vector<std::optional<std::string>>> nulls{{std::nullopt, std::nullopt}, {std::nullopt, std::nullopt}};
+        co_await round_trip(cur, nulls, "text[]", "{{NULL,NULL},{NULL,NULL}}");
+        std::vector<std::vector<int>> hollow{{}, {}};
+        co_await cur.execute("SELECT %s::int4[]", {hollow});
+        CHECK((*co_await cur.fetchone())[0].as<std::string>() == "{}");
         // Lower bounds other than 1, through uvpg::Array.
         uvpg::Array<int> shifted({2, 2}, {1, 2, 3, 4}, {0, -3});
         co_await round_trip(cur, shifted, "int4[]", "[0:1][-3:-2]={{1,2},{3,4}}");
