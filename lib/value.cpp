@@ -261,9 +261,12 @@ T read_codec(const Field& f, std::initializer_list<std::uint32_t> types, Bin bin
 
 }  // namespace
 
-std::uint32_t Value::type_oid() const noexcept { return shape_->columns[index_].type_code; }
-
-bool Value::is_binary() const noexcept { return shape_->columns[index_].format == 1; }
+Value::Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null)
+    : shape_(shape), index_(index), data_(data), null_(null) {
+    const Column& c = shape->columns[index];
+    type_ = c.type_code;
+    binary_ = c.format == 1;
+}
 
 const std::string& Value::name() const noexcept { return shape_->columns[index_].name; }
 

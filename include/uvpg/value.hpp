@@ -81,13 +81,13 @@ class Row;
 class Value {
 public:
     bool is_null() const noexcept { return null_; }
-    std::uint32_t type_oid() const noexcept;
+    std::uint32_t type_oid() const noexcept { return type_; }
     const std::string& name() const noexcept;
     std::size_t index() const noexcept { return index_; }
     // The field's bytes as received: text, or PostgreSQL's binary form when is_binary().
     std::string_view raw() const noexcept { return data_; }
     // The server sent this column in binary (uvpg asks for binary where it has a codec).
-    bool is_binary() const noexcept;
+    bool is_binary() const noexcept { return binary_; }
 
     // Converts to T. A SQL NULL reads as std::nullopt through as<std::optional<T>>() and throws
     // DataError through as<T>(). A value that cannot be T throws DataError naming the column,
@@ -102,11 +102,12 @@ public:
 private:
     friend class Row;
     friend struct detail::ValueAccess;
-    Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null)
-        : shape_(shape), index_(index), data_(data), null_(null) {}
+    Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null);
     const detail::RowShape* shape_;
     std::size_t index_;
     std::string_view data_;
+    std::uint32_t type_ = 0;  // the column's type and format, copied from the shape
+    bool binary_ = false;
     bool null_;
 };
 
