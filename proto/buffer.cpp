@@ -48,33 +48,6 @@ void Writer::cstr(std::string_view s) {
     out_.push_back(0);
 }
 
-std::uint8_t Reader::u8() {
-    if (remaining() < 1) { fail(); return 0; }
-    return *p_++;
-}
-
-std::int16_t Reader::i16() {
-    if (remaining() < 2) { fail(); return 0; }
-    const auto u = static_cast<std::uint16_t>((p_[0] << 8) | p_[1]);
-    p_ += 2;
-    return static_cast<std::int16_t>(u);
-}
-
-std::int32_t Reader::i32() {
-    if (remaining() < 4) { fail(); return 0; }
-    const std::uint32_t u = (std::uint32_t{p_[0]} << 24) | (std::uint32_t{p_[1]} << 16) |
-                            (std::uint32_t{p_[2]} << 8) | std::uint32_t{p_[3]};
-    p_ += 4;
-    return static_cast<std::int32_t>(u);
-}
-
-ByteView Reader::bytes(std::size_t n) {
-    if (remaining() < n) { fail(); return {}; }
-    ByteView v(p_, n);
-    p_ += n;
-    return v;
-}
-
 std::string_view Reader::cstr() {
     const void* nul = remaining() ? std::memchr(p_, 0, remaining()) : nullptr;
     if (nul == nullptr) { fail(); return {}; }

@@ -38,11 +38,31 @@ private:
 class Reader {
 public:
     explicit Reader(ByteView b) : p_(b.data()), end_(b.data() + b.size()) {}
-    std::uint8_t u8();
-    std::int16_t i16();
-    std::int32_t i32();
+    // Inline: these run once per field of every row.
+    std::uint8_t u8() {
+        if (remaining() < 1) { fail(); return 0; }
+        return *p_++;
+    }
+    std::int16_t i16() {
+        if (remaining() < 2) { fail(); return 0; }
+        const auto u = static_cast<std::uint16_t>((p_[0] << 8) | p_[1]);
+        p_ += 2;
+        return static_cast<std::int16_t>(u);
+    }
+    std::int32_t i32() {
+        if (remaining() < 4) { fail(); return 0; }
+        const std::uint32_t u = (std::uint32_t{p_[0]} << 24) | (std::uint32_t{p_[1]} << 16) |
+                                (std::uint32_t{p_[2]} << 8) | std::uint32_t{p_[3]};
+        p_ += 4;
+        return static_cast<std::int32_t>(u);
+    }
     std::uint32_t u32() { return static_cast<std::uint32_t>(i32()); }
-    ByteView bytes(std::size_t n);
+    ByteView bytes(std::size_t n) {
+        if (remaining() < n) { fail(); return {}; }
+        ByteView v(p_, n);
+        p_ += n;
+        return v;
+    }
     std::string_view cstr();  // up to NUL, NUL consumed; no NUL before the end -> fail
     std::size_t remaining() const { return static_cast<std::size_t>(end_ - p_); }
     bool ok() const { return ok_; }
