@@ -441,17 +441,9 @@ public:
     // Ranges and multiranges of the built-in range types (int4range for int, numrange for
     // Numeric, tstzrange for TimestampTz, ...).
     template <class T>
-    Param(const Range<T>& r) {
-        detail::RangeParam p = range_param(r);
-        set_ranges(&p, 1, detail::element_oid<T>(), false);
-    }
+    Param(const Range<T>& r);
     template <class T>
-    Param(const Multirange<T>& m) {
-        std::vector<detail::RangeParam> ps;
-        ps.reserve(m.ranges.size());
-        for (const auto& r : m.ranges) ps.push_back(range_param(r));
-        set_ranges(ps.data(), ps.size(), detail::element_oid<T>(), true);
-    }
+    Param(const Multirange<T>& m);
     template <class T>
     Param(const Array<T>& v) {
         detail::ArrayParam a{v.sizes, v.lower_bounds, {}};
@@ -520,6 +512,20 @@ detail::RangeParam Param::range_param(const Range<T>& r) {
     if (r.lower) p.lower.emplace(*r.lower);
     if (r.upper) p.upper.emplace(*r.upper);
     return p;
+}
+
+template <class T>
+Param::Param(const Range<T>& r) {
+    detail::RangeParam p = range_param(r);
+    set_ranges(&p, 1, detail::element_oid<T>(), false);
+}
+
+template <class T>
+Param::Param(const Multirange<T>& m) {
+    std::vector<detail::RangeParam> ps;
+    ps.reserve(m.ranges.size());
+    for (const auto& r : m.ranges) ps.push_back(range_param(r));
+    set_ranges(ps.data(), ps.size(), detail::element_oid<T>(), true);
 }
 
 namespace detail {
