@@ -8,7 +8,7 @@ set -u
 seconds=${1:-20}
 shift $(( $# > 0 ? 1 : 0 ))
 case $seconds in ''|*[!0-9]*) echo "usage: $0 [seconds] [target...]" >&2; exit 2 ;; esac
-all_targets=(backend scram sql dsn values)
+all_targets=(backend scram sql dsn values codecs)
 targets=("${@:-${all_targets[@]}}")
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -114,7 +114,29 @@ bool reads_binary(std::uint32_t t) noexcept {
 std::string format_double(double v) { return format_floating(v); }
 std::string format_float(float v) { return format_floating(v); }
 
+namespace {
+// Containers nest (records in arrays in records...), and each level's text quotes the level
+// inside it again, doubling its escapes: a bound on the depth bounds the work to 2^depth times
+// the input, whatever a server sends.
+constexpr int kMaxNesting = 6;
+thread_local int nesting = 0;
+struct NestingGuard {
+    NestingGuard() {
+        if (++nesting > kMaxNesting) {
+            --nesting;
+            throw DataError("value nested more than " + std::to_string(kMaxNesting) +
+                            " levels deep (arrays of records of arrays...): read it level by level with as<Record>() "
+                            "or as<std::vector<T>>()");
+        }
+    }
+    ~NestingGuard() { --nesting; }
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
+};
+}  // namespace
+
 std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegistry* types) {
+    NestingGuard guard;
     if (const UserType* u = types ? types->find(type) : nullptr; u && u->kind == UserType::Kind::hstore) {
         std::vector<std::pair<std::string_view, std::optional<std::string_view>>> pairs;
         if (auto e = proto::bin_to_hstore(b, pairs); e != proto::CodecErrc::ok) bad_binary(type, e);

@@ -340,7 +340,11 @@ T value_as(const Value& v) {
             Date d = value_as<Date>(v);
             if (d.is_infinity()) return Timestamp::infinity();
             if (d.is_minus_infinity()) return Timestamp::minus_infinity();
-            return Timestamp::from_pg_micros(std::int64_t{d.pg_days()} * 86400000000LL);
+            std::int64_t us = 0;
+            if (__builtin_mul_overflow(std::int64_t{d.pg_days()}, 86400000000LL, &us) ||
+                us >= proto::kTimestampEnd || us < proto::kTimestampMin)
+                fail(v, "uvpg::Timestamp", "date out of range for timestamp");
+            return Timestamp::from_pg_micros(us);
         }
         return read_codec<Timestamp>(f, {oid::timestamp}, proto::bin_to_timestamp, proto::text_to_timestamp);
     } else if constexpr (std::is_same_v<T, TimestampTz>) {

@@ -506,3 +506,11 @@ TEST_CASE("float text with an exponent at the edge of long long: no overflow, a 
     CHECK(row2[0].as<double>() == 0.0);
     CHECK_THROWS_AS(row2[1].as<double>(), uvpg::DataError);
 }
+
+TEST_CASE("a date past timestamp's range read as Timestamp is a DataError, not an overflow") {
+    // Found by fuzz/fuzz_values: days * 86400000000 overflowed int64.
+    constexpr std::uint32_t DATE = 1082;
+    CHECK(read<uvpg::Timestamp>(DATE, "2000-01-02") == uvpg::Timestamp::from_pg_micros(86400000000LL));
+    CHECK(error_of([] { read<uvpg::Timestamp>(DATE, "5874897-12-31"); }) ==
+          "cannot read column \"c\" (0, date) as uvpg::Timestamp: date out of range for timestamp");
+}
