@@ -514,3 +514,26 @@ TEST_CASE("a date past timestamp's range read as Timestamp is a DataError, not a
     CHECK(error_of([] { read<uvpg::Timestamp>(DATE, "5874897-12-31"); }) ==
           "cannot read column \"c\" (0, date) as uvpg::Timestamp: date out of range for timestamp");
 }
+
+TEST_CASE("malformed binary fields are DataErrors naming the column, and the row stays readable") {
+    uvpg::proto::RowDescription desc;
+    desc.fields.push_back(uvpg::proto::FieldDescription{"n", 0, 0, INT4, 4, -1, 1});
+    desc.fields.push_back(uvpg::proto::FieldDescription{"a", 0, 0, 1007, -1, -1, 1});
+    desc.fields.push_back(uvpg::proto::FieldDescription{"ok", 0, 0, INT4, 4, -1, 1});
+    auto shape = uvpg::detail::make_shape(desc);
+    Bytes body;
+    auto field = [&](std::initializer_list<std::uint8_t> bytes) {
+        const auto n = static_cast<std::uint32_t>(bytes.size());
+        for (int k = 3; k >= 0; --k) body.push_back(static_cast<std::uint8_t>(n >> (8 * k)));
+        body.insert(body.end(), bytes.begin(), bytes.end());
+    };
+    field({0, 0, 1});                                     // int4 of 3 bytes
+    field({0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 23});  // array with ndim -1
+    field({0, 0, 0, 42});
+    auto row = uvpg::detail::make_row(shape, uvpg::proto::DataRow{3, uvpg::proto::ByteView(body.data(), body.size())});
+    CHECK(row[0].is_binary());
+    CHECK(error_of([&] { row[0].as<int>(); }) == "cannot read column \"n\" (0, int4) as int: wrong number of bytes for the type");
+    CHECK(error_of([&] { row[1].as<std::vector<int>>(); }).find("as an array: invalid header") != std::string::npos);
+    CHECK_THROWS_AS(row[1].as<std::string>(), DataError);
+    CHECK(row[2].as<int>() == 42);
+}
