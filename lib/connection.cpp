@@ -193,6 +193,9 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
     if (state_ == State::startup && !auth_ok_ && raw.type != 'R' && raw.type != 'E' && raw.type != 'v')
         return protocol_violation("unexpected message type " + message_type_text(raw.type) + " during authentication");
+    // DataRow, the message of every row, goes straight from its bytes into the result.
+    if (raw.type == 'D' && !queue_.empty() && queue_.front()->kind != Request::Kind::startup)
+        return on_data_row(*queue_.front(), raw.body);
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
         return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
@@ -245,6 +248,16 @@ void ConnectionImpl::add_notice(const proto::NoticeResponse& n) {
     if (notices_.size() > kMaxNotices) notices_.pop_front();
 }
 
+void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
+    QueryResult& res = r.result;
+    if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
+    if (!res.packer) res.packer.emplace(res.shape);
+    std::string why;
+    const std::uint8_t* row = res.packer->add(body, why);
+    if (!row) return protocol_violation("malformed message: " + why);
+    res.rows.push_back(row);
+}
+
 void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
     auto new_statement = [&r] {
         if (r.statement_done) {
@@ -260,16 +273,10 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         new_statement();
         r.result.shape = last_shape_;
         r.result.rows.clear();
+        r.result.packer.reset();
         return;
-    case 'D': {
-        const auto& row = std::get<proto::DataRow>(m);
-        if (!r.result.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
-        if (row.count != r.result.shape->columns.size())
-            return protocol_violation("DataRow has " + std::to_string(row.count) + " columns, RowDescription " +
-                                      std::to_string(r.result.shape->columns.size()));
-        r.result.rows.push_back(r.result.arena.make_row(r.result.shape, row));
-        return;
-    }
+    case 'D':
+        return protocol_violation("DataRow outside a query result");  // on_data_row takes them
     case 'C': case 's':
         if (type == 'C') {
             if (!r.result.shape || r.statement_done) new_statement();

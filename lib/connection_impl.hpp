@@ -24,9 +24,11 @@ namespace uvpg::detail {
 // What one statement left behind; a simple query keeps its last statement's.
 struct QueryResult {
     std::shared_ptr<const RowShape> shape;  // null when the statement returned no rows
-    std::vector<Row> rows;
+    std::optional<RowPacker> packer;        // the rows' memory, made at the first row
+    std::vector<const std::uint8_t*> rows;  // where each row starts in the packer's set
     std::string tag;
-    RowArena arena;  // where rows is packed
+    std::size_t size() const { return rows.size(); }
+    Row row(std::size_t i) const { return Row(packer->share(1), rows[i]); }
 };
 
 // A named prepared statement kept by the connection (the statement cache), so that running
@@ -144,6 +146,7 @@ private:
 
     // Running (lib/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
+    void on_data_row(Request& r, proto::ByteView body);
     void on_query_message(Request& r, const proto::BackendMessage& m, char type);
     bool handle_async(const proto::BackendMessage& m);
     void add_notice(const proto::NoticeResponse& n);

@@ -227,7 +227,12 @@ const QueryResult& rows_or_throw(CursorState& s) {
 std::vector<Row> take_rows(CursorState& s, std::size_t n) {
     const auto& r = rows_or_throw(s);
     std::size_t end = std::min(r.rows.size(), s.pos + std::min(n, r.rows.size()));
-    std::vector<Row> out(r.rows.begin() + static_cast<std::ptrdiff_t>(s.pos), r.rows.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<Row> out;
+    out.reserve(end - s.pos);
+    if (end > s.pos) {
+        const detail::RowSetBase* set = r.packer->share(end - s.pos);  // one atomic add for all
+        for (std::size_t i = s.pos; i < end; ++i) out.emplace_back(set, r.rows[i]);
+    }
     s.pos = end;
     return out;
 }
@@ -235,7 +240,7 @@ std::vector<Row> take_rows(CursorState& s, std::size_t n) {
 Task<std::optional<Row>> fetchone_impl(CursorState* s) {
     const auto& r = rows_or_throw(*s);
     if (s->pos >= r.rows.size()) co_return std::nullopt;
-    co_return r.rows[s->pos++];
+    co_return r.row(s->pos++);
 }
 Task<std::vector<Row>> fetchmany_impl(CursorState* s, std::size_t n) { co_return take_rows(*s, n); }
 Task<std::vector<Row>> fetchall_impl(CursorState* s) { co_return take_rows(*s, SIZE_MAX); }

@@ -1,5 +1,5 @@
-// Rows: one allocation each, holding a column directory and the DataRow's bytes copied once,
-// so that a Row outlives the receive buffer its DataRow was decoded from.
+// Rows: packed back to back in a result's RowSet, each a column directory followed by the
+// DataRow's fields copied once, as received, so that rows outlive the receive buffer.
 #include "lib/row.hpp"
 
 #include <uvpg/errors.hpp>
@@ -10,9 +10,9 @@ namespace uvpg {
 
 namespace {
 
-// Directory entry of one column: offset into the data area that follows the directory, and
-// length (-1 for NULL). Offsets are relative to the data area so a row of up to 2 GiB fits.
-constexpr std::size_t kEntry = 2 * sizeof(std::int32_t);
+// Directory entry of one column: a 32-bit offset, from the end of the directory, of the
+// column's big-endian length word (-1 for NULL); its bytes follow the length word.
+constexpr std::size_t kEntry = sizeof(std::uint32_t);
 
 const std::vector<Column>& no_columns() {
     static const std::vector<Column> empty;
@@ -21,28 +21,17 @@ const std::vector<Column>& no_columns() {
 
 }  // namespace
 
-std::size_t Row::size() const noexcept { return shape_ ? shape_->columns.size() : 0; }
-
-const std::vector<Column>& Row::columns() const { return shape_ ? shape_->columns : no_columns(); }
-
-Value Row::operator[](std::size_t i) const {
-    const std::size_t n = size();
-    if (i >= n)
-        throw ProgrammingError("column index " + std::to_string(i) + " out of range (the row has " +
-                               std::to_string(n) + " columns)");
-    std::int32_t offset = 0, length = 0;
-    // memcpy, not a cast: the directory is a byte array.
-    std::memcpy(&offset, storage_.get() + i * kEntry, sizeof offset);
-    std::memcpy(&length, storage_.get() + i * kEntry + sizeof offset, sizeof length);
-    if (length < 0) return Value(shape_.get(), i, {}, true);
-    const char* data = reinterpret_cast<const char*>(storage_.get() + n * kEntry) + offset;
-    return Value(shape_.get(), i, std::string_view(data, static_cast<std::size_t>(length)), false);
+void detail::throw_column_index(std::size_t i, std::size_t n) {
+    throw ProgrammingError("column index " + std::to_string(i) + " out of range (the row has " + std::to_string(n) +
+                           " columns)");
 }
 
+const std::vector<Column>& Row::columns() const { return set_ ? set_->shape->columns : no_columns(); }
+
 Value Row::operator[](std::string_view name) const {
-    if (shape_) {
-        auto it = shape_->by_name.find(std::string(name));
-        if (it != shape_->by_name.end()) return (*this)[it->second];
+    if (set_) {
+        auto it = set_->shape->by_name.find(std::string(name));
+        if (it != set_->shape->by_name.end()) return (*this)[it->second];
     }
     throw ProgrammingError("no column named \"" + std::string(name) + "\"");
 }
@@ -98,58 +87,101 @@ std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, st
 
 namespace {
 
-// Writes one row's column directory and bytes at `out`; returns the bytes used.
-std::size_t pack_row(std::uint8_t* out, std::size_t n, const proto::DataRow& row) {
-    auto mismatch = [&] {
-        return InterfaceError("DataRow has " + std::to_string(row.count) + " columns but RowDescription has " +
-                              std::to_string(n));
-    };
-    if (row.count != n) throw mismatch();
-    std::uint8_t* data = out + n * kEntry;
-    std::int32_t used = 0;
-    proto::DataRowIterator it(row);
-    proto::ByteView value;
-    bool null = false;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!it.next(value, null)) throw mismatch();
-        const std::int32_t length = null ? -1 : static_cast<std::int32_t>(value.size());
-        std::memcpy(out + i * kEntry, &used, sizeof used);
-        std::memcpy(out + i * kEntry + sizeof used, &length, sizeof length);
-        if (!null && !value.empty()) {
-            std::memcpy(data + used, value.data(), value.size());
-            used += length;
-        }
-    }
-    return n * kEntry + static_cast<std::size_t>(used);
-}
-
-constexpr std::size_t kChunk = 256 * 1024;
+constexpr std::size_t kFirstChunk = 4 * 1024;
+constexpr std::size_t kMaxChunk = 1024 * 1024;
 
 }  // namespace
 
-Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
-    // The column bytes are at most the DataRow body less its length words: one exact-enough
-    // allocation without a counting pass.
-    const std::size_t n = shape->columns.size();
-    auto storage = std::make_shared_for_overwrite<std::uint8_t[]>(n * kEntry + row.values.size());
-    pack_row(storage.get(), n, row);
-    return Row(std::move(shape), std::move(storage));
+void release(const RowSetBase* set) noexcept { delete static_cast<const RowSet*>(set); }
+
+RowPacker::~RowPacker() {
+    if (set_ && set_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete set_;
 }
 
-Row RowArena::make_row(const std::shared_ptr<const RowShape>& shape, const proto::DataRow& row) {
-    const std::size_t n = shape->columns.size();
-    const std::size_t need = n * kEntry + row.values.size();
-    if (need > kChunk / 4) return detail::make_row(shape, row);  // a big row gets its own block
-    if (!chunk_ || capacity_ - used_ < need) {
-        chunk_ = std::make_shared_for_overwrite<std::uint8_t[]>(kChunk);
-        used_ = 0;
-        capacity_ = kChunk;
+const RowSetBase* RowPacker::share(std::size_t count) const {
+    set_->refs.fetch_add(count, std::memory_order_relaxed);
+    return set_;
+}
+
+RowPacker::RowPacker(std::shared_ptr<const RowShape> shape) : set_(new RowSet) {
+    set_->shape = shape.get();
+    set_->columns = shape->columns.size();
+    for (const Column& c : shape->columns) {
+        set_->type_oids.push_back(c.type_code);
+        set_->formats.push_back(c.format == 1 ? 1 : 0);
     }
-    std::uint8_t* at = chunk_.get() + used_;
-    const std::size_t size = pack_row(at, n, row);
-    used_ += (size + 7) & ~std::size_t{7};  // keep each row's directory aligned
-    // Aliasing: the Row owns a share of the chunk and points at its own bytes.
-    return Row(shape, std::shared_ptr<const std::uint8_t[]>(chunk_, at));
+    set_->types = set_->type_oids.data();
+    set_->binary = set_->formats.data();
+    set_->shape_owner = std::move(shape);
+}
+
+std::uint8_t* RowPacker::room(std::size_t need) {
+    if (chunk_ && capacity_ - used_ >= need) return chunk_ + used_;
+    // Chunks double as the result grows, so a one-row result takes a page and a large one
+    // takes few allocations; a row bigger than the next chunk gets one of its own size.
+    std::size_t size = capacity_ == 0 ? kFirstChunk : std::min(capacity_ * 2, kMaxChunk);
+    if (need > size) size = need;
+    set_->chunks.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(size));
+    chunk_ = set_->chunks.back().get();
+    used_ = 0;
+    capacity_ = size;
+    return chunk_;
+}
+
+const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
+    const std::size_t n = set_->columns;
+    if (body.size() < 2) {
+        why = "DataRow too short";
+        return nullptr;
+    }
+    const std::size_t count = (std::size_t{body[0]} << 8) | body[1];
+    if (count != n) {
+        why = "DataRow has " + std::to_string(count) + " columns, RowDescription " + std::to_string(n);
+        return nullptr;
+    }
+    const std::size_t fields = body.size() - 2;
+    const std::size_t need = n * kEntry + fields;
+    std::uint8_t* row = room((need + 7) & ~std::size_t{7});  // keep each row's directory aligned
+    const std::uint8_t* in = body.data() + 2;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (fields - at < 4) {
+            why = "DataRow ends inside a column length";
+            return nullptr;
+        }
+        const std::int32_t length = load_be32(in + at);
+        if (length < -1) {
+            why = "DataRow has a negative column length";
+            return nullptr;
+        }
+        const auto offset = static_cast<std::uint32_t>(at);
+        std::memcpy(row + i * kEntry, &offset, sizeof offset);
+        at += 4;
+        if (length > 0) {
+            if (fields - at < static_cast<std::size_t>(length)) {
+                why = "DataRow column runs past the end of the message";
+                return nullptr;
+            }
+            at += static_cast<std::size_t>(length);
+        }
+    }
+    if (at != fields) {
+        why = "DataRow has bytes after its last column";
+        return nullptr;
+    }
+    std::memcpy(row + n * kEntry, in, fields);
+    used_ += (need + 7) & ~std::size_t{7};
+    return row;
+}
+
+Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
+    proto::Bytes body{static_cast<std::uint8_t>(row.count >> 8), static_cast<std::uint8_t>(row.count)};
+    body.insert(body.end(), row.values.begin(), row.values.end());
+    RowPacker packer(std::move(shape));
+    std::string why;
+    const std::uint8_t* data = packer.add(body, why);
+    if (!data) throw InterfaceError(why);
+    return Row(packer.share(1), data);
 }
 
 }  // namespace detail

@@ -31,19 +31,45 @@ struct RowShape {
 
 std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc,
                                            std::shared_ptr<const TypeRegistry> types = nullptr);
-// Copies the row once into the Row's single allocation. The caller has checked that the
-// column count matches the shape.
-Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row);
 
-// Rows of one result packed into shared chunks: a row costs no allocation of its own, and a
-// Row shares its chunk (the chunk lives while any of its rows does).
-class RowArena {
+// The rows of one result: packed back to back in chunks that grow with the result, so a row
+// costs no allocation and no reference count of its own. Rows handed out share the set.
+struct RowSet : RowSetBase {
+    std::shared_ptr<const RowShape> shape_owner;
+    std::vector<std::uint32_t> type_oids;  // what RowSetBase::types points at
+    std::vector<std::uint8_t> formats;     // what RowSetBase::binary points at
+    std::vector<std::unique_ptr<std::uint8_t[]>> chunks;
+};
+
+// Fills a RowSet as DataRows arrive.
+class RowPacker {
 public:
-    Row make_row(const std::shared_ptr<const RowShape>& shape, const proto::DataRow& row);
+    explicit RowPacker(std::shared_ptr<const RowShape> shape);
+    // Validates one DataRow body (Int16 count, then the fields) against the shape and packs it;
+    // returns where the row starts, or nullptr (with `why` set) if the message is malformed.
+    const std::uint8_t* add(proto::ByteView body, std::string& why);
+    RowPacker(RowPacker&& o) noexcept
+        : set_(std::exchange(o.set_, nullptr)), chunk_(o.chunk_), used_(o.used_), capacity_(o.capacity_) {}
+    RowPacker& operator=(RowPacker&& o) noexcept {
+        std::swap(set_, o.set_);
+        std::swap(chunk_, o.chunk_);
+        std::swap(used_, o.used_);
+        std::swap(capacity_, o.capacity_);
+        return *this;
+    }
+    ~RowPacker();
+    // `count` Rows over this set, each adopting a reference counted here at once.
+    const RowSetBase* share(std::size_t count) const;
 
 private:
-    std::shared_ptr<std::uint8_t[]> chunk_;
+    std::uint8_t* room(std::size_t need);
+    RowSet* set_;
+    std::uint8_t* chunk_ = nullptr;
     std::size_t used_ = 0, capacity_ = 0;
 };
+
+// One row in a set of its own, for tests and for rows built outside a result. Throws
+// InterfaceError when the DataRow does not match the shape.
+Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row);
 
 }  // namespace uvpg::detail

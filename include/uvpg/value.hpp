@@ -3,9 +3,11 @@
 #pragma once
 #include <uvpg/types.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -56,6 +58,27 @@ struct Column {
 
 namespace detail {
 struct RowShape;  // columns and name lookup, shared by every row of a result
+// What every Row of one result shares: its shape and the memory its rows are packed in
+// (lib/row.hpp). Copying a Row copies one reference to it.
+struct RowSetBase {
+    // Rows referring to the set (and its owner): a result hands out many Rows with one atomic
+    // add, and the last Row gone frees the set through release().
+    mutable std::atomic<std::size_t> refs{1};
+    const RowShape* shape = nullptr;
+    std::size_t columns = 0;
+    const std::uint32_t* types = nullptr;  // per column: type OID
+    const std::uint8_t* binary = nullptr;  // per column: 1 when sent in binary
+};
+void release(const RowSetBase* set) noexcept;  // the last reference went: frees the set
+[[noreturn]] void throw_column_index(std::size_t i, std::size_t n);
+inline std::int32_t load_be32(const std::uint8_t* p) noexcept {
+    return static_cast<std::int32_t>((std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
+                                     (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]});
+}
+inline std::int64_t load_be64(const std::uint8_t* p) noexcept {
+    return static_cast<std::int64_t>((static_cast<std::uint64_t>(static_cast<std::uint32_t>(load_be32(p))) << 32) |
+                                     static_cast<std::uint32_t>(load_be32(p + 4)));
+}
 struct ValueAccess;
 }
 
@@ -103,6 +126,13 @@ private:
     friend class Row;
     friend struct detail::ValueAccess;
     Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null);
+    Value(const detail::RowShape* shape, std::size_t index, std::string_view data, bool null, std::uint32_t type,
+          bool binary) noexcept
+        : shape_(shape), index_(index), data_(data), type_(type), binary_(binary), null_(null) {}
+    // The common cases of as<T>() decoded inline (a binary int4 into int, float8 into double,
+    // text into string_view...): true with `out` set, false for the general path.
+    template <class T>
+    bool as_fast(T& out) const noexcept;
     const detail::RowShape* shape_;
     std::size_t index_;
     std::string_view data_;
@@ -309,16 +339,79 @@ T Value::as() const {
                       "Value::as<T>(): T must be one of UVPG_FOR_EACH_VALUE_TYPE (value.hpp), "
                       "or std::optional of one");
         if (null_) detail::throw_null_value(*this, detail::value_type_name<T>);
+        if constexpr (std::is_default_constructible_v<T>) {
+            if (T out{}; as_fast(out)) return out;
+        }
         return detail::value_as<T>(*this);
     }
+}
+
+template <class T>
+bool Value::as_fast(T& out) const noexcept {
+    // Built-in OIDs (pg_type.dat): bool 16, int8 20, int4 23, text 25, float8 701, varchar 1043,
+    // timestamp 1114, timestamptz 1184. Anything unusual (another type, a bad length, an
+    // infinite timestamp) takes the general path, which also reports errors.
+    const auto* p = reinterpret_cast<const std::uint8_t*>(data_.data());
+    if constexpr (std::is_same_v<T, int> || std::is_same_v<T, long> || std::is_same_v<T, long long>) {
+        if (binary_ && type_ == 23 && data_.size() == 4) {
+            out = detail::load_be32(p);
+            return true;
+        }
+        if constexpr (sizeof(T) == 8) {
+            if (binary_ && type_ == 20 && data_.size() == 8) {
+                out = detail::load_be64(p);
+                return true;
+            }
+        }
+    } else if constexpr (std::is_same_v<T, double>) {
+        if (binary_ && type_ == 701 && data_.size() == 8) {
+            const auto bits = static_cast<std::uint64_t>(detail::load_be64(p));
+            std::memcpy(&out, &bits, sizeof out);
+            return true;
+        }
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (binary_ && type_ == 16 && data_.size() == 1 && p[0] <= 1) {
+            out = p[0] == 1;
+            return true;
+        }
+    } else if constexpr (std::is_same_v<T, std::string_view>) {
+        if (!binary_ || type_ == 25 || type_ == 1043) {
+            out = data_;
+            return true;
+        }
+    } else if constexpr (std::is_same_v<T, TimestampTz> || std::is_same_v<T, Timestamp>) {
+        constexpr std::uint32_t oid = std::is_same_v<T, TimestampTz> ? 1184 : 1114;
+        // PostgreSQL's finite range: 4714-11-24 BC up to (not including) 294277-01-01.
+        constexpr std::int64_t min = -211'813'488'000'000'000, end = 9'223'371'331'200'000'000;
+        if (binary_ && type_ == oid && data_.size() == 8) {
+            const std::int64_t us = detail::load_be64(p);
+            if (us >= min && us < end) {
+                out = T::from_pg_micros(us);
+                return true;
+            }
+        }
+    }
+    (void)p;
+    (void)out;
+    return false;
 }
 
 class Row {
 public:
     Row() = default;
-    std::size_t size() const noexcept;
+    std::size_t size() const noexcept { return set_ ? set_->columns : 0; }
     // Throws ProgrammingError (psycopg2: IndexError/KeyError) for an index or name out of range.
-    Value operator[](std::size_t i) const;
+    Value operator[](std::size_t i) const {
+        const std::size_t n = size();
+        if (i >= n) detail::throw_column_index(i, n);
+        std::uint32_t offset = 0;
+        std::memcpy(&offset, data_ + i * sizeof offset, sizeof offset);  // memcpy: the directory is bytes
+        const std::uint8_t* field = data_ + n * sizeof offset + offset;
+        const std::int32_t length = detail::load_be32(field);
+        const std::string_view bytes =
+            length < 0 ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(field + 4), static_cast<std::size_t>(length));
+        return Value(set_->shape, i, bytes, length < 0, set_->types[i], set_->binary[i] != 0);
+    }
     Value operator[](std::string_view name) const;
     const std::vector<Column>& columns() const;
 
@@ -339,15 +432,29 @@ public:
     iterator begin() const { return {this, 0}; }
     iterator end() const { return {this, size()}; }
 
-    // Internal: built by the connection from one DataRow (lib/row.cpp).
-    Row(std::shared_ptr<const detail::RowShape> shape, std::shared_ptr<const std::uint8_t[]> storage)
-        : shape_(std::move(shape)), storage_(std::move(storage)) {}
+    Row(const Row& o) noexcept : set_(o.set_), data_(o.data_) {
+        if (set_) set_->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    Row(Row&& o) noexcept : set_(std::exchange(o.set_, nullptr)), data_(std::exchange(o.data_, nullptr)) {}
+    Row& operator=(Row o) noexcept {
+        std::swap(set_, o.set_);
+        std::swap(data_, o.data_);
+        return *this;
+    }
+    ~Row() {
+        if (set_ && set_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::release(set_);
+    }
+
+    // Internal: made by the connection over bytes packed in a result's row set (lib/row.cpp).
+    // Adopts one reference to `set` that the caller has already counted.
+    Row(const detail::RowSetBase* set, const std::uint8_t* data) noexcept : set_(set), data_(data) {}
 
 private:
-    std::shared_ptr<const detail::RowShape> shape_;
-    // One buffer per row: per-column (offset, length) pairs (length -1 = NULL), then the bytes.
-    // Shared, so that copying a Row (fetch after scroll) copies no data.
-    std::shared_ptr<const std::uint8_t[]> storage_;
+    // The result's shape and memory, shared by all its rows: copying a Row copies no data.
+    const detail::RowSetBase* set_ = nullptr;
+    // This row: one 32-bit offset per column into what follows, then the DataRow's fields as
+    // received (each a big-endian length, -1 for NULL, and its bytes).
+    const std::uint8_t* data_ = nullptr;
 };
 
 class Param;
