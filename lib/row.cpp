@@ -106,6 +106,7 @@ const RowSetBase* RowPacker::share(std::size_t count) const {
 RowPacker::RowPacker(std::shared_ptr<const RowShape> shape) : set_(new RowSet) {
     set_->shape = shape.get();
     set_->columns = shape->columns.size();
+    set_->directory = set_->columns > kWalkColumns;
     for (const Column& c : shape->columns) {
         set_->type_oids.push_back(c.type_code);
         set_->formats.push_back(c.format == 1 ? 1 : 0);
@@ -140,8 +141,9 @@ const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
         return nullptr;
     }
     const std::size_t fields = body.size() - 2;
-    const std::size_t need = n * kEntry + fields;
-    std::uint8_t* row = room((need + 7) & ~std::size_t{7});  // keep each row's directory aligned
+    const bool directory = set_->directory;
+    const std::size_t need = (directory ? n * kEntry : 0) + fields;
+    std::uint8_t* row = room(need);
     const std::uint8_t* in = body.data() + 2;
     std::size_t at = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -154,8 +156,10 @@ const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
             why = "DataRow has a negative column length";
             return nullptr;
         }
-        const auto offset = static_cast<std::uint32_t>(at);
-        std::memcpy(row + i * kEntry, &offset, sizeof offset);
+        if (directory) {
+            const auto offset = static_cast<std::uint32_t>(at);
+            std::memcpy(row + i * kEntry, &offset, sizeof offset);
+        }
         at += 4;
         if (length > 0) {
             if (fields - at < static_cast<std::size_t>(length)) {
@@ -169,8 +173,8 @@ const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
         why = "DataRow has bytes after its last column";
         return nullptr;
     }
-    std::memcpy(row + n * kEntry, in, fields);
-    used_ += (need + 7) & ~std::size_t{7};
+    std::memcpy(row + (directory ? n * kEntry : 0), in, fields);
+    used_ += need;
     return row;
 }
 

@@ -270,6 +270,28 @@ TEST_CASE("Row by index, by name, iteration and errors") {
     CHECK(none.size() == 0);
 }
 
+TEST_CASE("narrow rows (found by walking the lengths) and wide rows (with a directory) read every column") {
+    // kWalkColumns is the border between the two layouts: test either side of it and far past.
+    for (std::size_t n : {std::size_t{1}, detail::kWalkColumns, detail::kWalkColumns + 1, std::size_t{40}}) {
+        std::vector<Col> cols;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::optional<std::string> v;
+            if (i % 3 != 1) v = std::string(i % 5, 'a' + static_cast<char>(i % 26));  // NULLs and empty strings too
+            cols.push_back({"c" + std::to_string(i), TEXT, v});
+        }
+        Row r = row_of(cols);
+        REQUIRE(r.size() == n);
+        for (std::size_t i = n; i-- > 0;) {  // backwards: no column depends on reading the one before
+            INFO("n=" << n << " i=" << i);
+            CHECK(r[i].is_null() == !cols[i].value.has_value());
+            if (cols[i].value) CHECK(r[i].as<std::string>() == *cols[i].value);
+            CHECK(r["c" + std::to_string(i)].index() == i);
+        }
+        Row copy = r;  // a copy shares the bytes
+        CHECK(copy[n - 1].raw().data() == r[n - 1].raw().data());
+    }
+}
+
 TEST_CASE("rows of one result share their shape and keep their own bytes") {
     proto::RowDescription desc;
     desc.fields.push_back({"v", 0, 0, TEXT, -1, -1, 0});

@@ -66,11 +66,15 @@ struct RowSetBase {
     mutable std::atomic<std::size_t> refs{1};
     const RowShape* shape = nullptr;
     std::size_t columns = 0;
+    bool directory = false;                // rows start with a column-offset directory
     const std::uint32_t* types = nullptr;  // per column: type OID
     const std::uint8_t* binary = nullptr;  // per column: 1 when sent in binary
 };
 void release(const RowSetBase* set) noexcept;  // the last reference went: frees the set
 [[noreturn]] void throw_column_index(std::size_t i, std::size_t n);
+// Rows of up to this many columns have no directory: finding a column walks the lengths
+// before it, which costs less than the memory a directory takes.
+inline constexpr std::size_t kWalkColumns = 8;
 inline std::int32_t load_be32(const std::uint8_t* p) noexcept {
     return static_cast<std::int32_t>((std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
                                      (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]});
@@ -404,9 +408,17 @@ public:
     Value operator[](std::size_t i) const {
         const std::size_t n = size();
         if (i >= n) detail::throw_column_index(i, n);
-        std::uint32_t offset = 0;
-        std::memcpy(&offset, data_ + i * sizeof offset, sizeof offset);  // memcpy: the directory is bytes
-        const std::uint8_t* field = data_ + n * sizeof offset + offset;
+        const std::uint8_t* field = data_;
+        if (set_->directory) {
+            std::uint32_t offset = 0;
+            std::memcpy(&offset, data_ + i * sizeof offset, sizeof offset);  // memcpy: the directory is bytes
+            field += n * sizeof offset + offset;
+        } else {
+            for (std::size_t j = 0; j < i; ++j) {
+                const std::int32_t skip = detail::load_be32(field);
+                field += 4 + (skip > 0 ? static_cast<std::size_t>(skip) : 0);
+            }
+        }
         const std::int32_t length = detail::load_be32(field);
         const std::string_view bytes =
             length < 0 ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(field + 4), static_cast<std::size_t>(length));
@@ -452,8 +464,8 @@ public:
 private:
     // The result's shape and memory, shared by all its rows: copying a Row copies no data.
     const detail::RowSetBase* set_ = nullptr;
-    // This row: one 32-bit offset per column into what follows, then the DataRow's fields as
-    // received (each a big-endian length, -1 for NULL, and its bytes).
+    // This row: the DataRow's fields as received (each a big-endian length, -1 for NULL, then
+    // its bytes), after a directory of one 32-bit offset per column when the set has one.
     const std::uint8_t* data_ = nullptr;
 };
 
