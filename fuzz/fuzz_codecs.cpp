@@ -164,16 +164,16 @@ const auto kFloat4 = codec<float>(
 const auto kFloat8 = codec<double>(
     oid::float8, true, bin_to_float8, [](const double& v, Bytes& o) { float8_to_bin(v, o); },
     [](const double& v) { return detail::format_double(v); }, parse_float<double>);
-const auto kUuid = codec<Uuid>(
-    oid::uuid, true, bin_to_uuid, [](const Uuid& v, Bytes& o) { uuid_to_bin(v, o); }, uuid_to_text,
-    parse_with<Uuid, text_to_uuid>);
-const auto kInet =
-    codec<Inet>(oid::inet, true, bin_to_inet, inet_to_bin, inet_to_text,
-                [](std::string_view s, Inet& out, const Inet& like) { return text_to_inet(s, like.cidr, out); });
-const auto kMacAddr = codec<MacAddr>(oid::macaddr, true, bin_to_macaddr, macaddr_to_bin, macaddr_to_text,
-                                     parse_with<MacAddr, text_to_macaddr>);
-const auto kMacAddr8 = codec<MacAddr8>(oid::macaddr8, true, bin_to_macaddr8, macaddr8_to_bin, macaddr8_to_text,
-                                       parse_with<MacAddr8, text_to_macaddr8>);
+const auto kUuid = codec<UuidBytes>(
+    oid::uuid, true, bin_to_uuid, [](const UuidBytes& v, Bytes& o) { uuid_to_bin(v, o); }, uuid_to_text,
+    parse_with<UuidBytes, text_to_uuid>);
+const auto kInet = codec<InetValue>(
+    oid::inet, true, bin_to_inet, inet_to_bin, inet_to_text,
+    [](std::string_view s, InetValue& out, const InetValue& like) { return text_to_inet(s, like.cidr, out); });
+const auto kMacAddr = codec<MacAddrBytes>(oid::macaddr, true, bin_to_macaddr, macaddr_to_bin, macaddr_to_text,
+                                          parse_with<MacAddrBytes, text_to_macaddr>);
+const auto kMacAddr8 = codec<MacAddr8Bytes>(oid::macaddr8, true, bin_to_macaddr8, macaddr8_to_bin, macaddr8_to_text,
+                                            parse_with<MacAddr8Bytes, text_to_macaddr8>);
 const auto kBits = codec<std::string>(
     oid::varbit, false, bin_to_bits,
     [](const std::string& v, Bytes& o) {
@@ -183,23 +183,24 @@ const auto kBits = codec<std::string>(
 const auto kMoney = codec<std::int64_t>(
     oid::money, true, bin_to_money, [](const std::int64_t& v, Bytes& o) { money_to_bin(v, o); }, int_text<std::int64_t>,
     parse_with<std::int64_t, text_to_money>);
-const auto kDate = codec<Date>(
-    oid::date, true, bin_to_date, [](const Date& v, Bytes& o) { date_to_bin(v, o); },
-    [](const Date& v) { return date_to_text(v); }, parse_with<Date, text_to_date>);
-const auto kTime = codec<Time>(
-    oid::time, true, bin_to_time, [](const Time& v, Bytes& o) { time_to_bin(v, o); },
-    [](const Time& v) { return time_to_text(v); }, parse_with<Time, text_to_time>);
-const auto kTimeTz = codec<TimeTz>(
-    oid::timetz, true, bin_to_timetz, [](const TimeTz& v, Bytes& o) { timetz_to_bin(v, o); },
-    [](const TimeTz& v) { return timetz_to_text(v); }, parse_with<TimeTz, text_to_timetz>);
-const auto kTimestamp = codec<Timestamp>(
-    oid::timestamp, true, bin_to_timestamp, [](const Timestamp& v, Bytes& o) { timestamp_to_bin(v, o); },
-    [](const Timestamp& v) { return timestamp_to_text(v); }, parse_with<Timestamp, text_to_timestamp>);
-const auto kTimestampTz = codec<TimestampTz>(
-    oid::timestamptz, true, bin_to_timestamptz, [](const TimestampTz& v, Bytes& o) { timestamptz_to_bin(v, o); },
-    [](const TimestampTz& v) { return timestamptz_to_text(v); }, parse_with<TimestampTz, text_to_timestamptz>);
-const auto kInterval = codec<Interval>(oid::interval, true, bin_to_interval, interval_to_bin, interval_to_text,
-                                       parse_with<Interval, text_to_interval>);
+// date: days since 2000-01-01; time: µs since midnight; timestamp(tz): µs since 2000-01-01.
+const auto kDate = codec<std::int32_t>(
+    oid::date, true, bin_to_date, [](const std::int32_t& v, Bytes& o) { date_to_bin(v, o); },
+    [](const std::int32_t& v) { return date_to_text(v); }, parse_with<std::int32_t, text_to_date>);
+const auto kTime = codec<std::int64_t>(
+    oid::time, true, bin_to_time, [](const std::int64_t& v, Bytes& o) { time_to_bin(v, o); },
+    [](const std::int64_t& v) { return time_to_text(v); }, parse_with<std::int64_t, text_to_time>);
+const auto kTimeTz = codec<TimeTzValue>(
+    oid::timetz, true, bin_to_timetz, [](const TimeTzValue& v, Bytes& o) { timetz_to_bin(v, o); },
+    [](const TimeTzValue& v) { return timetz_to_text(v); }, parse_with<TimeTzValue, text_to_timetz>);
+const auto kTimestamp = codec<std::int64_t>(
+    oid::timestamp, true, bin_to_timestamp, [](const std::int64_t& v, Bytes& o) { timestamp_to_bin(v, o); },
+    [](const std::int64_t& v) { return timestamp_to_text(v); }, parse_with<std::int64_t, text_to_timestamp>);
+const auto kTimestampTz = codec<std::int64_t>(
+    oid::timestamptz, true, bin_to_timestamptz, [](const std::int64_t& v, Bytes& o) { timestamptz_to_bin(v, o); },
+    [](const std::int64_t& v) { return timestamptz_to_text(v); }, parse_with<std::int64_t, text_to_timestamptz>);
+const auto kInterval = codec<IntervalValue>(oid::interval, true, bin_to_interval, interval_to_bin, interval_to_text,
+                                            parse_with<IntervalValue, text_to_interval>);
 
 // numeric: binary -> text -> binary -> the same text; the text is a decimal.
 void bin_numeric(ByteView in) {
@@ -770,7 +771,7 @@ constexpr std::size_t kSelectors = kDecoders + std::size(kTextOids);
 
 void run(std::size_t sel, ByteView in) {
     const std::string_view s = sv(in);
-    Inet cidr;
+    InetValue cidr;
     cidr.cidr = true;
     switch (sel) {
         case bin_bool_: return run_bin(kBool, in);
@@ -796,20 +797,20 @@ void run(std::size_t sel, ByteView in) {
         case bin_interval_: return run_bin(kInterval, in);
         case text_bool_: return run_text(kBool, s, false);
         case text_bytea_: return text_bytea(s);
-        case text_uuid_: return run_text(kUuid, s, Uuid{});
-        case text_inet_: return run_text(kInet, s, Inet{});
+        case text_uuid_: return run_text(kUuid, s, UuidBytes{});
+        case text_inet_: return run_text(kInet, s, InetValue{});
         case text_cidr_: return run_text(kInet, s, cidr);
-        case text_macaddr_: return run_text(kMacAddr, s, MacAddr{});
-        case text_macaddr8_: return run_text(kMacAddr8, s, MacAddr8{});
+        case text_macaddr_: return run_text(kMacAddr, s, MacAddrBytes{});
+        case text_macaddr8_: return run_text(kMacAddr8, s, MacAddr8Bytes{});
         case text_bits_: return run_text(kBits, s, std::string());
         case text_money_: return run_text(kMoney, s, std::int64_t{0});
         case text_numeric_: return text_numeric(s);
-        case text_date_: return run_text(kDate, s, Date{});
-        case text_time_: return run_text(kTime, s, Time{});
-        case text_timetz_: return run_text(kTimeTz, s, TimeTz{});
-        case text_timestamp_: return run_text(kTimestamp, s, Timestamp{});
-        case text_timestamptz_: return run_text(kTimestampTz, s, TimestampTz{});
-        case text_interval_: return run_text(kInterval, s, Interval{});
+        case text_date_: return run_text(kDate, s, std::int32_t{0});
+        case text_time_: return run_text(kTime, s, std::int64_t{0});
+        case text_timetz_: return run_text(kTimeTz, s, TimeTzValue{});
+        case text_timestamp_: return run_text(kTimestamp, s, std::int64_t{0});
+        case text_timestamptz_: return run_text(kTimestampTz, s, std::int64_t{0});
+        case text_interval_: return run_text(kInterval, s, IntervalValue{});
         case bin_array_: return bin_array(in);
         case bin_record_: return bin_record(in);
         case bin_range_: return bin_range(in);
@@ -854,6 +855,16 @@ void write_seeds(const std::string& dir) {
     std::vector<std::pair<std::size_t, std::string>> seeds;
     auto add = [&](std::size_t sel, std::string payload) { seeds.emplace_back(sel, std::move(payload)); };
     auto num = [](std::string_view t) { return bin_of([&](Bytes& b) { (void)numeric_to_bin(t, b); }); };
+    auto uuid = [](std::string_view t) {
+        UuidBytes v{};
+        check(text_to_uuid(t, v) == kOk, "a seed's uuid text does not parse");
+        return v;
+    };
+    auto inet = [](std::string_view t, bool cidr) {
+        InetValue v;
+        check(text_to_inet(t, cidr, v) == kOk, "a seed's inet text does not parse");
+        return v;
+    };
 
     add(bin_bool_, std::string(1, '\1'));
     add(bin_int2_, bin_of([](Bytes& b) { int2_to_bin(-2, b); }));
@@ -866,33 +877,33 @@ void write_seeds(const std::string& dir) {
     for (std::string_view t : {"123.4500", "-0.0001", "NaN", "-Infinity", "1e100", "0.000", "99999999.99999999"})
         add(bin_numeric_, num(t));
     add(bin_numeric_, std::string("\0\1\0\0\0\0\0\2\0\x0c", 10));  // weight 0, dscale 2, one digit 12
-    add(bin_uuid_, bin_of([](Bytes& b) { uuid_to_bin(Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), b); }));
+    add(bin_uuid_, bin_of([&](Bytes& b) { uuid_to_bin(uuid("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), b); }));
     add(bin_jsonb_, "\1{\"a\": 1}");
     for (const auto& tc : {std::pair{"192.168.1.5/24", false},
                            {"10.0.0.0/8", true},
                            {"::ffff:1.2.3.4", false},
                            {"2001:db8::/32", true},
                            {"fe80::1:0:0:1/64", false}})
-        add(bin_inet_, bin_of([&](Bytes& b) { inet_to_bin(Inet::parse(tc.first, tc.second), b); }));
+        add(bin_inet_, bin_of([&](Bytes& b) { inet_to_bin(inet(tc.first, tc.second), b); }));
     add(bin_macaddr_, std::string("\x08\x00\x2b\x01\x02\x03", 6));
     add(bin_macaddr8_, std::string("\x08\x00\x2b\xff\xfe\x01\x02\x03", 8));
     add(bin_bits_, bin_of([](Bytes& b) { (void)bits_to_bin("1011001", b); }));
     add(bin_money_, bin_of([](Bytes& b) { money_to_bin(-123456, b); }));
     for (std::int32_t d : {0, kDateMin, kDateEnd - 1, std::numeric_limits<std::int32_t>::max()})
-        add(bin_date_, bin_of([&](Bytes& b) { date_to_bin(Date::from_pg_days(d), b); }));
+        add(bin_date_, bin_of([&](Bytes& b) { date_to_bin(d, b); }));
     for (std::int64_t t : {std::int64_t{0}, std::int64_t{45296789012}, kUsecsPerDay})
-        add(bin_time_, bin_of([&](Bytes& b) { time_to_bin(Time(std::chrono::microseconds{t}), b); }));
-    add(bin_timetz_, bin_of([](Bytes& b) { timetz_to_bin(TimeTz(std::chrono::microseconds{3723000000}, -57599), b); }));
+        add(bin_time_, bin_of([&](Bytes& b) { time_to_bin(t, b); }));
+    add(bin_timetz_, bin_of([](Bytes& b) { timetz_to_bin(TimeTzValue{3723000000, -57599}, b); }));
     for (std::int64_t t :
          {std::int64_t{0}, kTimestampMin, kTimestampEnd - 1, std::numeric_limits<std::int64_t>::min()}) {
-        add(bin_timestamp_, bin_of([&](Bytes& b) { timestamp_to_bin(Timestamp::from_pg_micros(t), b); }));
-        add(bin_timestamptz_, bin_of([&](Bytes& b) { timestamptz_to_bin(TimestampTz::from_pg_micros(t), b); }));
+        add(bin_timestamp_, bin_of([&](Bytes& b) { timestamp_to_bin(t, b); }));
+        add(bin_timestamptz_, bin_of([&](Bytes& b) { timestamptz_to_bin(t, b); }));
     }
-    add(bin_interval_,
-        bin_of([](Bytes& b) { interval_to_bin(Interval(14, -3, std::chrono::microseconds{14706789000}), b); }));
+    // IntervalValue{micros, days, months}
+    add(bin_interval_, bin_of([](Bytes& b) { interval_to_bin(IntervalValue{14706789000, -3, 14}, b); }));
     add(bin_interval_, bin_of([](Bytes& b) {
-            interval_to_bin(Interval(std::numeric_limits<std::int32_t>::min(), 0,
-                                     std::chrono::microseconds{std::numeric_limits<std::int64_t>::min()}),
+            interval_to_bin(IntervalValue{std::numeric_limits<std::int64_t>::min(), 0,
+                                          std::numeric_limits<std::int32_t>::min()},
                             b);
         }));
 
@@ -987,7 +998,7 @@ void write_seeds(const std::string& dir) {
     add(text_oid_selector(oid::record), record);
     add(text_oid_selector(oid::text_array), array);
     add(text_oid_selector(oid::xid8), bin_of([](Bytes& b) { int8_to_bin(-1, b); }));
-    add(text_oid_selector(oid::cidr), bin_of([](Bytes& b) { inet_to_bin(Inet::parse("10.0.0.0/8", true), b); }));
+    add(text_oid_selector(oid::cidr), bin_of([&](Bytes& b) { inet_to_bin(inet("10.0.0.0/8", true), b); }));
     add(text_oid_selector(oid::varbit), bin_of([](Bytes& b) { (void)bits_to_bin("1", b); }));
 
     int i = 0;

@@ -13,6 +13,7 @@
 // text of a type without a binary codec), as the same text when the column was that type in
 // binary.
 #include "common.hpp"
+#include "lib/proto_values.hpp"
 #include "lib/row.hpp"
 #include "lib/type_support.hpp"
 #include "proto/codec_basic.hpp"
@@ -376,19 +377,19 @@ void write_seeds(const std::string& dir) {
         {12, "\x01[1, 2]"},
         {13, bin([](Bytes& b) { int8_to_bin(-1, b); })},
         {14, "text"},
-        {16, bin([](Bytes& b) { date_to_bin(Date::from_pg_days(kDateEnd - 1), b); })},
-        {16, bin([](Bytes& b) { date_to_bin(Date::from_pg_days(-1), b); })},
-        {17, bin([](Bytes& b) { time_to_bin(Time(microseconds{kUsecsPerDay}), b); })},
-        {18, bin([](Bytes& b) { timetz_to_bin(TimeTz(microseconds{45296000000}, 19800), b); })},
-        {19, bin([](Bytes& b) { timestamp_to_bin(Timestamp::from_pg_micros(kTimestampEnd - 1), b); })},
-        {20, bin([](Bytes& b) { timestamptz_to_bin(TimestampTz::from_pg_micros(kTimestampMin), b); })},
-        {21, bin([](Bytes& b) { interval_to_bin(Interval(14, -3, microseconds{14706789000}), b); })},
-        {21, bin([](Bytes& b) { interval_to_bin(Interval(0, 106751992, microseconds{0}), b); })},
-        {22, bin([](Bytes& b) { uuid_to_bin(Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), b); })},
-        {23, bin([](Bytes& b) { inet_to_bin(Inet::parse("2001:db8::1/64"), b); })},
-        {24, bin([](Bytes& b) { inet_to_bin(Inet::parse("10.0.0.0/8", true), b); })},
-        {25, bin([](Bytes& b) { macaddr_to_bin(MacAddr{{8, 0, 0x2b, 1, 2, 3}}, b); })},
-        {26, bin([](Bytes& b) { macaddr8_to_bin(MacAddr8{{8, 0, 0x2b, 1, 2, 3, 4, 5}}, b); })},
+        {16, bin([](Bytes& b) { date_to_bin(kDateEnd - 1, b); })},
+        {16, bin([](Bytes& b) { date_to_bin(-1, b); })},
+        {17, bin([](Bytes& b) { time_to_bin(kUsecsPerDay, b); })},
+        {18, bin([](Bytes& b) { timetz_to_bin(detail::to_proto(TimeTz(microseconds{45296000000}, 19800)), b); })},
+        {19, bin([](Bytes& b) { timestamp_to_bin(kTimestampEnd - 1, b); })},
+        {20, bin([](Bytes& b) { timestamptz_to_bin(kTimestampMin, b); })},
+        {21, bin([](Bytes& b) { interval_to_bin(detail::to_proto(Interval(14, -3, microseconds{14706789000})), b); })},
+        {21, bin([](Bytes& b) { interval_to_bin(detail::to_proto(Interval(0, 106751992, microseconds{0})), b); })},
+        {22, bin([](Bytes& b) { uuid_to_bin(Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11").bytes, b); })},
+        {23, bin([](Bytes& b) { inet_to_bin(detail::to_proto(Inet::parse("2001:db8::1/64")), b); })},
+        {24, bin([](Bytes& b) { inet_to_bin(detail::to_proto(Inet::parse("10.0.0.0/8", true)), b); })},
+        {25, bin([](Bytes& b) { macaddr_to_bin(MacAddr{{8, 0, 0x2b, 1, 2, 3}}.bytes, b); })},
+        {26, bin([](Bytes& b) { macaddr8_to_bin(MacAddr8{{8, 0, 0x2b, 1, 2, 3, 4, 5}}.bytes, b); })},
         {27, bin([](Bytes& b) { (void)bits_to_bin("101", b); })},
         {28, bin([](Bytes& b) { (void)bits_to_bin("1011001110", b); })},
         {29, bin([](Bytes& b) { money_to_bin(-123456, b); })},

@@ -3,6 +3,7 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/value.hpp>
 
+#include "lib/proto_values.hpp"
 #include "lib/type_support.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_container.hpp"
@@ -41,6 +42,12 @@ std::string encoded(F&& encode) {
     buf.clear();
     encode(buf);
     return std::string(reinterpret_cast<const char*>(buf.data()), buf.size());
+}
+
+// A public value (Date, Uuid, ...) encoded by its proto codec, through its proto form.
+template <class T, class Enc>
+std::string encoded_as_proto(const T& v, Enc encode) {
+    return encoded([&](auto& b) { encode(detail::to_proto(v), b); });
 }
 
 proto::ByteView view(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
@@ -120,25 +127,25 @@ Param::Param(Json v) : data_(std::move(v.text)), oid_(oid::json) { check_no_nul(
 
 Param::Param(Xml v) : data_(std::move(v.text)), oid_(oid::xml) { check_no_nul(data_); }
 
-Param::Param(Date v) : data_(encoded([&](auto& b) { proto::date_to_bin(v, b); })) { set_binary(oid::date); }
+Param::Param(Date v) : data_(encoded_as_proto(v, proto::date_to_bin)) { set_binary(oid::date); }
 
 Param::Param(std::chrono::sys_days v) : Param(Date(v)) {}
 
 Param::Param(std::chrono::year_month_day v) : Param(Date(v)) {}
 
-Param::Param(Time v) : data_(encoded([&](auto& b) { proto::time_to_bin(v, b); })) { set_binary(oid::time); }
-Param::Param(TimeTz v) : data_(encoded([&](auto& b) { proto::timetz_to_bin(v, b); })) { set_binary(oid::timetz); }
-Param::Param(Timestamp v) : data_(encoded([&](auto& b) { proto::timestamp_to_bin(v, b); })) { set_binary(oid::timestamp); }
-Param::Param(TimestampTz v) : data_(encoded([&](auto& b) { proto::timestamptz_to_bin(v, b); })) {
+Param::Param(Time v) : data_(encoded_as_proto(v, proto::time_to_bin)) { set_binary(oid::time); }
+Param::Param(TimeTz v) : data_(encoded_as_proto(v, proto::timetz_to_bin)) { set_binary(oid::timetz); }
+Param::Param(Timestamp v) : data_(encoded_as_proto(v, proto::timestamp_to_bin)) { set_binary(oid::timestamp); }
+Param::Param(TimestampTz v) : data_(encoded_as_proto(v, proto::timestamptz_to_bin)) {
     set_binary(oid::timestamptz);
 }
-Param::Param(Interval v) : data_(encoded([&](auto& b) { proto::interval_to_bin(v, b); })) { set_binary(oid::interval); }
-Param::Param(Uuid v) : data_(encoded([&](auto& b) { proto::uuid_to_bin(v, b); })) { set_binary(oid::uuid); }
-Param::Param(Inet v) : data_(encoded([&](auto& b) { proto::inet_to_bin(v, b); })) {
+Param::Param(Interval v) : data_(encoded_as_proto(v, proto::interval_to_bin)) { set_binary(oid::interval); }
+Param::Param(Uuid v) : data_(encoded_as_proto(v, proto::uuid_to_bin)) { set_binary(oid::uuid); }
+Param::Param(Inet v) : data_(encoded_as_proto(v, proto::inet_to_bin)) {
     set_binary(v.cidr ? oid::cidr : oid::inet);
 }
-Param::Param(MacAddr v) : data_(encoded([&](auto& b) { proto::macaddr_to_bin(v, b); })) { set_binary(oid::macaddr); }
-Param::Param(MacAddr8 v) : data_(encoded([&](auto& b) { proto::macaddr8_to_bin(v, b); })) { set_binary(oid::macaddr8); }
+Param::Param(MacAddr v) : data_(encoded_as_proto(v, proto::macaddr_to_bin)) { set_binary(oid::macaddr); }
+Param::Param(MacAddr8 v) : data_(encoded_as_proto(v, proto::macaddr8_to_bin)) { set_binary(oid::macaddr8); }
 Param::Param(Bits v) {
     data_ = encoded([&](auto& b) {
         if (proto::bits_to_bin(v.text, b) != proto::CodecErrc::ok)

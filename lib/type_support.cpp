@@ -167,17 +167,17 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegi
         return out;
     }
     case oid::jsonb: return std::string(decoded<std::string_view>(type, b, proto::bin_to_jsonb));
-    case oid::uuid: return proto::uuid_to_text(decoded<Uuid>(type, b, proto::bin_to_uuid));
-    case oid::inet: case oid::cidr: return proto::inet_to_text(decoded<Inet>(type, b, proto::bin_to_inet));
-    case oid::macaddr: return proto::macaddr_to_text(decoded<MacAddr>(type, b, proto::bin_to_macaddr));
-    case oid::macaddr8: return proto::macaddr8_to_text(decoded<MacAddr8>(type, b, proto::bin_to_macaddr8));
+    case oid::uuid: return proto::uuid_to_text(decoded<proto::UuidBytes>(type, b, proto::bin_to_uuid));
+    case oid::inet: case oid::cidr: return proto::inet_to_text(decoded<proto::InetValue>(type, b, proto::bin_to_inet));
+    case oid::macaddr: return proto::macaddr_to_text(decoded<proto::MacAddrBytes>(type, b, proto::bin_to_macaddr));
+    case oid::macaddr8: return proto::macaddr8_to_text(decoded<proto::MacAddr8Bytes>(type, b, proto::bin_to_macaddr8));
     case oid::bit: case oid::varbit: return decoded<std::string>(type, b, proto::bin_to_bits);
-    case oid::date: return proto::date_to_text(decoded<Date>(type, b, proto::bin_to_date));
-    case oid::time: return proto::time_to_text(decoded<Time>(type, b, proto::bin_to_time));
-    case oid::timetz: return proto::timetz_to_text(decoded<TimeTz>(type, b, proto::bin_to_timetz));
-    case oid::timestamp: return proto::timestamp_to_text(decoded<Timestamp>(type, b, proto::bin_to_timestamp));
-    case oid::timestamptz: return proto::timestamptz_to_text(decoded<TimestampTz>(type, b, proto::bin_to_timestamptz));
-    case oid::interval: return proto::interval_to_text(decoded<Interval>(type, b, proto::bin_to_interval));
+    case oid::date: return proto::date_to_text(decoded<std::int32_t>(type, b, proto::bin_to_date));
+    case oid::time: return proto::time_to_text(decoded<std::int64_t>(type, b, proto::bin_to_time));
+    case oid::timetz: return proto::timetz_to_text(decoded<proto::TimeTzValue>(type, b, proto::bin_to_timetz));
+    case oid::timestamp: return proto::timestamp_to_text(decoded<std::int64_t>(type, b, proto::bin_to_timestamp));
+    case oid::timestamptz: return proto::timestamptz_to_text(decoded<std::int64_t>(type, b, proto::bin_to_timestamptz));
+    case oid::interval: return proto::interval_to_text(decoded<proto::IntervalValue>(type, b, proto::bin_to_interval));
     default:
         break;
     }

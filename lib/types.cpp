@@ -2,6 +2,7 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/types.hpp>
 
+#include "lib/proto_values.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_datetime.hpp"
 
@@ -70,26 +71,26 @@ TimestampTz::sys_us TimestampTz::sys_time() const {
     return sys_us{unix_micros(us_, "timestamptz")};
 }
 
-std::string Uuid::to_string() const { return proto::uuid_to_text(*this); }
+std::string Uuid::to_string() const { return proto::uuid_to_text(bytes); }
 
 Uuid Uuid::parse(std::string_view text) {
     Uuid u;
-    if (proto::text_to_uuid(text, u) != proto::CodecErrc::ok)
+    if (proto::text_to_uuid(text, u.bytes) != proto::CodecErrc::ok)
         throw DataError("invalid input syntax for type uuid: \"" + std::string(text.substr(0, 64)) + "\"");
     return u;
 }
 
-std::string Inet::to_string() const { return proto::inet_to_text(*this); }
+std::string Inet::to_string() const { return proto::inet_to_text(detail::to_proto(*this)); }
 
 Inet Inet::parse(std::string_view text, bool cidr) {
-    Inet i;
+    proto::InetValue i;
     if (auto e = proto::text_to_inet(text, cidr, i); e != proto::CodecErrc::ok)
         throw DataError(std::string("invalid ") + (cidr ? "cidr" : "inet") + " value \"" +
                         std::string(text.substr(0, 64)) + "\": " + proto::describe(e));
-    return i;
+    return detail::from_proto<Inet>(i);
 }
 
-std::string MacAddr::to_string() const { return proto::macaddr_to_text(*this); }
-std::string MacAddr8::to_string() const { return proto::macaddr8_to_text(*this); }
+std::string MacAddr::to_string() const { return proto::macaddr_to_text(bytes); }
+std::string MacAddr8::to_string() const { return proto::macaddr8_to_text(bytes); }
 
 }  // namespace uvpg

@@ -4,6 +4,7 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/value.hpp>
 
+#include "lib/proto_values.hpp"
 #include "lib/row.hpp"
 #include "lib/type_support.hpp"
 #include "proto/codec_basic.hpp"
@@ -247,16 +248,17 @@ bool is_texty(std::uint32_t t, bool binary) {
     return detail::is_text_type(t);
 }
 
-// Reads a fixed type T with a binary and a text codec, when the column is one of `types`.
+// Reads a fixed type T with a binary and a text codec, when the column is one of `types`. The
+// codecs decode into T's proto form (lib/proto_values.hpp).
 template <class T, class Bin, class Text>
 T read_codec(const Field& f, std::initializer_list<std::uint32_t> types, Bin bin, Text text) {
     const char* cpp = detail::value_type_name<T>;
     bool ok_type = false;
     for (auto t : types) ok_type = ok_type || t == f.type;
     if (!ok_type) fail(f.v, cpp);
-    T out{};
+    typename detail::ProtoValue<T>::type out{};
     check(f, f.binary ? bin(f.bytes(), out) : text(f.text, out), cpp);
-    return out;
+    return detail::from_proto<T>(out);
 }
 
 }  // namespace
@@ -374,8 +376,8 @@ T value_as(const Value& v) {
         return read_codec<Uuid>(f, {oid::uuid}, proto::bin_to_uuid, proto::text_to_uuid);
     } else if constexpr (std::is_same_v<T, Inet>) {
         const bool cidr = t == oid::cidr;
-        return read_codec<Inet>(f, {oid::inet, oid::cidr}, proto::bin_to_inet,
-                                [cidr](std::string_view s, Inet& out) { return proto::text_to_inet(s, cidr, out); });
+        auto text = [cidr](std::string_view s, proto::InetValue& out) { return proto::text_to_inet(s, cidr, out); };
+        return read_codec<Inet>(f, {oid::inet, oid::cidr}, proto::bin_to_inet, text);
     } else if constexpr (std::is_same_v<T, MacAddr>) {
         return read_codec<MacAddr>(f, {oid::macaddr}, proto::bin_to_macaddr, proto::text_to_macaddr);
     } else if constexpr (std::is_same_v<T, MacAddr8>) {

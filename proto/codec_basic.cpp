@@ -215,9 +215,9 @@ CodecErrc bin_to_float8(ByteView in, double& out) {
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_uuid(ByteView in, Uuid& out) {
+CodecErrc bin_to_uuid(ByteView in, UuidBytes& out) {
     if (in.size() != 16) return CodecErrc::bad_length;
-    std::memcpy(out.bytes.data(), in.data(), 16);
+    std::memcpy(out.data(), in.data(), 16);
     return CodecErrc::ok;
 }
 
@@ -228,7 +228,7 @@ CodecErrc bin_to_jsonb(ByteView in, std::string_view& text) {
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_inet(ByteView in, Inet& out) {
+CodecErrc bin_to_inet(ByteView in, InetValue& out) {
     if (in.size() < 4) return CodecErrc::truncated;
     const std::uint8_t family = in[0], bits = in[1], is_cidr = in[2], nb = in[3];
     if (family != kPgsqlAfInet && family != kPgsqlAfInet6) return CodecErrc::bad_value;
@@ -238,7 +238,7 @@ CodecErrc bin_to_inet(ByteView in, Inet& out) {
     if (nb != size) return CodecErrc::bad_length;
     if (in.size() < 4u + nb) return CodecErrc::truncated;
     if (in.size() > 4u + nb) return CodecErrc::trailing_bytes;
-    Inet r;
+    InetValue r;
     r.family = v6 ? 6 : 4;
     r.prefix = bits;
     r.cidr = is_cidr == 1;
@@ -248,15 +248,15 @@ CodecErrc bin_to_inet(ByteView in, Inet& out) {
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_macaddr(ByteView in, MacAddr& out) {
+CodecErrc bin_to_macaddr(ByteView in, MacAddrBytes& out) {
     if (in.size() != 6) return CodecErrc::bad_length;
-    std::memcpy(out.bytes.data(), in.data(), 6);
+    std::memcpy(out.data(), in.data(), 6);
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_macaddr8(ByteView in, MacAddr8& out) {
+CodecErrc bin_to_macaddr8(ByteView in, MacAddr8Bytes& out) {
     if (in.size() != 8) return CodecErrc::bad_length;
-    std::memcpy(out.bytes.data(), in.data(), 8);
+    std::memcpy(out.data(), in.data(), 8);
     return CodecErrc::ok;
 }
 
@@ -286,7 +286,7 @@ void oid_to_bin(std::uint32_t v, Bytes& out) { put_u32(out, v); }
 void float4_to_bin(float v, Bytes& out) { put_u32(out, std::bit_cast<std::uint32_t>(v)); }
 void float8_to_bin(double v, Bytes& out) { put_u64(out, std::bit_cast<std::uint64_t>(v)); }
 
-void uuid_to_bin(const Uuid& v, Bytes& out) { out.insert(out.end(), v.bytes.begin(), v.bytes.end()); }
+void uuid_to_bin(const UuidBytes& v, Bytes& out) { out.insert(out.end(), v.begin(), v.end()); }
 
 void jsonb_to_bin(std::string_view text, Bytes& out) {
     out.reserve(out.size() + 1 + text.size());
@@ -294,7 +294,7 @@ void jsonb_to_bin(std::string_view text, Bytes& out) {
     out.insert(out.end(), text.begin(), text.end());
 }
 
-void inet_to_bin(const Inet& v, Bytes& out) {
+void inet_to_bin(const InetValue& v, Bytes& out) {
     const bool v6 = v.family == 6;
     const std::uint8_t nb = v6 ? 16 : 4;
     const std::uint8_t head[4] = {v6 ? kPgsqlAfInet6 : kPgsqlAfInet, v.prefix,
@@ -303,8 +303,8 @@ void inet_to_bin(const Inet& v, Bytes& out) {
     out.insert(out.end(), v.addr.begin(), v.addr.begin() + nb);
 }
 
-void macaddr_to_bin(const MacAddr& v, Bytes& out) { out.insert(out.end(), v.bytes.begin(), v.bytes.end()); }
-void macaddr8_to_bin(const MacAddr8& v, Bytes& out) { out.insert(out.end(), v.bytes.begin(), v.bytes.end()); }
+void macaddr_to_bin(const MacAddrBytes& v, Bytes& out) { out.insert(out.end(), v.begin(), v.end()); }
+void macaddr8_to_bin(const MacAddr8Bytes& v, Bytes& out) { out.insert(out.end(), v.begin(), v.end()); }
 
 CodecErrc bits_to_bin(std::string_view digits, Bytes& out) {
     for (const char c : digits)
@@ -365,17 +365,17 @@ CodecErrc text_to_bytea(std::string_view in, std::vector<std::uint8_t>& out) {
 }
 
 // uuid_in: 32 hex digits, a '-' allowed after any group of four, the whole optionally in braces.
-CodecErrc text_to_uuid(std::string_view in, Uuid& out) {
+CodecErrc text_to_uuid(std::string_view in, UuidBytes& out) {
     const std::size_t n = in.size();
     std::size_t i = 0;
     const bool braces = n > 0 && in[0] == '{';
     if (braces) ++i;
-    Uuid r;
+    UuidBytes r{};
     for (std::size_t k = 0; k < 16; ++k) {
         if (i + 2 > n) return CodecErrc::bad_text;
         const int b = hex_pair(in, i);
         if (b < 0) return CodecErrc::bad_text;
-        r.bytes[k] = static_cast<std::uint8_t>(b);
+        r[k] = static_cast<std::uint8_t>(b);
         i += 2;
         if (i < n && in[i] == '-' && k % 2 == 1 && k < 15) ++i;
     }
@@ -388,10 +388,10 @@ CodecErrc text_to_uuid(std::string_view in, Uuid& out) {
     return CodecErrc::ok;
 }
 
-CodecErrc text_to_inet(std::string_view in, bool cidr, Inet& out) {
+CodecErrc text_to_inet(std::string_view in, bool cidr, InetValue& out) {
     const std::size_t slash = in.find('/');
     const std::string_view addr = in.substr(0, slash);
-    Inet r;
+    InetValue r;
     r.cidr = cidr;
     const bool v6 = in.find(':') != std::string_view::npos;  // network_in's own test
     r.family = v6 ? 6 : 4;
@@ -416,9 +416,9 @@ CodecErrc text_to_inet(std::string_view in, bool cidr, Inet& out) {
 
 // macaddr_in's layouts: six groups of one or two hex digits split by ':' or '-', or twelve hex
 // digits as xxxxxx:xxxxxx, xxxxxx-xxxxxx, xxxx.xxxx.xxxx, xxxx-xxxx-xxxx or xxxxxxxxxxxx.
-CodecErrc text_to_macaddr(std::string_view in, MacAddr& out) {
+CodecErrc text_to_macaddr(std::string_view in, MacAddrBytes& out) {
     const std::string_view s = trim(in);
-    MacAddr r;
+    MacAddrBytes r{};
     for (const char sep : {':', '-'}) {
         std::size_t i = 0;
         int k = 0;
@@ -434,7 +434,7 @@ CodecErrc text_to_macaddr(std::string_view in, MacAddr& out) {
                 ++nd;
             }
             if (nd == 0) break;
-            r.bytes[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(v);
+            r[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(v);
         }
         if (k == 6 && i == s.size()) {
             out = r;
@@ -454,7 +454,7 @@ CodecErrc text_to_macaddr(std::string_view in, MacAddr& out) {
             }
             const int b = hex_pair(s, i);  // layouts keep digit pairs together
             match = b >= 0;
-            if (match) r.bytes[k++] = static_cast<std::uint8_t>(b);
+            if (match) r[k++] = static_cast<std::uint8_t>(b);
             i += 2;
         }
         if (match) {
@@ -467,7 +467,7 @@ CodecErrc text_to_macaddr(std::string_view in, MacAddr& out) {
 
 // macaddr8_in: hex digit pairs, one separator (':', '-' or '.', the same throughout) allowed
 // between any two; six bytes become the EUI-64 form with ff:fe in the middle.
-CodecErrc text_to_macaddr8(std::string_view in, MacAddr8& out) {
+CodecErrc text_to_macaddr8(std::string_view in, MacAddr8Bytes& out) {
     const std::string_view s = trim(in);
     std::uint8_t b[8];
     int count = 0;
@@ -484,11 +484,11 @@ CodecErrc text_to_macaddr8(std::string_view in, MacAddr8& out) {
             if (++i == s.size()) return CodecErrc::bad_text;
         }
     }
-    MacAddr8 r;
+    MacAddr8Bytes r{};
     if (count == 6) {
-        r.bytes = {b[0], b[1], b[2], 0xFF, 0xFE, b[3], b[4], b[5]};
+        r = {b[0], b[1], b[2], 0xFF, 0xFE, b[3], b[4], b[5]};
     } else if (count == 8) {
-        std::memcpy(r.bytes.data(), b, 8);
+        std::memcpy(r.data(), b, 8);
     } else {
         return CodecErrc::bad_text;
     }
@@ -552,17 +552,17 @@ CodecErrc text_to_money(std::string_view in, std::int64_t& minor_units) {
 
 // ---- C++ -> text -----------------------------------------------------------------------------
 
-std::string uuid_to_text(const Uuid& v) {
+std::string uuid_to_text(const UuidBytes& v) {
     std::string s(36, '-');
     char* o = s.data();
     for (std::size_t k = 0; k < 16; ++k) {
         if (k == 4 || k == 6 || k == 8 || k == 10) ++o;  // over the '-'
-        o = put_hex_byte(o, v.bytes[k]);
+        o = put_hex_byte(o, v[k]);
     }
     return s;
 }
 
-std::string inet_to_text(const Inet& v) {
+std::string inet_to_text(const InetValue& v) {
     char buf[64];  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" at most
     char* o = buf;
     const bool v6 = v.family == 6;
@@ -582,15 +582,15 @@ std::string inet_to_text(const Inet& v) {
     return std::string(buf, o);
 }
 
-std::string macaddr_to_text(const MacAddr& v) {
+std::string macaddr_to_text(const MacAddrBytes& v) {
     std::string s(17, ':');
-    for (std::size_t k = 0; k < 6; ++k) put_hex_byte(s.data() + 3 * k, v.bytes[k]);
+    for (std::size_t k = 0; k < 6; ++k) put_hex_byte(s.data() + 3 * k, v[k]);
     return s;
 }
 
-std::string macaddr8_to_text(const MacAddr8& v) {
+std::string macaddr8_to_text(const MacAddr8Bytes& v) {
     std::string s(23, ':');
-    for (std::size_t k = 0; k < 8; ++k) put_hex_byte(s.data() + 3 * k, v.bytes[k]);
+    for (std::size_t k = 0; k < 8; ++k) put_hex_byte(s.data() + 3 * k, v[k]);
     return s;
 }
 

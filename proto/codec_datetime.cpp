@@ -13,7 +13,6 @@ constexpr std::int64_t kUsPerHour = 60 * kUsPerMin;
 constexpr std::int32_t kInt32Max = std::numeric_limits<std::int32_t>::max();
 constexpr std::int32_t kInt32Min = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
-constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 // Days from 0000-03-01 (the start of the civil algorithms' era) to 2000-01-01.
 constexpr std::int64_t kEraToPgEpochDays = 730'425;
 
@@ -42,9 +41,11 @@ std::uint8_t* grow(Bytes& out, std::size_t n) {
     return out.data() + at;
 }
 
-bool date_ok(std::int32_t d) { return d == kInt32Min || d == kInt32Max || (d >= kDateMin && d < kDateEnd); }
+bool date_ok(std::int32_t d) {
+    return d == kDateMinusInfinity || d == kDateInfinity || (d >= kDateMin && d < kDateEnd);
+}
 bool timestamp_ok(std::int64_t t) {
-    return t == kInt64Min || t == kInt64Max || (t >= kTimestampMin && t < kTimestampEnd);
+    return t == kTimestampMinusInfinity || t == kTimestampInfinity || (t >= kTimestampMin && t < kTimestampEnd);
 }
 
 // ---- calendar ----------------------------------------------------------------------------
@@ -173,7 +174,7 @@ CodecErrc parse_zone(Cursor& c, std::int32_t& east) {
 CodecErrc parse_timestamp(std::string_view in, bool with_zone, std::int64_t& out) {
     bool neg = false;
     if (is_infinity(in, neg)) {
-        out = neg ? kInt64Min : kInt64Max;
+        out = neg ? kTimestampMinusInfinity : kTimestampInfinity;
         return CodecErrc::ok;
     }
     Cursor c(in);
@@ -204,15 +205,15 @@ bool add_i64(std::int64_t& acc, std::int64_t a, std::int64_t b) {
     return !__builtin_mul_overflow(a, b, &p) && !__builtin_add_overflow(acc, p, &acc);
 }
 
-CodecErrc finish_interval(std::int64_t months, std::int64_t days, std::int64_t us, Interval& out) {
+CodecErrc finish_interval(std::int64_t months, std::int64_t days, std::int64_t us, IntervalValue& out) {
     if (months < kInt32Min || months > kInt32Max || days < kInt32Min || days > kInt32Max) return CodecErrc::out_of_range;
-    out = Interval(static_cast<std::int32_t>(months), static_cast<std::int32_t>(days), std::chrono::microseconds{us});
+    out = IntervalValue{us, static_cast<std::int32_t>(days), static_cast<std::int32_t>(months)};
     return CodecErrc::ok;
 }
 
 // ISO 8601 "format with designators", as IntervalStyle iso_8601 prints: P[nY][nM][nW][nD][T[nH][nM][n[.f]S]],
 // every number signed on its own.
-CodecErrc parse_iso_interval(Cursor c, Interval& out) {
+CodecErrc parse_iso_interval(Cursor c, IntervalValue& out) {
     std::int64_t months = 0, days = 0, us = 0;
     bool in_time = false, any = false;
     unsigned seen = 0;
@@ -256,7 +257,7 @@ CodecErrc parse_iso_interval(Cursor c, Interval& out) {
 }
 
 // IntervalStyle postgres: "[±N year(s)] [±N mon(s)] [±N day(s)] [±H:MM:SS[.f]]", space separated.
-CodecErrc parse_postgres_interval(Cursor c, Interval& out) {
+CodecErrc parse_postgres_interval(Cursor c, IntervalValue& out) {
     std::int64_t months = 0, days = 0, us = 0;
     unsigned seen = 0;
     for (bool first = true; !c.done(); first = false) {
@@ -375,8 +376,8 @@ char* put_date(char* p, std::int32_t days, bool& bc) {
 }
 
 std::string timestamp_text(std::int64_t us, bool utc_zone) {
-    if (us == kInt64Max) return "infinity";
-    if (us == kInt64Min) return "-infinity";
+    if (us == kTimestampInfinity) return "infinity";
+    if (us == kTimestampMinusInfinity) return "-infinity";
     const std::int64_t days = floor_div(us, kUsecsPerDay);  // |days| < 2^27 for any int64
     char buf[64];
     bool bc = false;
@@ -434,76 +435,70 @@ bool pg_micros_to_unix_micros(std::int64_t pg_us, std::int64_t& unix_us) {
 
 // ---- binary ------------------------------------------------------------------------------
 
-CodecErrc bin_to_date(ByteView in, Date& out) {
+CodecErrc bin_to_date(ByteView in, std::int32_t& days) {
     if (in.size() != 4) return CodecErrc::bad_length;
     const std::int32_t d = load_i32(in.data());
     if (!date_ok(d)) return CodecErrc::out_of_range;
-    out = Date::from_pg_days(d);
+    days = d;
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_time(ByteView in, Time& out) {
+CodecErrc bin_to_time(ByteView in, std::int64_t& micros) {
     if (in.size() != 8) return CodecErrc::bad_length;
     const std::int64_t us = load_i64(in.data());
     if (us < 0 || us > kUsecsPerDay) return CodecErrc::out_of_range;
-    out = Time(std::chrono::microseconds{us});
+    micros = us;
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_timetz(ByteView in, TimeTz& out) {
+CodecErrc bin_to_timetz(ByteView in, TimeTzValue& out) {
     if (in.size() != 12) return CodecErrc::bad_length;
     const std::int64_t us = load_i64(in.data());
     const std::int32_t west = load_i32(in.data() + 8);
     if (us < 0 || us > kUsecsPerDay || west <= -kTzDispLimit || west >= kTzDispLimit) return CodecErrc::out_of_range;
-    out = TimeTz(std::chrono::microseconds{us}, -west);
+    out = TimeTzValue{us, -west};
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_timestamp(ByteView in, Timestamp& out) {
+CodecErrc bin_to_timestamp(ByteView in, std::int64_t& micros) {
     if (in.size() != 8) return CodecErrc::bad_length;
     const std::int64_t t = load_i64(in.data());
     if (!timestamp_ok(t)) return CodecErrc::out_of_range;
-    out = Timestamp::from_pg_micros(t);
+    micros = t;
     return CodecErrc::ok;
 }
 
-CodecErrc bin_to_timestamptz(ByteView in, TimestampTz& out) {
-    if (in.size() != 8) return CodecErrc::bad_length;
-    const std::int64_t t = load_i64(in.data());
-    if (!timestamp_ok(t)) return CodecErrc::out_of_range;
-    out = TimestampTz::from_pg_micros(t);
-    return CodecErrc::ok;
-}
+CodecErrc bin_to_timestamptz(ByteView in, std::int64_t& micros) { return bin_to_timestamp(in, micros); }
 
-CodecErrc bin_to_interval(ByteView in, Interval& out) {
+CodecErrc bin_to_interval(ByteView in, IntervalValue& out) {
     if (in.size() != 16) return CodecErrc::bad_length;
     const std::uint8_t* p = in.data();
-    out = Interval(load_i32(p + 12), load_i32(p + 8), std::chrono::microseconds{load_i64(p)});
+    out = IntervalValue{load_i64(p), load_i32(p + 8), load_i32(p + 12)};
     return CodecErrc::ok;
 }
 
-void date_to_bin(Date v, Bytes& out) { put32(grow(out, 4), static_cast<std::uint32_t>(v.pg_days())); }
-void time_to_bin(Time v, Bytes& out) { put64(grow(out, 8), static_cast<std::uint64_t>(v.since_midnight().count())); }
-void timetz_to_bin(TimeTz v, Bytes& out) {
+void date_to_bin(std::int32_t days, Bytes& out) { put32(grow(out, 4), static_cast<std::uint32_t>(days)); }
+void time_to_bin(std::int64_t micros, Bytes& out) { put64(grow(out, 8), static_cast<std::uint64_t>(micros)); }
+void timetz_to_bin(TimeTzValue v, Bytes& out) {
     std::uint8_t* p = grow(out, 12);
-    put64(p, static_cast<std::uint64_t>(v.since_midnight().count()));
-    put32(p + 8, 0 - static_cast<std::uint32_t>(v.utc_offset()));  // west positive on the wire
+    put64(p, static_cast<std::uint64_t>(v.micros));
+    put32(p + 8, 0 - static_cast<std::uint32_t>(v.utc_offset));  // west positive on the wire
 }
-void timestamp_to_bin(Timestamp v, Bytes& out) { put64(grow(out, 8), static_cast<std::uint64_t>(v.pg_micros())); }
-void timestamptz_to_bin(TimestampTz v, Bytes& out) { put64(grow(out, 8), static_cast<std::uint64_t>(v.pg_micros())); }
-void interval_to_bin(const Interval& v, Bytes& out) {
+void timestamp_to_bin(std::int64_t micros, Bytes& out) { put64(grow(out, 8), static_cast<std::uint64_t>(micros)); }
+void timestamptz_to_bin(std::int64_t micros, Bytes& out) { timestamp_to_bin(micros, out); }
+void interval_to_bin(const IntervalValue& v, Bytes& out) {
     std::uint8_t* p = grow(out, 16);
-    put64(p, static_cast<std::uint64_t>(v.time().count()));
-    put32(p + 8, static_cast<std::uint32_t>(v.days()));
-    put32(p + 12, static_cast<std::uint32_t>(v.months()));
+    put64(p, static_cast<std::uint64_t>(v.micros));
+    put32(p + 8, static_cast<std::uint32_t>(v.days));
+    put32(p + 12, static_cast<std::uint32_t>(v.months));
 }
 
 // ---- text input --------------------------------------------------------------------------
 
-CodecErrc text_to_date(std::string_view in, Date& out) {
+CodecErrc text_to_date(std::string_view in, std::int32_t& days) {
     bool neg = false;
     if (is_infinity(in, neg)) {
-        out = neg ? Date::minus_infinity() : Date::infinity();
+        days = neg ? kDateMinusInfinity : kDateInfinity;
         return CodecErrc::ok;
     }
     Cursor c(in);
@@ -514,21 +509,21 @@ CodecErrc text_to_date(std::string_view in, Date& out) {
     if (auto e = check_ymd(v, bc); e != CodecErrc::ok) return e;
     const std::int64_t d = days_from_civil(v.y, static_cast<unsigned>(v.m), static_cast<unsigned>(v.d));
     if (d < kDateMin || d >= kDateEnd) return CodecErrc::out_of_range;
-    out = Date::from_pg_days(static_cast<std::int32_t>(d));
+    days = static_cast<std::int32_t>(d);
     return CodecErrc::ok;
 }
 
-CodecErrc text_to_time(std::string_view in, Time& out) {
+CodecErrc text_to_time(std::string_view in, std::int64_t& micros) {
     Cursor c(in);
     std::int64_t us = 0;
     if (auto e = parse_hms(c, us); e != CodecErrc::ok) return e;
     if (!c.done()) return CodecErrc::bad_text;
     if (us > kUsecsPerDay) return CodecErrc::out_of_range;  // 23:59:60.5
-    out = Time(std::chrono::microseconds{us});
+    micros = us;
     return CodecErrc::ok;
 }
 
-CodecErrc text_to_timetz(std::string_view in, TimeTz& out) {
+CodecErrc text_to_timetz(std::string_view in, TimeTzValue& out) {
     Cursor c(in);
     std::int64_t us = 0;
     std::int32_t east = 0;
@@ -536,25 +531,25 @@ CodecErrc text_to_timetz(std::string_view in, TimeTz& out) {
     if (auto e = parse_zone(c, east); e != CodecErrc::ok) return e;
     if (!c.done()) return CodecErrc::bad_text;
     if (us > kUsecsPerDay) return CodecErrc::out_of_range;
-    out = TimeTz(std::chrono::microseconds{us}, east);
+    out = TimeTzValue{us, east};
     return CodecErrc::ok;
 }
 
-CodecErrc text_to_timestamp(std::string_view in, Timestamp& out) {
+CodecErrc text_to_timestamp(std::string_view in, std::int64_t& micros) {
     std::int64_t t = 0;
     const CodecErrc e = parse_timestamp(in, false, t);
-    if (e == CodecErrc::ok) out = Timestamp::from_pg_micros(t);
+    if (e == CodecErrc::ok) micros = t;
     return e;
 }
 
-CodecErrc text_to_timestamptz(std::string_view in, TimestampTz& out) {
+CodecErrc text_to_timestamptz(std::string_view in, std::int64_t& micros) {
     std::int64_t t = 0;
     const CodecErrc e = parse_timestamp(in, true, t);
-    if (e == CodecErrc::ok) out = TimestampTz::from_pg_micros(t);
+    if (e == CodecErrc::ok) micros = t;
     return e;
 }
 
-CodecErrc text_to_interval(std::string_view in, Interval& out) {
+CodecErrc text_to_interval(std::string_view in, IntervalValue& out) {
     Cursor c(in);
     if (c.eat('P')) return parse_iso_interval(c, out);
     return parse_postgres_interval(c, out);
@@ -562,18 +557,18 @@ CodecErrc text_to_interval(std::string_view in, Interval& out) {
 
 // ---- text output -------------------------------------------------------------------------
 
-std::string date_to_text(Date v) {
-    if (v.is_infinity()) return "infinity";
-    if (v.is_minus_infinity()) return "-infinity";
+std::string date_to_text(std::int32_t days) {
+    if (days == kDateInfinity) return "infinity";
+    if (days == kDateMinusInfinity) return "-infinity";
     char buf[32];
     bool bc = false;
-    char* p = put_date(buf, v.pg_days(), bc);
+    char* p = put_date(buf, days, bc);
     if (bc) p = std::copy_n(" BC", 3, p);
     return std::string(buf, p);
 }
 
-std::string time_to_text(Time v) {
-    const std::int64_t us = v.since_midnight().count();
+std::string time_to_text(std::int64_t micros) {
+    const std::int64_t us = micros;
     char buf[48];
     char* p = buf;
     if (us < 0) *p++ = '-';  // not a value of the type; printed rather than lost
@@ -581,29 +576,29 @@ std::string time_to_text(Time v) {
     return std::string(buf, p);
 }
 
-std::string timetz_to_text(TimeTz v) {
-    const std::int64_t us = v.since_midnight().count();
+std::string timetz_to_text(TimeTzValue v) {
+    const std::int64_t us = v.micros;
     char buf[64];
     char* p = buf;
     if (us < 0) *p++ = '-';
     p = put_time(p, abs_u64(us));
-    p = put_zone(p, v.utc_offset());
+    p = put_zone(p, v.utc_offset);
     return std::string(buf, p);
 }
 
-std::string timestamp_to_text(Timestamp v) { return timestamp_text(v.pg_micros(), false); }
-std::string timestamptz_to_text(TimestampTz v) { return timestamp_text(v.pg_micros(), true); }
+std::string timestamp_to_text(std::int64_t micros) { return timestamp_text(micros, false); }
+std::string timestamptz_to_text(std::int64_t micros) { return timestamp_text(micros, true); }
 
 // interval_out under IntervalStyle postgres (EncodeInterval, INTSTYLE_POSTGRES): every field
 // truncates toward zero, so the time fields all share the sign of the microseconds.
-std::string interval_to_text(const Interval& v) {
+std::string interval_to_text(const IntervalValue& v) {
     char buf[128];
     char* p = buf;
     bool is_zero = true, is_before = false;
-    p = put_interval_part(p, v.months() / 12, "year", is_zero, is_before);
-    p = put_interval_part(p, v.months() % 12, "mon", is_zero, is_before);
-    p = put_interval_part(p, v.days(), "day", is_zero, is_before);
-    const std::int64_t us = v.time().count();
+    p = put_interval_part(p, v.months / 12, "year", is_zero, is_before);
+    p = put_interval_part(p, v.months % 12, "mon", is_zero, is_before);
+    p = put_interval_part(p, v.days, "day", is_zero, is_before);
+    const std::int64_t us = v.micros;
     if (is_zero || us != 0) {
         if (!is_zero) *p++ = ' ';
         if (us < 0)

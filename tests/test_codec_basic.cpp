@@ -64,15 +64,15 @@ CodecErrc enc_err(std::string_view text) {
 
 std::string numeric_round_trip(std::string_view text) { return dec_text(enc(text)); }
 
-Inet inet_text(std::string_view s, bool cidr = false) {
-    Inet v;
+InetValue inet_text(std::string_view s, bool cidr = false) {
+    InetValue v;
     const CodecErrc e = text_to_inet(s, cidr, v);
     REQUIRE_MESSAGE(e == CodecErrc::ok, s);
     return v;
 }
 
 CodecErrc inet_err(std::string_view s, bool cidr = false) {
-    Inet v;
+    InetValue v;
     return text_to_inet(s, cidr, v);
 }
 
@@ -421,7 +421,7 @@ TEST_CASE("numeric: text that numeric_in refuses") {
 
 TEST_CASE("uuid binary and text") {
     const Bytes raw = B({0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11});
-    Uuid u;
+    UuidBytes u;
     CHECK(bin_to_uuid(V(raw), u) == CodecErrc::ok);
     CHECK(uuid_to_text(u) == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
     Bytes out;
@@ -436,7 +436,7 @@ TEST_CASE("uuid binary and text") {
     for (const char* text : {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
                              "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", "a0eebc999c0b4ef8bb6d6bb9bd380a11",
                              "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11", "{a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11}"}) {
-        Uuid v;
+        UuidBytes v;
         CHECK_MESSAGE(text_to_uuid(text, v) == CodecErrc::ok, text);
         CHECK_MESSAGE(v == u, text);
     }
@@ -445,10 +445,10 @@ TEST_CASE("uuid binary and text") {
                             "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11", "a0eeb-c99-9c0b-4ef8-bb6d-6bb9bd380a11",
                             "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
                             "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", " a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}) {
-        Uuid v;
+        UuidBytes v;
         CHECK_MESSAGE(text_to_uuid(bad, v) == CodecErrc::bad_text, bad);
     }
-    CHECK(uuid_to_text(Uuid{}) == "00000000-0000-0000-0000-000000000000");
+    CHECK(uuid_to_text(UuidBytes{}) == "00000000-0000-0000-0000-000000000000");
 }
 
 // ---- jsonb -------------------------------------------------------------------------------------
@@ -472,7 +472,7 @@ TEST_CASE("jsonb: version byte then text") {
 // ---- inet / cidr -------------------------------------------------------------------------------
 
 TEST_CASE("inet/cidr binary: network_send layout") {
-    Inet v;
+    InetValue v;
     CHECK(bin_to_inet(V(B({2, 32, 0, 4, 192, 168, 0, 1})), v) == CodecErrc::ok);
     CHECK(v.family == 4);
     CHECK(v.prefix == 32);
@@ -562,26 +562,26 @@ TEST_CASE("inet/cidr text in and out as inet_in/inet_out print it") {
         {"::1:0:0:0", false, "::1:0:0:0"},             // the longer run wins over a later one
     };
     for (const Case& c : cases) {
-        const Inet v = inet_text(c.in, c.cidr);
+        const InetValue v = inet_text(c.in, c.cidr);
         CHECK_MESSAGE(inet_to_text(v) == c.out, c.in);
         CHECK(v.cidr == c.cidr);
         // Printed text parses back to the same value, and binary round trips.
-        const Inet w = inet_text(c.out, c.cidr);
+        const InetValue w = inet_text(c.out, c.cidr);
         CHECK_MESSAGE(w == v, c.in);
         Bytes b;
         inet_to_bin(v, b);
-        Inet x;
+        InetValue x;
         CHECK(bin_to_inet(V(b), x) == CodecErrc::ok);
         CHECK_MESSAGE(x == v, c.in);
     }
-    const Inet m = inet_text("::ffff:1.2.3.4");
+    const InetValue m = inet_text("::ffff:1.2.3.4");
     CHECK(m.family == 6);
     CHECK(m.prefix == 128);
     CHECK(m.addr[10] == 0xFF);
     CHECK(m.addr[11] == 0xFF);
     CHECK(m.addr[12] == 1);
     CHECK(m.addr[15] == 4);
-    const Inet v4 = inet_text("192.168.0.0/24", true);
+    const InetValue v4 = inet_text("192.168.0.0/24", true);
     CHECK(v4.family == 4);
     CHECK(v4.prefix == 24);
     CHECK(v4.addr[4] == 0);
@@ -608,7 +608,7 @@ TEST_CASE("inet/cidr text: host bits and garbage") {
 
 TEST_CASE("macaddr binary and text") {
     const Bytes raw = B({0x08, 0x00, 0x2b, 0x01, 0x02, 0x03});
-    MacAddr m;
+    MacAddrBytes m;
     CHECK(bin_to_macaddr(V(raw), m) == CodecErrc::ok);
     CHECK(macaddr_to_text(m) == "08:00:2b:01:02:03");
     Bytes out;
@@ -621,21 +621,21 @@ TEST_CASE("macaddr binary and text") {
     for (const char* text : {"08:00:2b:01:02:03", "08-00-2b-01-02-03", "08002b:010203", "08002b-010203",
                              "0800.2b01.0203", "0800-2b01-0203", "08002b010203", "08:00:2B:01:02:03",
                              "8:0:2b:1:2:3", " 08:00:2b:01:02:03 "}) {
-        MacAddr v;
+        MacAddrBytes v;
         CHECK_MESSAGE(text_to_macaddr(text, v) == CodecErrc::ok, text);
         CHECK_MESSAGE(v == m, text);
     }
     for (const char* bad : {"", "08:00:2b:01:02", "08:00:2b:01:02:03:04", "08:00-2b:01:02:03", "zz:00:2b:01:02:03",
                             "080:0:2b:1:2:3", "08:00:2b:01:02:", "08002b01020", "08002b0102030", "0800.2b01-0203",
                             "08002b:01020", "08:00:2b:01:02:03x", "::::::"}) {
-        MacAddr v;
+        MacAddrBytes v;
         CHECK_MESSAGE(text_to_macaddr(bad, v) == CodecErrc::bad_text, bad);
     }
 }
 
 TEST_CASE("macaddr8 binary and text") {
     const Bytes raw = B({0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0x05});
-    MacAddr8 m;
+    MacAddr8Bytes m;
     CHECK(bin_to_macaddr8(V(raw), m) == CodecErrc::ok);
     CHECK(macaddr8_to_text(m) == "08:00:2b:01:02:03:04:05");
     Bytes out;
@@ -646,12 +646,12 @@ TEST_CASE("macaddr8 binary and text") {
     for (const char* text : {"08:00:2b:01:02:03:04:05", "08-00-2b-01-02-03-04-05", "08002b:0102030405",
                              "08002b-0102030405", "0800.2b01.0203.0405", "0800-2b01-0203-0405", "08002b01:02030405",
                              "08002b0102030405", " 08:00:2B:01:02:03:04:05 "}) {
-        MacAddr8 v;
+        MacAddr8Bytes v;
         CHECK_MESSAGE(text_to_macaddr8(text, v) == CodecErrc::ok, text);
         CHECK_MESSAGE(v == m, text);
     }
     // Six bytes become EUI-64 with ff:fe in the middle, as macaddr8_in does.
-    MacAddr8 six;
+    MacAddr8Bytes six;
     CHECK(text_to_macaddr8("08:00:2b:01:02:03", six) == CodecErrc::ok);
     CHECK(macaddr8_to_text(six) == "08:00:2b:ff:fe:01:02:03");
     CHECK(text_to_macaddr8("08002b010203", six) == CodecErrc::ok);
@@ -660,7 +660,7 @@ TEST_CASE("macaddr8 binary and text") {
                             "8:00:2b:01:02:03:04:05", "08:00:2b:01:02:03:04:0", "gg:00:2b:01:02:03:04:05",
                             "08::00:2b:01:02:03:04", "08:00:2b:01:02:03:04:05:", "08:00:2b:01:02:03 04",
                             "08002b01020", "0800"}) {
-        MacAddr8 v;
+        MacAddr8Bytes v;
         CHECK_MESSAGE(text_to_macaddr8(bad, v) == CodecErrc::bad_text, bad);
     }
 }
@@ -802,10 +802,10 @@ TEST_CASE("fuzz: random bytes and text never crash") {
         double d;
         std::string s;
         std::string_view sv;
-        Uuid u;
-        Inet in;
-        MacAddr m6;
-        MacAddr8 m8;
+        UuidBytes u;
+        InetValue in;
+        MacAddrBytes m6;
+        MacAddr8Bytes m8;
         (void)bin_to_bool(v, bo);
         (void)bin_to_int2(v, i2);
         (void)bin_to_int4(v, i4);
@@ -820,7 +820,7 @@ TEST_CASE("fuzz: random bytes and text never crash") {
         (void)bin_to_bits(v, s);
         (void)bin_to_money(v, i8);
         if (bin_to_inet(v, in) == CodecErrc::ok) {
-            Inet back;
+            InetValue back;
             CHECK(text_to_inet(inet_to_text(in), in.cidr, back) == CodecErrc::ok);
         }
         if (bin_to_numeric(v, s) == CodecErrc::ok) {

@@ -10,9 +10,7 @@
 
 #include "proto/codec_datetime.hpp"
 
-using namespace uvpg;
 using namespace uvpg::proto;
-using std::chrono::microseconds;
 
 namespace {
 
@@ -35,25 +33,31 @@ Bytes enc(const T& v, Enc f) {
 constexpr std::int64_t kMaxTs = 9'223'371'331'199'999'999;  // 294276-12-31 23:59:59.999999
 constexpr std::int64_t kMinTs = -211'813'488'000'000'000;   // 4714-11-24 00:00:00 BC
 
-Date date(std::string_view s) {
-    Date d;
+// Days since 2000-01-01.
+std::int32_t date(std::string_view s) {
+    std::int32_t d = 0;
     REQUIRE(text_to_date(s, d) == CodecErrc::ok);
     return d;
 }
-Timestamp ts(std::string_view s) {
-    Timestamp t;
+// Microseconds since 2000-01-01.
+std::int64_t ts(std::string_view s) {
+    std::int64_t t = 0;
     REQUIRE(text_to_timestamp(s, t) == CodecErrc::ok);
     return t;
 }
-TimestampTz tstz(std::string_view s) {
-    TimestampTz t;
+std::int64_t tstz(std::string_view s) {
+    std::int64_t t = 0;
     REQUIRE(text_to_timestamptz(s, t) == CodecErrc::ok);
     return t;
 }
-Interval iv(std::string_view s) {
-    Interval v;
+IntervalValue iv(std::string_view s) {
+    IntervalValue v;
     REQUIRE(text_to_interval(s, v) == CodecErrc::ok);
     return v;
+}
+// An interval in the order uvpg::Interval's constructor takes: months, days, microseconds.
+constexpr IntervalValue interval(std::int32_t months, std::int32_t days, std::int64_t micros) {
+    return IntervalValue{micros, days, months};
 }
 
 }  // namespace
@@ -120,9 +124,9 @@ TEST_CASE("calendar math over PostgreSQL's whole range") {
 }
 
 TEST_CASE("date binary") {
-    Date d;
+    std::int32_t d = 0;
     CHECK(bin_to_date(hex("00000000"), d) == CodecErrc::ok);
-    CHECK(d.pg_days() == 0);
+    CHECK(d == 0);
     CHECK(date_to_text(d) == "2000-01-01");
     CHECK(bin_to_date(hex("ffffffff"), d) == CodecErrc::ok);
     CHECK(date_to_text(d) == "1999-12-31");
@@ -135,14 +139,14 @@ TEST_CASE("date binary") {
     CHECK(bin_to_date(hex("7fda970c"), d) == CodecErrc::ok);
     CHECK(date_to_text(d) == "5874897-12-31");
     CHECK(bin_to_date(hex("7fffffff"), d) == CodecErrc::ok);
-    CHECK(d.is_infinity());
+    CHECK(d == kDateInfinity);
     CHECK(bin_to_date(hex("80000000"), d) == CodecErrc::ok);
-    CHECK(d.is_minus_infinity());
+    CHECK(d == kDateMinusInfinity);
 
-    CHECK(enc(Date::from_pg_days(-1), date_to_bin) == hex("ffffffff"));
+    CHECK(enc(std::int32_t{-1}, date_to_bin) == hex("ffffffff"));
     CHECK(enc(date("5874897-12-31"), date_to_bin) == hex("7fda970c"));
-    CHECK(enc(Date::infinity(), date_to_bin) == hex("7fffffff"));
-    CHECK(enc(Date::minus_infinity(), date_to_bin) == hex("80000000"));
+    CHECK(enc(kDateInfinity, date_to_bin) == hex("7fffffff"));
+    CHECK(enc(kDateMinusInfinity, date_to_bin) == hex("80000000"));
 
     CHECK(bin_to_date(hex("ffda97a6"), d) == CodecErrc::out_of_range);  // 4714-11-23 BC
     CHECK(bin_to_date(hex("7fda970d"), d) == CodecErrc::out_of_range);  // 5874898-01-01
@@ -157,15 +161,15 @@ TEST_CASE("date text") {
                                "4713-01-01 BC", "4714-11-24 BC", "0001-01-01 BC", "0002-12-31 BC", "0001-01-01",
                                "5874897-12-31", "2024-01-31", "infinity", "-infinity"})
         CHECK(date_to_text(date(s)) == s);
-    CHECK(date("1900-03-01").pg_days() == date("1900-02-28").pg_days() + 1);
-    CHECK(date("2000-03-01").pg_days() == date("2000-02-29").pg_days() + 1);
-    CHECK(date("1970-01-01").pg_days() == -10957);
-    CHECK(date("0001-01-01 BC").pg_days() + 366 == date("0001-01-01").pg_days());
-    CHECK(date("infinity").is_infinity());
-    CHECK(date("-infinity").is_minus_infinity());
+    CHECK(date("1900-03-01") == date("1900-02-28") + 1);
+    CHECK(date("2000-03-01") == date("2000-02-29") + 1);
+    CHECK(date("1970-01-01") == -10957);
+    CHECK(date("0001-01-01 BC") + 366 == date("0001-01-01"));
+    CHECK(date("infinity") == kDateInfinity);
+    CHECK(date("-infinity") == kDateMinusInfinity);
     CHECK(date_to_text(date("12-1-5")) == "0012-01-05");  // the server pads; the parser need not
 
-    Date d;
+    std::int32_t d = 0;
     CHECK(text_to_date("4714-11-23 BC", d) == CodecErrc::out_of_range);
     CHECK(text_to_date("5874898-01-01", d) == CodecErrc::out_of_range);
     CHECK(text_to_date("2024-02-30", d) == CodecErrc::out_of_range);
@@ -183,13 +187,13 @@ TEST_CASE("date text") {
 }
 
 TEST_CASE("time") {
-    Time t;
+    std::int64_t t = 0;  // µs since midnight
     CHECK(bin_to_time(hex("0000000000000000"), t) == CodecErrc::ok);
     CHECK(time_to_text(t) == "00:00:00");
     CHECK(bin_to_time(hex("000000141dd76000"), t) == CodecErrc::ok);
-    CHECK(t.since_midnight().count() == 86'400'000'000);
+    CHECK(t == 86'400'000'000);
     CHECK(time_to_text(t) == "24:00:00");
-    CHECK(enc(Time(microseconds{86'400'000'000}), time_to_bin) == hex("000000141dd76000"));
+    CHECK(enc(std::int64_t{86'400'000'000}, time_to_bin) == hex("000000141dd76000"));
     CHECK(bin_to_time(hex("000000141dd76001"), t) == CodecErrc::out_of_range);
     CHECK(bin_to_time(hex("ffffffffffffffff"), t) == CodecErrc::out_of_range);
     CHECK(bin_to_time(hex("00000000000000"), t) == CodecErrc::bad_length);
@@ -198,14 +202,14 @@ TEST_CASE("time") {
                                "24:00:00", "01:02:03.1", "13:00:00.12345"}) {
         REQUIRE(text_to_time(s, t) == CodecErrc::ok);
         CHECK(time_to_text(t) == s);
-        Time back;
+        std::int64_t back = 0;
         REQUIRE(bin_to_time(enc(t, time_to_bin), back) == CodecErrc::ok);
         CHECK(back == t);
     }
     CHECK(text_to_time("12:34:56.789000", t) == CodecErrc::ok);
     CHECK(time_to_text(t) == "12:34:56.789");
     CHECK(text_to_time("12:34:56.1234565", t) == CodecErrc::ok);  // rounded to microseconds
-    CHECK(t.since_midnight().count() == 45'296'123'457);
+    CHECK(t == 45'296'123'457);
     CHECK(text_to_time("23:59:60", t) == CodecErrc::ok);  // the server takes a leap second too
     CHECK(time_to_text(t) == "24:00:00");
     CHECK(text_to_time("12:34", t) == CodecErrc::ok);
@@ -223,15 +227,15 @@ TEST_CASE("time") {
 }
 
 TEST_CASE("timetz") {
-    TimeTz t;
+    TimeTzValue t;
     CHECK(bin_to_timetz(hex("0000000a8bda1c00ffffb2a8"), t) == CodecErrc::ok);
-    CHECK(t.utc_offset() == 19800);  // east positive
-    CHECK(t.since_midnight().count() == 45'296'000'000);
+    CHECK(t.utc_offset == 19800);  // east positive
+    CHECK(t.micros == 45'296'000'000);
     CHECK(timetz_to_text(t) == "12:34:56+05:30");
     CHECK(enc(t, timetz_to_bin) == hex("0000000a8bda1c00ffffb2a8"));
     CHECK(bin_to_timetz(hex("0000000000000000ffffad28"), t) == CodecErrc::ok);
     CHECK(timetz_to_text(t) == "00:00:00+05:53:28");
-    CHECK(enc(TimeTz(microseconds{0}, -28800), timetz_to_bin) == hex("000000000000000000007080"));
+    CHECK(enc(TimeTzValue{0, -28800}, timetz_to_bin) == hex("000000000000000000007080"));
 
     CHECK(bin_to_timetz(hex("000000000000000000000000"), t) == CodecErrc::ok);
     CHECK(timetz_to_text(t) == "00:00:00+00");
@@ -248,13 +252,13 @@ TEST_CASE("timetz") {
                                "12:00:00-09:30"}) {
         REQUIRE(text_to_timetz(s, t) == CodecErrc::ok);
         CHECK(timetz_to_text(t) == s);
-        TimeTz back;
+        TimeTzValue back;
         REQUIRE(bin_to_timetz(enc(t, timetz_to_bin), back) == CodecErrc::ok);
         CHECK(back == t);
     }
     CHECK(text_to_timetz("12:34:56.5-08", t) == CodecErrc::ok);
-    CHECK(t.utc_offset() == -28800);
-    CHECK(t.since_midnight().count() == 45'296'500'000);
+    CHECK(t.utc_offset == -28800);
+    CHECK(t.micros == 45'296'500'000);
     CHECK(text_to_timetz("12:00:00+05:00", t) == CodecErrc::ok);
     CHECK(timetz_to_text(t) == "12:00:00+05");
 
@@ -267,22 +271,22 @@ TEST_CASE("timetz") {
 }
 
 TEST_CASE("timestamp binary") {
-    Timestamp t;
+    std::int64_t t = 0;
     CHECK(bin_to_timestamp(hex("0000000000000000"), t) == CodecErrc::ok);
     CHECK(timestamp_to_text(t) == "2000-01-01 00:00:00");
     CHECK(bin_to_timestamp(hex("fd0f7cc1411fa000"), t) == CodecErrc::ok);
-    CHECK(t.pg_micros() == kMinTs);
+    CHECK(t == kMinTs);
     CHECK(timestamp_to_text(t) == "4714-11-24 00:00:00 BC");
     CHECK(bin_to_timestamp(hex("7fffff5bb3b29fff"), t) == CodecErrc::ok);
-    CHECK(t.pg_micros() == kMaxTs);
+    CHECK(t == kMaxTs);
     CHECK(timestamp_to_text(t) == "294276-12-31 23:59:59.999999");
     CHECK(bin_to_timestamp(hex("000004b6fe7a7fff"), t) == CodecErrc::ok);
     CHECK(timestamp_to_text(t) == "2000-02-29 23:59:59.999999");
     CHECK(bin_to_timestamp(hex("7fffffffffffffff"), t) == CodecErrc::ok);
-    CHECK(t.is_infinity());
+    CHECK(t == kTimestampInfinity);
     CHECK(timestamp_to_text(t) == "infinity");
     CHECK(bin_to_timestamp(hex("8000000000000000"), t) == CodecErrc::ok);
-    CHECK(t.is_minus_infinity());
+    CHECK(t == kTimestampMinusInfinity);
     CHECK(timestamp_to_text(t) == "-infinity");
 
     CHECK(bin_to_timestamp(hex("fd0f7cc1411f9fff"), t) == CodecErrc::out_of_range);
@@ -291,9 +295,9 @@ TEST_CASE("timestamp binary") {
     CHECK(bin_to_timestamp(hex("00000000"), t) == CodecErrc::bad_length);
     CHECK(bin_to_timestamp(hex("000000000000000000"), t) == CodecErrc::bad_length);
 
-    CHECK(enc(Timestamp::from_pg_micros(kMinTs), timestamp_to_bin) == hex("fd0f7cc1411fa000"));
-    CHECK(enc(Timestamp::infinity(), timestamp_to_bin) == hex("7fffffffffffffff"));
-    CHECK(enc(Timestamp::minus_infinity(), timestamp_to_bin) == hex("8000000000000000"));
+    CHECK(enc(kMinTs, timestamp_to_bin) == hex("fd0f7cc1411fa000"));
+    CHECK(enc(kTimestampInfinity, timestamp_to_bin) == hex("7fffffffffffffff"));
+    CHECK(enc(kTimestampMinusInfinity, timestamp_to_bin) == hex("8000000000000000"));
 }
 
 TEST_CASE("timestamp text") {
@@ -302,24 +306,24 @@ TEST_CASE("timestamp text") {
           "1900-02-28 12:00:00", "1900-03-01 00:00:00.5", "4714-11-24 00:00:00 BC", "4713-01-01 00:00:00 BC",
           "0002-12-31 23:59:59.999999 BC", "0001-01-01 00:00:00", "294276-12-31 23:59:59.999999", "infinity",
           "-infinity", "1999-12-31 23:59:59.999999"}) {
-        const Timestamp t = ts(s);
+        const std::int64_t t = ts(s);
         CHECK(timestamp_to_text(t) == s);
-        Timestamp back;
+        std::int64_t back = 0;
         REQUIRE(bin_to_timestamp(enc(t, timestamp_to_bin), back) == CodecErrc::ok);
         CHECK(back == t);
     }
-    CHECK(ts("1970-01-01 00:00:00").pg_micros() == -946'684'800'000'000);
-    CHECK(ts("294276-12-31 23:59:59.999999").pg_micros() == kMaxTs);
-    CHECK(ts("4714-11-24 00:00:00 BC").pg_micros() == kMinTs);
-    CHECK(ts("2000-01-01 00:00:00.000001").pg_micros() == 1);
-    CHECK(ts("1999-12-31 23:59:59.999999").pg_micros() == -1);
-    CHECK(ts("1900-02-28 00:00:00").pg_micros() + 86'400'000'000 == ts("1900-03-01 00:00:00").pg_micros());
-    CHECK(ts("2024-01-31T12:34:56").pg_micros() == ts("2024-01-31 12:34:56").pg_micros());
+    CHECK(ts("1970-01-01 00:00:00") == -946'684'800'000'000);
+    CHECK(ts("294276-12-31 23:59:59.999999") == kMaxTs);
+    CHECK(ts("4714-11-24 00:00:00 BC") == kMinTs);
+    CHECK(ts("2000-01-01 00:00:00.000001") == 1);
+    CHECK(ts("1999-12-31 23:59:59.999999") == -1);
+    CHECK(ts("1900-02-28 00:00:00") + 86'400'000'000 == ts("1900-03-01 00:00:00"));
+    CHECK(ts("2024-01-31T12:34:56") == ts("2024-01-31 12:34:56"));
     CHECK(timestamp_to_text(ts("2024-01-31 24:00:00")) == "2024-02-01 00:00:00");
     CHECK(timestamp_to_text(ts("0001-01-01 00:00:00 BC")) == "0001-01-01 00:00:00 BC");
-    CHECK(ts("0001-01-01 00:00:00").pg_micros() - ts("0001-12-31 23:59:59.999999 BC").pg_micros() == 1);
+    CHECK(ts("0001-01-01 00:00:00") - ts("0001-12-31 23:59:59.999999 BC") == 1);
 
-    Timestamp t;
+    std::int64_t t = 0;
     CHECK(text_to_timestamp("294277-01-01 00:00:00", t) == CodecErrc::out_of_range);
     CHECK(text_to_timestamp("4714-11-23 23:59:59.999999 BC", t) == CodecErrc::out_of_range);
     CHECK(text_to_timestamp("5874897-12-31 00:00:00", t) == CodecErrc::out_of_range);
@@ -334,9 +338,9 @@ TEST_CASE("timestamp text") {
 }
 
 TEST_CASE("timestamptz") {
-    TimestampTz t;
+    std::int64_t t = 0;
     CHECK(bin_to_timestamptz(hex("fffca2fec4c82000"), t) == CodecErrc::ok);
-    CHECK(t.pg_micros() == -946'684'800'000'000);
+    CHECK(t == -946'684'800'000'000);
     CHECK(timestamptz_to_text(t) == "1970-01-01 00:00:00+00");
     CHECK(enc(tstz("1970-01-01 00:00:00+00"), timestamptz_to_bin) == hex("fffca2fec4c82000"));
     CHECK(bin_to_timestamptz(hex("0002b33be0083d20"), t) == CodecErrc::ok);
@@ -356,19 +360,19 @@ TEST_CASE("timestamptz") {
     CHECK(tstz("1800-01-01 05:53:28+05:53:28") == tstz("1800-01-01 00:00:00+00"));
     CHECK(tstz("1799-12-31 19:03:58-04:56:02") == tstz("1800-01-01 00:00:00+00"));
     // The ends of the range, as the server prints them east and west of UTC.
-    CHECK(tstz("294277-01-01 05:29:59.999999+05:30").pg_micros() == kMaxTs);
-    CHECK(tstz("294276-12-31 18:59:59.999999-05").pg_micros() == kMaxTs);
-    CHECK(tstz("4714-11-24 05:53:28+05:53:28 BC").pg_micros() == kMinTs);
-    CHECK(tstz("4714-11-23 19:03:58-04:56:02 BC").pg_micros() == kMinTs);
-    CHECK(timestamptz_to_text(TimestampTz::from_pg_micros(kMaxTs)) == "294276-12-31 23:59:59.999999+00");
-    CHECK(timestamptz_to_text(TimestampTz::from_pg_micros(kMinTs)) == "4714-11-24 00:00:00+00 BC");
-    CHECK(tstz("infinity").is_infinity());
-    CHECK(tstz("-infinity").is_minus_infinity());
+    CHECK(tstz("294277-01-01 05:29:59.999999+05:30") == kMaxTs);
+    CHECK(tstz("294276-12-31 18:59:59.999999-05") == kMaxTs);
+    CHECK(tstz("4714-11-24 05:53:28+05:53:28 BC") == kMinTs);
+    CHECK(tstz("4714-11-23 19:03:58-04:56:02 BC") == kMinTs);
+    CHECK(timestamptz_to_text(kMaxTs) == "294276-12-31 23:59:59.999999+00");
+    CHECK(timestamptz_to_text(kMinTs) == "4714-11-24 00:00:00+00 BC");
+    CHECK(tstz("infinity") == kTimestampInfinity);
+    CHECK(tstz("-infinity") == kTimestampMinusInfinity);
 
     for (std::string_view s : {"2024-01-31 12:34:56.5+00", "1970-01-01 00:00:00+00", "0001-01-01 00:00:00+00 BC",
                                "2000-02-29 23:59:59.999999+00", "infinity", "-infinity"}) {
         CHECK(timestamptz_to_text(tstz(s)) == s);
-        TimestampTz back;
+        std::int64_t back = 0;
         REQUIRE(bin_to_timestamptz(enc(tstz(s), timestamptz_to_bin), back) == CodecErrc::ok);
         CHECK(back == tstz(s));
     }
@@ -384,9 +388,9 @@ TEST_CASE("timestamptz") {
 }
 
 TEST_CASE("interval binary") {
-    Interval v;
+    IntervalValue v;
     CHECK(bin_to_interval(hex("000000036c97ca88000000030000000e"), v) == CodecErrc::ok);
-    CHECK(v == Interval(14, 3, microseconds{14'706'789'000}));
+    CHECK(v == interval(14, 3, 14'706'789'000));
     CHECK(interval_to_text(v) == "1 year 2 mons 3 days 04:05:06.789");
     CHECK(enc(v, interval_to_bin) == hex("000000036c97ca88000000030000000e"));
     CHECK(bin_to_interval(hex("00000001b7e1dd00ffffffff00000000"), v) == CodecErrc::ok);
@@ -406,22 +410,22 @@ TEST_CASE("interval text, IntervalStyle postgres") {
           "-1 days -00:00:01", "-1 days +00:00:01", "1 year -1 days", "-178956970 years -8 mons",
           "178956970 years 7 mons", "-1 mons +1 day 00:00:01", "1 mon", "-00:00:00.5", "7 days",
           "-1 years -2 mons +3 days -04:05:06.789", "00:00:00.000001", "100:00:00", "2 years 1 day 00:00:00.1"}) {
-        const Interval v = iv(s);
+        const IntervalValue v = iv(s);
         CHECK(interval_to_text(v) == s);
-        Interval back;
+        IntervalValue back;
         REQUIRE(bin_to_interval(enc(v, interval_to_bin), back) == CodecErrc::ok);
         CHECK(back == v);
     }
-    CHECK(iv("1 year 2 mons 3 days 04:05:06.789") == Interval(14, 3, microseconds{14'706'789'000}));
-    CHECK(iv("-1 days +02:03:00") == Interval(0, -1, microseconds{7'380'000'000}));
-    CHECK(iv("-00:00:01") == Interval(microseconds{-1'000'000}));
+    CHECK(iv("1 year 2 mons 3 days 04:05:06.789") == interval(14, 3, 14'706'789'000));
+    CHECK(iv("-1 days +02:03:00") == interval(0, -1, 7'380'000'000));
+    CHECK(iv("-00:00:01") == interval(0, 0, -1'000'000));
     CHECK(iv("-2147483648 days -2562047788:00:54.775808") ==
-          Interval(0, std::numeric_limits<std::int32_t>::min(), microseconds{std::numeric_limits<std::int64_t>::min()}));
-    CHECK(iv("178000000 years").months() == 2'136'000'000);
-    CHECK(iv("-1 years +2 mons").months() == -10);
-    CHECK(iv("3 months 1 year") == Interval(15, 0, microseconds{0}));
+          interval(0, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int64_t>::min()));
+    CHECK(iv("178000000 years").months == 2'136'000'000);
+    CHECK(iv("-1 years +2 mons").months == -10);
+    CHECK(iv("3 months 1 year") == interval(15, 0, 0));
 
-    Interval v;
+    IntervalValue v;
     CHECK(text_to_interval("178956971 years", v) == CodecErrc::out_of_range);
     CHECK(text_to_interval("2147483648 days", v) == CodecErrc::out_of_range);
     CHECK(text_to_interval("2562047788:00:54.775808", v) == CodecErrc::out_of_range);
@@ -450,7 +454,7 @@ TEST_CASE("interval text, IntervalStyle iso_8601") {
         {"P-1Y-2M3DT-4H-5M-6.789S", "-1 years -2 mons +3 days -04:05:06.789"},
     };
     for (const auto& c : cases) CHECK_MESSAGE(interval_to_text(iv(c.first)) == c.second, c.first);
-    Interval v;
+    IntervalValue v;
     for (std::string_view s : {"P", "PT", "P1", "P1X", "P1H", "PT1D", "P1Y1Y", "P1.5Y", "PT1.5M", "P1DT", "PT1S2"})
         CHECK_MESSAGE(text_to_interval(s, v) == CodecErrc::bad_text, s);
     CHECK(text_to_interval("P178956971Y", v) == CodecErrc::out_of_range);
@@ -461,11 +465,11 @@ TEST_CASE("timestamps across the first, a middle and the last day round-trip thr
     int mismatches = 0;
     for (std::int64_t start : {kMinTs, std::int64_t{-86'400'000'000}, kMaxTs - 86'400'000'000 + 1}) {
         for (std::int64_t t = start; t < start + 86'400'000'000; t += 997'000'003) {
-            const auto a = TimestampTz::from_pg_micros(t);
-            TimestampTz b;
+            const std::int64_t a = t;
+            std::int64_t b = 0;
             mismatches += text_to_timestamptz(timestamptz_to_text(a), b) != CodecErrc::ok || a != b;
-            const auto c = Timestamp::from_pg_micros(t);
-            Timestamp d;
+            const std::int64_t c = t;
+            std::int64_t d = 0;
             mismatches += text_to_timestamp(timestamp_to_text(c), d) != CodecErrc::ok || c != d;
         }
     }

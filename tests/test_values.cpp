@@ -4,6 +4,7 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/value.hpp>
 
+#include "lib/proto_values.hpp"
 #include "lib/row.hpp"
 
 #include <cmath>
@@ -558,4 +559,53 @@ TEST_CASE("malformed binary fields are DataErrors naming the column, and the row
     CHECK(error_of([&] { row[1].as<std::vector<int>>(); }).find("as an array: invalid header") != std::string::npos);
     CHECK_THROWS_AS(row[1].as<std::string>(), DataError);
     CHECK(row[2].as<int>() == 42);
+}
+
+TEST_CASE("the public value types map to proto's plain values field for field, and back") {
+    using namespace std::chrono;
+    using uvpg::detail::from_proto;
+    using uvpg::detail::to_proto;
+    namespace proto = uvpg::proto;
+    CHECK(to_proto(uvpg::Date::from_pg_days(-10957)) == -10957);
+    CHECK(to_proto(uvpg::Date::infinity()) == proto::kDateInfinity);
+    CHECK(to_proto(uvpg::Date::minus_infinity()) == proto::kDateMinusInfinity);
+    CHECK(from_proto<uvpg::Date>(proto::kDateInfinity).is_infinity());
+    CHECK(from_proto<uvpg::Date>(proto::kDateMinusInfinity).is_minus_infinity());
+    CHECK(from_proto<uvpg::Date>(59) == uvpg::Date(year{2000} / 2 / 29));
+
+    CHECK(to_proto(uvpg::Time(microseconds{45296789012})) == 45296789012);
+    CHECK(from_proto<uvpg::Time>(86400000000) == uvpg::Time(hours{24}));
+
+    const uvpg::TimeTz tz(microseconds{45296000000}, 19800);  // 12:34:56+05:30
+    CHECK(to_proto(tz) == proto::TimeTzValue{45296000000, 19800});
+    CHECK(from_proto<uvpg::TimeTz>(proto::TimeTzValue{45296000000, 19800}) == tz);
+
+    for (std::int64_t us : {std::int64_t{0}, std::int64_t{-1}, proto::kTimestampInfinity, proto::kTimestampMinusInfinity}) {
+        CHECK(to_proto(uvpg::Timestamp::from_pg_micros(us)) == us);
+        CHECK(to_proto(uvpg::TimestampTz::from_pg_micros(us)) == us);
+        CHECK(from_proto<uvpg::Timestamp>(us) == uvpg::Timestamp::from_pg_micros(us));
+        CHECK(from_proto<uvpg::TimestampTz>(us) == uvpg::TimestampTz::from_pg_micros(us));
+    }
+    CHECK(from_proto<uvpg::TimestampTz>(proto::kTimestampInfinity).is_infinity());
+
+    const uvpg::Interval iv(14, -3, microseconds{14706789000});  // 1 year 2 mons -3 days +04:05:06.789
+    CHECK(to_proto(iv) == proto::IntervalValue{14706789000, -3, 14});
+    CHECK(from_proto<uvpg::Interval>(proto::IntervalValue{14706789000, -3, 14}) == iv);
+
+    const auto u = uvpg::Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    CHECK(to_proto(u) == u.bytes);
+    CHECK(from_proto<uvpg::Uuid>(u.bytes) == u);
+
+    for (const auto& inet : {uvpg::Inet::parse("2001:db8::/32", true), uvpg::Inet::parse("10.1.2.3/8")}) {
+        const proto::InetValue p = to_proto(inet);
+        CHECK((p.family == inet.family && p.prefix == inet.prefix && p.cidr == inet.cidr && p.addr == inet.addr));
+        CHECK(from_proto<uvpg::Inet>(p) == inet);
+    }
+
+    const uvpg::MacAddr m{{8, 0, 0x2b, 1, 2, 3}};
+    CHECK(to_proto(m) == m.bytes);
+    CHECK(from_proto<uvpg::MacAddr>(m.bytes) == m);
+    const uvpg::MacAddr8 m8{{8, 0, 0x2b, 1, 2, 3, 4, 5}};
+    CHECK(to_proto(m8) == m8.bytes);
+    CHECK(from_proto<uvpg::MacAddr8>(m8.bytes) == m8);
 }
