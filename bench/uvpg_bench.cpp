@@ -242,7 +242,7 @@ uvpg::Task<RowPhase> w4_uvpg(std::string dsn, long long n) {
         sum += r[0].as<int>();
         sum += r[1].as<double>();
         sum += static_cast<double>(r[2].as<std::string_view>().size());
-        sum += static_cast<double>(r[3].as<uvpg::TimestampTz>().pg_micros() & 1);
+        sum += r[3].as<uvpg::TimestampTz>().pg_micros() > 0 ? 1 : 0;  // each side reads its own now()
         sum += r[4].as<bool>() ? 1 : 0;
     }
     double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
@@ -274,7 +274,7 @@ RowPhase w4_libpq(const std::string& dsn, long long n) {
         std::from_chars(f1.data(), f1.data() + f1.size(), d);
         std::int64_t ts_us = 0;  // µs since 2000-01-01, what TimestampTz::pg_micros() holds
         (void)uvpg::proto::text_to_timestamptz(f3, ts_us);
-        sum += x + d + static_cast<double>(field(2).size()) + static_cast<double>(ts_us & 1) + (field(4) == "t" ? 1 : 0);
+        sum += x + d + static_cast<double>(field(2).size()) + (ts_us > 0 ? 1 : 0) + (field(4) == "t" ? 1 : 0);
     }
     PQclear(res);
     double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
