@@ -215,6 +215,42 @@ TEST_CASE("an error inside a transaction: InFailedSqlTransaction until ROLLBACK"
     });
 }
 
+TEST_CASE("a result packed over many chunks reads the same in order, in batches and after scrolls") {
+    // 20,000 rows of varying width (some NULL), with two rows far larger than a chunk: in
+    // narrow (no column directory) and wide (directory) layouts.
+    for (int wide : {0, 1}) {
+        with_cursor([wide](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+            std::string sql = "SELECT i, CASE WHEN i % 7 = 0 THEN NULL WHEN i IN (5000, 15000) THEN repeat('y', 3000000) "
+                              "ELSE repeat('x', i % 300) END";
+            if (wide) sql += ", 1, 2, 3, 4, 5, 6, 7, 8, i";
+            sql += " FROM generate_series(1, 20000) i";
+            co_await cur.execute(sql);
+            CHECK(cur.rowcount() == 20000);
+            auto check_row = [wide](const uvpg::Row& r, int i) {
+                REQUIRE(r[0].as<int>() == i);
+                if (i % 7 == 0) CHECK(r[1].is_null());
+                else CHECK(r[1].as<std::string_view>().size() == (i == 5000 || i == 15000 ? 3000000u : static_cast<std::size_t>(i % 300)));
+                if (wide) CHECK(r[10].as<int>() == i);
+            };
+            int expect = 1;
+            cur.arraysize = 777;
+            for (;;) {
+                std::vector<uvpg::Row> batch = co_await cur.fetchmany();
+                if (batch.empty()) break;
+                for (const auto& r : batch) check_row(r, expect++);
+            }
+            CHECK(expect == 20001);
+            co_await cur.scroll(12345, uvpg::ScrollMode::absolute);
+            check_row(*co_await cur.fetchone(), 12346);
+            co_await cur.scroll(-10000);
+            check_row(*co_await cur.fetchone(), 2347);
+            std::vector<uvpg::Row> rest = co_await cur.fetchall();
+            REQUIRE(rest.size() == 20000 - 2347);
+            for (std::size_t k = 0; k < rest.size(); ++k) check_row(rest[k], 2348 + static_cast<int>(k));
+        });
+    }
+}
+
 TEST_CASE("rowcount, fetchmany, arraysize, scroll and rownumber") {
     with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         CHECK(cur.rowcount() == -1);
