@@ -255,7 +255,7 @@ void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
     std::string why;
     const std::uint8_t* row = res.packer->add(body, why);
     if (!row) return protocol_violation("malformed message: " + why);
-    res.rows.push_back(row);
+    res.push_back(row);
 }
 
 void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
@@ -272,7 +272,8 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
     case 'T':
         new_statement();
         r.result.shape = last_shape_;
-        r.result.rows.clear();
+        r.result.index.clear();
+        r.result.count = 0;
         r.result.packer.reset();
         return;
     case 'D':

@@ -25,10 +25,20 @@ namespace uvpg::detail {
 struct QueryResult {
     std::shared_ptr<const RowShape> shape;  // null when the statement returned no rows
     std::optional<RowPacker> packer;        // the rows' memory, made at the first row
-    std::vector<const std::uint8_t*> rows;  // where each row starts in the packer's set
+    // Where each row starts in the packer's set, in blocks that never move (growing a single
+    // vector would copy the index of a large result over and over).
+    static constexpr std::size_t kIndexBlock = 8192;
+    std::vector<std::unique_ptr<const std::uint8_t*[]>> index;
+    std::size_t count = 0;
     std::string tag;
-    std::size_t size() const { return rows.size(); }
-    Row row(std::size_t i) const { return Row(packer->share(1), rows[i]); }
+    std::size_t size() const { return count; }
+    const std::uint8_t* at(std::size_t i) const { return index[i / kIndexBlock][i % kIndexBlock]; }
+    void push_back(const std::uint8_t* row) {
+        if (count % kIndexBlock == 0) index.push_back(std::make_unique_for_overwrite<const std::uint8_t*[]>(kIndexBlock));
+        index.back()[count % kIndexBlock] = row;
+        ++count;
+    }
+    Row row(std::size_t i) const { return Row(packer->share(1), at(i)); }
 };
 
 // A named prepared statement kept by the connection (the statement cache), so that running

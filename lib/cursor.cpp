@@ -169,7 +169,7 @@ void store(CursorState& s, QueryResult res) {
     s.executed = true;
     s.pos = 0;
     s.status = s.result.tag;
-    s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.rows.size()) : rows_from_tag(s.result.tag);
+    s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
 }
 
 Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
@@ -226,12 +226,12 @@ const QueryResult& rows_or_throw(CursorState& s) {
 
 std::vector<Row> take_rows(CursorState& s, std::size_t n) {
     const auto& r = rows_or_throw(s);
-    std::size_t end = std::min(r.rows.size(), s.pos + std::min(n, r.rows.size()));
+    std::size_t end = std::min(r.size(), s.pos + std::min(n, r.size()));
     std::vector<Row> out;
     out.reserve(end - s.pos);
     if (end > s.pos) {
         const detail::RowSetBase* set = r.packer->share(end - s.pos);  // one atomic add for all
-        for (std::size_t i = s.pos; i < end; ++i) out.emplace_back(set, r.rows[i]);
+        for (std::size_t i = s.pos; i < end; ++i) out.emplace_back(set, r.at(i));
     }
     s.pos = end;
     return out;
@@ -239,7 +239,7 @@ std::vector<Row> take_rows(CursorState& s, std::size_t n) {
 
 Task<std::optional<Row>> fetchone_impl(CursorState* s) {
     const auto& r = rows_or_throw(*s);
-    if (s->pos >= r.rows.size()) co_return std::nullopt;
+    if (s->pos >= r.size()) co_return std::nullopt;
     co_return r.row(s->pos++);
 }
 Task<std::vector<Row>> fetchmany_impl(CursorState* s, std::size_t n) { co_return take_rows(*s, n); }
@@ -247,7 +247,7 @@ Task<std::vector<Row>> fetchall_impl(CursorState* s) { co_return take_rows(*s, S
 Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
     const auto& r = rows_or_throw(*s);
     std::int64_t target = mode == ScrollMode::relative ? static_cast<std::int64_t>(s->pos) + value : value;
-    if (target < 0 || target >= static_cast<std::int64_t>(r.rows.size()))
+    if (target < 0 || target >= static_cast<std::int64_t>(r.size()))
         throw ProgrammingError("scroll destination out of bounds");
     s->pos = static_cast<std::size_t>(target);
     co_return;
