@@ -382,6 +382,7 @@ void set_result_formats(Prepared& st, const TypeRegistry* types) {
         any_binary = any_binary || binary;
         all_binary = all_binary && binary;
     }
+    index_columns(*shape);
     if (!any_binary) return;
     if (all_binary) {
         st.result_formats.push_back(proto::Format::binary);

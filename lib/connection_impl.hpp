@@ -27,7 +27,7 @@ struct QueryResult {
     std::optional<RowPacker> packer;        // the rows' memory, made at the first row
     // Where each row starts in the packer's set, in blocks that never move (growing a single
     // vector would copy the index of a large result over and over).
-    static constexpr std::size_t kIndexBlock = 8192;
+    static constexpr std::size_t kIndexBlock = 1024;
     std::vector<std::unique_ptr<const std::uint8_t*[]>> index;
     std::size_t count = 0;
     std::string tag;

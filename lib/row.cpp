@@ -82,7 +82,17 @@ std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, st
         shape->by_name.emplace(c.name, shape->columns.size());  // keeps the first of a name
         shape->columns.push_back(std::move(c));
     }
+    index_columns(*shape);
     return shape;
+}
+
+void index_columns(RowShape& shape) {
+    shape.type_oids.clear();
+    shape.formats.clear();
+    for (const Column& c : shape.columns) {
+        shape.type_oids.push_back(c.type_code);
+        shape.formats.push_back(c.format == 1 ? 1 : 0);
+    }
 }
 
 namespace {
@@ -107,12 +117,14 @@ RowPacker::RowPacker(std::shared_ptr<const RowShape> shape) : set_(new RowSet) {
     set_->shape = shape.get();
     set_->columns = shape->columns.size();
     set_->directory = set_->columns > kWalkColumns;
-    for (const Column& c : shape->columns) {
-        set_->type_oids.push_back(c.type_code);
-        set_->formats.push_back(c.format == 1 ? 1 : 0);
+    if (shape->type_oids.size() != set_->columns || shape->formats.size() != set_->columns) {
+        auto indexed = std::make_shared<RowShape>(*shape);  // a shape built by hand (tests)
+        index_columns(*indexed);
+        set_->shape = indexed.get();
+        shape = std::move(indexed);
     }
-    set_->types = set_->type_oids.data();
-    set_->binary = set_->formats.data();
+    set_->types = shape->type_oids.data();
+    set_->binary = shape->formats.data();
     set_->shape_owner = std::move(shape);
 }
 

@@ -25,19 +25,22 @@ struct ValueAccess {
 
 struct RowShape {
     std::vector<Column> columns;
+    // Per column, for Row::operator[]: type OID and 1 for binary. index_columns() fills them.
+    std::vector<std::uint32_t> type_oids;
+    std::vector<std::uint8_t> formats;
     std::shared_ptr<const TypeRegistry> types;  // the connection's registered types, if any
     std::unordered_map<std::string, std::size_t> by_name;  // first column of each name
 };
 
 std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc,
                                            std::shared_ptr<const TypeRegistry> types = nullptr);
+// Refreshes type_oids and formats after columns change.
+void index_columns(RowShape& shape);
 
 // The rows of one result: packed back to back in chunks that grow with the result, so a row
 // costs no allocation and no reference count of its own. Rows handed out share the set.
 struct RowSet : RowSetBase {
     std::shared_ptr<const RowShape> shape_owner;
-    std::vector<std::uint32_t> type_oids;  // what RowSetBase::types points at
-    std::vector<std::uint8_t> formats;     // what RowSetBase::binary points at
     std::vector<std::unique_ptr<std::uint8_t[]>> chunks;
 };
 
