@@ -86,6 +86,12 @@ double cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+double sys_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) / 1e6;
+}
+
 double now_s() {
     using namespace std::chrono;
     return duration<double>(steady_clock::now().time_since_epoch()).count();
@@ -227,13 +233,14 @@ constexpr const char* kW4Sql =
 struct RowPhase {
     double rows_per_s = 0;
     double cpu_ns_per_row = 0;
+    double sys_ns_per_row = 0;  // the kernel's share of cpu_ns_per_row
     double checksum = 0;
 };
 
 uvpg::Task<RowPhase> w4_uvpg(std::string dsn, long long n) {
     auto conn = co_await uvpg::connect(dsn);
     auto cur = co_await conn.cursor();
-    double cpu0 = cpu_seconds(), t0 = now_s();
+    double cpu0 = cpu_seconds(), sys0 = sys_seconds(), t0 = now_s();
     co_await cur.execute(kW4Sql, {static_cast<std::int32_t>(n)});
     std::vector<uvpg::Row> rows = co_await cur.fetchall();
     RowPhase ph;
@@ -248,6 +255,7 @@ uvpg::Task<RowPhase> w4_uvpg(std::string dsn, long long n) {
     double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
     ph.rows_per_s = static_cast<double>(rows.size()) / wall;
     ph.cpu_ns_per_row = cpu * 1e9 / static_cast<double>(rows.size());
+    ph.sys_ns_per_row = (sys_seconds() - sys0) * 1e9 / static_cast<double>(rows.size());
     ph.checksum = sum;
     co_return ph;
 }
@@ -260,7 +268,7 @@ RowPhase w4_libpq(const std::string& dsn, long long n) {
     std::string sql = kW4Sql;
     sql.replace(sql.find("%s"), 2, std::to_string(n));
     sql.replace(sql.find("%%"), 2, "%");
-    double cpu0 = cpu_seconds(), t0 = now_s();
+    double cpu0 = cpu_seconds(), sys0 = sys_seconds(), t0 = now_s();
     PGresult* res = PQexec(c, sql.c_str());
     if (PQresultStatus(res) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
     const int rows = PQntuples(res);
@@ -277,9 +285,9 @@ RowPhase w4_libpq(const std::string& dsn, long long n) {
         sum += x + d + static_cast<double>(field(2).size()) + (ts_us > 0 ? 1 : 0) + (field(4) == "t" ? 1 : 0);
     }
     PQclear(res);
-    double wall = now_s() - t0, cpu = cpu_seconds() - cpu0;
+    double wall = now_s() - t0, cpu = cpu_seconds() - cpu0, sys = sys_seconds() - sys0;
     PQfinish(c);
-    return RowPhase{rows / wall, cpu * 1e9 / rows, sum};
+    return RowPhase{rows / wall, cpu * 1e9 / rows, sys * 1e9 / rows, sum};
 }
 #endif
 
@@ -318,12 +326,13 @@ int main(int argc, char** argv) {
                          " loop(s) vs pgbench -S -M prepared -j 2").c_str(), mu, mp, mp > 0 ? mu / mp : 0, cu, cp);
         }
         if (wants("W4")) {
-            std::vector<double> ur, ucpu, pr, pcpu;
+            std::vector<double> ur, ucpu, pr, pcpu, usys, psys;
             for (int r = 0; r < a.repeat; ++r) {
                 std::fprintf(stderr, "uvpg-bench: W4 repetition %d/%d\n", r + 1, a.repeat);
                 RowPhase u = uvpg::run(w4_uvpg(a.dsn, a.w4_rows));
                 ur.push_back(u.rows_per_s);
                 ucpu.push_back(u.cpu_ns_per_row);
+                usys.push_back(u.sys_ns_per_row);
 #ifdef UVPG_BENCH_LIBPQ
                 if (a.reference) {
                     RowPhase p = w4_libpq(a.dsn, a.w4_rows);
@@ -331,6 +340,7 @@ int main(int argc, char** argv) {
                         usage("W4: uvpg and libpq read different values");
                     pr.push_back(p.rows_per_s);
                     pcpu.push_back(p.cpu_ns_per_row);
+                    psys.push_back(p.sys_ns_per_row);
                 }
 #endif
             }
@@ -338,6 +348,8 @@ int main(int argc, char** argv) {
             std::printf("W4        %-46s %10.0f/s %10.0f/s %7.2f %9.0f ns/row %7.0f ns/row\n",
                         ("decode " + std::to_string(a.w4_rows) + " rows (int4,float8,text,timestamptz,bool) vs libpq text").c_str(),
                         mu, mp, mp > 0 ? mu / mp : 0, cu, cp);
+            std::printf("          of which in the kernel (wake-ups, page faults, receive copies): %.0f and %.0f ns/row\n",
+                        median(usys), median(psys));
         }
         std::printf("(median of %d interleaved runs; W2 %.0f s each, accounts %lld)\n", a.repeat, a.duration, accounts);
     } catch (const std::exception& e) {
