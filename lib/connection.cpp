@@ -23,11 +23,20 @@ ConnectionImpl::~ConnectionImpl() {
     // Waiters hold a reference, so none can be pending here; only handles need closing.
     if (connect_timer_) connect_timer_->stop_and_free();
     if (addrs_) uv_freeaddrinfo(addrs_);
-    if (socket_) {
-        std::vector<std::uint8_t> bye;
-        if (state_ == State::ready) proto::encode_terminate(bye);
-        socket_->write_and_close(std::move(bye));
+    if (socket_) socket_->write_and_close(goodbye(state_ == State::ready));
+}
+
+std::vector<std::uint8_t> ConnectionImpl::goodbye(bool terminate) {
+    std::vector<std::uint8_t> bye;
+    if (terminate) proto::encode_terminate(bye);
+    if (!tls_) return bye;
+    std::vector<std::uint8_t> wire;
+    if (tls_ready_ && !bye.empty()) {
+        (void)tls_->write(bye.data(), bye.size());
+        tls_->close_notify();
+        tls_->take_output(wire);
     }
+    return wire;
 }
 
 std::string ConnectionImpl::closed_message() const {
@@ -125,7 +134,8 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
 }
 
 void ConnectionImpl::flush() {
-    if (!socket_ || out_.empty() || socket_->writing() || closed()) return;
+    if (!socket_ || socket_->writing() || closed()) return;
+    if (out_.empty() && wire_.empty() && !(tls_ && tls_->has_output())) return;
     socket_->cork();
 }
 
@@ -135,8 +145,23 @@ void ConnectionImpl::on_uncork() {
 }
 
 void ConnectionImpl::flush_now() {
-    if (!socket_ || out_.empty() || socket_->writing() || closed()) return;
-    if (int rc = socket_->write(out_); rc != 0) {
+    if (!socket_ || socket_->writing() || closed()) return;
+    std::vector<std::uint8_t>* buf = &out_;
+    if (tls_) {
+        // Plaintext goes out only once the handshake is done; until then only its records.
+        if (tls_ready_ && !out_.empty()) {
+            if (!tls_->write(out_.data(), out_.size())) {
+                connection_lost(tls_->error());
+                resume_ready();
+                return;
+            }
+            out_.clear();
+        }
+        tls_->take_output(wire_);
+        buf = &wire_;
+    }
+    if (buf->empty()) return;
+    if (int rc = socket_->write(*buf); rc != 0) {
         connection_lost("could not send data to " + where() + ": " + uv_error_text(rc));
         resume_ready();  // the other requests in flight learn it now, not at the next read
     }
@@ -153,6 +178,11 @@ void ConnectionImpl::on_written(int status) {
 }
 
 void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
+    if (tls_ || state_ == State::ssl_response) {  // ciphertext, or the one-byte reply to SSLRequest
+        tls_in_.resize(kReadChunk);
+        *buf = uv_buf_init(reinterpret_cast<char*>(tls_in_.data()), static_cast<unsigned>(tls_in_.size()));
+        return;
+    }
     auto span = decoder_.prepare(kReadChunk);
     *buf = uv_buf_init(reinterpret_cast<char*>(span.data()), static_cast<unsigned>(span.size()));
 }
@@ -160,15 +190,55 @@ void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
 void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
     auto self = shared_from_this();  // a resumed waiter may drop the last handle
     if (nread < 0) {
-        if (nread == UV_EOF)
+        if (state_ == State::ssl_response || state_ == State::tls_handshake) {
+            // A server that hangs up on SSLRequest or during the handshake: prefer tries plain.
+            const std::string why = "server closed the connection during " +
+                                    std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake");
+            if (!retry_connection(false)) connect_failed(why);
+        } else if (nread == UV_EOF) {
             connection_lost(decoder_.buffered() ? "server closed the connection in the middle of a message"
                                                 : "server closed the connection unexpectedly");
-        else
+        } else {
             connection_lost("could not receive data from " + where() + ": " + uv_error_text(static_cast<int>(nread)));
+        }
         resume_ready();
         return;
     }
-    decoder_.commit(static_cast<std::size_t>(nread));
+    const auto n = static_cast<std::size_t>(nread);
+    if (state_ == State::ssl_response) {
+        on_ssl_response(tls_in_.data(), n);
+    } else if (tls_) {
+        tls_->feed(tls_in_.data(), n);
+        if (state_ == State::tls_handshake) {
+            drive_handshake();
+        } else {
+            bool lost = false;
+            for (;;) {
+                auto span = decoder_.prepare(kReadChunk);
+                const long got = tls_->read(span.data(), span.size());
+                if (got < 0) {
+                    lost = true;
+                    break;
+                }
+                if (got == 0) break;
+                decoder_.commit(static_cast<std::size_t>(got));
+            }
+            if (tls_->has_output()) flush();
+            // What came before the end (a FATAL ErrorResponse, say) is read first. It may end
+            // this attempt (a fallback of sslmode prefer/allow starts another without tls_).
+            const std::string lost_why = lost ? tls_->error() : std::string();
+            const std::uint32_t attempt = attempt_;
+            process_input();
+            if (lost && !closed() && attempt == attempt_) connection_lost(lost_why);
+        }
+    } else {
+        decoder_.commit(n);
+        process_input();
+    }
+    resume_ready();
+}
+
+void ConnectionImpl::process_input() {
     while (!closed()) {
         auto next = decoder_.next();
         if (next.status == proto::Decoder::Status::need_more) break;
@@ -178,7 +248,16 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
         }
         dispatch(next.msg);
     }
-    resume_ready();
+}
+
+std::optional<std::string> ConnectionImpl::ssl_attribute(std::string_view name) const {
+    if (!ssl_in_use()) return std::nullopt;
+    if (name == "library") return std::string("OpenSSL");
+    if (name == "protocol") return tls_->protocol();
+    if (name == "cipher") return tls_->cipher();
+    if (name == "compression") return std::string("off");
+    if (name == "key_bits") return tls_->key_bits();
+    return std::nullopt;
 }
 
 std::string message_type_text(char type) {
@@ -504,9 +583,7 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
         addrs_ = next_addr_ = nullptr;
     }
     if (socket_) {
-        std::vector<std::uint8_t> bye;
-        if (was_ready) proto::encode_terminate(bye);
-        socket_->write_and_close(std::move(bye));
+        socket_->write_and_close(goodbye(was_ready));
         socket_ = nullptr;
     }
     for (auto& r : queue_) {

@@ -68,6 +68,8 @@ bool Connection::closed() const noexcept {
     return !impl_ || impl_->closed() || (lease_ && detail::lease_released(*lease_));
 }
 std::int32_t Connection::backend_pid() const { return checked().backend_pid(); }
+bool Connection::ssl_in_use() const { return checked().ssl_in_use(); }
+std::optional<std::string> Connection::ssl_attribute(std::string_view name) const { return checked().ssl_attribute(name); }
 std::optional<std::string> Connection::parameter_status(std::string_view name) const {
     return checked().parameter_status(name);
 }

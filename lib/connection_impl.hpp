@@ -7,6 +7,7 @@
 #include "lib/dsn.hpp"
 #include "lib/net.hpp"
 #include "lib/row.hpp"
+#include "lib/tls.hpp"
 #include "proto/auth.hpp"
 #include "proto/backend.hpp"
 #include "proto/frontend.hpp"
@@ -123,6 +124,11 @@ public:
     std::function<void()> on_closed;
     std::uint64_t born_ms = 0;  // uv_now() when it opened, for pool_recycle
 
+    // TLS in use, with libpq's PQsslAttribute names: library, protocol, cipher, key_bits,
+    // compression.
+    bool ssl_in_use() const noexcept { return tls_ != nullptr && tls_ready_; }
+    std::optional<std::string> ssl_attribute(std::string_view name) const;
+
     // The address the connection reached, for CancelRequest.
     const sockaddr_storage& peer() const { return peer_; }
 
@@ -142,7 +148,7 @@ public:
     void on_uncork() override;
 
 private:
-    enum class State { resolving, connecting, startup, ready, closed };
+    enum class State { resolving, connecting, ssl_response, tls_handshake, startup, ready, closed };
 
     // Connecting (lib/startup.cpp).
     void start_resolve();
@@ -153,6 +159,20 @@ private:
     void on_authentication(const proto::Authentication& a);
     void on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok);
     void fail_startup(std::exception_ptr e);
+    // TLS (lib/startup.cpp): the reply to SSLRequest, the handshake, and libpq's fallbacks
+    // (prefer: plain text after a failed handshake; allow: TLS after a refused plain login).
+    bool wants_tls() const;
+    void send_startup();
+    void on_ssl_response(const std::uint8_t* data, std::size_t n);
+    void start_tls();
+    void drive_handshake();
+    bool retry_connection(bool tls);
+    // Authentication policy: require_auth and channel_binding.
+    bool auth_allowed(const char* method, const char* what);
+    void process_input();  // decodes and dispatches the plaintext buffered in decoder_
+    // The last bytes for the socket: Terminate (when `terminate`), encrypted and followed by
+    // TLS close_notify when TLS is up.
+    std::vector<std::uint8_t> goodbye(bool terminate);
 
     // Running (lib/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
@@ -187,6 +207,17 @@ private:
 
     proto::Decoder decoder_;
     std::vector<std::uint8_t> out_;  // bytes waiting for the write in flight to finish
+    // TLS: the session, once the server said 'S' (or at once with sslnegotiation=direct);
+    // ciphertext read and ciphertext waiting to be written.
+    std::unique_ptr<TlsSession> tls_;
+    bool tls_ready_ = false;      // handshake done: out_ is encrypted into wire_
+    bool tls_attempt_ = false;    // this connection attempt asks for TLS
+    bool tls_retried_ = false;    // the fallback of prefer/allow was used
+    std::uint32_t attempt_ = 0;   // counts connection attempts (the fallback makes a second)
+    std::vector<std::uint8_t> tls_in_, wire_;
+    bool scram_binds_ = false;    // the SCRAM exchange under way binds the channel (PLUS)
+    bool scram_plus_ = false;     // a SCRAM-SHA-256-PLUS exchange completed
+    bool authenticated_ = false;  // the server asked for some authentication
     std::deque<std::shared_ptr<Request>> queue_;
     std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
 

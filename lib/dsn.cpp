@@ -329,21 +329,51 @@ constexpr Refused kRefused[] = {
     {"service", "PGSERVICE", non_empty, "service files are not supported yet"},
     {"replication", nullptr, not_false, "replication connections are not supported"},
     {"gssencmode", "PGGSSENCMODE", is_require, "GSSAPI encryption is not supported"},
-    {"channel_binding", "PGCHANNELBINDING", is_require,
-     "channel binding needs TLS, which is not supported yet"},
-    {"sslcertmode", "PGSSLCERTMODE", is_require, "TLS is not supported yet"},
+    {"sslcertmode", "PGSSLCERTMODE", is_require, "sslcertmode=require is not supported yet"},
     {"requirepeer", "PGREQUIREPEER", non_empty, "requirepeer is not supported yet"},
-    {"require_auth", "PGREQUIREAUTH", non_empty, "require_auth is not supported yet"},
     {"target_session_attrs", "PGTARGETSESSIONATTRS", not_any,
      "target_session_attrs other than \"any\" or \"prefer-standby\" is not supported yet"},
 };
 
 std::string normalize_sslmode(const std::string& mode) {
     if (mode.empty()) return "prefer";
-    if (mode == "disable" || mode == "allow" || mode == "prefer") return mode;
-    if (mode == "require" || mode == "verify-ca" || mode == "verify-full")
-        throw NotSupportedError("TLS is not supported yet (sslmode=" + mode + ")");
+    if (mode == "disable" || mode == "allow" || mode == "prefer" || mode == "require" || mode == "verify-ca" ||
+        mode == "verify-full")
+        return mode;
     bad("invalid sslmode value: " + quote(mode));
+}
+
+// require_auth (libpq 16): a comma-separated list of methods, all plain or all negated with
+// '!'; returns the methods allowed.
+std::vector<std::string> parse_require_auth(const std::string& list) {
+    static const char* const methods[] = {"password", "md5", "gss", "sspi", "scram-sha-256", "none"};
+    std::vector<std::string> given;
+    bool negated = false, plain = false;
+    std::size_t at = 0;
+    while (at <= list.size()) {
+        std::size_t comma = list.find(',', at);
+        if (comma == std::string::npos) comma = list.size();
+        std::string m = list.substr(at, comma - at);
+        at = comma + 1;
+        const bool neg = !m.empty() && m[0] == '!';
+        if (neg) m.erase(0, 1);
+        bool known = false;
+        for (const char* k : methods) known = known || m == k;
+        if (!known) bad("invalid require_auth value: " + quote(list) + " (unknown method " + quote(m) + ")");
+        (neg ? negated : plain) = true;
+        if (negated && plain) bad("invalid require_auth value: " + quote(list) + " (negative and positive methods cannot be mixed)");
+        for (const auto& g : given)
+            if (g == m) bad("invalid require_auth value: " + quote(list) + " (method " + quote(m) + " is listed twice)");
+        given.push_back(m);
+    }
+    if (!negated) return given;
+    std::vector<std::string> allowed;
+    for (const char* k : methods) {
+        bool excluded = false;
+        for (const auto& g : given) excluded = excluded || g == k;
+        if (!excluded) allowed.emplace_back(k);
+    }
+    return allowed;
 }
 
 // PostgreSQL compares encoding names ignoring case and punctuation ("utf-8" is UTF8).
@@ -413,6 +443,9 @@ std::string masked_dsn(KeyValues given, const ConnectOptions& o) {
     put("password", o.password);
     put("passfile", o.passfile);
     put("sslmode", o.sslmode);
+#define UVPG_PUT_OPTION_FIELD(name) put(#name, o.name);
+    UVPG_TLS_OPTION_FIELDS(UVPG_PUT_OPTION_FIELD)
+#undef UVPG_PUT_OPTION_FIELD
     put("application_name", o.application_name);
     put("fallback_application_name", o.fallback_application_name);
     put("client_encoding", o.client_encoding);
@@ -541,6 +574,51 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
         else if (rootcert == "system") sslmode = "verify-full";
     }
     p.sslmode = normalize_sslmode(sslmode.value_or(""));
+    const bool sslmode_given = sslmode && !sslmode->empty();
+
+    TlsParams& t = p.tls;
+    t.sslmode = p.sslmode;
+    t.rootcert = value(o.sslrootcert, "sslrootcert", "PGSSLROOTCERT");
+    t.cert = value(o.sslcert, "sslcert", "PGSSLCERT");
+    t.key = value(o.sslkey, "sslkey", "PGSSLKEY");
+    t.crl = value(o.sslcrl, "sslcrl", "PGSSLCRL");
+    t.password = value(o.sslpassword, "sslpassword", nullptr);
+    const std::string sni = value(o.sslsni, "sslsni", "PGSSLSNI");
+    if (!sni.empty() && sni != "0" && sni != "1") bad("invalid sslsni value: " + quote(sni));
+    t.sni = sni != "0";
+    const std::string min_version = value(o.ssl_min_protocol_version, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
+    const std::string max_version = value(o.ssl_max_protocol_version, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
+    auto version_rank = [](const std::string& v) {
+        const char* const names[] = {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+        for (int i = 0; i < 4; ++i)
+            if (v == names[i]) return i;
+        return -1;
+    };
+    if (!min_version.empty() && version_rank(min_version) < 0)
+        bad("invalid ssl_min_protocol_version value: " + quote(min_version));
+    if (!max_version.empty() && version_rank(max_version) < 0)
+        bad("invalid ssl_max_protocol_version value: " + quote(max_version));
+    if (!min_version.empty()) t.min_protocol = min_version;
+    t.max_protocol = max_version;
+    if (!t.max_protocol.empty() && version_rank(t.min_protocol) > version_rank(t.max_protocol))
+        bad("invalid SSL protocol version range: " + t.min_protocol + " is above " + t.max_protocol);
+    t.sslnegotiation = value(o.sslnegotiation, "sslnegotiation", "PGSSLNEGOTIATION");
+    if (t.sslnegotiation.empty()) t.sslnegotiation = "postgres";
+    if (t.sslnegotiation != "postgres" && t.sslnegotiation != "direct")
+        bad("invalid sslnegotiation value: " + quote(t.sslnegotiation));
+    if (t.sslnegotiation == "direct" && p.sslmode != "require" && p.sslmode != "verify-ca" && p.sslmode != "verify-full")
+        bad("weak sslmode \"" + p.sslmode +
+            "\" may not be used with sslnegotiation=direct (use \"require\", \"verify-ca\", or \"verify-full\")");
+    if (t.rootcert == "system" && sslmode_given && p.sslmode != "verify-full")
+        bad("weak sslmode \"" + p.sslmode + "\" may not be used with sslrootcert=system (use \"verify-full\")");
+    t.channel_binding = value(o.channel_binding, "channel_binding", "PGCHANNELBINDING");
+    if (t.channel_binding.empty()) t.channel_binding = "prefer";
+    if (t.channel_binding != "disable" && t.channel_binding != "prefer" && t.channel_binding != "require")
+        bad("invalid channel_binding value: " + quote(t.channel_binding));
+    if (env.home_dir) t.home = env.home_dir();
+    const std::string require_auth = value(o.require_auth, "require_auth", "PGREQUIREAUTH");
+    if (!require_auth.empty()) p.allowed_auth = parse_require_auth(require_auth);
+    p.require_auth = require_auth;
 
     p.client_encoding =
         normalize_encoding(value(o.client_encoding, "client_encoding", "PGCLIENTENCODING"));

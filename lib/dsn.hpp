@@ -3,6 +3,8 @@
 #pragma once
 #include <uvpg/options.hpp>
 
+#include "lib/tls.hpp"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,6 +36,11 @@ struct ConnParams {
     std::string user;
     std::optional<std::string> password;  // from the DSN, options, PGPASSWORD or the passfile
     std::string sslmode = "prefer";
+    TlsParams tls;             // every TLS keyword; tls.sslmode == sslmode
+    // require_auth: the methods the server may use ("password", "md5", "scram-sha-256",
+    // "none"); empty = any. libpq's "!" lists are turned into this positive set.
+    std::vector<std::string> allowed_auth;
+    std::string require_auth;  // as given, for messages
     std::string application_name;
     std::string client_encoding = "UTF8";
     std::string options;       // sent as the startup "options" parameter when not empty
@@ -61,10 +68,8 @@ struct Environment {
 
 // Merges: set ConnectOptions fields > DSN > PG* environment > passfile (password only) > defaults.
 // Throws ProgrammingError for a bad DSN or a bad value (port not a number, negative timeout,
-// unknown sslmode); NotSupportedError for sslmode require/verify-ca/verify-full (no TLS yet),
-// several hosts, a client_encoding other than UTF8, and keywords whose demands uvpg cannot
-// meet (service, replication, gssencmode/channel_binding/sslcertmode=require, requirepeer,
-// require_auth, target_session_attrs other than any/prefer-standby); OperationalError when no
+// unknown sslmode or channel_binding, a bad require_auth list); NotSupportedError for several hosts, a client_encoding other than UTF8, and keywords whose demands uvpg cannot
+// meet (service, replication, gssencmode/sslcertmode=require, requirepeer, target_session_attrs other than any/prefer-standby); OperationalError when no
 // user name is given and the OS user cannot be found.
 ConnParams resolve_params(std::string_view dsn, const ConnectOptions& options,
                           const Environment& env = Environment::system());

@@ -354,6 +354,9 @@ ConnectOptions PoolOptions::connect_options() const {
     c.password = password;
     c.passfile = passfile;
     c.sslmode = sslmode;
+#define UVPG_COPY_OPTION_FIELD(name) c.name = name;
+    UVPG_TLS_OPTION_FIELDS(UVPG_COPY_OPTION_FIELD)
+#undef UVPG_COPY_OPTION_FIELD
     c.application_name = application_name;
     c.fallback_application_name = fallback_application_name;
     c.client_encoding = client_encoding;

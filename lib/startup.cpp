@@ -26,6 +26,8 @@ std::shared_ptr<Request> ConnectionImpl::open() {
             fail_startup(err<TimeoutError>("connection to " + where() + " failed: timeout expired"));
         });
     }
+    // libpq: no TLS over unix sockets; allow starts in plain text, the stronger modes with TLS.
+    tls_attempt_ = !params_.is_unix_socket() && params_.sslmode != "disable" && params_.sslmode != "allow";
     if (params_.is_unix_socket()) {
         state_ = State::connecting;
         peer_text_ = "socket \"" + params_.socket_path() + "\"";
@@ -119,8 +121,105 @@ void ConnectionImpl::on_connected(int status) {
         resume_ready();
         return;
     }
+    if (!tls_attempt_) {
+        send_startup();
+    } else if (params_.tls.sslnegotiation == "direct") {
+        start_tls();  // PostgreSQL 17: the handshake at once, ALPN "postgresql"
+    } else {
+        state_ = State::ssl_response;
+        proto::encode_ssl_request(out_);
+        flush();
+    }
+}
+
+void ConnectionImpl::send_startup() {
+    state_ = State::startup;
     proto::encode_startup(out_, params_.startup_params());
     flush();
+}
+
+void ConnectionImpl::on_ssl_response(const std::uint8_t* data, std::size_t n) {
+    if (n == 0) return;
+    // CVE-2021-23222: bytes after the one-byte answer did not come through TLS; a
+    // man-in-the-middle may have injected them. Refuse rather than read them later as if they had.
+    if (n > 1) return connect_failed("received unencrypted data after SSL response");
+    switch (data[0]) {
+    case 'S':
+        return start_tls();
+    case 'N':
+        if (params_.sslmode == "prefer") {
+            tls_attempt_ = false;
+            return send_startup();
+        }
+        return connect_failed("server does not support SSL, but SSL was required");
+    case 'E':
+        return connect_failed("server does not support SSL negotiation (it answered SSLRequest with an error)");
+    default:
+        return connect_failed("received invalid response to SSL negotiation: " + message_type_text(static_cast<char>(data[0])));
+    }
+}
+
+void ConnectionImpl::start_tls() {
+    const std::string& host = params_.host.empty() ? params_.hostaddr : params_.host;
+    if (params_.sslmode == "verify-full" && params_.host.empty())
+        return connect_failed("host name must be specified for a verified SSL connection");
+    std::string error;
+    tls_ = TlsSession::create(params_.tls, host, error);
+    if (!tls_) return connect_failed(error);  // the client's own files: no fallback helps
+    state_ = State::tls_handshake;
+    drive_handshake();
+}
+
+void ConnectionImpl::drive_handshake() {
+    const TlsSession::Step step = tls_->handshake();
+    flush();
+    if (step == TlsSession::Step::more) return;
+    if (step == TlsSession::Step::failed) {
+        const std::string why = tls_->error();
+        if (!retry_connection(false)) connect_failed(why);
+        return;
+    }
+    tls_ready_ = true;
+    send_startup();
+}
+
+bool ConnectionImpl::retry_connection(bool) {
+    // libpq: once, prefer falls back to plain text after TLS failed (handshake, or a server
+    // that refused the TLS login); allow tries TLS after the plain login was refused.
+    const bool fallback = !tls_retried_ && ((tls_attempt_ && params_.sslmode == "prefer") ||
+                                            (!tls_attempt_ && params_.sslmode == "allow" && !params_.is_unix_socket()));
+    if (!fallback || closed()) return false;
+    tls_retried_ = true;
+    tls_attempt_ = !tls_attempt_;
+    ++attempt_;
+    tls_.reset();
+    tls_ready_ = false;
+    wire_.clear();
+    out_.clear();
+    decoder_ = proto::Decoder(params_.max_message);
+    auth_ok_ = false;
+    authenticated_ = false;
+    scram_plus_ = false;
+    scram_.reset();
+    pid_ = secret_ = 0;
+    server_params_.clear();
+    if (socket_) socket_->close();
+    socket_ = Socket::tcp(loop_, this);
+    state_ = State::connecting;
+    if (int rc = socket_->connect(reinterpret_cast<const sockaddr*>(&peer_)); rc != 0) {
+        connect_failed("connection to " + where() + " failed: " + uv_error_text(rc));
+        return true;  // handled: the attempt failed for good
+    }
+    return true;
+}
+
+bool ConnectionImpl::auth_allowed(const char* method, const char* what) {
+    if (params_.allowed_auth.empty()) return true;
+    for (const auto& m : params_.allowed_auth)
+        if (m == method) return true;
+    fail_startup(err<OperationalError>("connection to " + where() + " failed: authentication method requirement \"" +
+                                       params_.require_auth + "\" failed: " + what));
+    return false;
 }
 
 void ConnectionImpl::connect_failed(const std::string& why) {
@@ -153,6 +252,7 @@ void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char typ
         } catch (...) {
             ex = std::make_exception_ptr(OperationalError(std::move(d)));
         }
+        if (!auth_ok_ && retry_connection(!tls_attempt_)) return;
         return fail_startup(ex);
     }
     if (auto* z = std::get_if<proto::ReadyForQuery>(&m)) {
@@ -192,32 +292,69 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
         fail_startup(err<OperationalError>("connection to " + where() + " failed: fe_sendauth: no password supplied"));
         return false;
     };
+    auto refuse = [this](const std::string& why) {
+        fail_startup(err<OperationalError>("connection to " + where() + " failed: " + why));
+    };
+    const bool binding_required = params_.tls.channel_binding == "require";
     if (auth_ok_) return protocol_violation("authentication request after authentication completed");
     switch (a.code) {
     case A::ok:
         if (scram_) return protocol_violation("server skipped the end of the SCRAM exchange");
+        // channel_binding=require: nothing but a completed SCRAM-SHA-256-PLUS exchange will do.
+        if (binding_required && !scram_plus_)
+            return refuse("channel binding required, but server authenticated client without channel binding");
+        if (!authenticated_ && !auth_allowed("none", "server did not complete authentication")) return;
         auth_ok_ = true;
         return;
     case A::cleartext_password:
+        authenticated_ = true;
+        if (!auth_allowed("password", "server requested a cleartext password")) return;
+        if (binding_required) return refuse("channel binding required but not supported by server's authentication request");
         if (!need_password()) return;
         proto::encode_password(out_, *params_.password);
         return flush();
     case A::md5_password: {
+        authenticated_ = true;
+        if (!auth_allowed("md5", "server requested a hashed password")) return;
+        if (binding_required) return refuse("channel binding required but not supported by server's authentication request");
         if (!need_password()) return;
         proto::encode_password(out_, proto::md5_password(params_.user, *params_.password, a.data.data()));
         return flush();
     }
     case A::sasl: {
-        bool offered = false;
-        for (auto mech : a.mechanisms) offered = offered || mech == "SCRAM-SHA-256";
-        if (!offered)
-            return fail_startup(err<OperationalError>("connection to " + where() +
-                                                      " failed: none of the server's SASL authentication mechanisms are supported"));
+        authenticated_ = true;
+        if (!auth_allowed("scram-sha-256", "server requested SASL authentication")) return;
+        bool plain = false, plus = false;
+        for (auto mech : a.mechanisms) {
+            plain = plain || mech == "SCRAM-SHA-256";
+            plus = plus || mech == "SCRAM-SHA-256-PLUS";
+        }
+        // libpq's choice: PLUS whenever TLS is up and the server offers it (unless
+        // channel_binding=disable); "y" tells the server we could have bound the channel.
+        proto::ScramBinding binding;
+        if (ssl_in_use() && params_.tls.channel_binding != "disable") {
+            if (plus) {
+                binding.flag = proto::ScramBinding::Flag::plus;
+                binding.data = tls_->server_end_point();
+                if (binding.data.empty())
+                    return refuse("could not compute channel binding data from the server certificate");
+            } else {
+                binding.flag = proto::ScramBinding::Flag::supported;
+            }
+        }
+        if (binding_required && binding.flag != proto::ScramBinding::Flag::plus)
+            return refuse("channel binding is required, but server did not offer an authentication method that supports "
+                          "channel binding");
+        if (binding.flag != proto::ScramBinding::Flag::plus && !plain)
+            return refuse("none of the server's SASL authentication mechanisms are supported");
         if (!need_password()) return;
-        scram_ = std::make_unique<proto::ScramClient>(*params_.password);
+        scram_plus_ = false;
+        const bool binds = binding.flag == proto::ScramBinding::Flag::plus;
+        scram_ = std::make_unique<proto::ScramClient>(*params_.password, std::move(binding));
+        scram_binds_ = binds;
         const std::string& first = scram_->client_first();
         proto::encode_sasl_initial_response(
-            out_, "SCRAM-SHA-256",
+            out_, scram_->mechanism(),
             proto::ByteView(reinterpret_cast<const std::uint8_t*>(first.data()), first.size()));
         return flush();
     }
@@ -229,12 +366,14 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
             std::weak_ptr<ConnectionImpl> conn;
             std::unique_ptr<proto::ScramClient> scram;
             std::string server_first;
+            std::uint32_t attempt = 0;
             bool ok = false;
         };
         auto* w = new Work;
         w->req.data = w;
         w->conn = weak_from_this();
         w->scram = std::move(scram_);
+        w->attempt = attempt_;
         w->server_first.assign(reinterpret_cast<const char*>(a.data.data()), a.data.size());
         int rc = uv_queue_work(
             loop_, &w->req,
@@ -245,7 +384,7 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
             [](uv_work_t* r, int status) {
                 std::unique_ptr<Work> work(static_cast<Work*>(r->data));
                 auto c = work->conn.lock();
-                if (!c || c->closed()) return;
+                if (!c || c->closed() || c->attempt_ != work->attempt) return;  // a later attempt now
                 c->on_scram_first_done(std::move(work->scram), status == 0 && work->ok);
                 c->resume_ready();
             });
@@ -262,6 +401,7 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
         if (!scram_->handle_server_final(data))
             return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + scram_->error()));
         scram_.reset();  // verified; AuthenticationOk follows
+        scram_plus_ = scram_binds_;
         return;
     }
     default:

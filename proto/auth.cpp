@@ -1,4 +1,4 @@
-// Password authentication: MD5 and the SCRAM-SHA-256 client. Pure: strings in, strings out.
+// Password authentication: MD5 and the SCRAM-SHA-256(-PLUS) client. Pure: strings in, strings out.
 #include "proto/auth.hpp"
 
 #include <openssl/crypto.h>
@@ -270,7 +270,12 @@ std::string saslprep_password(std::string_view password) {
     return out;
 }
 
-ScramClient::ScramClient(std::string password) : password_(std::move(password)) {
+ScramClient::ScramClient(std::string password) : ScramClient(std::move(password), ScramBinding{}) {}
+
+ScramClient::ScramClient(std::string password, std::string client_nonce, std::string user)
+    : ScramClient(std::move(password), std::move(client_nonce), std::move(user), ScramBinding{}) {}
+
+ScramClient::ScramClient(std::string password, ScramBinding binding) : password_(std::move(password)) {
     unsigned char raw[kRawNonceLen];
     if (RAND_bytes(raw, sizeof raw) != 1) {
         error_ = "SCRAM: could not generate a random nonce";
@@ -278,19 +283,45 @@ ScramClient::ScramClient(std::string password) : password_(std::move(password)) 
         return;  // client_first() stays empty
     }
     nonce_ = base64_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-    client_first_bare_ = "n=," + ("r=" + nonce_);
-    client_first_ = "n,," + client_first_bare_;
+    start({}, std::move(binding));
 }
 
-ScramClient::ScramClient(std::string password, std::string client_nonce, std::string user)
+ScramClient::ScramClient(std::string password, std::string client_nonce, std::string user, ScramBinding binding)
     : password_(std::move(password)), nonce_(std::move(client_nonce)) {
     if (nonce_.empty() || !is_printable_nonce(nonce_)) {
         error_ = "SCRAM: invalid client nonce";
         state_ = State::failed;
         return;
     }
+    start(std::move(user), std::move(binding));
+}
+
+void ScramClient::start(std::string user, ScramBinding binding) {
+    // RFC 5802 gs2-header: gs2-cbind-flag "," [authzid] ","; PostgreSQL never sends an authzid.
+    std::string gs2;
+    switch (binding.flag) {
+    case ScramBinding::Flag::none: gs2 = "n,,"; break;
+    case ScramBinding::Flag::supported: gs2 = "y,,"; break;
+    case ScramBinding::Flag::plus:
+        if (binding.data.empty()) {
+            fail("SCRAM: channel binding data missing");
+            return;  // client_first() stays empty
+        }
+        gs2 = "p=tls-server-end-point,,";
+        break;
+    default:
+        fail("SCRAM: invalid channel binding flag");
+        return;
+    }
+    flag_ = binding.flag;
+    // cbind-input = gs2-header [cbind-data]; the data only with "p=".
+    channel_binding_ = base64_encode(flag_ == ScramBinding::Flag::plus ? gs2 + binding.data : gs2);
     client_first_bare_ = "n=" + escape_saslname(user) + ",r=" + nonce_;
-    client_first_ = "n,," + client_first_bare_;
+    client_first_ = gs2 + client_first_bare_;
+}
+
+const char* ScramClient::mechanism() const {
+    return flag_ == ScramBinding::Flag::plus ? "SCRAM-SHA-256-PLUS" : "SCRAM-SHA-256";
 }
 
 bool ScramClient::fail(const char* why) {
@@ -333,7 +364,7 @@ bool ScramClient::handle_server_first(std::string_view msg) {
     password_.clear();
 
     Digest salted{}, client_key{}, stored_key{}, client_sig{}, server_key{}, server_sig{};
-    std::string final_without_proof = "c=biws,r=" + std::string(nonce);
+    std::string final_without_proof = "c=" + channel_binding_ + ",r=" + std::string(nonce);
     std::string auth_message = client_first_bare_ + ',' + std::string(msg) + ',' + final_without_proof;
     bool ok = PKCS5_PBKDF2_HMAC(prepared.data(), static_cast<int>(prepared.size()),
                                 reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),

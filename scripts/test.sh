@@ -41,8 +41,9 @@ trap cleanup EXIT
 if [ -z "${UVPG_TEST_DSN:-}" ]; then
     pgdir=$(mktemp -d /tmp/uvpg-test-pg.XXXXXX)
     vars=$(tests/pg_server.sh start "$pgdir") || { echo "could not start PostgreSQL"; echo "0 passed, 1 failed"; exit 1; }
+    set -a  # every UVPG_TEST_* the script prints, the TLS files included
     eval "$vars"
-    export UVPG_TEST_DSN UVPG_TEST_HOST UVPG_TEST_PORT UVPG_TEST_SOCKET_DIR UVPG_TEST_AUTH UVPG_TEST_IPV6 UVPG_TEST_PG_BINDIR UVPG_TEST_PGDATA
+    set +a
 fi
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -4,6 +4,9 @@
 #   tests/pg_server.sh stop DIR
 # The server runs as the `postgres` OS user when we are root (initdb refuses root), listens on
 # 127.0.0.1 at a free port with its unix socket in DIR, and has one role per auth method.
+# With the `openssl` command it also makes a fresh test PKI in DIR/ssl (valid for 2 days: a root
+# CA, server, client, wrong-host, expired, unknown-CA and revoked certificates, a CRL), turns TLS
+# on, and adds pg_hba lines for the TLS tests (UVPG_TEST_SSL_* below); without it UVPG_TEST_SSL=0.
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?directory}
 
@@ -13,6 +16,103 @@ bindir=$(pg_config --bindir 2>/dev/null || true)
 
 as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# make_pki DIR: the test PKI, made afresh each start. Everything belongs to the invoking user (who
+# runs the tests: clients refuse keys that others can read) except the server key, which the
+# server's user must own. EC P-256 keys, so that start-up stays fast.
+make_pki() {
+    local d=$1
+    mkdir -p "$d/ca-db/newcerts" "$d/other-ca"
+    : >"$d/ca-db/index.txt"
+    echo 1000 >"$d/ca-db/serial"
+    echo 1000 >"$d/ca-db/crlnumber"
+    cat >"$d/openssl.cnf" <<CNF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = $d/ca-db/index.txt
+new_certs_dir = $d/ca-db/newcerts
+serial = $d/ca-db/serial
+crlnumber = $d/ca-db/crlnumber
+certificate = $d/root.crt
+private_key = $d/root.key
+default_md = sha256
+default_days = 2
+default_crl_days = 2
+policy = policy_cn
+unique_subject = no
+copy_extensions = none
+[ policy_cn ]
+commonName = supplied
+[ req ]
+distinguished_name = req_dn
+prompt = no
+[ req_dn ]
+CN = unused
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ server_localhost ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+[ server_other ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:other.example
+[ client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+    local cnf=$d/openssl.cnf
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" && chmod 600 "$1"; }
+    csr() { openssl req -new -config "$cnf" -key "$1" -subj "$2" -out "$3"; }
+    # issue NAME CN EXTENSIONS [openssl ca options]: NAME.key and NAME.crt from the root CA.
+    issue() {
+        local name=$1 cn=$2 ext=$3; shift 3
+        key "$d/$name.key"
+        csr "$d/$name.key" "/CN=$cn" "$d/$name.csr"
+        openssl ca -batch -notext -config "$cnf" -extensions "$ext" -in "$d/$name.csr" -out "$d/$name.crt" "$@"
+    }
+    # The root CA, the one the server trusts for client certificates and the clients trust.
+    key "$d/root.key"
+    openssl req -new -x509 -config "$cnf" -extensions v3_ca -key "$d/root.key" -subj "/CN=uvpg test root CA" \
+        -days 2 -out "$d/root.crt"
+    issue server localhost server_localhost
+    issue client uvpg_cert client
+    openssl pkey -in "$d/client.key" -aes256 -passout pass:uvpg-key-pass -out "$d/client-enc.key"
+    chmod 600 "$d/client-enc.key"
+    issue other other.example server_other                  # valid, but for another host name
+    issue expired localhost server_localhost \
+        -startdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" -enddate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
+    issue revoked localhost server_localhost
+    openssl ca -batch -config "$cnf" -revoke "$d/revoked.crt" -crl_reason keyCompromise
+    openssl ca -batch -config "$cnf" -gencrl -out "$d/root.crl"
+    # An unrelated CA and a localhost certificate from it.
+    key "$d/other-ca/root.key"
+    openssl req -new -x509 -config "$cnf" -extensions v3_ca -key "$d/other-ca/root.key" \
+        -subj "/CN=uvpg unrelated test CA" -days 2 -out "$d/unknown-ca.crt"
+    key "$d/unknown.key"
+    csr "$d/unknown.key" "/CN=localhost" "$d/unknown.csr"
+    openssl x509 -req -in "$d/unknown.csr" -CA "$d/unknown-ca.crt" -CAkey "$d/other-ca/root.key" \
+        -CAserial "$d/other-ca/serial" -CAcreateserial -days 2 -sha256 \
+        -extfile "$cnf" -extensions server_localhost -out "$d/unknown.crt"
+    rm -f "$d"/*.csr
+    chmod 755 "$d"
+    chmod 644 "$d"/*.crt "$d/root.crl"
+    # The server reads these as its own user; the key must be its own and private.
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$d/server.key"; fi
 }
 
 case "$cmd" in
@@ -25,6 +125,13 @@ start)
     if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
         listen="127.0.0.1,::1"; ipv6=1
     fi
+    ssl=0
+    if command -v openssl >/dev/null; then
+        # In a shell of its own, so that set -e stops it at the first failing command.
+        bash -euo pipefail -c "$(declare -f make_pki); make_pki \"\$1\"" make_pki "$dir/ssl" >"$dir/pki.log" 2>&1 \
+            || { cat "$dir/pki.log" >&2; exit 1; }
+        ssl=1
+    fi
     as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     cat >>"$dir/data/postgresql.conf" <<CONF
@@ -36,8 +143,32 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 CONF
+    if [ $ssl = 1 ]; then
+        cat >>"$dir/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$dir/ssl/server.crt'
+ssl_key_file = '$dir/ssl/server.key'
+ssl_ca_file = '$dir/ssl/root.crt'
+CONF
+    fi
+    # The TLS tests' lines come first: they must win over the generic ones below. Database
+    # uvpg_tls_scram: SCRAM over TLS only; role uvpg_cert: client certificate over TLS only;
+    # database uvpg_nossl: trust without TLS, refused with it.
+    hba_ssl=""
+    if [ $ssl = 1 ]; then
+        hba_ssl="hostssl uvpg_tls_scram all 127.0.0.1/32 scram-sha-256
+hostssl uvpg_tls_scram all ::1/128 scram-sha-256
+hostssl all uvpg_cert 127.0.0.1/32 cert
+hostssl all uvpg_cert ::1/128 cert
+hostssl uvpg_nossl all all reject
+"
+    fi
     cat >"$dir/data/pg_hba.conf" <<HBA
 local all all trust
+${hba_ssl}hostnossl uvpg_tls_scram all all reject
+hostnossl all uvpg_cert all reject
+hostnossl uvpg_nossl all 127.0.0.1/32 trust
+hostnossl uvpg_nossl all ::1/128 trust
 host all uvpg_password 127.0.0.1/32 password
 host all uvpg_md5 127.0.0.1/32 md5
 host all uvpg_scram 127.0.0.1/32 scram-sha-256
@@ -52,7 +183,10 @@ CREATE ROLE uvpg_md5 LOGIN PASSWORD 'md5_secret';
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE uvpg_password LOGIN PASSWORD 'plain_secret';
 CREATE ROLE uvpg_scram LOGIN PASSWORD 'scram_secret';
+CREATE ROLE uvpg_cert LOGIN;
 CREATE DATABASE uvpg_test;
+CREATE DATABASE uvpg_tls_scram;
+CREATE DATABASE uvpg_nossl;
 SQL
     echo "UVPG_TEST_DSN='host=127.0.0.1 port=$port user=postgres dbname=uvpg_test'"
     echo "UVPG_TEST_HOST=127.0.0.1"
@@ -62,6 +196,31 @@ SQL
     echo "UVPG_TEST_IPV6=$ipv6"
     echo "UVPG_TEST_PG_BINDIR='$bindir'"
     echo "UVPG_TEST_PGDATA='$dir/data'"
+    echo "UVPG_TEST_SSL=$ssl"
+    echo "UVPG_TEST_SSL_SCRAM_DB=uvpg_tls_scram"
+    echo "UVPG_TEST_SSL_SCRAM_USER=uvpg_scram"
+    echo "UVPG_TEST_SSL_SCRAM_PASSWORD=scram_secret"
+    echo "UVPG_TEST_SSL_CERT_USER=uvpg_cert"
+    echo "UVPG_TEST_NOSSL_DB=uvpg_nossl"
+    if [ $ssl = 1 ]; then
+        s=$dir/ssl
+        echo "UVPG_TEST_SSL_DIR='$s'"
+        echo "UVPG_TEST_SSL_ROOT='$s/root.crt'"
+        echo "UVPG_TEST_SSL_CRL='$s/root.crl'"
+        echo "UVPG_TEST_SSL_CLIENT_CERT='$s/client.crt'"
+        echo "UVPG_TEST_SSL_CLIENT_KEY='$s/client.key'"
+        echo "UVPG_TEST_SSL_CLIENT_KEY_ENC='$s/client-enc.key'"
+        echo "UVPG_TEST_SSL_CLIENT_KEY_PASSWORD=uvpg-key-pass"
+        echo "UVPG_TEST_SSL_OTHER_CERT='$s/other.crt'"
+        echo "UVPG_TEST_SSL_OTHER_KEY='$s/other.key'"
+        echo "UVPG_TEST_SSL_EXPIRED_CERT='$s/expired.crt'"
+        echo "UVPG_TEST_SSL_EXPIRED_KEY='$s/expired.key'"
+        echo "UVPG_TEST_SSL_UNKNOWN_CA='$s/unknown-ca.crt'"
+        echo "UVPG_TEST_SSL_UNKNOWN_CERT='$s/unknown.crt'"
+        echo "UVPG_TEST_SSL_UNKNOWN_KEY='$s/unknown.key'"
+        echo "UVPG_TEST_SSL_REVOKED_CERT='$s/revoked.crt'"
+        echo "UVPG_TEST_SSL_REVOKED_KEY='$s/revoked.key'"
+    fi
     ;;
 stop)
     [ -f "$dir/data/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true

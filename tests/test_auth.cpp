@@ -11,6 +11,7 @@ using uvpg::proto::base64_decode;
 using uvpg::proto::base64_encode;
 using uvpg::proto::md5_password;
 using uvpg::proto::saslprep_password;
+using uvpg::proto::ScramBinding;
 using uvpg::proto::ScramClient;
 using namespace std::string_literals;
 
@@ -270,6 +271,191 @@ TEST_CASE("SCRAM: steps out of order") {
         REQUIRE(c.handle_server_final(kPgServerFinal));
         CHECK_FALSE(c.handle_server_final(kPgServerFinal));
         CHECK(c.error() == "SCRAM: unexpected server-final-message");
+    }
+}
+
+// --- channel binding (SCRAM-SHA-256-PLUS, tls-server-end-point) -------------------------------
+
+namespace {
+
+// Known answers computed independently with Python's hashlib/hmac/base64 (RFC 5802 by hand):
+//   salted = hashlib.pbkdf2_hmac("sha256", b"plus secret", bytes(range(0x10, 0x20)), 4096)
+//   auth   = "n=,r=<client nonce>," + server_first + ",c=" + b64(gs2 + data) + ",r=<server nonce>"
+//   proof  = HMAC(salted,"Client Key") XOR HMAC(SHA256(HMAC(salted,"Client Key")), auth)
+//   v      = HMAC(HMAC(salted, "Server Key"), auth)
+// with gs2 = "n,,", "y,," or "p=tls-server-end-point,," and data = bytes(range(0xa0, 0xc0)) (plus only).
+constexpr std::string_view kPlusPassword = "plus secret";
+constexpr std::string_view kPlusNonce = "uvpgPlusClientNonce01234";
+constexpr std::string_view kPlusServerFirst =
+    "r=uvpgPlusClientNonce01234ServerPart+/Xyz9,s=EBESExQVFhcYGRobHB0eHw==,i=4096";
+
+// 32 bytes a0..bf: stands for the SHA-256 of the server certificate.
+std::string plus_binding_data() {
+    std::string d;
+    for (int i = 0xa0; i < 0xc0; ++i) d += static_cast<char>(i);
+    return d;
+}
+
+ScramBinding binding(ScramBinding::Flag flag, std::string data = {}) { return ScramBinding{flag, std::move(data)}; }
+
+ScramClient plus_client(std::string data = plus_binding_data()) {
+    return ScramClient(std::string(kPlusPassword), std::string(kPlusNonce), {},
+                       binding(ScramBinding::Flag::plus, std::move(data)));
+}
+
+}  // namespace
+
+TEST_CASE("SCRAM channel binding: client-first and mechanism for each flag") {
+    ScramClient n("pw", "abc", {}, binding(ScramBinding::Flag::none));
+    CHECK(n.client_first() == "n,,n=,r=abc");
+    CHECK(std::string_view(n.mechanism()) == "SCRAM-SHA-256");
+
+    ScramClient y("pw", "abc", {}, binding(ScramBinding::Flag::supported));
+    CHECK(y.client_first() == "y,,n=,r=abc");
+    CHECK(std::string_view(y.mechanism()) == "SCRAM-SHA-256");
+
+    ScramClient p("pw", "abc", {}, binding(ScramBinding::Flag::plus, plus_binding_data()));
+    CHECK(p.client_first() == "p=tls-server-end-point,,n=,r=abc");
+    CHECK(std::string_view(p.mechanism()) == "SCRAM-SHA-256-PLUS");
+
+    // The user name is escaped after the header as before; the old constructors mean "n".
+    ScramClient pu("pw", "abc", "a,b", binding(ScramBinding::Flag::plus, "x"));
+    CHECK(pu.client_first() == "p=tls-server-end-point,,n=a=2Cb,r=abc");
+    ScramClient old("pw", "abc");
+    CHECK(old.client_first() == "n,,n=,r=abc");
+    CHECK(std::string_view(old.mechanism()) == "SCRAM-SHA-256");
+
+    // Random nonces with a binding.
+    ScramClient ry("pw", binding(ScramBinding::Flag::supported));
+    REQUIRE(ry.client_first().size() == 8 + 24);
+    CHECK(ry.client_first().starts_with("y,,n=,r="));
+    ScramClient rp("pw", binding(ScramBinding::Flag::plus, plus_binding_data()));
+    CHECK(rp.client_first().starts_with("p=tls-server-end-point,,n=,r="));
+    CHECK(rp.client_first().size() == 29 + 24);
+    CHECK(std::string_view(rp.mechanism()) == "SCRAM-SHA-256-PLUS");
+    ScramClient rn("pw", ScramBinding{});
+    CHECK(rn.client_first().starts_with("n,,n=,r="));
+}
+
+TEST_CASE("SCRAM channel binding: c= in client-final for each flag") {
+    const std::string prefix = "r=uvpgPlusClientNonce01234ServerPart+/Xyz9,p=";
+    SUBCASE("n: base64(\"n,,\")") {
+        ScramClient c(std::string(kPlusPassword), std::string(kPlusNonce), {}, binding(ScramBinding::Flag::none));
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK(c.client_final().starts_with("c=biws," + prefix));
+    }
+    SUBCASE("y: base64(\"y,,\")") {
+        ScramClient c(std::string(kPlusPassword), std::string(kPlusNonce), {}, binding(ScramBinding::Flag::supported));
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK(c.client_final().starts_with("c=eSws," + prefix));
+    }
+    SUBCASE("p: base64(gs2 header + binding data)") {
+        ScramClient c = plus_client();
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        const std::string c_value = base64_encode("p=tls-server-end-point,," + plus_binding_data());
+        CHECK(c_value == "cD10bHMtc2VydmVyLWVuZC1wb2ludCwsoKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8=");
+        CHECK(c.client_final().starts_with("c=" + c_value + "," + prefix));
+    }
+    SUBCASE("binding data is ignored without p") {
+        ScramClient c(std::string(kPlusPassword), std::string(kPlusNonce), {},
+                      binding(ScramBinding::Flag::supported, plus_binding_data()));
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK(c.client_final().starts_with("c=eSws,"));
+    }
+}
+
+TEST_CASE("SCRAM channel binding: complete exchanges, known answers from Python") {
+    SUBCASE("SCRAM-SHA-256-PLUS with tls-server-end-point") {
+        ScramClient c = plus_client();
+        CHECK(c.client_first() == "p=tls-server-end-point,,n=,r=uvpgPlusClientNonce01234");
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK(c.client_final() ==
+              "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsoKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8=,"
+              "r=uvpgPlusClientNonce01234ServerPart+/Xyz9,p=zHzMphnVytWUkyIOwl8cEzmRm66vJGMjMUvTOLJh9Zc=");
+        CHECK_FALSE(c.finished());
+        CHECK(c.handle_server_final("v=CYTxk9h/YcjMtg61g+TcbuSQOrUnv5mJ0VJVbOHS1nw="));
+        CHECK(c.finished());
+        CHECK(c.error().empty());
+    }
+    SUBCASE("y flag") {
+        ScramClient c(std::string(kPlusPassword), std::string(kPlusNonce), {}, binding(ScramBinding::Flag::supported));
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK(c.client_final() ==
+              "c=eSws,r=uvpgPlusClientNonce01234ServerPart+/Xyz9,p=azBhGZCBYchkAxafYBByK5oa/58osN6xUBUNDrSyV6I=");
+        CHECK(c.handle_server_final("v=pAhJffDHxjAbQgFTAqKRpUzr+G7eKxSG/k6JCaf+1fE="));
+        CHECK(c.finished());
+    }
+    SUBCASE("n flag, same inputs") {
+        ScramClient c{std::string(kPlusPassword), std::string(kPlusNonce)};
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK(c.client_final() ==
+              "c=biws,r=uvpgPlusClientNonce01234ServerPart+/Xyz9,p=gMaSLJyhgaS9uMUv2/tzOj53W33rXD82Kioe2ZO5tbk=");
+        CHECK(c.handle_server_final("v=10aXzGFITfNwYEDWqoBWEn4NUgFLMJrry2m/8YE3U3c="));
+        CHECK(c.finished());
+    }
+}
+
+TEST_CASE("SCRAM channel binding: rejections") {
+    SUBCASE("server-final with a wrong signature") {
+        ScramClient c = plus_client();
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK_FALSE(c.handle_server_final("v=DYTxk9h/YcjMtg61g+TcbuSQOrUnv5mJ0VJVbOHS1nw="));
+        CHECK(c.error() == "SCRAM: incorrect server signature");
+        CHECK_FALSE(c.finished());
+    }
+    SUBCASE("the signature of the unbound exchange does not verify the bound one") {
+        // The binding is part of AuthMessage: a server that saw "n,," (or other certificate data)
+        // computes another signature.
+        ScramClient c = plus_client();
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK_FALSE(c.handle_server_final("v=10aXzGFITfNwYEDWqoBWEn4NUgFLMJrry2m/8YE3U3c="));
+        CHECK(c.error() == "SCRAM: incorrect server signature");
+
+        std::string other = plus_binding_data();
+        other[31] = '\x00';
+        ScramClient d = plus_client(other);
+        REQUIRE(d.handle_server_first(kPlusServerFirst));
+        CHECK_FALSE(d.handle_server_final("v=CYTxk9h/YcjMtg61g+TcbuSQOrUnv5mJ0VJVbOHS1nw="));
+        CHECK(d.error() == "SCRAM: incorrect server signature");
+    }
+    SUBCASE("server error in server-final") {
+        ScramClient c = plus_client();
+        REQUIRE(c.handle_server_first(kPlusServerFirst));
+        CHECK_FALSE(c.handle_server_final("e=channel-bindings-dont-match"));
+        CHECK(c.error() == "SCRAM: server error: channel-bindings-dont-match");
+        CHECK_FALSE(c.finished());
+    }
+    SUBCASE("the server nonce must start with the client's") {
+        ScramClient c = plus_client();
+        CHECK_FALSE(c.handle_server_first("r=XuvpgPlusClientNonce01234Srv,s=EBESExQVFhcYGRobHB0eHw==,i=4096"));
+        CHECK(c.error() == "SCRAM: nonce mismatch");
+        CHECK(c.client_final().empty());
+        ScramClient d = plus_client();
+        CHECK_FALSE(d.handle_server_first("r=uvpgPlusClientNonce01234,s=EBESExQVFhcYGRobHB0eHw==,i=4096"));
+        CHECK(d.error() == "SCRAM: server nonce missing");
+        ScramClient e(std::string(kPlusPassword), std::string(kPlusNonce), {}, binding(ScramBinding::Flag::supported));
+        CHECK_FALSE(e.handle_server_first("r=uvpgPlusClientNonce0123XServer,s=EBESExQVFhcYGRobHB0eHw==,i=4096"));
+        CHECK(e.error() == "SCRAM: nonce mismatch");
+    }
+    SUBCASE("plus without binding data") {
+        ScramClient c("pw", "abc", {}, binding(ScramBinding::Flag::plus));
+        CHECK(c.client_first().empty());
+        CHECK(c.error() == "SCRAM: channel binding data missing");
+        CHECK_FALSE(c.handle_server_first("r=abcdef,s=QUJD,i=1"));
+        CHECK(c.error() == "SCRAM: channel binding data missing");  // the first reason is kept
+        ScramClient r("pw", binding(ScramBinding::Flag::plus));
+        CHECK(r.client_first().empty());
+        CHECK(r.error() == "SCRAM: channel binding data missing");
+    }
+    SUBCASE("invalid flag value") {
+        ScramClient c("pw", "abc", {}, binding(static_cast<ScramBinding::Flag>(7), "x"));
+        CHECK(c.client_first().empty());
+        CHECK(c.error() == "SCRAM: invalid channel binding flag");
+    }
+    SUBCASE("an invalid nonce is reported before the binding") {
+        ScramClient c("pw", "has,comma", {}, binding(ScramBinding::Flag::plus));
+        CHECK(c.client_first().empty());
+        CHECK(c.error() == "SCRAM: invalid client nonce");
     }
 }
 

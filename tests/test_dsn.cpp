@@ -254,7 +254,7 @@ TEST_CASE("malformed DSNs never show the password") {
     const char* dsns[] = {
         "password=s3cret port=abc", "password=s3cret foo=bar", "password=s3c qzx host=x",
         "password=s3c qzx=x", "user=u password='s3cret", "host=h password=s3cret connect_timeout=x",
-        "password=s3cret sslmode=bogus", "password=s3cret sslmode=require", "password=s3cret host=a,b",
+        "password=s3cret sslmode=bogus", "password=s3cret sslnegotiation=direct", "password=s3cret host=a,b",
         "password=s3cret client_encoding=latin1", "password=s3cret hostaddr=nope",
         "postgresql://u:s3cret@host:abc/db", "postgresql://u:s3cret%zz@h/db",
         "postgresql://u:s3cret%00@h/db", "postgresql://u:s3c qzx@h/db", "postgresql://u:s3cret@[::1/db",
@@ -262,7 +262,8 @@ TEST_CASE("malformed DSNs never show the password") {
         "postgresql://u:s3cret@h/db?foo=bar", "postgresql://u:s3cret@h1,h2/db",
         "postgresql://h/db?password=s3cret%zz", "postgresql://h/db?password=s3cret=x",
         "postgresql://h/db?password=s3c%20qzx%00", "postgresql://h/db?password=s3c qzx",
-        "postgresql://u:s3cret@h/db?sslmode=verify-full", "postgresql://u:s3cret@h/db?service=x",
+        "postgresql://u:s3cret@h/db?channel_binding=maybe", "postgresql://u:s3cret@h/db?service=x",
+        "password=s3cret require_auth=md5,!password", "password=s3cret ssl_min_protocol_version=SSLv3",
     };
     for (const char* dsn : dsns) {
         CAPTURE(dsn);
@@ -415,29 +416,72 @@ TEST_CASE("resolve_params: application_name, client_encoding, timeouts, loop") {
     CHECK(resolve("", {.loop = loop}).loop == loop);
 }
 
+TEST_CASE("resolve_params: the TLS keywords, their environment variables and checks") {
+    ConnParams p = resolve(
+        "sslmode=verify-full sslrootcert=/ca.pem sslcert=/c.pem sslkey=/k.pem sslcrl=/crl.pem sslpassword=pw "
+        "sslsni=0 ssl_min_protocol_version=TLSv1.3 channel_binding=require");
+    CHECK(p.tls.rootcert == "/ca.pem");
+    CHECK(p.tls.cert == "/c.pem");
+    CHECK(p.tls.key == "/k.pem");
+    CHECK(p.tls.crl == "/crl.pem");
+    CHECK(p.tls.password == "pw");
+    CHECK_FALSE(p.tls.sni);
+    CHECK(p.tls.min_protocol == "TLSv1.3");
+    CHECK(p.tls.channel_binding == "require");
+    CHECK(p.dsn_masked.find("sslpassword=xxx") != std::string::npos);
+    ConnParams d = resolve("");
+    CHECK(d.tls.sni);
+    CHECK(d.tls.min_protocol == "TLSv1.2");  // libpq's default since 14
+    CHECK(d.tls.channel_binding == "prefer");
+    CHECK(d.allowed_auth.empty());
+    FakeEnv env{.vars = {{"PGSSLROOTCERT", "/e.pem"}, {"PGCHANNELBINDING", "disable"}, {"PGREQUIREAUTH", "md5"},
+                         {"PGSSLMINPROTOCOLVERSION", "TLSv1.3"}}};
+    ConnParams e = resolve("", {}, env);
+    CHECK(e.tls.rootcert == "/e.pem");
+    CHECK(e.tls.channel_binding == "disable");
+    CHECK(e.tls.min_protocol == "TLSv1.3");
+    CHECK(e.allowed_auth == std::vector<std::string>{"md5"});
+    ConnParams o = resolve("sslcert=/dsn.pem", {.sslcert = "/opt.pem", .require_auth = "!password,!md5"});
+    CHECK(o.tls.cert == "/opt.pem");  // options win over the DSN
+    CHECK(o.allowed_auth == std::vector<std::string>{"gss", "sspi", "scram-sha-256", "none"});
+    CHECK(resolve("require_auth=scram-sha-256,none").allowed_auth == std::vector<std::string>{"scram-sha-256", "none"});
+    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=md5,!password"); }).find("cannot be mixed") != std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=kerberos"); }).find("unknown method") != std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=md5,md5"); }).find("listed twice") != std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("channel_binding=maybe"); }) == R"(invalid channel_binding value: "maybe")");
+    CHECK(error_of<ProgrammingError>([] { resolve("sslsni=2"); }) == R"(invalid sslsni value: "2")");
+    CHECK(error_of<ProgrammingError>([] { resolve("ssl_min_protocol_version=SSLv3"); }) ==
+          R"(invalid ssl_min_protocol_version value: "SSLv3")");
+    CHECK(error_of<ProgrammingError>([] { resolve("ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2"); })
+              .find("invalid SSL protocol version range") == 0);
+}
+
 TEST_CASE("resolve_params: sslmode and what uvpg cannot honour") {
-    for (const char* mode : {"disable", "allow", "prefer"}) CHECK(resolve(std::string("sslmode=") + mode).sslmode == mode);
-    for (const char* mode : {"require", "verify-ca", "verify-full"})
-        CHECK(error_of<NotSupportedError>([&] { resolve(std::string("sslmode=") + mode); })
-                  .find("TLS is not supported yet") == 0);
+    for (const char* mode : {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}) {
+        CHECK(resolve(std::string("sslmode=") + mode).sslmode == mode);
+        CHECK(resolve(std::string("sslmode=") + mode).tls.sslmode == mode);
+    }
     CHECK(error_of<ProgrammingError>([] { resolve("sslmode=bogus"); }) == R"(invalid sslmode value: "bogus")");
-    CHECK_THROWS_AS(resolve("postgresql://h?ssl=true"), NotSupportedError);
-    CHECK_THROWS_AS(resolve("requiressl=1"), NotSupportedError);
+    CHECK(resolve("postgresql://h?ssl=true").sslmode == "require");  // JDBC's spelling
+    CHECK(resolve("requiressl=1").sslmode == "require");
     CHECK(resolve("requiressl=0").sslmode == "prefer");
     FakeEnv env{.vars = {{"PGREQUIRESSL", "1"}}};
-    CHECK_THROWS_AS(resolve("", {}, env), NotSupportedError);
+    CHECK(resolve("", {}, env).sslmode == "require");
     env.vars["PGSSLMODE"] = "disable";  // PGSSLMODE takes precedence over PGREQUIRESSL
     CHECK(resolve("", {}, env).sslmode == "disable");
-    CHECK_THROWS_AS(resolve("sslrootcert=system"), NotSupportedError);  // libpq: verify-full
-    CHECK(resolve("sslrootcert=system sslmode=disable").sslmode == "disable");
+    CHECK(resolve("sslrootcert=system").sslmode == "verify-full");  // libpq: system roots mean verify-full
+    CHECK(error_of<ProgrammingError>([] { resolve("sslrootcert=system sslmode=require"); }) ==
+          R"(weak sslmode "require" may not be used with sslrootcert=system (use "verify-full"))");
+    CHECK(error_of<ProgrammingError>([] { resolve("sslnegotiation=direct"); }).find("weak sslmode \"prefer\"") == 0);
+    CHECK(resolve("sslnegotiation=direct sslmode=require").tls.sslnegotiation == "direct");
+    CHECK(error_of<ProgrammingError>([] { resolve("sslnegotiation=fast"); }) == R"(invalid sslnegotiation value: "fast")");
 
     for (const char* dsn : {"service=mydb", "replication=database", "replication=true",
-                            "gssencmode=require", "channel_binding=require", "sslcertmode=require",
-                            "requirepeer=postgres", "require_auth=scram-sha-256",
-                            "target_session_attrs=read-write"})
+                            "gssencmode=require", "sslcertmode=require",
+                            "requirepeer=postgres", "target_session_attrs=read-write"})
         CHECK_THROWS_AS(resolve(dsn), NotSupportedError);
     for (const char* dsn : {"replication=false", "replication=0", "gssencmode=prefer", "channel_binding=disable",
-                            "target_session_attrs=prefer-standby", "sslcertmode=allow"})
+                            "channel_binding=require", "target_session_attrs=prefer-standby", "sslcertmode=allow"})
         CHECK_NOTHROW(resolve(dsn));
     FakeEnv service{.vars = {{"PGSERVICE", "mydb"}}};
     CHECK_THROWS_AS(resolve("", {}, service), NotSupportedError);

@@ -55,6 +55,11 @@ public:
     // As libpq's PQserverVersion: 150018 for 15.18.
     int server_version() const;
     int protocol_version() const noexcept { return 3; }
+    // TLS, as libpq's PQsslInUse and PQsslAttribute: attributes "library" ("OpenSSL"),
+    // "protocol" ("TLSv1.3"), "cipher", "key_bits", "compression" ("off"); nullopt without TLS
+    // or for another name.
+    bool ssl_in_use() const;
+    std::optional<std::string> ssl_attribute(std::string_view name) const;
     TransactionStatus transaction_status() const noexcept;
     // The parameters given, password masked as "xxx".
     std::string dsn() const;

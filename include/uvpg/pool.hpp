@@ -33,6 +33,7 @@ struct PoolOptions {
     std::optional<std::string_view> password{};
     std::optional<std::string_view> passfile{};
     std::optional<std::string_view> sslmode{};
+    UVPG_TLS_OPTION_FIELDS(UVPG_DECLARE_OPTION_FIELD)
     std::optional<std::string_view> application_name{};
     std::optional<std::string_view> fallback_application_name{};
     std::optional<std::string_view> client_encoding{};
