@@ -36,15 +36,19 @@ struct Args {
     int scale = 10;
     int threads = 1;  // event loops, each with its own pool (as pgbench -j); 1 = one pool
     bool reference = true;  // --no-reference: uvpg only (for profiling)
-    std::string workloads = "W2,W4";
+    std::string workloads = "W2,W4,TLS";
     long long w4_rows = 1000000;
+    std::string tls_dsn;     // TLS + SCRAM for the TLS workloads; default: --dsn with sslmode=require
+    int connects = 200;      // connection set-ups timed per repetition
+    int round_trips = 20000; // W1 over TLS: SELECT 1 per repetition
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "uvpg-bench: %s\n"
-                 "usage: uvpg-bench --dsn DSN [--workload W2,W4] [--clients N] [--duration SECONDS] [--repeat N]\n"
-                 "                  [--scale N] [--threads N] [--w4-rows N] [--no-reference]\n",
+                 "usage: uvpg-bench --dsn DSN [--workload W2,W4,TLS] [--clients N] [--duration SECONDS] [--repeat N]\n"
+                 "                  [--scale N] [--threads N] [--w4-rows N] [--tls-dsn DSN] [--connects N]\n"
+                 "                  [--round-trips N] [--no-reference]\n",
                  why);
     std::exit(2);
 }
@@ -73,9 +77,13 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--no-reference") a.reference = false;
         else if (k == "--workload") a.workloads = value();
         else if (k == "--w4-rows") a.w4_rows = static_cast<long long>(number(1));
+        else if (k == "--tls-dsn") a.tls_dsn = value();
+        else if (k == "--connects") a.connects = static_cast<int>(number(1));
+        else if (k == "--round-trips") a.round_trips = static_cast<int>(number(1));
         else usage(("unknown argument " + k).c_str());
     }
     if (a.dsn.empty()) usage("--dsn is required");
+    if (a.tls_dsn.empty()) a.tls_dsn = a.dsn + " sslmode=require";
     return a;
 }
 
@@ -291,6 +299,60 @@ RowPhase w4_libpq(const std::string& dsn, long long n) {
 }
 #endif
 
+// TLS: connection set-up (TCP + TLS + authentication, one after another) and W1 (`SELECT 1`
+// round trips on one connection) over TLS. Per set-up and per query: wall time and client CPU.
+struct TlsPhase {
+    double connect_ms = 0, connect_cpu_ms = 0;
+    double qps = 0, cpu_us_per_query = 0;
+};
+
+uvpg::Task<TlsPhase> tls_uvpg(std::string dsn, int connects, int round_trips) {
+    TlsPhase ph;
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    for (int i = 0; i < connects; ++i) {
+        auto conn = co_await uvpg::connect(dsn);
+        if (!conn.ssl_in_use()) usage("TLS: the uvpg connection is not encrypted (check --tls-dsn)");
+    }
+    ph.connect_ms = (now_s() - t0) * 1e3 / connects;
+    ph.connect_cpu_ms = (cpu_seconds() - cpu0) * 1e3 / connects;
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    cpu0 = cpu_seconds();
+    t0 = now_s();
+    for (int i = 0; i < round_trips; ++i) co_await cur.execute("SELECT 1");
+    ph.qps = round_trips / (now_s() - t0);
+    ph.cpu_us_per_query = (cpu_seconds() - cpu0) * 1e6 / round_trips;
+    co_return ph;
+}
+
+#ifdef UVPG_BENCH_LIBPQ
+TlsPhase tls_libpq(const std::string& dsn, int connects, int round_trips) {
+    TlsPhase ph;
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    for (int i = 0; i < connects; ++i) {
+        PGconn* c = PQconnectdb(dsn.c_str());
+        if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+        if (!PQsslInUse(c)) usage("TLS: the libpq connection is not encrypted (check --tls-dsn)");
+        PQfinish(c);
+    }
+    ph.connect_ms = (now_s() - t0) * 1e3 / connects;
+    ph.connect_cpu_ms = (cpu_seconds() - cpu0) * 1e3 / connects;
+    PGconn* c = PQconnectdb(dsn.c_str());
+    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    cpu0 = cpu_seconds();
+    t0 = now_s();
+    for (int i = 0; i < round_trips; ++i) {
+        PGresult* r = PQexec(c, "SELECT 1");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+        PQclear(r);
+    }
+    ph.qps = round_trips / (now_s() - t0);
+    ph.cpu_us_per_query = (cpu_seconds() - cpu0) * 1e6 / round_trips;
+    PQfinish(c);
+    return ph;
+}
+#endif
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0 : v[v.size() / 2];
@@ -351,7 +413,34 @@ int main(int argc, char** argv) {
             std::printf("          of which in the kernel (wake-ups, page faults, receive copies): %.0f and %.0f ns/row\n",
                         median(usys), median(psys));
         }
-        std::printf("(median of %d interleaved runs; W2 %.0f s each, accounts %lld)\n", a.repeat, a.duration, accounts);
+        if (wants("TLS")) {
+            std::vector<double> uc, ucc, pc, pcc, uq, uqc, pq, pqc;
+            for (int r = 0; r < a.repeat; ++r) {
+                std::fprintf(stderr, "uvpg-bench: TLS repetition %d/%d\n", r + 1, a.repeat);
+                TlsPhase u = uvpg::run(tls_uvpg(a.tls_dsn, a.connects, a.round_trips));
+                uc.push_back(u.connect_ms);
+                ucc.push_back(u.connect_cpu_ms);
+                uq.push_back(u.qps);
+                uqc.push_back(u.cpu_us_per_query);
+#ifdef UVPG_BENCH_LIBPQ
+                if (a.reference) {
+                    TlsPhase p = tls_libpq(a.tls_dsn, a.connects, a.round_trips);
+                    pc.push_back(p.connect_ms);
+                    pcc.push_back(p.connect_cpu_ms);
+                    pq.push_back(p.qps);
+                    pqc.push_back(p.cpu_us_per_query);
+                }
+#endif
+            }
+            const double mu = median(uc), mp = median(pc);
+            std::printf("TLS       %-46s %8.2f ms   %8.2f ms   %7.2f %9.2f ms    %7.2f ms\n",
+                        "connection set-up (TCP + TLS + auth) vs libpq", mu, mp, mu > 0 ? mp / mu : 0, median(ucc), median(pcc));
+            const double qu = median(uq), qp = median(pq);
+            std::printf("W1/TLS    %-46s %10.0f/s %10.0f/s %7.2f %9.1f us/q %9.1f us/q\n", "SELECT 1 round trips over TLS vs libpq",
+                        qu, qp, qp > 0 ? qu / qp : 0, median(uqc), median(pqc));
+        }
+        std::printf("(median of %d interleaved runs; W2 %.0f s each, accounts %lld; ratio = uvpg's rate / libpq's)\n", a.repeat,
+                    a.duration, accounts);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "uvpg-bench: %s\n", e.what());
         return 1;

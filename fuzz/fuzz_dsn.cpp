@@ -144,7 +144,15 @@ void check_params(const ConnParams& p) {
     check(!p.user.empty(), "no user");
     check(!p.dbname.empty(), "no dbname");
     check(!p.host.empty() || !p.hostaddr.empty(), "no host and no hostaddr");
-    check(p.sslmode == "disable" || p.sslmode == "allow" || p.sslmode == "prefer", "an sslmode uvpg cannot do");
+    const bool strong = p.sslmode == "require" || p.sslmode == "verify-ca" || p.sslmode == "verify-full";
+    check(p.sslmode == "disable" || p.sslmode == "allow" || p.sslmode == "prefer" || strong, "an unknown sslmode");
+    check(p.tls.sslmode == p.sslmode, "TLS parameters with another sslmode");
+    check(p.tls.sslnegotiation == "postgres" || (p.tls.sslnegotiation == "direct" && strong),
+          "direct TLS negotiation without require or stronger");
+    check(p.tls.channel_binding == "disable" || p.tls.channel_binding == "prefer" || p.tls.channel_binding == "require",
+          "an unknown channel_binding");
+    check(p.tls.rootcert != "system" || p.sslmode == "verify-full", "sslrootcert=system without verify-full");
+    check(!p.tls.min_protocol.empty(), "no minimum TLS version");
     check(p.client_encoding == "UTF8", "an encoding other than UTF8");
     check(p.connect_timeout == 0 || p.connect_timeout >= 2, "connect_timeout below libpq's 2 s");
     check(!p.timeout || *p.timeout > 0, "a zero timeout kept");

@@ -16,4 +16,11 @@ for ex in build/examples/*; do
     "$ex"
 done
 echo "== uvpg-bench"
-build/bench/uvpg-bench --dsn "$UVPG_TEST_DSN"
+if [ "${UVPG_TEST_SSL:-0}" = 1 ]; then
+    # TLS workloads: TCP + TLS (verify-full) + SCRAM-SHA-256-PLUS, on the server's TLS-only database.
+    tls_dsn="host=localhost port=$UVPG_TEST_PORT dbname=$UVPG_TEST_SSL_SCRAM_DB user=$UVPG_TEST_SSL_SCRAM_USER"
+    tls_dsn="$tls_dsn password=$UVPG_TEST_SSL_SCRAM_PASSWORD sslmode=verify-full sslrootcert=$UVPG_TEST_SSL_ROOT"
+    build/bench/uvpg-bench --dsn "$UVPG_TEST_DSN" --tls-dsn "$tls_dsn"
+else
+    build/bench/uvpg-bench --dsn "$UVPG_TEST_DSN" --workload W2,W4
+fi

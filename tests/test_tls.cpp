@@ -319,6 +319,11 @@ TEST_CASE("client certificates: cert authentication, encrypted keys, and keys ot
     // Without a certificate the server's hba line (cert) refuses: its error, as OperationalError.
     CHECK(error_of([&] { return connect_only(ssl_dsn(user + " sslcert=/nonexistent.crt")); }).find("certificate") !=
           std::string::npos);
+    // A certificate from a CA the server does not trust: the server ends the handshake.
+    CHECK(error_of([&] {
+              return connect_only(ssl_dsn(user + " sslcert=" + env("UVPG_TEST_SSL_UNKNOWN_CERT") + " sslkey=" +
+                                          env("UVPG_TEST_SSL_UNKNOWN_KEY")));
+          }).find("SSL error") != std::string::npos);
     // A key file that others can read is refused before anything is sent (libpq's rule).
     const std::string loose = env("UVPG_TEST_SSL_DIR") + "/loose-copy.key";
     std::filesystem::copy_file(env("UVPG_TEST_SSL_CLIENT_KEY"), loose, std::filesystem::copy_options::overwrite_existing);
