@@ -184,10 +184,11 @@ void ConnectionImpl::drive_handshake() {
 }
 
 bool ConnectionImpl::retry_connection(bool) {
-    // libpq: once, prefer falls back to plain text after TLS failed (handshake, or a server
-    // that refused the TLS login); allow tries TLS after the plain login was refused.
-    const bool fallback = !tls_retried_ && ((tls_attempt_ && params_.sslmode == "prefer") ||
-                                            (!tls_attempt_ && params_.sslmode == "allow" && !params_.is_unix_socket()));
+    // allow tries TLS once after the plain login was refused (libpq). The other way, no
+    // downgrade: prefer goes plain only when the server itself answers 'N'; a failed handshake
+    // (which a man in the middle can cause) or a refused TLS login ends the attempt, where
+    // libpq would retry in plain text.
+    const bool fallback = !tls_retried_ && !tls_attempt_ && params_.sslmode == "allow" && !params_.is_unix_socket();
     if (!fallback || closed()) return false;
     tls_retried_ = true;
     tls_attempt_ = !tls_attempt_;

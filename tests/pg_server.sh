@@ -68,6 +68,12 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:other.example
+[ server_cn_only ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ client ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -94,6 +100,8 @@ CNF
     openssl pkey -in "$d/client.key" -aes256 -passout pass:uvpg-key-pass -out "$d/client-enc.key"
     chmod 600 "$d/client-enc.key"
     issue other other.example server_other                  # valid, but for another host name
+    issue cn-only localhost server_cn_only                 # no subjectAltName: the CN counts
+    issue san-other localhost server_other                 # SAN other.example, CN localhost: the CN does not count
     issue expired localhost server_localhost \
         -startdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" -enddate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
     issue revoked localhost server_localhost
@@ -218,6 +226,10 @@ SQL
         echo "UVPG_TEST_SSL_UNKNOWN_CA='$s/unknown-ca.crt'"
         echo "UVPG_TEST_SSL_UNKNOWN_CERT='$s/unknown.crt'"
         echo "UVPG_TEST_SSL_UNKNOWN_KEY='$s/unknown.key'"
+        echo "UVPG_TEST_SSL_CN_ONLY_CERT='$s/cn-only.crt'"
+        echo "UVPG_TEST_SSL_CN_ONLY_KEY='$s/cn-only.key'"
+        echo "UVPG_TEST_SSL_SAN_OTHER_CERT='$s/san-other.crt'"
+        echo "UVPG_TEST_SSL_SAN_OTHER_KEY='$s/san-other.key'"
         echo "UVPG_TEST_SSL_REVOKED_CERT='$s/revoked.crt'"
         echo "UVPG_TEST_SSL_REVOKED_KEY='$s/revoked.key'"
     fi

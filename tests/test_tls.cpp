@@ -4,6 +4,8 @@
 // without a password under channel_binding=require, direct TLS negotiation.
 #include "support.hpp"
 
+#include "lib/tls.hpp"
+
 #include <doctest/doctest.h>
 
 #include <openssl/err.h>
@@ -94,6 +96,9 @@ public:
     }
     int port = 0;
     std::atomic<bool> handshake_done{false};
+    int connections() const { return connections_; }
+    // What the client sent in its hello (read after the handshake is done).
+    std::string sni, alpn;
 
 private:
     static bool read_n(int fd, void* buf, std::size_t n) {
@@ -117,12 +122,15 @@ private:
         }
     }
     void serve() {
-        pollfd pfd{fd_, POLLIN, 0};
-        if (::poll(&pfd, 1, 10000) <= 0) return;
-        const int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0) return;
-        handle(c);
-        ::close(c);
+        // The script plays the first connection; any later one (a retry) is counted and closed.
+        for (;;) {
+            pollfd pfd{fd_, POLLIN, 0};
+            if (::poll(&pfd, 1, 10000) <= 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) return;
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) return;
+            if (connections_++ == 0) handle(c);
+            ::close(c);
+        }
     }
     void handle(int c) {
         if (script_.ssl_request) {
@@ -144,9 +152,26 @@ private:
         SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
         SSL_CTX_use_certificate_chain_file(ctx, script_.cert.c_str());
         SSL_CTX_use_PrivateKey_file(ctx, script_.key.c_str(), SSL_FILETYPE_PEM);
+        // Accepts ALPN "postgresql" when offered, as PostgreSQL 17 does.
+        SSL_CTX_set_alpn_select_cb(
+            ctx,
+            [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen, void*) {
+                static const unsigned char pg[] = "\x0apostgresql";
+                unsigned char* selected = nullptr;
+                if (SSL_select_next_proto(&selected, outlen, pg, sizeof pg - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+                    return SSL_TLSEXT_ERR_NOACK;
+                *out = selected;
+                return SSL_TLSEXT_ERR_OK;
+            },
+            nullptr);
         SSL* ssl = SSL_new(ctx);
         SSL_set_fd(ssl, c);
         if (SSL_accept(ssl) == 1) {
+            if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) sni = name;
+            const unsigned char* proto = nullptr;
+            unsigned proto_len = 0;
+            SSL_get0_alpn_selected(ssl, &proto, &proto_len);
+            alpn.assign(reinterpret_cast<const char*>(proto), proto_len);
             handshake_done = true;
             unsigned char len[4];
             if (SSL_read(ssl, len, 4) == 4) {
@@ -169,6 +194,7 @@ private:
         ERR_clear_error();
     }
     Script script_;
+    std::atomic<int> connections_{0};
     int fd_ = -1;
     std::thread thread_;
 };
@@ -231,11 +257,13 @@ TEST_CASE("sslmode: prefer takes TLS when offered, disable and allow do not, req
                                 "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) == "TLSv1.2");
 }
 
-TEST_CASE("prefer falls back to plain text when the server refuses TLS logins; allow tries TLS when it refuses plain ones") {
+TEST_CASE("no downgrade: prefer does not retry in plain text after TLS failed; allow tries TLS when plain is refused") {
     if (!have_ssl()) return;
     const char* q = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     const std::string nossl = "dbname=" + env("UVPG_TEST_NOSSL_DB");
-    CHECK(uvpg::run(scalar_over(ssl_dsn(nossl), q)) == "false");  // hostssl ... reject, then plain
+    // The server refuses this database over TLS: prefer reports it (libpq would retry in plain).
+    CHECK(error_of([&] { return connect_only(ssl_dsn(nossl)); }).find("pg_hba.conf") != std::string::npos);
+    CHECK(uvpg::run(scalar_over(ssl_dsn(nossl + " sslmode=disable"), q)) == "false");
     CHECK(error_of([&] { return connect_only(ssl_dsn(nossl + " sslmode=require")); }).find("pg_hba.conf") != std::string::npos);
     const std::string tls_only = "dbname=" + env("UVPG_TEST_SSL_SCRAM_DB") + " user=" + env("UVPG_TEST_SSL_SCRAM_USER") +
                                  " password=" + env("UVPG_TEST_SSL_SCRAM_PASSWORD");
@@ -340,6 +368,17 @@ TEST_CASE("a server that sends bytes after 'S' before the handshake is refused (
           std::string::npos);
 }
 
+TEST_CASE("a handshake that fails under prefer ends the attempt: no retry in plain text") {
+    if (!have_ssl()) return;
+    // 'S', then a server that speaks no TLS (as a man in the middle breaking the handshake).
+    FakeTlsServer s({.reply = 'S', .inject = std::string(64, 'x')});
+    CHECK(error_of([&] { return connect_only(s.dsn("sslmode=prefer")); }).find("received unencrypted data") != std::string::npos);
+    FakeTlsServer s2({.cert = env("UVPG_TEST_SSL_UNKNOWN_CERT"), .key = env("UVPG_TEST_SSL_UNKNOWN_KEY")});
+    CHECK(error_of([&] { return connect_only(s2.dsn("sslmode=prefer sslrootcert=" + root())); })
+              .find("certificate verify failed") != std::string::npos);
+    CHECK(s2.connections() == 1);
+}
+
 TEST_CASE("a server without TLS: require refuses, prefer goes on in plain text") {
     if (!have_ssl()) return;
     {
@@ -387,6 +426,20 @@ TEST_CASE("certificates a scripted server presents: expired, revoked, for anothe
     }
 }
 
+TEST_CASE("verify-full reads the Common Name only when the certificate has no subjectAltName") {
+    if (!have_ssl()) return;
+    const std::string ca = " sslmode=verify-full sslrootcert=" + root();
+    {
+        FakeTlsServer s({.cert = env("UVPG_TEST_SSL_CN_ONLY_CERT"), .key = env("UVPG_TEST_SSL_CN_ONLY_KEY"),
+                         .after_startup = kLetIn});
+        uvpg::run(connect_only(s.dsn(ca)));  // CN=localhost, no SAN
+        CHECK(s.handshake_done);
+    }
+    FakeTlsServer s({.cert = env("UVPG_TEST_SSL_SAN_OTHER_CERT"), .key = env("UVPG_TEST_SSL_SAN_OTHER_KEY")});
+    CHECK(error_of([&] { return connect_only(s.dsn(ca)); }).find(
+              "server certificate for \"other.example\" does not match host name \"localhost\"") != std::string::npos);
+}
+
 TEST_CASE("channel_binding=require refuses a TLS server that lets the client in without a password") {
     if (!have_ssl()) return;
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .after_startup = kLetIn});
@@ -395,7 +448,7 @@ TEST_CASE("channel_binding=require refuses a TLS server that lets the client in 
     CHECK(s.handshake_done);
 }
 
-TEST_CASE("sslnegotiation=direct: TLS at once, without SSLRequest") {
+TEST_CASE("sslnegotiation=direct: TLS at once, without SSLRequest, with ALPN postgresql and SNI") {
     if (!have_ssl()) return;
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .ssl_request = false,
                      .after_startup = kLetIn});
@@ -403,4 +456,42 @@ TEST_CASE("sslnegotiation=direct: TLS at once, without SSLRequest") {
         auto conn = co_await uvpg::connect(s.dsn("sslmode=verify-full sslnegotiation=direct sslrootcert=" + root()));
         CHECK(conn.ssl_in_use());
     }());
+    CHECK(s.alpn == "postgresql");
+    CHECK(s.sni == "localhost");
+}
+
+TEST_CASE("sslsni=0 sends no server name; an address is never sent as one") {
+    if (!have_ssl()) return;
+    {
+        FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .after_startup = kLetIn});
+        uvpg::run(connect_only(s.dsn("sslmode=require sslsni=0")));
+        CHECK(s.handshake_done);
+        CHECK(s.sni.empty());
+    }
+    FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .after_startup = kLetIn});
+    uvpg::run(connect_only("host=127.0.0.1 port=" + std::to_string(s.port) + " user=u dbname=d sslmode=require"));
+    CHECK(s.handshake_done);
+    CHECK(s.sni.empty());
+}
+
+TEST_CASE("sslrootcert=system checks against the system's roots (which do not know the test CA)") {
+    if (!have_ssl()) return;
+    CHECK(error_of([] { return connect_only(ssl_dsn("host=localhost sslrootcert=system")); })
+              .find("certificate verify failed") != std::string::npos);
+}
+
+TEST_CASE("host names as libpq matches them: exact, case-insensitive, a wildcard only as the whole leftmost label") {
+    using uvpg::detail::tls_name_matches;
+    CHECK(tls_name_matches("db.example.com", "db.example.com"));
+    CHECK(tls_name_matches("DB.Example.COM", "db.example.com"));
+    CHECK_FALSE(tls_name_matches("db.example.com", "db2.example.com"));
+    CHECK(tls_name_matches("*.example.com", "db.example.com"));
+    CHECK(tls_name_matches("*.EXAMPLE.com", "DB.example.COM"));
+    CHECK_FALSE(tls_name_matches("*.example.com", "a.b.example.com"));  // one label only
+    CHECK_FALSE(tls_name_matches("*.example.com", "example.com"));
+    CHECK_FALSE(tls_name_matches("*.example.com", ".example.com"));
+    CHECK_FALSE(tls_name_matches("db*.example.com", "db1.example.com"));  // no partial wildcards
+    CHECK_FALSE(tls_name_matches("*", "localhost"));
+    CHECK_FALSE(tls_name_matches("*.com", "example.org"));
+    CHECK_FALSE(tls_name_matches("", "localhost"));
 }
