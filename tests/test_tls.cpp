@@ -495,3 +495,77 @@ TEST_CASE("host names as libpq matches them: exact, case-insensitive, a wildcard
     CHECK_FALSE(tls_name_matches("*.com", "example.org"));
     CHECK_FALSE(tls_name_matches("", "localhost"));
 }
+
+namespace {
+
+// A self-signed certificate on `key`, signed with `md`.
+X509* self_signed(EVP_PKEY* key, const EVP_MD* md) {
+    X509* x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509_sign(x, key, md);
+    return x;
+}
+
+// tls-server-end-point as RFC 5929 4.1 defines it, computed here apart from lib/tls.cpp.
+std::string expected_end_point(X509* cert, const EVP_MD* md) {
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    X509_digest(cert, md, buf, &len);
+    return std::string(reinterpret_cast<char*>(buf), len);
+}
+
+}  // namespace
+
+TEST_CASE("tls-server-end-point hashes the certificate with its signature's hash, SHA-256 for MD5 and SHA-1") {
+    // A TLS server in memory, the client session driven against it byte for byte.
+    EVP_PKEY* key = EVP_EC_gen("P-384");
+    REQUIRE(key);
+    struct Case {
+        const EVP_MD* sign;
+        const EVP_MD* expect;
+    };
+    for (Case c : {Case{EVP_sha256(), EVP_sha256()}, Case{EVP_sha384(), EVP_sha384()}, Case{EVP_sha512(), EVP_sha512()},
+                   Case{EVP_sha1(), EVP_sha256()}}) {
+        CAPTURE(EVP_MD_get0_name(c.sign));
+        X509* cert = self_signed(key, c.sign);
+        SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+        SSL_CTX_set_security_level(ctx, 0);  // a SHA-1 signature is the point of one case
+        REQUIRE(SSL_CTX_use_certificate(ctx, cert) == 1);
+        REQUIRE(SSL_CTX_use_PrivateKey(ctx, key) == 1);
+        SSL* server = SSL_new(ctx);
+        BIO* in = BIO_new(BIO_s_mem());
+        BIO* out = BIO_new(BIO_s_mem());
+        SSL_set_bio(server, in, out);
+        SSL_set_accept_state(server);
+
+        uvpg::detail::TlsParams p;
+        p.sslmode = "require";
+        std::string error;
+        auto client = uvpg::detail::TlsSession::create(p, "localhost", error);
+        REQUIRE(client);
+        auto step = uvpg::detail::TlsSession::Step::more;
+        for (int round = 0; round < 10 && step == uvpg::detail::TlsSession::Step::more; ++round) {
+            step = client->handshake();
+            std::vector<std::uint8_t> wire;
+            client->take_output(wire);
+            BIO_write(in, wire.data(), static_cast<int>(wire.size()));
+            SSL_do_handshake(server);
+            char buf[16384];
+            int n = 0;
+            while ((n = BIO_read(out, buf, sizeof buf)) > 0) client->feed(reinterpret_cast<std::uint8_t*>(buf), static_cast<std::size_t>(n));
+        }
+        REQUIRE(step == uvpg::detail::TlsSession::Step::done);
+        CHECK(client->server_end_point() == expected_end_point(cert, c.expect));
+        SSL_free(server);
+        SSL_CTX_free(ctx);
+        X509_free(cert);
+    }
+    EVP_PKEY_free(key);
+}
