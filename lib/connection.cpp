@@ -175,6 +175,8 @@ void ConnectionImpl::on_written(int status) {
         return;
     }
     flush_now();
+    if (!queue_.empty() && queue_.front()->copy_in && socket_ && !socket_->writing()) pump_copy_in();
+    resume_ready();
 }
 
 void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
@@ -327,6 +329,42 @@ void ConnectionImpl::add_notice(const proto::NoticeResponse& n) {
     if (notices_.size() > kMaxNotices) notices_.pop_front();
 }
 
+void ConnectionImpl::pump_copy_in() {
+    // Fills the write buffer up to a high-water mark, writes, and goes on while writes complete
+    // at once; a write that waits resumes the pump from on_written. Memory stays bounded by the
+    // mark whatever the size of the data.
+    constexpr std::size_t kHighWater = 256 * 1024, kChunk = 64 * 1024;
+    static thread_local std::vector<char> chunk(kChunk);
+    while (!closed() && !queue_.empty() && queue_.front()->copy_in) {
+        Request& r = *queue_.front();
+        while (r.copy_in && out_.size() < kHighWater) {
+            std::size_t n = 0;
+            try {
+                n = r.copy_source(chunk.data(), chunk.size());
+            } catch (const std::exception& e) {
+                if (!r.error) r.error = std::current_exception();
+                proto::encode_copy_fail(out_, std::string("COPY FROM STDIN failed: ") + e.what());
+                r.copy_in = false;
+                break;
+            } catch (...) {
+                if (!r.error) r.error = std::current_exception();
+                proto::encode_copy_fail(out_, "COPY FROM STDIN failed: the data source threw");
+                r.copy_in = false;
+                break;
+            }
+            if (n == 0) {
+                proto::encode_copy_done(out_);
+                r.copy_in = false;
+                break;
+            }
+            proto::encode_copy_data(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), std::min(n, chunk.size())));
+        }
+        if (r.kind == Request::Kind::extended && !r.copy_in) proto::encode_sync(out_);
+        flush_now();
+        if (!socket_ || socket_->writing()) return;  // on_written goes on
+    }
+}
+
 void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
     QueryResult& res = r.result;
     if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
@@ -364,6 +402,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         }
         r.statement_done = true;
         r.copy_out = false;
+        r.copy_in = false;
         return;
     case 'I':
         new_statement();
@@ -371,30 +410,46 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         r.statement_done = true;
         return;
     case 'E':
+        r.copy_in = false;  // the server drops whatever CopyData is still coming
         if (!r.error) {
             Diagnostics d = diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields);
             r.sqlstate = d.sqlstate;
             r.error = make_server_error(std::move(d), r.sql ? std::string_view(*r.sql) : std::string_view());
         }
         return;
-    case 'G': case 'H': case 'W': {
-        // COPY arrives with its own issue. Refuse it without losing the connection: COPY FROM
-        // gets CopyFail (the server answers ErrorResponse), COPY TO is read and dropped.
-        if (!r.error) r.error = std::make_exception_ptr(NotSupportedError("COPY is not supported by uvpg yet"));
+    case 'G': case 'H': case 'W':
+        if (type == 'W') return protocol_violation("CopyBothResponse outside replication");
         if (type == 'G') {
-            proto::encode_copy_fail(out_, "COPY is not supported by uvpg yet");
-            if (r.kind == Request::Kind::extended) proto::encode_sync(out_);
-            flush();
-        } else if (type == 'H') {
-            r.copy_out = true;
-        } else {
-            return protocol_violation("CopyBothResponse outside replication");
+            if (!r.copy_source) {
+                // psycopg2's words: execute() cannot feed a COPY FROM STDIN.
+                if (!r.error)
+                    r.error = std::make_exception_ptr(ProgrammingError("can't execute COPY FROM: use the copy_from() method instead"));
+                proto::encode_copy_fail(out_, "COPY FROM STDIN without a data source");
+                if (r.kind == Request::Kind::extended) proto::encode_sync(out_);
+                flush();
+                return;
+            }
+            r.copy_in = true;
+            return pump_copy_in();
+        }
+        if (!r.copy_sink && !r.error)
+            r.error = std::make_exception_ptr(ProgrammingError("can't execute COPY TO: use the copy_to() method instead"));
+        r.copy_out = true;
+        return;
+    case 'd':
+        if (!r.copy_out) break;
+        if (r.copy_sink && !r.error) {
+            const auto& d = std::get<proto::CopyData>(m);
+            try {
+                r.copy_sink(std::string_view(reinterpret_cast<const char*>(d.data.data()), d.data.size()));
+            } catch (...) {
+                r.error = std::current_exception();  // the rest of the data is read and dropped
+            }
         }
         return;
-    }
-    case 'd': case 'c':
-        if (r.copy_out) return;
-        break;
+    case 'c':
+        if (!r.copy_out) break;
+        return;
     case 'Z':
         tx_status_ = std::get<proto::ReadyForQuery>(m).status;
         statement_done(r);

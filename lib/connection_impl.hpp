@@ -60,7 +60,13 @@ struct Request {
     Kind kind;
     QueryResult result;
     bool statement_done = false;  // the current statement ended; the next message starts another
-    bool copy_out = false;        // inside an unsupported COPY TO STDOUT: drop its data
+    // COPY. The cursor's copy_* set a source (FROM STDIN: fills a buffer, returns the bytes,
+    // 0 at the end) or a sink (TO STDOUT: takes each chunk). Without one, COPY is refused
+    // without losing the connection, as psycopg2's execute() refuses it.
+    std::function<std::size_t(char*, std::size_t)> copy_source;
+    std::function<void(std::string_view)> copy_sink;
+    bool copy_in = false;         // the server waits for CopyData: the source is being pumped
+    bool copy_out = false;        // inside COPY TO STDOUT: CopyData goes to the sink (or nowhere)
     std::exception_ptr error;     // first error; the request still runs to ReadyForQuery
     std::shared_ptr<const std::string> sql;  // for psql's "LINE 1: ..." display of an error position
     std::string sqlstate;         // of `error`, when the server sent it
@@ -177,6 +183,7 @@ private:
     // Running (lib/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
     void on_data_row(Request& r, proto::ByteView body);
+    void pump_copy_in();  // CopyData from the front request's source, as the socket takes it
     void on_query_message(Request& r, const proto::BackendMessage& m, char type);
     bool handle_async(const proto::BackendMessage& m);
     void add_notice(const proto::NoticeResponse& n);

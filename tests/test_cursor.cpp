@@ -310,7 +310,7 @@ TEST_CASE("executemany, callproc and mogrify") {
     });
 }
 
-TEST_CASE("a large result, and a COPY refused without losing the connection") {
+TEST_CASE("a large result, and execute() refusing COPY without losing the connection") {
     with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         co_await cur.execute("SELECT i, repeat('x', i % 100) FROM generate_series(1, 20000) i");
         auto rows = co_await cur.fetchall();
@@ -318,9 +318,9 @@ TEST_CASE("a large result, and a COPY refused without losing the connection") {
         CHECK(rows[19999][0].as<int>() == 20000);
         CHECK(rows[19999][1].as<std::string>().size() == 0);
         CHECK(rows[98][1].as<std::string>().size() == 99);
-        CHECK_THROWS_AS(co_await cur.execute("COPY (SELECT 1) TO STDOUT"), uvpg::NotSupportedError);
+        CHECK_THROWS_AS(co_await cur.execute("COPY (SELECT 1) TO STDOUT"), uvpg::ProgrammingError);
         co_await cur.execute("CREATE TEMP TABLE cp (a int)");
-        CHECK_THROWS_AS(co_await cur.execute("COPY cp FROM STDIN"), uvpg::NotSupportedError);
+        CHECK_THROWS_AS(co_await cur.execute("COPY cp FROM STDIN"), uvpg::ProgrammingError);
         co_await cur.execute("SELECT 9");
         CHECK((*co_await cur.fetchone())[0].as<int>() == 9);
     });

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,23 @@ public:
     Task<void> executemany(std::string_view sql, std::vector<Params> seq);
     // SELECT * FROM name(args): positional, or named as name(a => $1).
     Task<void> callproc(std::string_view name, Params params = {});
+
+    // COPY, psycopg2's shapes: copy_from reads `in` to its end into `table` (text format,
+    // `sep` between columns, `null` for NULL); copy_to writes `table` to `out`; copy_expert runs
+    // any COPY ... FROM STDIN (reading `in`) or TO STDOUT (writing `out`). rowcount is the
+    // number of rows copied. A server error (a bad row) ends the COPY with that error and the
+    // connection stays usable. execute() refuses COPY FROM STDIN / TO STDOUT (ProgrammingError).
+    Task<void> copy_from(std::istream& in, std::string_view table, std::string_view sep = "\t",
+                         std::string_view null = "\\N", std::vector<std::string> columns = {});
+    Task<void> copy_to(std::ostream& out, std::string_view table, std::string_view sep = "\t",
+                       std::string_view null = "\\N", std::vector<std::string> columns = {});
+    Task<void> copy_expert(std::string_view sql, std::istream& in);
+    Task<void> copy_expert(std::string_view sql, std::ostream& out);
+    // The streaming forms: `source` fills the buffer it is given and returns how many bytes it
+    // wrote, 0 at the end (called as the socket takes the data, so memory stays flat; an
+    // exception from it sends CopyFail and is rethrown); `sink` takes each chunk as it arrives.
+    Task<void> copy_in(std::string_view sql, std::function<std::size_t(char* buf, std::size_t size)> source);
+    Task<void> copy_out(std::string_view sql, std::function<void(std::string_view chunk)> sink);
 
     Task<std::optional<Row>> fetchone();
     Task<std::vector<Row>> fetchmany(std::optional<std::size_t> size = std::nullopt);  // default arraysize
