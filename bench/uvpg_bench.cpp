@@ -12,6 +12,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -36,7 +37,7 @@ struct Args {
     int scale = 10;
     int threads = 1;  // event loops, each with its own pool (as pgbench -j); 1 = one pool
     bool reference = true;  // --no-reference: uvpg only (for profiling)
-    std::string workloads = "W2,W4,TLS";
+    std::string workloads = "W2,W4,W6,TLS";
     long long w4_rows = 1000000;
     std::string tls_dsn;     // TLS + SCRAM for the TLS workloads; default: --dsn with sslmode=require
     int connects = 200;      // connection set-ups timed per repetition
@@ -46,7 +47,7 @@ struct Args {
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "uvpg-bench: %s\n"
-                 "usage: uvpg-bench --dsn DSN [--workload W2,W4,TLS] [--clients N] [--duration SECONDS] [--repeat N]\n"
+                 "usage: uvpg-bench --dsn DSN [--workload W2,W4,W6,TLS] [--clients N] [--duration SECONDS] [--repeat N]\n"
                  "                  [--scale N] [--threads N] [--w4-rows N] [--tls-dsn DSN] [--connects N]\n"
                  "                  [--round-trips N] [--no-reference]\n",
                  why);
@@ -299,6 +300,61 @@ RowPhase w4_libpq(const std::string& dsn, long long n) {
 }
 #endif
 
+// W6: 1,000,000 rows (int, text) through COPY FROM STDIN into a fresh unlogged table, the
+// same bytes for both drivers, handed over in 64 KiB pieces.
+std::string w6_data(long long rows) {
+    std::string data;
+    data.reserve(static_cast<std::size_t>(rows) * 24);
+    for (long long i = 1; i <= rows; ++i) data += std::to_string(i) + "\tsome text for row " + std::to_string(i % 1000) + "\n";
+    return data;
+}
+
+constexpr const char* kW6Table = "DROP TABLE IF EXISTS uvpg_w6; CREATE UNLOGGED TABLE uvpg_w6 (a int, b text)";
+
+uvpg::Task<RowPhase> w6_uvpg(std::string dsn, const std::string* data, long long rows) {
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    co_await cur.execute(kW6Table);
+    std::size_t at = 0;
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    co_await cur.copy_in("COPY uvpg_w6 FROM STDIN", [&](char* buf, std::size_t size) {
+        const std::size_t n = std::min(size, data->size() - at);
+        std::memcpy(buf, data->data() + at, n);
+        at += n;
+        return n;
+    });
+    RowPhase ph;
+    ph.rows_per_s = static_cast<double>(rows) / (now_s() - t0);
+    ph.cpu_ns_per_row = (cpu_seconds() - cpu0) * 1e9 / static_cast<double>(rows);
+    ph.checksum = static_cast<double>(cur.rowcount());
+    co_return ph;
+}
+
+#ifdef UVPG_BENCH_LIBPQ
+RowPhase w6_libpq(const std::string& dsn, const std::string& data, long long rows) {
+    PGconn* c = PQconnectdb(dsn.c_str());
+    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    PQclear(PQexec(c, kW6Table));
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    PGresult* r = PQexec(c, "COPY uvpg_w6 FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    PQclear(r);
+    for (std::size_t at = 0; at < data.size(); at += 65536) {
+        const int n = static_cast<int>(std::min<std::size_t>(65536, data.size() - at));
+        if (PQputCopyData(c, data.data() + at, n) != 1) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    }
+    if (PQputCopyEnd(c, nullptr) != 1) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    r = PQgetResult(c);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    const double copied = std::strtod(PQcmdTuples(r), nullptr);
+    PQclear(r);
+    while ((r = PQgetResult(c))) PQclear(r);
+    RowPhase ph{static_cast<double>(rows) / (now_s() - t0), (cpu_seconds() - cpu0) * 1e9 / static_cast<double>(rows), 0, copied};
+    PQfinish(c);
+    return ph;
+}
+#endif
+
 // TLS: connection set-up (TCP + TLS + authentication, one after another) and W1 (`SELECT 1`
 // round trips on one connection) over TLS. Per set-up and per query: wall time and client CPU.
 struct TlsPhase {
@@ -412,6 +468,30 @@ int main(int argc, char** argv) {
                         mu, mp, mp > 0 ? mu / mp : 0, cu, cp);
             std::printf("          of which in the kernel (wake-ups, page faults, receive copies): %.0f and %.0f ns/row\n",
                         median(usys), median(psys));
+        }
+        if (wants("W6")) {
+            const long long rows = 1000000;
+            const std::string data = w6_data(rows);
+            std::vector<double> ur, ucpu, pr, pcpu;
+            for (int r = 0; r < a.repeat; ++r) {
+                std::fprintf(stderr, "uvpg-bench: W6 repetition %d/%d\n", r + 1, a.repeat);
+                RowPhase u = uvpg::run(w6_uvpg(a.dsn, &data, rows));
+                if (u.checksum != static_cast<double>(rows)) usage("W6: uvpg copied a different number of rows");
+                ur.push_back(u.rows_per_s);
+                ucpu.push_back(u.cpu_ns_per_row);
+#ifdef UVPG_BENCH_LIBPQ
+                if (a.reference) {
+                    RowPhase p = w6_libpq(a.dsn, data, rows);
+                    if (p.checksum != static_cast<double>(rows)) usage("W6: libpq copied a different number of rows");
+                    pr.push_back(p.rows_per_s);
+                    pcpu.push_back(p.cpu_ns_per_row);
+                }
+#endif
+            }
+            const double mu = median(ur), mp = median(pr);
+            std::printf("W6        %-46s %10.0f/s %10.0f/s %7.2f %9.0f ns/row %7.0f ns/row\n",
+                        "COPY FROM STDIN 1000000 rows (int, text) vs libpq", mu, mp, mp > 0 ? mu / mp : 0, median(ucpu),
+                        median(pcpu));
         }
         if (wants("TLS")) {
             std::vector<double> uc, ucc, pc, pcc, uq, uqc, pq, pqc;
