@@ -8,6 +8,7 @@
 #include "proto/sql.hpp"
 
 #include <uvpg/errors.hpp>
+#include <uvpg/params.hpp>
 #include <uvpg/value.hpp>
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // Param: each C++ value encoded once, when the parameter is made, in PostgreSQL's binary form
 // where uvpg has a codec; and its SQL literal for Cursor::mogrify.
 #include <uvpg/errors.hpp>
-#include <uvpg/value.hpp>
+#include <uvpg/params.hpp>
 
 #include "lib/proto_values.hpp"
 #include "lib/type_support.hpp"

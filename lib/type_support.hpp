@@ -1,7 +1,7 @@
 // What lib/ knows about types beyond the codecs: which built-in types it reads in binary,
 // which are text in both formats, and the server's text form of a binary value.
 #pragma once
-#include <uvpg/value.hpp>
+#include <uvpg/params.hpp>
 
 #include "lib/type_registry.hpp"
 #include "proto/buffer.hpp"

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <uvpg/errors.hpp>
+#include <uvpg/params.hpp>
 #include <uvpg/value.hpp>
 
 #include "lib/proto_values.hpp"

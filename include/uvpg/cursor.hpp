@@ -3,6 +3,7 @@
 #pragma once
 #include <uvpg/connection.hpp>
 #include <uvpg/task.hpp>
+#include <uvpg/params.hpp>
 #include <uvpg/value.hpp>
 
 #include <cstdint>

@@ -6,4 +6,5 @@
 #include <uvpg/options.hpp>
 #include <uvpg/pool.hpp>
 #include <uvpg/task.hpp>
+#include <uvpg/params.hpp>
 #include <uvpg/value.hpp>
