@@ -193,10 +193,9 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
     auto self = shared_from_this();  // a resumed waiter may drop the last handle
     if (nread < 0) {
         if (state_ == State::ssl_response || state_ == State::tls_handshake) {
-            // A server that hangs up on SSLRequest or during the handshake: prefer tries plain.
-            const std::string why = "server closed the connection during " +
-                                    std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake");
-            if (!retry_connection(false)) connect_failed(why);
+            // A server that hangs up on SSLRequest or during the handshake (no downgrade).
+            connect_failed("server closed the connection during " +
+                           std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake"));
         } else if (nread == UV_EOF) {
             connection_lost(decoder_.buffered() ? "server closed the connection in the middle of a message"
                                                 : "server closed the connection unexpectedly");

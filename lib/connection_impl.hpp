@@ -165,14 +165,14 @@ private:
     void on_authentication(const proto::Authentication& a);
     void on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok);
     void fail_startup(std::exception_ptr e);
-    // TLS (lib/startup.cpp): the reply to SSLRequest, the handshake, and libpq's fallbacks
-    // (prefer: plain text after a failed handshake; allow: TLS after a refused plain login).
+    // TLS (lib/startup.cpp): the reply to SSLRequest, the handshake, and allow's fallback (TLS
+    // after a refused plain login; prefer never falls back after TLS failed: no downgrade).
     bool wants_tls() const;
     void send_startup();
     void on_ssl_response(const std::uint8_t* data, std::size_t n);
     void start_tls();
     void drive_handshake();
-    bool retry_connection(bool tls);
+    bool retry_connection();
     // Authentication policy: require_auth and channel_binding.
     bool auth_allowed(const char* method, const char* what);
     void process_input();  // decodes and dispatches the plaintext buffered in decoder_

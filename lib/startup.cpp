@@ -174,16 +174,12 @@ void ConnectionImpl::drive_handshake() {
     const TlsSession::Step step = tls_->handshake();
     flush();
     if (step == TlsSession::Step::more) return;
-    if (step == TlsSession::Step::failed) {
-        const std::string why = tls_->error();
-        if (!retry_connection(false)) connect_failed(why);
-        return;
-    }
+    if (step == TlsSession::Step::failed) return connect_failed(tls_->error());  // no downgrade
     tls_ready_ = true;
     send_startup();
 }
 
-bool ConnectionImpl::retry_connection(bool) {
+bool ConnectionImpl::retry_connection() {
     // allow tries TLS once after the plain login was refused (libpq). The other way, no
     // downgrade: prefer goes plain only when the server itself answers 'N'; a failed handshake
     // (which a man in the middle can cause) or a refused TLS login ends the attempt, where
@@ -253,7 +249,7 @@ void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char typ
         } catch (...) {
             ex = std::make_exception_ptr(OperationalError(std::move(d)));
         }
-        if (!auth_ok_ && retry_connection(!tls_attempt_)) return;
+        if (!auth_ok_ && retry_connection()) return;
         return fail_startup(ex);
     }
     if (auto* z = std::get_if<proto::ReadyForQuery>(&m)) {
