@@ -379,6 +379,17 @@ TEST_CASE("a handshake that fails under prefer ends the attempt: no retry in pla
     CHECK(s2.connections() == 1);
 }
 
+TEST_CASE("an answer to SSLRequest other than 'S' or 'N' is refused, whatever the sslmode") {
+    if (!have_ssl()) return;
+    for (char reply : {'X', 'E', '\0'}) {
+        CAPTURE(static_cast<int>(reply));
+        FakeTlsServer s({.reply = reply});
+        const std::string what = error_of([&] { return connect_only(s.dsn("sslmode=prefer")); });
+        CHECK((what.find("invalid response to SSL negotiation") != std::string::npos ||
+               what.find("answered SSLRequest with an error") != std::string::npos));
+    }
+}
+
 TEST_CASE("a server without TLS: require refuses, prefer goes on in plain text") {
     if (!have_ssl()) return;
     {
