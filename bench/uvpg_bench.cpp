@@ -4,6 +4,7 @@
 // values) against libpq's text results with the same conversions.
 #include <uvpg/uvpg.hpp>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,7 +38,8 @@ struct Args {
     int scale = 10;
     int threads = 1;  // event loops, each with its own pool (as pgbench -j); 1 = one pool
     bool reference = true;  // --no-reference: uvpg only (for profiling)
-    std::string workloads = "W2,W4,W6,TLS";
+    bool pin = true;        // W1: client and its backend on one CPU (--no-pin)
+    std::string workloads = "W1,W2,W4,W6,TLS";
     long long w4_rows = 1000000;
     std::string tls_dsn;     // TLS + SCRAM for the TLS workloads; default: --dsn with sslmode=require
     int connects = 200;      // connection set-ups timed per repetition
@@ -47,7 +49,7 @@ struct Args {
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "uvpg-bench: %s\n"
-                 "usage: uvpg-bench --dsn DSN [--workload W2,W4,W6,TLS] [--clients N] [--duration SECONDS] [--repeat N]\n"
+                 "usage: uvpg-bench --dsn DSN [--workload W1,W2,W4,W6,TLS] [--pin|--no-pin] [--clients N] [--duration SECONDS] [--repeat N]\n"
                  "                  [--scale N] [--threads N] [--w4-rows N] [--tls-dsn DSN] [--connects N]\n"
                  "                  [--round-trips N] [--no-reference]\n",
                  why);
@@ -76,6 +78,8 @@ Args parse_args(int argc, char** argv) {
         else if (k == "--scale") a.scale = static_cast<int>(number(1));
         else if (k == "--threads") a.threads = static_cast<int>(number(1));
         else if (k == "--no-reference") a.reference = false;
+        else if (k == "--pin") a.pin = true;
+        else if (k == "--no-pin") a.pin = false;
         else if (k == "--workload") a.workloads = value();
         else if (k == "--w4-rows") a.w4_rows = static_cast<long long>(number(1));
         else if (k == "--tls-dsn") a.tls_dsn = value();
@@ -300,6 +304,79 @@ RowPhase w4_libpq(const std::string& dsn, long long n) {
 }
 #endif
 
+// W1: round trips on one connection, `SELECT 1` (simple query) and `SELECT $1::int4`
+// (prepared), one after another. Pinned, the client and its backend share CPU 0: on these
+// 2-vCPU machines cross-core wake-ups otherwise swing a round-trip loop by 5x (BENCH.md).
+struct Pinned {
+    cpu_set_t before{};
+    bool pinned = false;
+    Pinned(bool pin, int backend) {
+        if (!pin) return;
+        sched_getaffinity(0, sizeof before, &before);
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(0, &one);
+        // The backend is the server's process: pinning it needs the same user or root.
+        pinned = sched_setaffinity(0, sizeof one, &one) == 0 && sched_setaffinity(backend, sizeof one, &one) == 0;
+    }
+    ~Pinned() {
+        if (pinned) sched_setaffinity(0, sizeof before, &before);
+    }
+};
+
+struct RoundTrips {
+    double simple_qps = 0, simple_cpu_us = 0, prepared_qps = 0, prepared_cpu_us = 0;
+    bool pinned = false;
+};
+
+uvpg::Task<RoundTrips> w1_uvpg(std::string dsn, int n, bool pin) {
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    Pinned p(pin, conn.backend_pid());
+    RoundTrips rt;
+    rt.pinned = p.pinned;
+    double cpu0 = cpu_seconds(), t0 = now_s();
+    for (int i = 0; i < n; ++i) co_await cur.execute("SELECT 1");
+    rt.simple_qps = n / (now_s() - t0);
+    rt.simple_cpu_us = (cpu_seconds() - cpu0) * 1e6 / n;
+    cpu0 = cpu_seconds();
+    t0 = now_s();
+    for (int i = 0; i < n; ++i) co_await cur.execute("SELECT $1::int4", {i});
+    rt.prepared_qps = n / (now_s() - t0);
+    rt.prepared_cpu_us = (cpu_seconds() - cpu0) * 1e6 / n;
+    co_return rt;
+}
+
+#ifdef UVPG_BENCH_LIBPQ
+RoundTrips w1_libpq(const std::string& dsn, int n, bool pin) {
+    PGconn* c = PQconnectdb(dsn.c_str());
+    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    RoundTrips rt;
+    {
+        Pinned p(pin, PQbackendPID(c));
+        rt.pinned = p.pinned;
+        double cpu0 = cpu_seconds(), t0 = now_s();
+        for (int i = 0; i < n; ++i) PQclear(PQexec(c, "SELECT 1"));
+        rt.simple_qps = n / (now_s() - t0);
+        rt.simple_cpu_us = (cpu_seconds() - cpu0) * 1e6 / n;
+        PQclear(PQprepare(c, "w1", "SELECT $1::int4", 1, nullptr));
+        cpu0 = cpu_seconds();
+        t0 = now_s();
+        for (int i = 0; i < n; ++i) {
+            const std::string v = std::to_string(i);
+            const char* values[] = {v.c_str()};
+            PGresult* r = PQexecPrepared(c, "w1", 1, values, nullptr, nullptr, 0);
+            if (PQresultStatus(r) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+            PQclear(r);
+        }
+        rt.prepared_qps = n / (now_s() - t0);
+        rt.prepared_cpu_us = (cpu_seconds() - cpu0) * 1e6 / n;
+    }
+    PQfinish(c);
+    return rt;
+}
+#endif
+
 // W6: 1,000,000 rows (int, text) through COPY FROM STDIN into a fresh unlogged table, the
 // same bytes for both drivers, handed over in 64 KiB pieces.
 std::string w6_data(long long rows) {
@@ -427,6 +504,34 @@ int main(int argc, char** argv) {
         }
         auto wants = [&](const char* w) { return ("," + a.workloads + ",").find(std::string(",") + w + ",") != std::string::npos; };
         std::printf("workload  %-46s %12s %12s %7s %14s %14s\n", "", "uvpg rate", "ref rate", "ratio", "uvpg CPU", "ref CPU");
+        if (wants("W1")) {
+            std::vector<double> us, usc, up, upc, ps, psc, pp, ppc;
+            bool pinned = a.pin;
+            for (int r = 0; r < a.repeat; ++r) {
+                std::fprintf(stderr, "uvpg-bench: W1 repetition %d/%d\n", r + 1, a.repeat);
+                RoundTrips u = uvpg::run(w1_uvpg(a.dsn, a.round_trips, a.pin));
+                pinned = pinned && u.pinned;
+                us.push_back(u.simple_qps);
+                usc.push_back(u.simple_cpu_us);
+                up.push_back(u.prepared_qps);
+                upc.push_back(u.prepared_cpu_us);
+#ifdef UVPG_BENCH_LIBPQ
+                if (a.reference) {
+                    RoundTrips p = w1_libpq(a.dsn, a.round_trips, a.pin);
+                    pinned = pinned && p.pinned;
+                    ps.push_back(p.simple_qps);
+                    psc.push_back(p.simple_cpu_us);
+                    pp.push_back(p.prepared_qps);
+                    ppc.push_back(p.prepared_cpu_us);
+                }
+#endif
+            }
+            const std::string how = pinned ? " (pinned to CPU 0)" : (a.pin ? " (pinning refused: unpinned)" : " (unpinned)");
+            std::printf("W1        %-46s %10.0f/s %10.0f/s %7.2f %9.1f us/q %9.1f us/q\n", ("SELECT 1 round trips" + how).c_str(),
+                        median(us), median(ps), median(ps) > 0 ? median(us) / median(ps) : 0, median(usc), median(psc));
+            std::printf("W1        %-46s %10.0f/s %10.0f/s %7.2f %9.1f us/q %9.1f us/q\n", ("SELECT $1::int4 prepared" + how).c_str(),
+                        median(up), median(pp), median(pp) > 0 ? median(up) / median(pp) : 0, median(upc), median(ppc));
+        }
         if (wants("W2")) {
             std::vector<double> uq, ucpu, pq, pcpu;
             for (int r = 0; r < a.repeat; ++r) {
