@@ -274,16 +274,26 @@ uvpg::Task<RowPhase> w4_uvpg(std::string dsn, long long n) {
 }
 
 #ifdef UVPG_BENCH_LIBPQ
-RowPhase w4_libpq(const std::string& dsn, long long n) {
+// The reference's errors end the run with libpq's message.
+[[noreturn]] void pq_fail(PGconn* c) { usage(("libpq: " + std::string(PQerrorMessage(c))).c_str()); }
+
+PGconn* pq_connect(const std::string& dsn) {
     PGconn* c = PQconnectdb(dsn.c_str());
-    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    if (PQstatus(c) != CONNECTION_OK) pq_fail(c);
+    return c;
+}
+#endif
+
+#ifdef UVPG_BENCH_LIBPQ
+RowPhase w4_libpq(const std::string& dsn, long long n) {
+    PGconn* c = pq_connect(dsn);
     PQclear(PQexec(c, "SET DateStyle = ISO"));
     std::string sql = kW4Sql;
     sql.replace(sql.find("%s"), 2, std::to_string(n));
     sql.replace(sql.find("%%"), 2, "%");
     double cpu0 = cpu_seconds(), sys0 = sys_seconds(), t0 = now_s();
     PGresult* res = PQexec(c, sql.c_str());
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) pq_fail(c);
     const int rows = PQntuples(res);
     double sum = 0;
     for (int i = 0; i < rows; ++i) {
@@ -349,8 +359,7 @@ uvpg::Task<RoundTrips> w1_uvpg(std::string dsn, int n, bool pin) {
 
 #ifdef UVPG_BENCH_LIBPQ
 RoundTrips w1_libpq(const std::string& dsn, int n, bool pin) {
-    PGconn* c = PQconnectdb(dsn.c_str());
-    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    PGconn* c = pq_connect(dsn);
     RoundTrips rt;
     {
         Pinned p(pin, PQbackendPID(c));
@@ -366,7 +375,7 @@ RoundTrips w1_libpq(const std::string& dsn, int n, bool pin) {
             const std::string v = std::to_string(i);
             const char* values[] = {v.c_str()};
             PGresult* r = PQexecPrepared(c, "w1", 1, values, nullptr, nullptr, 0);
-            if (PQresultStatus(r) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+            if (PQresultStatus(r) != PGRES_TUPLES_OK) pq_fail(c);
             PQclear(r);
         }
         rt.prepared_qps = n / (now_s() - t0);
@@ -409,20 +418,19 @@ uvpg::Task<RowPhase> w6_uvpg(std::string dsn, const std::string* data, long long
 
 #ifdef UVPG_BENCH_LIBPQ
 RowPhase w6_libpq(const std::string& dsn, const std::string& data, long long rows) {
-    PGconn* c = PQconnectdb(dsn.c_str());
-    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    PGconn* c = pq_connect(dsn);
     PQclear(PQexec(c, kW6Table));
     double cpu0 = cpu_seconds(), t0 = now_s();
     PGresult* r = PQexec(c, "COPY uvpg_w6 FROM STDIN");
-    if (PQresultStatus(r) != PGRES_COPY_IN) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    if (PQresultStatus(r) != PGRES_COPY_IN) pq_fail(c);
     PQclear(r);
     for (std::size_t at = 0; at < data.size(); at += 65536) {
         const int n = static_cast<int>(std::min<std::size_t>(65536, data.size() - at));
-        if (PQputCopyData(c, data.data() + at, n) != 1) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+        if (PQputCopyData(c, data.data() + at, n) != 1) pq_fail(c);
     }
-    if (PQputCopyEnd(c, nullptr) != 1) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    if (PQputCopyEnd(c, nullptr) != 1) pq_fail(c);
     r = PQgetResult(c);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) pq_fail(c);
     const double copied = std::strtod(PQcmdTuples(r), nullptr);
     PQclear(r);
     while ((r = PQgetResult(c))) PQclear(r);
@@ -463,20 +471,18 @@ TlsPhase tls_libpq(const std::string& dsn, int connects, int round_trips) {
     TlsPhase ph;
     double cpu0 = cpu_seconds(), t0 = now_s();
     for (int i = 0; i < connects; ++i) {
-        PGconn* c = PQconnectdb(dsn.c_str());
-        if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+        PGconn* c = pq_connect(dsn);
         if (!PQsslInUse(c)) usage("TLS: the libpq connection is not encrypted (check --tls-dsn)");
         PQfinish(c);
     }
     ph.connect_ms = (now_s() - t0) * 1e3 / connects;
     ph.connect_cpu_ms = (cpu_seconds() - cpu0) * 1e3 / connects;
-    PGconn* c = PQconnectdb(dsn.c_str());
-    if (PQstatus(c) != CONNECTION_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+    PGconn* c = pq_connect(dsn);
     cpu0 = cpu_seconds();
     t0 = now_s();
     for (int i = 0; i < round_trips; ++i) {
         PGresult* r = PQexec(c, "SELECT 1");
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) usage(("libpq: " + std::string(PQerrorMessage(c))).c_str());
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) pq_fail(c);
         PQclear(r);
     }
     ph.qps = round_trips / (now_s() - t0);
