@@ -167,7 +167,6 @@ private:
     void fail_startup(std::exception_ptr e);
     // TLS (lib/startup.cpp): the reply to SSLRequest, the handshake, and allow's fallback (TLS
     // after a refused plain login; prefer never falls back after TLS failed: no downgrade).
-    bool wants_tls() const;
     void send_startup();
     void on_ssl_response(const std::uint8_t* data, std::size_t n);
     void start_tls();
