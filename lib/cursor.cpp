@@ -392,6 +392,11 @@ Task<void> Cursor::callproc(std::string_view name, Params params) {
     return detail::execute_impl(&s, std::move(sql), std::move(params));
 }
 
+Task<void> Cursor::stream(std::string_view, Params) {
+    checked();
+    throw NotSupportedError("Cursor::stream is not implemented yet");
+}
+
 Task<std::optional<Row>> Cursor::fetchone() { return detail::fetchone_impl(&checked()); }
 Task<std::vector<Row>> Cursor::fetchmany(std::optional<std::size_t> size) {
     return detail::fetchmany_impl(&checked(), size.value_or(arraysize));

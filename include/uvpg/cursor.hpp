@@ -59,6 +59,15 @@ public:
     Task<void> copy_in(std::string_view sql, std::function<std::size_t(char* buf, std::size_t size)> source);
     Task<void> copy_out(std::string_view sql, std::function<void(std::string_view chunk)> sink);
 
+    // Streaming (psycopg 3's stream(), asyncpg's cursor iteration): runs one statement and
+    // returns once its columns are known; fetchone/fetchmany/fetchall then hand over the rows as
+    // they arrive, waiting for more when none are buffered, and return nothing at the end.
+    // Memory stays flat whatever the size of the result: the connection stops reading from the
+    // socket while the rows received and not fetched yet pass a limit, and reads again as they
+    // are fetched. rowcount() is -1 until the last row has been fetched; scroll() is a
+    // ProgrammingError. A server error mid-result is thrown by the fetch that reaches it.
+    Task<void> stream(std::string_view sql, Params params = {});
+
     Task<std::optional<Row>> fetchone();
     Task<std::vector<Row>> fetchmany(std::optional<std::size_t> size = std::nullopt);  // default arraysize
     Task<std::vector<Row>> fetchall();
