@@ -6,6 +6,7 @@
 #include "proto/frontend.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace uvpg::detail {
 
@@ -72,8 +73,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
     }
     proto::encode_query(out_, sql);
     req->sql = std::make_shared<const std::string>(sql);
-    queue_.push_back(req);
-    flush();
+    enqueue(req);
     return req;
 }
 
@@ -110,8 +110,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     proto::encode_execute(out_, "", 0);
     proto::encode_sync(out_);
     req->sql = std::move(sql_text);
-    queue_.push_back(req);
-    flush();
+    enqueue(req);
     return req;
 }
 
@@ -128,8 +127,33 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
     proto::encode_parse(out_, st->name, *sql, types);
     proto::encode_describe(out_, 'S', st->name);
     proto::encode_sync(out_);
-    queue_.push_back(req);
-    flush();
+    held_ = true;  // until the caller's own request is queued (release_hold)
+    enqueue(req);
+    return req;
+}
+
+std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
+                                                     std::span<const BatchSegment> segments) {
+    auto req = std::make_shared<Request>(Request::Kind::extended);
+    if (closed()) {
+        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->done = true;
+        return req;
+    }
+    req->batch = true;
+    for (const auto& seg : segments) {
+        std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
+        if (st) req->batch_statements.push_back(st);
+        else proto::encode_parse(out_, "", *sql, seg.types);
+        const std::string_view name = st ? std::string_view(st->name) : std::string_view();
+        for (const auto& params : seg.sets) {
+            proto::encode_bind(out_, "", name, params, {});  // rows are dropped: text is fine
+            proto::encode_execute(out_, "", 0);
+        }
+    }
+    proto::encode_sync(out_);
+    req->sql = std::move(sql);
+    enqueue(req);
     return req;
 }
 
@@ -366,6 +390,7 @@ void ConnectionImpl::pump_copy_in() {
 
 void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
     QueryResult& res = r.result;
+    if (r.batch) return;  // executemany drops rows, as psycopg2 does
     if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
     if (!res.packer) res.packer.emplace(res.shape);
     std::string why;
@@ -398,6 +423,9 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (type == 'C') {
             if (!r.result.shape || r.statement_done) new_statement();
             r.result.tag = std::string(std::get<proto::CommandComplete>(m).tag);
+            if (r.batch) {
+                if (auto n = rows_from_tag(r.result.tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
+            }
         }
         r.statement_done = true;
         r.copy_out = false;
@@ -450,7 +478,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (!r.copy_out) break;
         return;
     case 'Z':
-        tx_status_ = std::get<proto::ReadyForQuery>(m).status;
+        tx_status_ = r.tx_status = std::get<proto::ReadyForQuery>(m).status;
         statement_done(r);
         complete_front();
         return;
@@ -469,15 +497,27 @@ void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescri
     last_desc_.assign(body.begin(), body.end());
 }
 
-std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
-                                                           bool& prepare) {
-    prepare = false;
-    if (params_.statement_cache_size == 0) return nullptr;
-    // Looked up with a reused buffer: a hit allocates nothing.
+const std::string& ConnectionImpl::statement_key(std::string_view sql, std::span<const std::uint32_t> types) {
+    // Built in a reused buffer: a cache hit allocates nothing.
     static thread_local std::string key;
     key.assign(sql);
     key.push_back('\0');  // the parameter types are part of what was prepared
     for (auto t : types) key.append(reinterpret_cast<const char*>(&t), sizeof t);
+    return key;
+}
+
+std::shared_ptr<Prepared> ConnectionImpl::ready_statement(std::string_view sql, std::span<const std::uint32_t> types) {
+    auto it = statements_.find(statement_key(sql, types));
+    if (it == statements_.end() || !it->second->ready) return nullptr;
+    it->second->last_used = ++statement_clock_;
+    return it->second;
+}
+
+std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
+                                                           bool& prepare) {
+    prepare = false;
+    if (params_.statement_cache_size == 0) return nullptr;
+    const std::string& key = statement_key(sql, types);
     if (auto it = statements_.find(key); it != statements_.end()) {
         if (!it->second->ready) return nullptr;
         it->second->last_used = ++statement_clock_;
@@ -567,6 +607,8 @@ void ConnectionImpl::statement_done(Request& r) {
             forget(r.statement);
         }
     }
+    if (r.sqlstate == "26000" || r.sqlstate == "0A000")
+        for (const auto& st : r.batch_statements) forget(st);
     // The user dropped every prepared statement of the session: so are ours.
     if (!r.error && (r.result.tag == "DEALLOCATE ALL" || r.result.tag == "DISCARD ALL")) statements_.clear();
 }
@@ -576,6 +618,33 @@ void ConnectionImpl::complete_front() {
     queue_.pop_front();
     req->done = true;
     if (auto h = std::exchange(req->waiter, {})) ready_.push_back(h);
+    grant_room();
+}
+
+void ConnectionImpl::grant_room() {
+    if (held_ || reserved_ != 0 || room_waiters_.empty()) return;
+    if (params_.max_pipeline != 0 && queue_.size() >= params_.max_pipeline) return;
+    auto w = room_waiters_.front();
+    room_waiters_.pop_front();
+    *w.granted = true;
+    reserved_ = 1;
+    ready_.push_back(w.h);
+}
+
+void ConnectionImpl::enqueue(std::shared_ptr<Request> req) {
+    queue_.push_back(std::move(req));
+    flush();
+    grant_room();  // the next waiter may follow
+}
+
+std::int64_t rows_from_tag(std::string_view tag) {
+    auto sp = tag.rfind(' ');
+    if (sp == std::string_view::npos) return -1;
+    std::int64_t n = -1;
+    auto num = tag.substr(sp + 1);
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
+    if (ec != std::errc() || p != num.data() + num.size()) return -1;
+    return n;
 }
 
 void ConnectionImpl::resume_ready() {
@@ -648,6 +717,8 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
     queue_.clear();
     for (auto& w : notify_waiters) ready_.push_back(w.h);
     notify_waiters.clear();
+    for (auto& w : room_waiters_) ready_.push_back(w.h);  // they find the connection closed
+    room_waiters_.clear();
     if (auto hook = std::move(on_closed)) hook();
 }
 

@@ -72,9 +72,24 @@ struct Request {
     std::string sqlstate;         // of `error`, when the server sent it
     std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
     bool prepares = false;                // this request sends the statement's Parse
+    // executemany: many Bind/Execute pairs before one Sync. Their rows are dropped, their counts
+    // summed; the cached statements the batch binds are forgotten if the server drops them.
+    bool batch = false;
+    std::int64_t batch_rows = -1;
+    std::vector<std::shared_ptr<Prepared>> batch_statements;
+    char tx_status = 0;                   // of the ReadyForQuery that ended it
     std::coroutine_handle<> waiter;
     bool done = false;
     explicit Request(Kind k) : kind(k) {}
+};
+
+// Rows affected, from a command tag: "INSERT 0 5", "UPDATE 3", "SELECT 2", "COPY 7"; -1 if none.
+std::int64_t rows_from_tag(std::string_view tag);
+
+// One run of executemany's parameter sets that share their parameter types.
+struct BatchSegment {
+    std::vector<std::uint32_t> types;
+    std::vector<std::vector<proto::BindParam>> sets;
 };
 
 // Awaits a request; returns its result or rethrows its error.
@@ -105,6 +120,37 @@ public:
     // own first, so that its Bind can ask for binary results column by column. Null when there
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
     std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql, std::span<const std::uint32_t> types);
+    // executemany: every parameter set bound and executed, segment by segment, then one Sync,
+    // all in one write. A segment whose statement is cached binds it; another is parsed
+    // unnamed. The first error skips the rest, and the implicit transaction (outside BEGIN)
+    // rolls back whatever ran: all or nothing.
+    std::shared_ptr<Request> query_batch(std::shared_ptr<const std::string> sql, std::span<const BatchSegment> segments);
+
+    // The in-flight bound (max_pipeline): room() is ready when one more request may be queued;
+    // otherwise it waits, first come first served, for a reply to free a place.
+    struct RoomAwaiter {
+        ConnectionImpl& c;
+        bool granted = false;
+        bool await_ready() const noexcept { return c.has_room(); }
+        void await_suspend(std::coroutine_handle<> h) { c.room_waiters_.push_back({h, &granted}); }
+        void await_resume() noexcept {
+            if (granted) --c.reserved_;
+        }
+    };
+    bool has_room() const noexcept {
+        if (held_ || reserved_ != 0 || !room_waiters_.empty()) return false;
+        return params_.max_pipeline == 0 || queue_.size() < params_.max_pipeline;
+    }
+    // Statements go out in the order they were called. A statement that is prepared first
+    // (prepare(): its own Parse/Describe round trip) holds every later caller back until its
+    // Bind is queued and the hold released, so that nothing called after it runs before it.
+    // Waiters are let through one at a time, each when the one before it has queued.
+    void release_hold() {
+        held_ = false;
+        grant_room();
+    }
+    RoomAwaiter room() { return RoomAwaiter{*this}; }
+    std::size_t in_flight() const noexcept { return queue_.size(); }
 
     // Registered types (Connection::register_type). Adding some rebuilds the result formats of
     // cached statements, so that their columns of those types come back in binary.
@@ -191,10 +237,14 @@ private:
     // (cache off, or the statement is still being prepared by an earlier request).
     std::shared_ptr<Prepared> cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
                                                bool& prepare);
+    std::shared_ptr<Prepared> ready_statement(std::string_view sql, std::span<const std::uint32_t> types);
+    static const std::string& statement_key(std::string_view sql, std::span<const std::uint32_t> types);
     void statement_done(Request& r);
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
     void complete_front();
+    void grant_room();  // lets the next waiting caller queue, when there is room
+    void enqueue(std::shared_ptr<Request> req);  // queues, writes, and lets the next caller in
     void flush();      // writes what is queued just before the loop next waits for I/O
     void flush_now();
     std::string where() const;  // "server 127.0.0.1:5432" for messages
@@ -225,6 +275,13 @@ private:
     bool scram_plus_ = false;     // a SCRAM-SHA-256-PLUS exchange completed
     bool authenticated_ = false;  // the server asked for some authentication
     std::deque<std::shared_ptr<Request>> queue_;
+    struct RoomWaiter {
+        std::coroutine_handle<> h;
+        bool* granted;
+    };
+    std::deque<RoomWaiter> room_waiters_;
+    std::size_t reserved_ = 0;  // 1 while a waiter let through has not queued yet
+    bool held_ = false;         // a statement being prepared keeps its place (prepare())
     std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
 
     std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys

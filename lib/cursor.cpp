@@ -52,17 +52,6 @@ namespace {
 
 constexpr std::size_t kMaxParams = 65535;  // the protocol's Int16 parameter count
 
-// Rows affected, from a command tag: "INSERT 0 5", "UPDATE 3", "SELECT 2", "COPY 7".
-std::int64_t rows_from_tag(std::string_view tag) {
-    auto sp = tag.rfind(' ');
-    if (sp == std::string_view::npos) return -1;
-    std::int64_t n = -1;
-    auto num = tag.substr(sp + 1);
-    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-    if (ec != std::errc() || p != num.data() + num.size()) return -1;
-    return n;
-}
-
 
 std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Params& params) {
     using S = proto::PlaceholderStyle;
@@ -174,28 +163,84 @@ void store(CursorState& s, QueryResult res) {
     s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
 }
 
+// Waits while the connection has max_pipeline requests in flight; returns it live.
+Task<ConnectionImpl*> room_on(CursorState* s) {
+    ConnectionImpl* c = &live_connection(*s);
+    if (!c->has_room()) {
+        auto room = c->room();
+        co_await room;
+    }
+    co_return &live_connection(*s);
+}
+
+// Keeps later callers of the connection waiting while a statement is prepared (hold()), until
+// its own request is queued or it fails.
+struct HoldGuard {
+    ConnectionImpl* c = nullptr;
+    HoldGuard() = default;
+    HoldGuard(const HoldGuard&) = delete;
+    HoldGuard& operator=(const HoldGuard&) = delete;
+    ~HoldGuard() { release(); }
+    void release() {
+        if (auto* held = std::exchange(c, nullptr)) held->release_hold();
+    }
+};
+
+// Prepares (and describes) a statement not in the connection's cache yet, on its own, holding
+// the connection's later callers back.
+Task<void> prepare_on(CursorState* s, std::shared_ptr<const std::string> sql, std::vector<std::uint32_t> types,
+                      HoldGuard* hold) {
+    ConnectionImpl& c = live_connection(*s);
+    if (auto prep = c.prepare(sql, types)) {
+        hold->c = &c;
+        Deadline deadline(c);
+        RequestAwaiter prepared{std::move(prep)};
+        co_await prepared;
+    }
+}
+
+// A cached statement whose plan the server has dropped ("cached plan must not change result
+// type", after ALTER TABLE) failed before running anything. Outside a transaction block it
+// is prepared again and run once more; inside one, the transaction is aborted and the error
+// is the caller's.
+bool stale_plan(const Request& r, int attempt) {
+    return attempt == 0 && r.sqlstate == "0A000" && r.tx_status == 'I' &&
+           ((r.statement && !r.prepares) || !r.batch_statements.empty());
+}
+
 Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
     BusyGuard busy(*s);
-    ConnectionImpl& c = live_connection(*s);
+    live_connection(*s);
     s->reset();
     s->query = sql;
-    std::shared_ptr<Request> req;
-    if (params.empty() && !params.is_named()) {
-        req = c.query(sql);
-    } else {
-        auto st = parse_statement(*s, sql);
+    const bool simple = params.empty() && !params.is_named();
+    std::shared_ptr<const ParsedStatement> st;
+    if (!simple) {
+        st = parse_statement(*s, sql);
         bind_params(st->parsed, params, s->bound);
         s->query = *st->sent;
-        if (auto prep = c.prepare(st->sent, s->bound.types)) {
-            Deadline deadline(c);
-            RequestAwaiter prepared{std::move(prep)};
-            co_await prepared;
-        }
-        req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
     }
-    Deadline deadline(c);
-    RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
-    store(*s, co_await reply);
+    for (int attempt = 0;; ++attempt) {
+        ConnectionImpl* c = co_await room_on(s);
+        std::shared_ptr<Request> req;
+        if (simple) {
+            req = c->query(sql);
+        } else {
+            HoldGuard hold;
+            co_await prepare_on(s, st->sent, s->bound.types, &hold);
+            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
+        }
+        Deadline deadline(*c);
+        RequestAwaiter reply{req};  // named: g++ 12 mishandles non-trivial temporaries in co_await
+        bool retry = false;
+        try {
+            store(*s, co_await reply);
+        } catch (...) {
+            if (!stale_plan(*req, attempt)) throw;
+            retry = true;
+        }
+        if (!retry) co_return;
+    }
 }
 
 // COPY through the simple query protocol, with the request's source or sink set before the
@@ -218,17 +263,59 @@ Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
     store(*s, co_await reply);
 }
 
-Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params> seq) {
+// Without parameters at all, each run is a simple query (it may hold several statements).
+Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times) {
     std::int64_t total = 0;
     bool counted = false;
-    for (auto& params : seq) {
-        co_await execute_impl(s, sql, std::move(params));
+    for (std::size_t i = 0; i < times; ++i) {
+        co_await execute_impl(s, sql, Params{});
         if (s->rowcount >= 0) {
             total += s->rowcount;
             counted = true;
         }
     }
     s->rowcount = counted ? total : -1;
+}
+
+// Every parameter set is bound before anything is sent (a bad one is a ProgrammingError with
+// nothing run), runs of sets with the same parameter types share a statement, and the whole
+// batch goes out as one pipeline with one Sync: all of it runs, or none of it.
+Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params> seq) {
+    if (std::all_of(seq.begin(), seq.end(), [](const Params& p) { return p.empty() && !p.is_named(); })) {
+        co_await executemany_simple(s, std::move(sql), seq.size());
+        co_return;
+    }
+    BusyGuard busy(*s);
+    live_connection(*s);
+    s->reset();
+    s->query = sql;
+    auto st = parse_statement(*s, sql);
+    s->query = *st->sent;
+    std::vector<BatchSegment> segments;
+    Bound b;
+    for (const auto& params : seq) {
+        bind_params(st->parsed, params, b);
+        if (segments.empty() || segments.back().types != b.types) segments.emplace_back().types = b.types;
+        segments.back().sets.push_back(b.params);
+    }
+    for (int attempt = 0;; ++attempt) {
+        ConnectionImpl* c = co_await room_on(s);
+        HoldGuard hold;
+        for (const auto& seg : segments) co_await prepare_on(s, st->sent, seg.types, &hold);
+        auto req = live_connection(*s).query_batch(st->sent, segments);
+        hold.release();
+        Deadline deadline(*c);
+        RequestAwaiter reply{req};
+        bool retry = false;
+        try {
+            store(*s, co_await reply);
+            s->rowcount = req->batch_rows;
+        } catch (...) {
+            if (!stale_plan(*req, attempt)) throw;
+            retry = true;
+        }
+        if (!retry) co_return;
+    }
 }
 
 std::string quote_ident(std::string_view name) {

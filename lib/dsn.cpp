@@ -641,6 +641,7 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     if (timeout > 0) p.timeout = timeout;
     p.loop = o.loop;
     if (o.statement_cache_size) p.statement_cache_size = *o.statement_cache_size;
+    if (o.max_pipeline) p.max_pipeline = *o.max_pipeline;
     if (o.max_message_size) {
         if (*o.max_message_size < 1024)
             throw ProgrammingError("invalid max_message_size value: " + std::to_string(*o.max_message_size) +

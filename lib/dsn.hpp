@@ -49,6 +49,7 @@ struct ConnParams {
     uv_loop_t* loop = nullptr;
     std::size_t max_message = std::size_t{1} << 30;  // largest backend message accepted
     std::size_t statement_cache_size = 100;          // named prepared statements kept; 0 = none
+    std::size_t max_pipeline = 1000;                 // requests in flight on one connection; 0 = no bound
     std::string dsn_masked;    // the given parameters as "key=value ...", password as "xxx"
 
     bool is_unix_socket() const { return !host.empty() && host[0] == '/'; }

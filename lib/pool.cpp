@@ -365,6 +365,7 @@ ConnectOptions PoolOptions::connect_options() const {
     c.timeout = timeout;
     c.max_message_size = max_message_size;
     c.statement_cache_size = statement_cache_size;
+    c.max_pipeline = max_pipeline;
     c.loop = loop;
     return c;
 }

@@ -405,16 +405,12 @@ TEST_CASE("statement cache: a repeated statement is prepared once; DEALLOCATE AL
         co_await cur.execute("SELECT %s::int + 1", {41});
         CHECK((*co_await cur.fetchone())[0].as<int>() == 42);
 
-        // A table change that alters the result type: one error, then prepared again.
+        // A table change that alters the result type: prepared again and retried, no error
+        // (test_pipeline has the case inside a transaction).
         co_await cur.execute("CREATE TEMP TABLE sc (a int)");
         co_await cur.execute("INSERT INTO sc VALUES (1)");
         co_await cur.execute("SELECT * FROM sc WHERE a = %s", {1});
         co_await cur.execute("ALTER TABLE sc ADD COLUMN b text DEFAULT 'x'");
-        try {
-            co_await cur.execute("SELECT * FROM sc WHERE a = %s", {1});
-        } catch (const uvpg::NotSupportedError& e) {
-            CHECK(e.pgcode() == "0A000");
-        }
         co_await cur.execute("SELECT * FROM sc WHERE a = %s", {1});
         auto row = *co_await cur.fetchone();
         CHECK(row.size() == 2);

@@ -54,6 +54,10 @@ struct ConnectOptions {
     // (default 100, least recently used dropped first); 0 sends every one through the unnamed
     // statement, as pgbouncer in transaction mode needs.
     std::optional<std::size_t> statement_cache_size{};
+    // uvpg's own: how many requests one connection keeps in flight (pipelined; default 1000).
+    // Cursors that share a connection send their statements without waiting for each other's
+    // replies; past this many, the next one waits for the oldest reply. 0 = no bound.
+    std::optional<std::size_t> max_pipeline{};
     uv_loop_t* loop = nullptr;                    // nullptr = uv_default_loop()
 };
 

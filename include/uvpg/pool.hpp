@@ -43,6 +43,7 @@ struct PoolOptions {
     std::optional<double> timeout{};
     std::optional<std::size_t> max_message_size{};
     std::optional<std::size_t> statement_cache_size{};
+    std::optional<std::size_t> max_pipeline{};
     uv_loop_t* loop = nullptr;
 
     std::size_t minsize = 10;    // opened by create_pool and kept open
