@@ -13,6 +13,11 @@ namespace uvpg::detail {
 namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
+// Streaming: batches of at most this many rows or bytes; reading stops while 8 MiB of rows
+// wait for the cursor and starts again once 2 MiB do.
+constexpr std::size_t kStreamBatchRows = 4096, kStreamBatchBytes = 256 * 1024;
+constexpr std::size_t kStreamFirstChunk = 64 * 1024;
+constexpr std::size_t kStreamHighWater = 8 << 20, kStreamLowWater = 2 << 20;
 }  // namespace
 
 ConnectionImpl::ConnectionImpl(ConnParams params)
@@ -391,12 +396,58 @@ void ConnectionImpl::pump_copy_in() {
 void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
     QueryResult& res = r.result;
     if (r.batch) return;  // executemany drops rows, as psycopg2 does
+    if (r.stream && r.stream->dropping) return;
     if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
-    if (!res.packer) res.packer.emplace(res.shape);
+    if (!res.packer) res.packer.emplace(res.shape, r.stream ? kStreamFirstChunk : 0);
     std::string why;
     const std::uint8_t* row = res.packer->add(body, why);
     if (!row) return protocol_violation("malformed message: " + why);
     res.push_back(row);
+    if (r.stream) {
+        Request::Stream& st = *r.stream;
+        st.filling += body.size();
+        if (res.count >= kStreamBatchRows || st.filling >= kStreamBatchBytes) stream_cut(r);
+    }
+}
+
+void ConnectionImpl::stream_cut(Request& r) {
+    Request::Stream& st = *r.stream;
+    if (r.result.count == 0) return;
+    auto shape = r.result.shape;
+    st.batches.push_back(std::move(r.result));
+    st.sizes.push_back(st.filling);
+    st.buffered += st.filling;
+    st.filling = 0;
+    stream_peak_ = std::max(stream_peak_, st.buffered);
+    r.result = QueryResult::empty(std::move(shape));
+    r.result.tag = st.batches.back().tag;
+    if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+    if (st.buffered >= kStreamHighWater) pause_reading(true);
+}
+
+void ConnectionImpl::stream_taken(Request& r, std::size_t bytes) {
+    if (!r.stream) return;
+    r.stream->buffered -= std::min(bytes, r.stream->buffered);
+    if (r.stream->buffered <= kStreamLowWater) pause_reading(false);
+}
+
+void ConnectionImpl::stream_drop(Request& r) {
+    if (!r.stream) return;
+    r.stream->dropping = true;
+    r.stream->batches.clear();
+    r.stream->sizes.clear();
+    r.stream->buffered = 0;
+    if (r.result.count) r.result = QueryResult::empty(r.result.shape);
+    pause_reading(false);
+}
+
+void ConnectionImpl::pause_reading(bool pause) {
+    if (pause == reading_paused_ || !socket_ || closed()) return;
+    reading_paused_ = pause;
+    // Everything read so far has been decoded, so nothing waits in the buffers meanwhile.
+    if (pause) socket_->stop_read();
+    else if (int rc = socket_->start_read(); rc != 0)
+        connection_lost("could not receive data from " + where() + ": " + uv_error_text(rc));
 }
 
 void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
@@ -416,6 +467,8 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         r.result.index.clear();
         r.result.count = 0;
         r.result.packer.reset();
+        if (r.stream)  // the columns are known: stream() returns
+            if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
         return;
     case 'D':
         return protocol_violation("DataRow outside a query result");  // on_data_row takes them
@@ -480,6 +533,10 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
     case 'Z':
         tx_status_ = r.tx_status = std::get<proto::ReadyForQuery>(m).status;
         statement_done(r);
+        if (r.stream) {
+            if (!r.stream->dropping) stream_cut(r);
+            pause_reading(false);
+        }
         complete_front();
         return;
     default:

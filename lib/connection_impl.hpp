@@ -33,6 +33,11 @@ struct QueryResult {
     std::size_t count = 0;
     std::string tag;
     std::size_t size() const { return count; }
+    static QueryResult empty(std::shared_ptr<const RowShape> shape) {
+        QueryResult r;
+        r.shape = std::move(shape);
+        return r;
+    }
     const std::uint8_t* at(std::size_t i) const { return index[i / kIndexBlock][i % kIndexBlock]; }
     void push_back(const std::uint8_t* row) {
         if (count % kIndexBlock == 0) index.push_back(std::make_unique_for_overwrite<const std::uint8_t*[]>(kIndexBlock));
@@ -78,6 +83,16 @@ struct Request {
     std::int64_t batch_rows = -1;
     std::vector<std::shared_ptr<Prepared>> batch_statements;
     char tx_status = 0;                   // of the ReadyForQuery that ended it
+    // Cursor::stream: rows are cut into batches as they arrive and the cursor takes them; the
+    // connection stops reading while too many bytes of rows wait (see ConnectionImpl).
+    struct Stream {
+        std::deque<QueryResult> batches;  // full batches not taken yet (the last one at the end)
+        std::size_t buffered = 0;         // bytes of rows received and not taken
+        std::deque<std::size_t> sizes;    // bytes of each batch in `batches`, in order
+        std::size_t filling = 0;          // bytes of rows in `result`, the batch being filled
+        bool dropping = false;            // the cursor gave up on the rest: rows are dropped
+    };
+    std::unique_ptr<Stream> stream;
     std::coroutine_handle<> waiter;
     bool done = false;
     explicit Request(Kind k) : kind(k) {}
@@ -151,6 +166,13 @@ public:
     }
     RoomAwaiter room() { return RoomAwaiter{*this}; }
     std::size_t in_flight() const noexcept { return queue_.size(); }
+
+    // Streaming: the cursor took a batch of `bytes`, or gave up on the rest of the stream.
+    // Reading starts again once what waits falls under the low-water mark.
+    void stream_taken(Request& r, std::size_t bytes);
+    void stream_drop(Request& r);
+    bool reading_paused() const noexcept { return reading_paused_; }
+    std::size_t stream_peak() const noexcept { return stream_peak_; }  // most bytes of rows ever waiting
 
     // Registered types (Connection::register_type). Adding some rebuilds the result formats of
     // cached statements, so that their columns of those types come back in binary.
@@ -228,6 +250,8 @@ private:
     // Running (lib/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
     void on_data_row(Request& r, proto::ByteView body);
+    void stream_cut(Request& r);         // the batch being filled joins the ones to take
+    void pause_reading(bool pause);
     void pump_copy_in();  // CopyData from the front request's source, as the socket takes it
     void on_query_message(Request& r, const proto::BackendMessage& m, char type);
     bool handle_async(const proto::BackendMessage& m);
@@ -282,6 +306,8 @@ private:
     std::deque<RoomWaiter> room_waiters_;
     std::size_t reserved_ = 0;  // 1 while a waiter let through has not queued yet
     bool held_ = false;         // a statement being prepared keeps its place (prepare())
+    bool reading_paused_ = false;  // a stream's reader fell behind: the socket is not read
+    std::size_t stream_peak_ = 0;
     std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
 
     std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys

@@ -30,7 +30,7 @@ struct CursorState {
     Connection conn;
     std::shared_ptr<const ParsedStatement> last_parsed;
     Bound bound;
-    QueryResult result;
+    QueryResult result;  // the whole result, or while streaming the batch being fetched
     bool executed = false;
     bool closed = false;
     bool busy = false;
@@ -38,8 +38,27 @@ struct CursorState {
     std::int64_t rowcount = -1;
     std::string query;
     std::string status;
+    // Cursor::stream: the request whose rows arrive (null once its end has been fetched), and
+    // how many rows have been fetched from it.
+    bool stream_mode = false;
+    std::shared_ptr<Request> streaming;
+    std::int64_t streamed = 0;
+
+    CursorState() = default;
+    CursorState(const CursorState&) = delete;
+    CursorState& operator=(const CursorState&) = delete;
+    ~CursorState() { drop_stream(); }
+
+    // A stream not read to its end: the rest of its rows are dropped as they come.
+    void drop_stream() noexcept {
+        if (streaming && !conn.closed()) conn.impl()->stream_drop(*streaming);
+        streaming.reset();
+        stream_mode = false;
+        streamed = 0;
+    }
 
     void reset() {
+        drop_stream();
         result = QueryResult{};
         executed = false;
         pos = 0;
@@ -264,6 +283,88 @@ Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
 }
 
 // Without parameters at all, each run is a simple query (it may hold several statements).
+// Waits for a stream's request to move on: its columns, a batch, or its end.
+struct StreamWait {
+    Request& r;
+    bool await_ready() const noexcept { return r.done; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { r.waiter = h; }
+    void await_resume() const noexcept {}
+};
+
+// Always the extended protocol (one statement, rows in binary where uvpg reads them); returns
+// once the first batch of rows or the end has arrived, so that an error before any row is
+// thrown here.
+Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
+    BusyGuard busy(*s);
+    live_connection(*s);
+    s->reset();
+    s->query = sql;
+    auto st = parse_statement(*s, sql);
+    bind_params(st->parsed, params, s->bound);
+    s->query = *st->sent;
+    ConnectionImpl* c = co_await room_on(s);
+    std::shared_ptr<Request> req;
+    {
+        HoldGuard hold;
+        co_await prepare_on(s, st->sent, s->bound.types, &hold);
+        req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
+        if (!req->done) req->stream = std::make_unique<Request::Stream>();
+    }
+    Deadline deadline(*c);
+    while (!req->done && req->stream->batches.empty()) {
+        StreamWait w{*req};
+        co_await w;
+    }
+    if (req->error && req->stream->batches.empty()) std::rethrow_exception(req->error);  // else a fetch throws it
+    if (!req->result.shape && req->stream->batches.empty()) {  // no rows to stream (an INSERT, say)
+        store(*s, std::move(req->result));
+        co_return;
+    }
+    s->result = QueryResult::empty(req->result.shape);
+    s->executed = true;
+    s->stream_mode = true;
+    s->streaming = std::move(req);
+}
+
+// Up to n rows of the stream, waiting for them: fewer only at its end. A server error is
+// thrown by the fetch after the one that returned the rows before it.
+Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
+    std::vector<Row> out;
+    while (out.size() < n) {
+        if (s->pos < s->result.size()) {
+            const std::size_t k = std::min(n - out.size(), s->result.size() - s->pos);
+            const detail::RowSetBase* set = s->result.packer->share(k);
+            for (std::size_t i = 0; i < k; ++i) out.emplace_back(set, s->result.at(s->pos + i));
+            s->pos += k;
+            s->streamed += static_cast<std::int64_t>(k);
+            continue;
+        }
+        if (!s->streaming) break;
+        Request& r = *s->streaming;
+        if (!r.stream->batches.empty()) {
+            s->result = std::move(r.stream->batches.front());
+            r.stream->batches.pop_front();
+            const std::size_t bytes = r.stream->sizes.front();
+            r.stream->sizes.pop_front();
+            s->pos = 0;
+            if (!s->conn.closed()) s->conn.impl()->stream_taken(r, bytes);
+            continue;
+        }
+        if (r.done) {
+            if (r.error && !out.empty()) break;
+            auto req = std::move(s->streaming);
+            s->status = req->result.tag;
+            s->rowcount = s->streamed;
+            if (req->error) std::rethrow_exception(req->error);
+            break;
+        }
+        Deadline deadline(s->conn.checked());
+        StreamWait w{r};
+        co_await w;
+    }
+    co_return out;
+}
+
 Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times) {
     std::int64_t total = 0;
     bool counted = false;
@@ -347,13 +448,25 @@ std::vector<Row> take_rows(CursorState& s, std::size_t n) {
 }
 
 Task<std::optional<Row>> fetchone_impl(CursorState* s) {
+    if (s->stream_mode) {
+        auto rows = co_await stream_take(s, 1);
+        if (rows.empty()) co_return std::nullopt;
+        co_return std::move(rows.front());
+    }
     const auto& r = rows_or_throw(*s);
     if (s->pos >= r.size()) co_return std::nullopt;
     co_return r.row(s->pos++);
 }
-Task<std::vector<Row>> fetchmany_impl(CursorState* s, std::size_t n) { co_return take_rows(*s, n); }
-Task<std::vector<Row>> fetchall_impl(CursorState* s) { co_return take_rows(*s, SIZE_MAX); }
+Task<std::vector<Row>> fetchmany_impl(CursorState* s, std::size_t n) {
+    if (s->stream_mode) co_return co_await stream_take(s, n);
+    co_return take_rows(*s, n);
+}
+Task<std::vector<Row>> fetchall_impl(CursorState* s) {
+    if (s->stream_mode) co_return co_await stream_take(s, SIZE_MAX);
+    co_return take_rows(*s, SIZE_MAX);
+}
 Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
+    if (s->stream_mode) throw ProgrammingError("scroll() is not available on a streamed result");
     const auto& r = rows_or_throw(*s);
     std::int64_t target = mode == ScrollMode::relative ? static_cast<std::int64_t>(s->pos) + value : value;
     if (target < 0 || target >= static_cast<std::int64_t>(r.size()))
@@ -479,9 +592,8 @@ Task<void> Cursor::callproc(std::string_view name, Params params) {
     return detail::execute_impl(&s, std::move(sql), std::move(params));
 }
 
-Task<void> Cursor::stream(std::string_view, Params) {
-    checked();
-    throw NotSupportedError("Cursor::stream is not implemented yet");
+Task<void> Cursor::stream(std::string_view sql, Params params) {
+    return detail::stream_impl(&checked(), std::string(sql), std::move(params));
 }
 
 Task<std::optional<Row>> Cursor::fetchone() { return detail::fetchone_impl(&checked()); }
@@ -500,6 +612,7 @@ std::int64_t Cursor::rowcount() const { return checked().rowcount; }
 std::optional<std::size_t> Cursor::rownumber() const {
     const auto& s = checked();
     if (!s.executed || !s.result.shape) return std::nullopt;
+    if (s.stream_mode) return static_cast<std::size_t>(s.streamed);
     return s.pos;
 }
 const std::string& Cursor::query() const { return checked().query; }
@@ -519,6 +632,7 @@ std::string Cursor::mogrify(std::string_view sql, const Params& params) const {
 void Cursor::close() noexcept {
     if (!s_ || s_->closed) return;
     s_->closed = true;
+    s_->drop_stream();
     s_->result = detail::QueryResult{};
 }
 bool Cursor::closed() const noexcept { return !s_ || s_->closed || s_->conn.closed(); }

@@ -113,7 +113,8 @@ const RowSetBase* RowPacker::share(std::size_t count) const {
     return set_;
 }
 
-RowPacker::RowPacker(std::shared_ptr<const RowShape> shape) : set_(new RowSet) {
+RowPacker::RowPacker(std::shared_ptr<const RowShape> shape, std::size_t first_chunk)
+    : set_(new RowSet), capacity_(first_chunk / 2) {  // room() doubles the last size: half of the first
     set_->shape = shape.get();
     set_->columns = shape->columns.size();
     set_->directory = set_->columns > kWalkColumns;

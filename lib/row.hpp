@@ -47,7 +47,8 @@ struct RowSet : RowSetBase {
 // Fills a RowSet as DataRows arrive.
 class RowPacker {
 public:
-    explicit RowPacker(std::shared_ptr<const RowShape> shape);
+    // `first_chunk`: the size of the first chunk (default 4 KiB), for results known to be big.
+    explicit RowPacker(std::shared_ptr<const RowShape> shape, std::size_t first_chunk = 0);
     // Validates one DataRow body (Int16 count, then the fields) against the shape and packs it;
     // returns where the row starts, or nullptr (with `why` set) if the message is malformed.
     const std::uint8_t* add(proto::ByteView body, std::string& why);
