@@ -70,14 +70,18 @@ std::optional<std::string> ConnectionImpl::parameter_status(std::string_view nam
 }
 
 std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
+    return query(std::make_shared<const std::string>(sql));
+}
+
+std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql) {
     auto req = std::make_shared<Request>(Request::Kind::simple);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
         return req;
     }
-    proto::encode_query(out_, sql);
-    req->sql = std::make_shared<const std::string>(sql);
+    proto::encode_query(out_, *sql);
+    req->sql = std::move(sql);
     enqueue(req);
     return req;
 }
@@ -305,6 +309,10 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     // DataRow, the message of every row, goes straight from its bytes into the result.
     if (raw.type == 'D' && !queue_.empty() && queue_.front()->kind != Request::Kind::startup)
         return on_data_row(*queue_.front(), raw.body);
+    // A RowDescription the same as the last one (the same statement again) is not decoded again.
+    if (raw.type == 'T' && !queue_.empty() && queue_.front()->kind != Request::Kind::startup && last_shape_ &&
+        std::ranges::equal(raw.body, last_desc_))
+        return on_row_description(*queue_.front());
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
         return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
@@ -462,14 +470,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (r.kind != Request::Kind::extended) break;
         return;
     case 'T':
-        new_statement();
-        r.result.shape = last_shape_;
-        r.result.index.clear();
-        r.result.count = 0;
-        r.result.packer.reset();
-        if (r.stream)  // the columns are known: stream() returns
-            if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
-        return;
+        return on_row_description(r);
     case 'D':
         return protocol_violation("DataRow outside a query result");  // on_data_row takes them
     case 'C': case 's':
@@ -543,6 +544,20 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         break;
     }
     protocol_violation("unexpected message type " + message_type_text(type));
+}
+
+void ConnectionImpl::on_row_description(Request& r) {
+    if (r.statement_done) {  // a new statement of a simple query
+        r.result = QueryResult{};
+        r.statement_done = false;
+    }
+    r.result.shape = last_shape_;
+    r.result.index.clear();
+    r.result.count = 0;
+    r.result.first_capacity = 0;
+    r.result.packer.reset();
+    if (r.stream)  // the columns are known: stream() returns
+        if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
 }
 
 void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescription& desc) {

@@ -28,9 +28,12 @@ struct QueryResult {
     std::optional<RowPacker> packer;        // the rows' memory, made at the first row
     // Where each row starts in the packer's set, in blocks that never move (growing a single
     // vector would copy the index of a large result over and over).
-    static constexpr std::size_t kIndexBlock = 1024;
+    // The first block starts small and doubles up to the full size, so a one-row result does
+    // not take a whole block.
+    static constexpr std::size_t kIndexBlock = 1024, kFirstIndex = 8;
     std::vector<std::unique_ptr<const std::uint8_t*[]>> index;
     std::size_t count = 0;
+    std::size_t first_capacity = 0;
     std::string tag;
     std::size_t size() const { return count; }
     static QueryResult empty(std::shared_ptr<const RowShape> shape) {
@@ -40,9 +43,21 @@ struct QueryResult {
     }
     const std::uint8_t* at(std::size_t i) const { return index[i / kIndexBlock][i % kIndexBlock]; }
     void push_back(const std::uint8_t* row) {
-        if (count % kIndexBlock == 0) index.push_back(std::make_unique_for_overwrite<const std::uint8_t*[]>(kIndexBlock));
+        if (count < kIndexBlock) {
+            if (count == first_capacity) grow_first();
+        } else if (count % kIndexBlock == 0) {
+            index.push_back(std::make_unique_for_overwrite<const std::uint8_t*[]>(kIndexBlock));
+        }
         index.back()[count % kIndexBlock] = row;
         ++count;
+    }
+    void grow_first() {
+        const std::size_t cap = first_capacity ? first_capacity * 2 : kFirstIndex;
+        auto block = std::make_unique_for_overwrite<const std::uint8_t*[]>(cap);
+        if (count) std::copy(index[0].get(), index[0].get() + count, block.get());
+        if (index.empty()) index.push_back(std::move(block));
+        else index[0] = std::move(block);
+        first_capacity = cap;
     }
     Row row(std::size_t i) const { return Row(packer->share(1), at(i)); }
 };
@@ -129,6 +144,7 @@ public:
 
     // Queue a request and write it (several may be in flight).
     std::shared_ptr<Request> query(std::string_view sql);
+    std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql);  // the text kept for errors
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
                                    std::span<const proto::BindParam> params);
     // A statement not in the cache yet is prepared and described (Parse/Describe/Sync) on its
@@ -250,6 +266,7 @@ private:
     // Running (lib/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
     void on_data_row(Request& r, proto::ByteView body);
+    void on_row_description(Request& r);  // its shape is last_shape_
     void stream_cut(Request& r);         // the batch being filled joins the ones to take
     void pause_reading(bool pause);
     void pump_copy_in();  // CopyData from the front request's source, as the socket takes it

@@ -29,6 +29,7 @@ struct Bound {
 struct CursorState {
     Connection conn;
     std::shared_ptr<const ParsedStatement> last_parsed;
+    std::shared_ptr<const std::string> last_simple;  // the last SQL run without parameters, kept for errors
     Bound bound;
     QueryResult result;  // the whole result, or while streaming the batch being fetched
     bool executed = false;
@@ -182,14 +183,11 @@ void store(CursorState& s, QueryResult res) {
     s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
 }
 
-// Waits while the connection has max_pipeline requests in flight; returns it live.
-Task<ConnectionImpl*> room_on(CursorState* s) {
-    ConnectionImpl* c = &live_connection(*s);
-    if (!c->has_room()) {
-        auto room = c->room();
-        co_await room;
-    }
-    co_return &live_connection(*s);
+// Waits while the connection has max_pipeline requests in flight or a statement being
+// prepared holds the line (a coroutine of its own only then: the usual case allocates nothing).
+Task<void> wait_room(CursorState* s) {
+    auto room = live_connection(*s).room();
+    co_await room;
 }
 
 // Keeps later callers of the connection waiting while a statement is prepared (hold()), until
@@ -206,16 +204,18 @@ struct HoldGuard {
 };
 
 // Prepares (and describes) a statement not in the connection's cache yet, on its own, holding
-// the connection's later callers back.
-Task<void> prepare_on(CursorState* s, std::shared_ptr<const std::string> sql, std::vector<std::uint32_t> types,
-                      HoldGuard* hold) {
-    ConnectionImpl& c = live_connection(*s);
-    if (auto prep = c.prepare(sql, types)) {
-        hold->c = &c;
-        Deadline deadline(c);
-        RequestAwaiter prepared{std::move(prep)};
-        co_await prepared;
-    }
+// the connection's later callers back; null when it is cached already.
+std::shared_ptr<Request> start_prepare(ConnectionImpl& c, const std::shared_ptr<const std::string>& sql,
+                                       std::span<const std::uint32_t> types, HoldGuard& hold) {
+    auto prep = c.prepare(sql, types);
+    if (prep) hold.c = &c;
+    return prep;
+}
+
+Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep) {
+    Deadline deadline(*c);
+    RequestAwaiter prepared{std::move(prep)};
+    co_await prepared;
 }
 
 // A cached statement whose plan the server has dropped ("cached plan must not change result
@@ -240,13 +240,15 @@ Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
         s->query = *st->sent;
     }
     for (int attempt = 0;; ++attempt) {
-        ConnectionImpl* c = co_await room_on(s);
+        if (!live_connection(*s).has_room()) co_await wait_room(s);
+        ConnectionImpl* c = &live_connection(*s);
         std::shared_ptr<Request> req;
         if (simple) {
-            req = c->query(sql);
+            if (!s->last_simple || *s->last_simple != sql) s->last_simple = std::make_shared<const std::string>(sql);
+            req = c->query(s->last_simple);
         } else {
             HoldGuard hold;
-            co_await prepare_on(s, st->sent, s->bound.types, &hold);
+            if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
             req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
         }
         Deadline deadline(*c);
@@ -302,11 +304,12 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
     auto st = parse_statement(*s, sql);
     bind_params(st->parsed, params, s->bound);
     s->query = *st->sent;
-    ConnectionImpl* c = co_await room_on(s);
+    if (!live_connection(*s).has_room()) co_await wait_room(s);
+    ConnectionImpl* c = &live_connection(*s);
     std::shared_ptr<Request> req;
     {
         HoldGuard hold;
-        co_await prepare_on(s, st->sent, s->bound.types, &hold);
+        if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
         req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
         if (!req->done) req->stream = std::make_unique<Request::Stream>();
     }
@@ -400,9 +403,12 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
         segments.back().sets.push_back(b.params);
     }
     for (int attempt = 0;; ++attempt) {
-        ConnectionImpl* c = co_await room_on(s);
+        if (!live_connection(*s).has_room()) co_await wait_room(s);
+        ConnectionImpl* c = &live_connection(*s);
         HoldGuard hold;
-        for (const auto& seg : segments) co_await prepare_on(s, st->sent, seg.types, &hold);
+        for (const auto& seg : segments)
+            if (auto prep = start_prepare(live_connection(*s), st->sent, seg.types, hold))
+                co_await wait_prepared(c, std::move(prep));
         auto req = live_connection(*s).query_batch(st->sent, segments);
         hold.release();
         Deadline deadline(*c);

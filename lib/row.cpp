@@ -97,7 +97,7 @@ void index_columns(RowShape& shape) {
 
 namespace {
 
-constexpr std::size_t kFirstChunk = 4 * 1024;
+constexpr std::size_t kFirstChunk = 1024;  // within malloc's per-thread cache
 constexpr std::size_t kMaxChunk = 1024 * 1024;
 
 }  // namespace
@@ -131,6 +131,11 @@ RowPacker::RowPacker(std::shared_ptr<const RowShape> shape, std::size_t first_ch
 
 std::uint8_t* RowPacker::room(std::size_t need) {
     if (chunk_ && capacity_ - used_ >= need) return chunk_ + used_;
+    if (!chunk_ && capacity_ == 0 && need <= sizeof set_->small) {
+        chunk_ = set_->small;
+        capacity_ = sizeof set_->small;
+        return chunk_;
+    }
     // Chunks double as the result grows, so a one-row result takes a page and a large one
     // takes few allocations; a row bigger than the next chunk gets one of its own size.
     std::size_t size = capacity_ == 0 ? kFirstChunk : std::min(capacity_ * 2, kMaxChunk);

@@ -42,6 +42,7 @@ void index_columns(RowShape& shape);
 struct RowSet : RowSetBase {
     std::shared_ptr<const RowShape> shape_owner;
     std::vector<std::unique_ptr<std::uint8_t[]>> chunks;
+    alignas(8) std::uint8_t small[192];  // the first rows of a small result: no chunk to allocate
 };
 
 // Fills a RowSet as DataRows arrive.
