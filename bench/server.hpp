@@ -1,0 +1,13 @@
+// uvpg-bench: the tables the workloads read.
+#pragma once
+#include "bench.hpp"
+
+#include <string>
+
+namespace bench {
+
+// Loads what the chosen workloads read and is missing: the pgbench tables (W2; also fills
+// c.accounts).
+void prepare_tables(Config& c, bool w2);
+
+}  // namespace bench

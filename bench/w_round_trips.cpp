@@ -1,0 +1,191 @@
+// uvpg-bench, one request at a time: W1 (round trips on one connection), W2 (point selects by
+// 8 clients, beside pgbench) and TLS (connection set-up and W1 over TLS).
+#include "bench.hpp"
+#include "pq.hpp"
+
+#include <uvpg/uvpg.hpp>
+
+#include <uv.h>
+
+#include <random>
+#include <thread>
+
+namespace bench {
+
+namespace {
+
+// W1: `SELECT 1` (simple query) and `SELECT $1::int4` (prepared), one after another. Pinned, the
+// client and its backend share CPU 0: on 2-vCPU machines cross-core wake-ups otherwise swing a
+// round-trip loop by 5x (BENCH.md).
+uvpg::Task<std::vector<Sample>> w1_uvpg(std::string dsn, int n, bool pin) {
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    Pinned p(pin, conn.backend_pid());
+    Clock simple_clock;
+    for (int i = 0; i < n; ++i) co_await cur.execute("SELECT 1");
+    std::vector<Sample> out;
+    out.push_back(sample_of(simple_clock, n, 1e6));
+    Clock prepared_clock;
+    for (int i = 0; i < n; ++i) {
+        uvpg::Params params(i);
+        co_await cur.execute("SELECT $1::int4", std::move(params));
+    }
+    out.push_back(sample_of(prepared_clock, n, 1e6));
+    for (auto& s : out) s.pinned = p.pinned;
+    co_return out;
+}
+
+std::vector<Sample> w1_libpq(const std::string& dsn, int n, bool pin) {
+    PqConn c(dsn);
+    pq_prepare(c, "w1", "SELECT $1::int4", 1);
+    Pinned p(pin, PQbackendPID(c));
+    Clock simple_clock;
+    for (int i = 0; i < n; ++i) pq_take(c, PQexec(c, "SELECT 1"), PGRES_TUPLES_OK);
+    std::vector<Sample> out;
+    out.push_back(sample_of(simple_clock, n, 1e6));
+    Clock prepared_clock;
+    for (int i = 0; i < n; ++i) {
+        const std::string v = std::to_string(i);
+        const char* values[] = {v.c_str()};
+        pq_take(c, PQexecPrepared(c, "w1", 1, values, nullptr, nullptr, 0), PGRES_TUPLES_OK);
+    }
+    out.push_back(sample_of(prepared_clock, n, 1e6));
+    for (auto& s : out) s.pinned = p.pinned;
+    return out;
+}
+
+// W2 with uvpg: `clients` tasks through a pool of `clients` connections.
+uvpg::Task<void> w2_worker(uvpg::Pool* pool, long long* done, double end, long long accounts, unsigned seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<long long> aid(1, accounts);
+    auto conn = co_await pool->acquire();
+    auto cur = co_await conn.cursor();
+    while (now_s() < end) {
+        uvpg::Params params(aid(rng));
+        co_await cur.execute("SELECT abalance FROM pgbench_accounts WHERE aid = $1", std::move(params));
+        auto row = co_await cur.fetchone();
+        (void)(*row)[0].as<int>();
+        ++*done;
+    }
+}
+
+uvpg::Task<long long> w2_uvpg(std::string dsn, int clients, double duration, long long accounts, uv_loop_t* loop) {
+    uvpg::PoolOptions options;
+    options.loop = loop;
+    options.minsize = options.maxsize = static_cast<std::size_t>(clients);
+    auto pool = co_await uvpg::create_pool(dsn, options);
+    long long done = 0;
+    std::vector<uvpg::Task<void>> ws;
+    const double end = now_s() + duration;
+    for (int i = 0; i < clients; ++i) ws.push_back(w2_worker(&pool, &done, end, accounts, static_cast<unsigned>(i + 1)));
+    co_await uvpg::gather(std::move(ws));
+    co_return done;
+}
+
+// W2 on `threads` event loops at once, clients split between them; CPU is the whole process's.
+std::vector<Sample> w2_uvpg_threads(const Config& c) {
+    std::vector<long long> done(static_cast<std::size_t>(c.threads));
+    std::vector<std::thread> ts;
+    Clock k;
+    for (int t = 0; t < c.threads; ++t) {
+        const int share = c.clients / c.threads + (t < c.clients % c.threads ? 1 : 0);
+        ts.emplace_back([&, t, share] {
+            uv_loop_t loop;
+            uv_loop_init(&loop);
+            done[static_cast<std::size_t>(t)] = uvpg::run(&loop, w2_uvpg(c.dsn, share, c.duration, c.accounts, &loop));
+            uv_run(&loop, UV_RUN_NOWAIT);
+            uv_loop_close(&loop);
+        });
+    }
+    for (auto& t : ts) t.join();
+    long long total = 0;
+    for (long long d : done) total += d;
+    return {sample_of(k, static_cast<double>(total), 1e6)};
+}
+
+// W2 reference: pgbench -S -M prepared -c N -j 2, its CPU from the child's rusage.
+std::vector<Sample> w2_pgbench(const Config& c) {
+    const double cpu0 = children_cpu_seconds();
+    std::string cmd = pg_bin("pgbench") + " -n -S -M prepared -c " + std::to_string(c.clients) + " -j 2 -T " +
+                      std::to_string(static_cast<int>(c.duration + 0.5)) + " " + shell_quote(c.dsn) + " 2>&1";
+    std::string out = run_command(cmd);
+    const double cpu = children_cpu_seconds() - cpu0;
+    Sample s;
+    auto pos = out.find("tps = ");
+    if (pos != std::string::npos) s.rate = std::strtod(out.c_str() + pos + 6, nullptr);
+    static const std::string processed = "number of transactions actually processed: ";
+    auto tx = out.find(processed);
+    double n = tx == std::string::npos ? 0 : std::strtod(out.c_str() + tx + processed.size(), nullptr);
+    if (n > 0) s.cpu = cpu * 1e6 / n;
+    return {s};
+}
+
+// TLS: connection set-up (TCP + TLS + authentication, one after another), then `SELECT 1`
+// round trips on one connection over TLS.
+uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int round_trips) {
+    Clock connect_clock;
+    for (int i = 0; i < connects; ++i) {
+        auto conn = co_await uvpg::connect(dsn);
+        if (!conn.ssl_in_use()) throw Failure("TLS: the uvpg connection is not encrypted (check --tls-dsn)");
+    }
+    std::vector<Sample> out;
+    out.push_back(sample_of(connect_clock, connects, 1e6));
+    auto conn = co_await uvpg::connect(dsn);
+    auto cur = co_await conn.cursor();
+    Clock query_clock;
+    for (int i = 0; i < round_trips; ++i) co_await cur.execute("SELECT 1");
+    out.push_back(sample_of(query_clock, round_trips, 1e6));
+    co_return out;
+}
+
+std::vector<Sample> tls_libpq(const std::string& dsn, int connects, int round_trips) {
+    Clock connect_clock;
+    for (int i = 0; i < connects; ++i) {
+        PqConn c(dsn);
+        if (!PQsslInUse(c)) throw Failure("TLS: the libpq connection is not encrypted (check --tls-dsn)");
+    }
+    std::vector<Sample> out;
+    out.push_back(sample_of(connect_clock, connects, 1e6));
+    PqConn c(dsn);
+    Clock query_clock;
+    for (int i = 0; i < round_trips; ++i) pq_take(c, PQexec(c, "SELECT 1"), PGRES_TUPLES_OK);
+    out.push_back(sample_of(query_clock, round_trips, 1e6));
+    return out;
+}
+
+}  // namespace
+
+Workload w1_round_trips(const Config& c) {
+    Workload w;
+    w.id = "W1";
+    w.lines = {{"W1", "SELECT 1 round trips, 1 connection", "q/s", "us/q", true},
+               {"W1p", "SELECT $1::int4 round trips, 1 connection", "q/s", "us/q", true}};
+    w.uvpg = [&c] { return uvpg::run(w1_uvpg(c.dsn, c.round_trips, c.pin)); };
+    w.reference = [&c] { return w1_libpq(c.dsn, c.round_trips, c.pin); };
+    return w;
+}
+
+Workload w2_point_selects(const Config& c) {
+    Workload w;
+    w.id = "W2";
+    w.lines = {{"W2",
+                "point selects, pool " + std::to_string(c.clients) + " on " + std::to_string(c.threads) +
+                    " loop(s); pgbench -S -M prepared -j 2",
+                "q/s", "us/q", false}};
+    w.uvpg = [&c] { return w2_uvpg_threads(c); };
+    w.reference = [&c] { return w2_pgbench(c); };
+    w.reference_name = "pgbench";
+    return w;
+}
+
+Workload tls_workload(const Config& c) {
+    Workload w;
+    w.id = "TLS";
+    w.lines = {{"TLS", "connection set-up (TCP + TLS + auth), one at a time", "conn/s", "us/conn", false},
+               {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", false}};
+    w.uvpg = [&c] { return uvpg::run(tls_uvpg(c.tls_dsn, c.connects, c.round_trips)); };
+    w.reference = [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips); };
+    return w;
+}
+
+}  // namespace bench
