@@ -84,6 +84,7 @@ Workload w3_catalog_rows(const Config& c);
 Workload w4_decode(const Config& c);
 Workload w5_small_writes(const Config& c);
 Workload w6_copy_in(const Config& c);
+Workload w7_fan_out(const Config& c);
 Workload w8_streaming(const Config& c);
 Workload tls_workload(const Config& c);
 

@@ -7,7 +7,7 @@
 namespace bench {
 
 // Loads what the chosen workloads read and is missing: the pgbench tables (W2; also fills
-// c.accounts).
-void prepare_tables(Config& c, bool w2);
+// c.accounts) and the TechEmpower `world` table (W7).
+void prepare_tables(Config& c, bool w2, bool w7);
 
 }  // namespace bench

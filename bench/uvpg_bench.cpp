@@ -23,14 +23,14 @@ constexpr const char* kUsage =
     "                  [--pin|--no-pin] [--tls-dsn DSN]\n"
     "                  [--scale N] [--threads N] [--round-trips N] [--connects N] [--w4-rows N] [--w5-rows N]\n"
     "                  [--w6-rows N] [--w8-rows N] [--no-reference]\n"
-    "Workloads: W1 W2 W3 W4 W5 W6 W8 TLS (default: all, TLS only with --tls-dsn).\n";
+    "Workloads: W1 W2 W3 W4 W5 W6 W7 W8 TLS (default: all, TLS only with --tls-dsn).\n";
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "uvpg-bench: %s\n%s", why.c_str(), kUsage);
     std::exit(2);
 }
 
-const std::vector<std::string> kAll = {"W1", "W2", "W3", "W4", "W5", "W6", "W8", "TLS"};
+const std::vector<std::string> kAll = {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "TLS"};
 
 std::vector<std::string> parse_workloads(const std::string& list) {
     std::vector<std::string> out;
@@ -129,6 +129,7 @@ bench::Workload make_workload(const std::string& id, const Config& c) {
     if (id == "W4") return bench::w4_decode(c);
     if (id == "W5") return bench::w5_small_writes(c);
     if (id == "W6") return bench::w6_copy_in(c);
+    if (id == "W7") return bench::w7_fan_out(c);
     if (id == "W8") return bench::w8_streaming(c);
     return bench::tls_workload(c);
 }
@@ -148,7 +149,7 @@ void run(Config& c) {
     const std::vector<std::string> ids = chosen(c);
     auto has = [&](const char* w) { return std::find(ids.begin(), ids.end(), w) != ids.end(); };
     if (has("TLS") && c.tls_dsn.empty()) c.tls_dsn = c.dsn + " sslmode=require";
-    bench::prepare_tables(c, has("W2"));
+    bench::prepare_tables(c, has("W2"), has("W7"));
     const double t0 = bench::now_s();
     bench::print_header(c);
     std::vector<bench::Line> lines;
