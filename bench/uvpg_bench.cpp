@@ -1,5 +1,6 @@
 // uvpg-bench: the workloads of BENCH.md (W1-W8, and TLS) run with uvpg and with libpq (pgbench
-// for W2) side by side on one server, A/B interleaved, medians and ratios reported.
+// for W2) side by side on one server, A/B interleaved, medians and ratios reported. Without
+// --dsn it starts a throwaway PostgreSQL with tests/pg_server.sh and stops it at the end.
 #include "bench.hpp"
 #include "report.hpp"
 #include "server.hpp"
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 
 namespace {
@@ -19,11 +21,12 @@ namespace {
 using bench::Config;
 
 constexpr const char* kUsage =
-    "usage: uvpg-bench --dsn DSN [--workload W1,W2,...|all] [--repeat N] [--duration SECONDS] [--clients N]\n"
-    "                  [--pin|--no-pin] [--tls-dsn DSN]\n"
+    "usage: uvpg-bench [--dsn DSN] [--workload W1,W2,...|all] [--repeat N] [--duration SECONDS] [--clients N]\n"
+    "                  [--pin|--no-pin] [--tls-dsn DSN] [--server-script PATH]\n"
     "                  [--scale N] [--threads N] [--round-trips N] [--connects N] [--w4-rows N] [--w5-rows N]\n"
     "                  [--w6-rows N] [--w8-rows N] [--no-reference]\n"
-    "Workloads: W1 W2 W3 W4 W5 W6 W7 W8 TLS (default: all, TLS only with --tls-dsn).\n";
+    "Workloads: W1 W2 W3 W4 W5 W6 W7 W8 TLS (default: W1-W8, and TLS when there is a TLS DSN).\n"
+    "Without --dsn, a throwaway PostgreSQL is started with tests/pg_server.sh and stopped at the end.\n";
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr, "uvpg-bench: %s\n%s", why.c_str(), kUsage);
@@ -111,13 +114,13 @@ Config parse_args(int argc, char** argv) {
         }
         if (k == "--dsn") a.dsn = r.value();
         else if (k == "--tls-dsn") a.tls_dsn = r.value();
+        else if (k == "--server-script") a.server_script = r.value();
         else if (k == "--workload" || k == "--workloads") a.workloads = parse_workloads(r.value());
         else if (k == "--no-reference") a.reference = false;
         else if (k == "--pin") a.pin = true;
         else if (k == "--no-pin") a.pin = false;
         else usage("unknown argument '" + k + "'");
     }
-    if (a.dsn.empty()) usage("--dsn is required");
     if (a.clients < a.threads) usage("--clients must be at least --threads");
     return a;
 }
@@ -146,6 +149,12 @@ std::vector<std::string> chosen(const Config& c) {
 }
 
 void run(Config& c) {
+    std::unique_ptr<bench::ThrowawayServer> server;
+    if (c.dsn.empty()) {
+        server = std::make_unique<bench::ThrowawayServer>(bench::find_server_script(c.server_script));
+        c.dsn = server->get("UVPG_TEST_DSN");
+        if (c.tls_dsn.empty()) c.tls_dsn = server->tls_dsn();
+    }
     const std::vector<std::string> ids = chosen(c);
     auto has = [&](const char* w) { return std::find(ids.begin(), ids.end(), w) != ids.end(); };
     if (has("TLS") && c.tls_dsn.empty()) c.tls_dsn = c.dsn + " sslmode=require";
