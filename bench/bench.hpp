@@ -15,6 +15,7 @@ struct Config {
     std::string dsn;            // empty: start a throwaway server (tests/pg_server.sh)
     std::string tls_dsn;        // TLS workloads; empty: none by default
     std::string server_script;  // tests/pg_server.sh, found by itself when empty
+    std::string json, plot;     // --json FILE, --plot FILE.svg
     std::vector<std::string> workloads;  // empty: the default list
     int clients = 8;            // W2 pool size, W3 and W7 connections
     double duration = 10;       // seconds, W2, W3 and W7

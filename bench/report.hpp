@@ -1,4 +1,4 @@
-// uvpg-bench: running a workload's repetitions, and the table of the results.
+// uvpg-bench: running a workload's repetitions, and the table, JSON and SVG of the results.
 #pragma once
 #include "bench.hpp"
 
@@ -39,5 +39,7 @@ Summary summarize(const std::vector<Line>& lines);
 void print_header(const Config& c);
 void print_line(const Line& l);
 void print_summary(const Summary& s, const Config& c);
+void write_json(const std::string& path, const std::vector<Line>& lines, const Summary& s, const Config& c);
+void write_svg(const std::string& path, const std::vector<Line>& lines, const Summary& s);
 
 }  // namespace bench

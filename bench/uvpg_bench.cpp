@@ -22,7 +22,7 @@ using bench::Config;
 
 constexpr const char* kUsage =
     "usage: uvpg-bench [--dsn DSN] [--workload W1,W2,...|all] [--repeat N] [--duration SECONDS] [--clients N]\n"
-    "                  [--pin|--no-pin] [--tls-dsn DSN] [--server-script PATH]\n"
+    "                  [--pin|--no-pin] [--json FILE] [--plot FILE.svg] [--tls-dsn DSN] [--server-script PATH]\n"
     "                  [--scale N] [--threads N] [--round-trips N] [--connects N] [--w4-rows N] [--w5-rows N]\n"
     "                  [--w6-rows N] [--w8-rows N] [--no-reference]\n"
     "Workloads: W1 W2 W3 W4 W5 W6 W7 W8 TLS (default: W1-W8, and TLS when there is a TLS DSN).\n"
@@ -115,6 +115,8 @@ Config parse_args(int argc, char** argv) {
         if (k == "--dsn") a.dsn = r.value();
         else if (k == "--tls-dsn") a.tls_dsn = r.value();
         else if (k == "--server-script") a.server_script = r.value();
+        else if (k == "--json") a.json = r.value();
+        else if (k == "--plot") a.plot = r.value();
         else if (k == "--workload" || k == "--workloads") a.workloads = parse_workloads(r.value());
         else if (k == "--no-reference") a.reference = false;
         else if (k == "--pin") a.pin = true;
@@ -169,6 +171,8 @@ void run(Config& c) {
         }
     const bench::Summary s = bench::summarize(lines);
     bench::print_summary(s, c);
+    if (!c.json.empty()) bench::write_json(c.json, lines, s, c);
+    if (!c.plot.empty()) bench::write_svg(c.plot, lines, s);
     bench::progress_end("uvpg-bench: done in " + std::to_string(static_cast<int>(bench::now_s() - t0)) + " s");
 }
 
