@@ -135,15 +135,11 @@ std::vector<Sample> w7_libpq(const std::string& dsn, int clients, double duratio
 }  // namespace
 
 Workload w7_fan_out(const Config& c) {
-    Workload w;
-    w.id = "W7";
-    w.lines = {{"W7",
-                "20-select requests, " + std::to_string(c.clients * kInFlight) + " in flight on " +
-                    std::to_string(c.clients) + " conns (pipeline mode)",
-                "req/s", "us/req", false}};
-    w.uvpg = [&c] { return uvpg::run(w7_uvpg(c.dsn, c.clients, c.duration)); };
-    w.reference = [&c] { return w7_libpq(c.dsn, c.clients, c.duration); };
-    return w;
+    const std::string what = "20-select requests, " + std::to_string(c.clients * kInFlight) + " in flight on " +
+                             std::to_string(c.clients) + " conns (pipeline mode)";
+    return {"W7", {{"W7", what, "req/s", "us/req", false}},
+            [&c] { return uvpg::run(w7_uvpg(c.dsn, c.clients, c.duration)); },
+            [&c] { return w7_libpq(c.dsn, c.clients, c.duration); }, "libpq"};
 }
 
 }  // namespace bench

@@ -14,6 +14,19 @@ namespace bench {
 
 namespace {
 
+// `n` `SELECT 1` round trips, simple query protocol, on one connection (W1, and W1 over TLS).
+uvpg::Task<Sample> select1_loop(uvpg::Cursor* cur, int n) {
+    Clock k;
+    for (int i = 0; i < n; ++i) co_await cur->execute("SELECT 1");
+    co_return sample_of(k, n, 1e6);
+}
+
+Sample select1_loop(PGconn* c, int n) {
+    Clock k;
+    for (int i = 0; i < n; ++i) pq_take(c, PQexec(c, "SELECT 1"), PGRES_TUPLES_OK);
+    return sample_of(k, n, 1e6);
+}
+
 // W1: `SELECT 1` (simple query) and `SELECT $1::int4` (prepared), one after another. Pinned, the
 // client and its backend share CPU 0: on 2-vCPU machines cross-core wake-ups otherwise swing a
 // round-trip loop by 5x (BENCH.md).
@@ -21,10 +34,8 @@ uvpg::Task<std::vector<Sample>> w1_uvpg(std::string dsn, int n, bool pin) {
     auto conn = co_await uvpg::connect(dsn);
     auto cur = co_await conn.cursor();
     Pinned p(pin, conn.backend_pid());
-    Clock simple_clock;
-    for (int i = 0; i < n; ++i) co_await cur.execute("SELECT 1");
     std::vector<Sample> out;
-    out.push_back(sample_of(simple_clock, n, 1e6));
+    out.push_back(co_await select1_loop(&cur, n));
     Clock prepared_clock;
     for (int i = 0; i < n; ++i) {
         uvpg::Params params(i);
@@ -39,10 +50,7 @@ std::vector<Sample> w1_libpq(const std::string& dsn, int n, bool pin) {
     PqConn c(dsn);
     pq_prepare(c, "w1", "SELECT $1::int4", 1);
     Pinned p(pin, PQbackendPID(c));
-    Clock simple_clock;
-    for (int i = 0; i < n; ++i) pq_take(c, PQexec(c, "SELECT 1"), PGRES_TUPLES_OK);
-    std::vector<Sample> out;
-    out.push_back(sample_of(simple_clock, n, 1e6));
+    std::vector<Sample> out{select1_loop(c, n)};
     Clock prepared_clock;
     for (int i = 0; i < n; ++i) {
         const std::string v = std::to_string(i);
@@ -132,9 +140,7 @@ uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int roun
     out.push_back(sample_of(connect_clock, connects, 1e6));
     auto conn = co_await uvpg::connect(dsn);
     auto cur = co_await conn.cursor();
-    Clock query_clock;
-    for (int i = 0; i < round_trips; ++i) co_await cur.execute("SELECT 1");
-    out.push_back(sample_of(query_clock, round_trips, 1e6));
+    out.push_back(co_await select1_loop(&cur, round_trips));
     co_return out;
 }
 
@@ -146,46 +152,32 @@ std::vector<Sample> tls_libpq(const std::string& dsn, int connects, int round_tr
     }
     std::vector<Sample> out;
     out.push_back(sample_of(connect_clock, connects, 1e6));
-    PqConn c(dsn);
-    Clock query_clock;
-    for (int i = 0; i < round_trips; ++i) pq_take(c, PQexec(c, "SELECT 1"), PGRES_TUPLES_OK);
-    out.push_back(sample_of(query_clock, round_trips, 1e6));
+    out.push_back(select1_loop(PqConn(dsn), round_trips));
     return out;
 }
 
 }  // namespace
 
 Workload w1_round_trips(const Config& c) {
-    Workload w;
-    w.id = "W1";
-    w.lines = {{"W1", "SELECT 1 round trips, 1 connection", "q/s", "us/q", true},
-               {"W1p", "SELECT $1::int4 round trips, 1 connection", "q/s", "us/q", true}};
-    w.uvpg = [&c] { return uvpg::run(w1_uvpg(c.dsn, c.round_trips, c.pin)); };
-    w.reference = [&c] { return w1_libpq(c.dsn, c.round_trips, c.pin); };
-    return w;
+    return {"W1",
+            {{"W1", "SELECT 1 round trips, 1 connection", "q/s", "us/q", true},
+             {"W1p", "SELECT $1::int4 round trips, 1 connection", "q/s", "us/q", true}},
+            [&c] { return uvpg::run(w1_uvpg(c.dsn, c.round_trips, c.pin)); },
+            [&c] { return w1_libpq(c.dsn, c.round_trips, c.pin); }, "libpq"};
 }
 
 Workload w2_point_selects(const Config& c) {
-    Workload w;
-    w.id = "W2";
-    w.lines = {{"W2",
-                "point selects, pool " + std::to_string(c.clients) + " on " + std::to_string(c.threads) +
-                    " loop(s); pgbench -S -M prepared -j 2",
-                "q/s", "us/q", false}};
-    w.uvpg = [&c] { return w2_uvpg_threads(c); };
-    w.reference = [&c] { return w2_pgbench(c); };
-    w.reference_name = "pgbench";
-    return w;
+    const std::string what = "point selects, pool " + std::to_string(c.clients) + " on " + std::to_string(c.threads) +
+                             " loop(s); pgbench -S -M prepared -j 2";
+    return {"W2", {{"W2", what, "q/s", "us/q", false}}, [&c] { return w2_uvpg_threads(c); },
+            [&c] { return w2_pgbench(c); }, "pgbench"};
 }
 
 Workload tls_workload(const Config& c) {
-    Workload w;
-    w.id = "TLS";
-    w.lines = {{"TLS", "connection set-up (TCP + TLS + auth), one at a time", "conn/s", "us/conn", false},
-               {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", false}};
-    w.uvpg = [&c] { return uvpg::run(tls_uvpg(c.tls_dsn, c.connects, c.round_trips)); };
-    w.reference = [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips); };
-    return w;
+    std::vector<LineSpec> lines{{"TLS", "connection set-up (TCP + TLS + auth), one at a time", "conn/s", "us/conn", false},
+                                {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", false}};
+    auto uvpg_phase = [&c] { return uvpg::run(tls_uvpg(c.tls_dsn, c.connects, c.round_trips)); };
+    return {"TLS", std::move(lines), uvpg_phase, [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips); }, "libpq"};
 }
 
 }  // namespace bench

@@ -232,33 +232,22 @@ std::vector<Sample> w8_libpq(const std::string& dsn, long long n) {
 }  // namespace
 
 Workload w3_catalog_rows(const Config& c) {
-    Workload w;
-    w.id = "W3";
-    w.lines = {{"W3", "pg_type rows (-1, true), " + std::to_string(c.clients) + " conns (libpq: a thread each)",
-                "q/s", "ns/row", false}};
-    w.uvpg = [&c] { return uvpg::run(w3_uvpg(c.dsn, c.clients, c.duration)); };
-    w.reference = [&c] { return w3_libpq(c.dsn, c.clients, c.duration); };
-    return w;
+    const std::string what = "pg_type rows (-1, true), " + std::to_string(c.clients) + " conns (libpq: a thread each)";
+    return {"W3", {{"W3", what, "q/s", "ns/row", false}},
+            [&c] { return uvpg::run(w3_uvpg(c.dsn, c.clients, c.duration)); },
+            [&c] { return w3_libpq(c.dsn, c.clients, c.duration); }, "libpq"};
 }
 
 Workload w4_decode(const Config& c) {
-    Workload w;
-    w.id = "W4";
-    w.lines = {{"W4", "decode " + std::to_string(c.w4_rows) + " rows x 5 types into C++ (libpq: text)",
-                "rows/s", "ns/row", false}};
-    w.uvpg = [&c] { return uvpg::run(w4_uvpg(c.dsn, c.w4_rows)); };
-    w.reference = [&c] { return w4_libpq(c.dsn, c.w4_rows); };
-    return w;
+    const std::string what = "decode " + std::to_string(c.w4_rows) + " rows x 5 types into C++ (libpq: text)";
+    return {"W4", {{"W4", what, "rows/s", "ns/row", false}}, [&c] { return uvpg::run(w4_uvpg(c.dsn, c.w4_rows)); },
+            [&c] { return w4_libpq(c.dsn, c.w4_rows); }, "libpq"};
 }
 
 Workload w8_streaming(const Config& c) {
-    Workload w;
-    w.id = "W8";
-    w.lines = {{"W8", "stream " + std::to_string(c.w8_rows) + " rows x 3 (libpq single-row mode)",
-                "rows/s", "ns/row", false}};
-    w.uvpg = [&c] { return uvpg::run(w8_uvpg(c.dsn, c.w8_rows)); };
-    w.reference = [&c] { return w8_libpq(c.dsn, c.w8_rows); };
-    return w;
+    const std::string what = "stream " + std::to_string(c.w8_rows) + " rows x 3 (libpq single-row mode)";
+    return {"W8", {{"W8", what, "rows/s", "ns/row", false}}, [&c] { return uvpg::run(w8_uvpg(c.dsn, c.w8_rows)); },
+            [&c] { return w8_libpq(c.dsn, c.w8_rows); }, "libpq"};
 }
 
 }  // namespace bench

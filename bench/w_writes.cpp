@@ -177,24 +177,20 @@ std::vector<Sample> w6_libpq(const std::string& dsn, const std::string& data, lo
 }  // namespace
 
 Workload w5_small_writes(const Config& c) {
-    Workload w;
-    w.id = "W5";
     const std::string n = std::to_string(c.w5_rows);
-    w.lines = {{"W5", n + " single-row INSERTs one at a time", "rows/s", "us/row", true},
-               {"W5p", n + " INSERTs pipelined (executemany; pipeline mode)", "rows/s", "us/row", true}};
-    w.uvpg = [&c] { return uvpg::run(w5_uvpg(c.dsn, c.w5_rows, c.pin)); };
-    w.reference = [&c] { return w5_libpq(c.dsn, c.w5_rows, c.pin); };
-    return w;
+    return {"W5",
+            {{"W5", n + " single-row INSERTs one at a time", "rows/s", "us/row", true},
+             {"W5p", n + " INSERTs pipelined (executemany; pipeline mode)", "rows/s", "us/row", true}},
+            [&c] { return uvpg::run(w5_uvpg(c.dsn, c.w5_rows, c.pin)); },
+            [&c] { return w5_libpq(c.dsn, c.w5_rows, c.pin); }, "libpq"};
 }
 
 Workload w6_copy_in(const Config& c) {
-    Workload w;
-    w.id = "W6";
-    w.lines = {{"W6", "COPY FROM STDIN " + std::to_string(c.w6_rows) + " rows (int, text)", "rows/s", "ns/row", false}};
     auto data = std::make_shared<const std::string>(w6_data(c.w6_rows));
-    w.uvpg = [&c, data] { return uvpg::run(w6_uvpg(c.dsn, data, c.w6_rows)); };
-    w.reference = [&c, data] { return w6_libpq(c.dsn, *data, c.w6_rows); };
-    return w;
+    const std::string what = "COPY FROM STDIN " + std::to_string(c.w6_rows) + " rows (int, text)";
+    return {"W6", {{"W6", what, "rows/s", "ns/row", false}},
+            [&c, data] { return uvpg::run(w6_uvpg(c.dsn, data, c.w6_rows)); },
+            [&c, data] { return w6_libpq(c.dsn, *data, c.w6_rows); }, "libpq"};
 }
 
 }  // namespace bench
