@@ -81,17 +81,20 @@ long long w5_pipelined(PGconn* c, int n) {
     for (int i = 0; i < n; ++i) {
         w5_send(c, i);
         if (i % 64 != 63) continue;
-        for (int f; (f = PQflush(c)) != 0;) {
-            if (f < 0) pq_fail(c);
+        int f;
+        while ((f = PQflush(c)) == 1) {  // the socket takes no more: read while waiting
             pq_wait(c, true);
             reader.drain(true, on_result, on_sync);
         }
+        if (f < 0) pq_fail(c);
         reader.drain(true, on_result, on_sync);
     }
     if (!PQpipelineSync(c)) pq_fail(c);
-    while (!synced) {
+    for (;;) {
         const int f = PQflush(c);
         if (f < 0) pq_fail(c);
+        reader.drain(false, on_result, on_sync);  // what libpq holds already
+        if (synced) break;
         pq_wait(c, f == 1);
         reader.drain(true, on_result, on_sync);
     }
