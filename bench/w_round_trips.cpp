@@ -129,8 +129,8 @@ std::vector<Sample> w2_pgbench(const Config& c) {
 }
 
 // TLS: connection set-up (TCP + TLS + authentication, one after another), then `SELECT 1`
-// round trips on one connection over TLS.
-uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int round_trips) {
+// round trips on one connection over TLS, pinned as W1.
+uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int round_trips, bool pin) {
     Clock connect_clock;
     for (int i = 0; i < connects; ++i) {
         auto conn = co_await uvpg::connect(dsn);
@@ -140,11 +140,13 @@ uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int roun
     out.push_back(sample_of(connect_clock, connects, 1e6));
     auto conn = co_await uvpg::connect(dsn);
     auto cur = co_await conn.cursor();
+    Pinned p(pin, conn.backend_pid());
     out.push_back(co_await select1_loop(&cur, round_trips));
+    out.back().pinned = p.pinned;
     co_return out;
 }
 
-std::vector<Sample> tls_libpq(const std::string& dsn, int connects, int round_trips) {
+std::vector<Sample> tls_libpq(const std::string& dsn, int connects, int round_trips, bool pin) {
     Clock connect_clock;
     for (int i = 0; i < connects; ++i) {
         PqConn c(dsn);
@@ -152,7 +154,10 @@ std::vector<Sample> tls_libpq(const std::string& dsn, int connects, int round_tr
     }
     std::vector<Sample> out;
     out.push_back(sample_of(connect_clock, connects, 1e6));
-    out.push_back(select1_loop(PqConn(dsn), round_trips));
+    PqConn c(dsn);
+    Pinned p(pin, PQbackendPID(c));
+    out.push_back(select1_loop(c, round_trips));
+    out.back().pinned = p.pinned;
     return out;
 }
 
@@ -175,9 +180,9 @@ Workload w2_point_selects(const Config& c) {
 
 Workload tls_workload(const Config& c) {
     std::vector<LineSpec> lines{{"TLS", "connection set-up (TCP + TLS + auth), one at a time", "conn/s", "us/conn", false},
-                                {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", false}};
-    auto uvpg_phase = [&c] { return uvpg::run(tls_uvpg(c.tls_dsn, c.connects, c.round_trips)); };
-    return {"TLS", std::move(lines), uvpg_phase, [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips); }, "libpq"};
+                                {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", true}};
+    auto uvpg_phase = [&c] { return uvpg::run(tls_uvpg(c.tls_dsn, c.connects, c.round_trips, c.pin)); };
+    return {"TLS", std::move(lines), uvpg_phase, [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips, c.pin); }, "libpq"};
 }
 
 }  // namespace bench
