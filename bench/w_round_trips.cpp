@@ -128,17 +128,22 @@ std::vector<Sample> w2_pgbench(const Config& c) {
     return {s};
 }
 
+void require_tls(bool in_use, const char* driver) {
+    if (!in_use) throw Failure(std::string("TLS: the ") + driver + " connection is not encrypted (check --tls-dsn)");
+}
+
 // TLS: connection set-up (TCP + TLS + authentication, one after another), then `SELECT 1`
 // round trips on one connection over TLS, pinned as W1.
 uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int round_trips, bool pin) {
     Clock connect_clock;
     for (int i = 0; i < connects; ++i) {
         auto conn = co_await uvpg::connect(dsn);
-        if (!conn.ssl_in_use()) throw Failure("TLS: the uvpg connection is not encrypted (check --tls-dsn)");
+        require_tls(conn.ssl_in_use(), "uvpg");
     }
     std::vector<Sample> out;
     out.push_back(sample_of(connect_clock, connects, 1e6));
     auto conn = co_await uvpg::connect(dsn);
+    require_tls(conn.ssl_in_use(), "uvpg");
     auto cur = co_await conn.cursor();
     Pinned p(pin, conn.backend_pid());
     out.push_back(co_await select1_loop(&cur, round_trips));
@@ -149,12 +154,12 @@ uvpg::Task<std::vector<Sample>> tls_uvpg(std::string dsn, int connects, int roun
 std::vector<Sample> tls_libpq(const std::string& dsn, int connects, int round_trips, bool pin) {
     Clock connect_clock;
     for (int i = 0; i < connects; ++i) {
-        PqConn c(dsn);
-        if (!PQsslInUse(c)) throw Failure("TLS: the libpq connection is not encrypted (check --tls-dsn)");
+        require_tls(PQsslInUse(PqConn(dsn)), "libpq");
     }
     std::vector<Sample> out;
     out.push_back(sample_of(connect_clock, connects, 1e6));
     PqConn c(dsn);
+    require_tls(PQsslInUse(c), "libpq");
     Pinned p(pin, PQbackendPID(c));
     out.push_back(select1_loop(c, round_trips));
     out.back().pinned = p.pinned;
