@@ -7,7 +7,7 @@ scripts/deps.sh libpq-dev  # libpq: only the benchmark links it, as the referenc
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
 pgdir=$(mktemp -d /tmp/uvpg-main-pg.XXXXXX)
-trap 'tests/pg_server.sh stop "$pgdir"' EXIT
+trap 'tests/pg_server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT  # with the pgbench tables, ~200 MB
 eval "$(tests/pg_server.sh start "$pgdir")"
 export UVPG_EXAMPLE_DSN="$UVPG_TEST_DSN"
 for ex in build/examples/*; do
