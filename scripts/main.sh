@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds uvpg, starts a throwaway PostgreSQL, runs the
-# examples against it, then the benchmark (when bench/ has one).
+# examples against it, then the benchmark (every workload, with build/bench.json and build/bench.svg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh libpq-dev  # libpq: only the benchmark links it, as the reference
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
 pgdir=$(mktemp -d /tmp/uvpg-main-pg.XXXXXX)
-trap 'tests/pg_server.sh stop "$pgdir"' EXIT
+trap 'tests/pg_server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT  # with the pgbench tables, ~200 MB
 eval "$(tests/pg_server.sh start "$pgdir")"
 export UVPG_EXAMPLE_DSN="$UVPG_TEST_DSN"
 for ex in build/examples/*; do
@@ -16,11 +16,15 @@ for ex in build/examples/*; do
     "$ex"
 done
 echo "== uvpg-bench"
+# Every workload once, A/B interleaved with libpq (pgbench for W2), sized to stay within about ten
+# minutes on 2 cores: 3 repetitions, 5 s timed phases, W8 on 2,000,000 rows (the tool's default
+# is 10,000,000). The figures also go to build/bench.json and build/bench.svg.
+bench_args=(--dsn "$UVPG_TEST_DSN" --repeat 3 --duration 5 --w8-rows 2000000
+            --json build/bench.json --plot build/bench.svg)
 if [ "${UVPG_TEST_SSL:-0}" = 1 ]; then
     # TLS workloads: TCP + TLS (verify-full) + SCRAM-SHA-256-PLUS, on the server's TLS-only database.
     tls_dsn="host=localhost port=$UVPG_TEST_PORT dbname=$UVPG_TEST_SSL_SCRAM_DB user=$UVPG_TEST_SSL_SCRAM_USER"
     tls_dsn="$tls_dsn password=$UVPG_TEST_SSL_SCRAM_PASSWORD sslmode=verify-full sslrootcert=$UVPG_TEST_SSL_ROOT"
-    build/bench/uvpg-bench --dsn "$UVPG_TEST_DSN" --tls-dsn "$tls_dsn"
-else
-    build/bench/uvpg-bench --dsn "$UVPG_TEST_DSN" --workload W2,W4
+    bench_args+=(--tls-dsn "$tls_dsn")
 fi
+build/bench/uvpg-bench "${bench_args[@]}"
