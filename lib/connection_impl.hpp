@@ -119,7 +119,8 @@ std::int64_t rows_from_tag(std::string_view tag);
 // One run of executemany's parameter sets that share their parameter types.
 struct BatchSegment {
     std::vector<std::uint32_t> types;
-    std::vector<std::vector<proto::BindParam>> sets;
+    std::vector<proto::BindParam> params;  // `sets` sets of types.size() parameters, back to back
+    std::size_t sets = 0;
 };
 
 // Awaits a request; returns its result or rethrows its error.

@@ -24,6 +24,7 @@ struct ParsedStatement {
 struct Bound {
     std::vector<std::uint32_t> types;
     std::vector<proto::BindParam> params;
+    std::vector<const Param*> ordered;
 };
 
 struct CursorState {
@@ -73,9 +74,10 @@ namespace {
 constexpr std::size_t kMaxParams = 65535;  // the protocol's Int16 parameter count
 
 
-std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Params& params) {
+// The parameters in $n order into `out` (a reused buffer).
+void order_params(const proto::ParsedSql& parsed, const Params& params, std::vector<const Param*>& out) {
     using S = proto::PlaceholderStyle;
-    std::vector<const Param*> out;
+    out.clear();
     if (parsed.style == S::named) {
         if (!params.is_named()) throw ProgrammingError("the query uses %(name)s placeholders but the parameters are positional");
         for (const auto& name : parsed.names) {
@@ -83,10 +85,10 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
             if (!p) throw ProgrammingError("no value for the query parameter \"" + name + "\"");
             out.push_back(p);
         }
-        return out;  // names the query does not use are ignored, as psycopg2 does with a dict
+        return;  // names the query does not use are ignored, as psycopg2 does with a dict
     }
     if (params.is_named()) {
-        if (parsed.style == S::none) return out;
+        if (parsed.style == S::none) return;
         throw ProgrammingError("the query uses positional placeholders but the parameters are named");
     }
     const auto& pos = params.positional();
@@ -94,6 +96,11 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
         throw ProgrammingError("the query has " + std::to_string(parsed.param_count) + " placeholders but " +
                                std::to_string(pos.size()) + " parameters were given");
     for (const auto& p : pos) out.push_back(&p);
+}
+
+std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Params& params) {
+    std::vector<const Param*> out;
+    order_params(parsed, params, out);
     return out;
 }
 
@@ -117,7 +124,8 @@ std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::stri
 
 // The parameters in $n order into `b`, or a ProgrammingError.
 void bind_params(const proto::ParsedSql& parsed, const Params& params, Bound& b) {
-    auto ordered = order_params(parsed, params);
+    auto& ordered = b.ordered;
+    order_params(parsed, params, ordered);
     if (ordered.size() > kMaxParams)
         throw ProgrammingError("too many parameters: " + std::to_string(ordered.size()) + " (at most 65535)");
     b.types.clear();
@@ -400,7 +408,9 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
     for (const auto& params : seq) {
         bind_params(st->parsed, params, b);
         if (segments.empty() || segments.back().types != b.types) segments.emplace_back().types = b.types;
-        segments.back().sets.push_back(b.params);
+        auto& flat = segments.back().params;
+        flat.insert(flat.end(), b.params.begin(), b.params.end());
+        ++segments.back().sets;
     }
     for (int attempt = 0;; ++attempt) {
         if (!live_connection(*s).has_room()) co_await wait_room(s);
