@@ -113,6 +113,12 @@ struct Request {
     explicit Request(Kind k) : kind(k) {}
 };
 
+// Streaming: batches of at most this many rows or bytes; reading stops while 8 MiB of rows
+// wait for the cursor and starts again once 2 MiB do.
+inline constexpr std::size_t kStreamBatchRows = 4096, kStreamBatchBytes = 256 * 1024;
+inline constexpr std::size_t kStreamFirstChunk = 64 * 1024;
+inline constexpr std::size_t kStreamHighWater = 8 << 20, kStreamLowWater = 2 << 20;
+
 // Rows affected, from a command tag: "INSERT 0 5", "UPDATE 3", "SELECT 2", "COPY 7"; -1 if none.
 std::int64_t rows_from_tag(std::string_view tag);
 

@@ -1,0 +1,118 @@
+// Pipelining on the connection: the in-flight bound and the order of callers, executemany's
+// batches, and streaming results (pausing the socket while the reader is behind).
+#include "lib/connection_impl.hpp"
+#include "proto/frontend.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace uvpg::detail {
+
+std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
+                                                     std::span<const BatchSegment> segments) {
+    auto req = std::make_shared<Request>(Request::Kind::extended);
+    if (closed()) {
+        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->done = true;
+        return req;
+    }
+    req->batch = true;
+    for (const auto& seg : segments) {
+        std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
+        if (st) req->batch_statements.push_back(st);
+        else proto::encode_parse(out_, "", *sql, seg.types);
+        const std::string_view name = st ? std::string_view(st->name) : std::string_view();
+        const std::size_t width = seg.types.size();
+        for (std::size_t i = 0; i < seg.sets; ++i) {
+            const std::span<const proto::BindParam> params(seg.params.data() + i * width, width);
+            proto::encode_bind(out_, "", name, params, {});  // rows are dropped: text is fine
+            proto::encode_execute(out_, "", 0);
+        }
+    }
+    proto::encode_sync(out_);
+    req->sql = std::move(sql);
+    enqueue(req);
+    return req;
+}
+
+void ConnectionImpl::stream_taken(Request& r, std::size_t bytes) {
+    if (!r.stream) return;
+    r.stream->buffered -= std::min(bytes, r.stream->buffered);
+    if (r.stream->buffered <= kStreamLowWater) pause_reading(false);
+}
+
+void ConnectionImpl::stream_drop(Request& r) {
+    if (!r.stream) return;
+    r.stream->dropping = true;
+    r.stream->batches.clear();
+    r.stream->sizes.clear();
+    r.stream->buffered = 0;
+    if (r.result.count) r.result = QueryResult::empty(r.result.shape);
+    pause_reading(false);
+}
+
+void ConnectionImpl::pause_reading(bool pause) {
+    if (pause == reading_paused_ || !socket_ || closed()) return;
+    reading_paused_ = pause;
+    // Everything read so far has been decoded, so nothing waits in the buffers meanwhile.
+    if (pause) socket_->stop_read();
+    else if (int rc = socket_->start_read(); rc != 0)
+        connection_lost("could not receive data from " + where() + ": " + uv_error_text(rc));
+}
+
+void ConnectionImpl::grant_room() {
+    if (held_ || reserved_ != 0 || room_waiters_.empty()) return;
+    if (params_.max_pipeline != 0 && queue_.size() >= params_.max_pipeline) return;
+    auto w = room_waiters_.front();
+    room_waiters_.pop_front();
+    *w.granted = true;
+    reserved_ = 1;
+    ready_.push_back(w.h);
+}
+
+void ConnectionImpl::enqueue(std::shared_ptr<Request> req) {
+    queue_.push_back(std::move(req));
+    flush();
+    grant_room();  // the next waiter may follow
+}
+
+std::int64_t rows_from_tag(std::string_view tag) {
+    auto sp = tag.rfind(' ');
+    if (sp == std::string_view::npos) return -1;
+    std::int64_t n = -1;
+    auto num = tag.substr(sp + 1);
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
+    if (ec != std::errc() || p != num.data() + num.size()) return -1;
+    return n;
+}
+
+void ConnectionImpl::stream_cut(Request& r) {
+    Request::Stream& st = *r.stream;
+    if (r.result.count == 0) return;
+    auto shape = r.result.shape;
+    st.batches.push_back(std::move(r.result));
+    st.sizes.push_back(st.filling);
+    st.buffered += st.filling;
+    st.filling = 0;
+    stream_peak_ = std::max(stream_peak_, st.buffered);
+    r.result = QueryResult::empty(std::move(shape));
+    r.result.tag = st.batches.back().tag;
+    if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+    if (st.buffered >= kStreamHighWater) pause_reading(true);
+}
+
+void ConnectionImpl::on_row_description(Request& r) {
+    if (r.statement_done) {  // a new statement of a simple query
+        r.result = QueryResult{};
+        r.statement_done = false;
+    }
+    r.result.shape = last_shape_;
+    r.result.index.clear();
+    r.result.count = 0;
+    r.result.first_capacity = 0;
+    r.result.packer.reset();
+    if (r.stream)  // the columns are known: stream() returns
+        if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+}
+
+}  // namespace uvpg::detail
