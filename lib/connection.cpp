@@ -69,7 +69,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
 }
 
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql) {
-    auto req = std::make_shared<Request>(Request::Kind::simple);
+    auto req = new_request(Request::Kind::simple);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
@@ -85,7 +85,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
                                                std::span<const std::uint32_t> types,
                                                std::span<const proto::BindParam> params) {
     std::string_view sql = *sql_text;
-    auto req = std::make_shared<Request>(Request::Kind::extended);
+    auto req = new_request(Request::Kind::extended);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
@@ -124,7 +124,7 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
     bool prepare = false;
     auto st = cached_statement(*sql, types, prepare);
     if (!st || !prepare) return nullptr;
-    auto req = std::make_shared<Request>(Request::Kind::extended);
+    auto req = new_request(Request::Kind::extended);
     req->statement = st;
     req->prepares = true;
     req->sql = sql;
@@ -277,13 +277,32 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
     if (state_ == State::startup && !auth_ok_ && raw.type != 'R' && raw.type != 'E' && raw.type != 'v')
         return protocol_violation("unexpected message type " + message_type_text(raw.type) + " during authentication");
-    // DataRow, the message of every row, goes straight from its bytes into the result.
-    if (raw.type == 'D' && !queue_.empty() && queue_.front()->kind != Request::Kind::startup)
-        return on_data_row(*queue_.front(), raw.body);
-    // A RowDescription the same as the last one (the same statement again) is not decoded again.
-    if (raw.type == 'T' && !queue_.empty() && queue_.front()->kind != Request::Kind::startup && last_shape_ &&
-        std::ranges::equal(raw.body, last_desc_))
-        return on_row_description(*queue_.front());
+    // The messages of every query are handled straight from their bytes when well formed;
+    // anything else goes through the decoder, which also reports what is malformed.
+    if (!queue_.empty() && queue_.front()->kind != Request::Kind::startup) {
+        Request& front = *queue_.front();
+        const auto& b = raw.body;
+        switch (raw.type) {
+        case 'D':  // DataRow, the message of every row: from its bytes into the result
+            return on_data_row(front, b);
+        case 'T':  // the same RowDescription as the last one (the same statement again)
+            if (last_shape_ && std::ranges::equal(b, last_desc_)) return on_row_description(front);
+            break;
+        case 'C':
+            if (!b.empty() && std::find(b.begin(), b.end(), 0) == b.end() - 1)
+                return on_command_complete(front, std::string_view(reinterpret_cast<const char*>(b.data()), b.size() - 1));
+            break;
+        case 'Z':
+            if (b.size() == 1 && (b[0] == 'I' || b[0] == 'T' || b[0] == 'E'))
+                return on_ready_for_query(front, static_cast<char>(b[0]));
+            break;
+        case '1': case '2':
+            if (b.empty() && front.kind == Request::Kind::extended) return;
+            break;
+        default:
+            break;
+        }
+    }
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
         return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
@@ -393,13 +412,32 @@ void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
 
 
 
+void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) {
+    // A statement without rows after one that ended (a simple query's next) starts afresh.
+    if (r.statement_done) {
+        r.result.clear();
+        r.statement_done = false;
+    }
+    r.result.tag.assign(tag);
+    if (r.batch) {
+        if (auto n = rows_from_tag(r.result.tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
+    }
+    r.statement_done = true;
+    r.copy_out = false;
+    r.copy_in = false;
+}
+
+void ConnectionImpl::on_ready_for_query(Request& r, char status) {
+    tx_status_ = r.tx_status = status;
+    statement_done(r);
+    if (r.stream) {
+        if (!r.stream->dropping) stream_cut(r);
+        pause_reading(false);
+    }
+    complete_front();
+}
+
 void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
-    auto new_statement = [&r] {
-        if (r.statement_done) {
-            r.result = QueryResult{};
-            r.statement_done = false;
-        }
-    };
     switch (type) {
     case '1': case '2': case '3': case 'n': case 't':
         if (r.kind != Request::Kind::extended) break;
@@ -408,21 +446,15 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         return on_row_description(r);
     case 'D':
         return protocol_violation("DataRow outside a query result");  // on_data_row takes them
-    case 'C': case 's':
-        if (type == 'C') {
-            if (!r.result.shape || r.statement_done) new_statement();
-            r.result.tag = std::string(std::get<proto::CommandComplete>(m).tag);
-            if (r.batch) {
-                if (auto n = rows_from_tag(r.result.tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
-            }
-        }
+    case 'C':
+        return on_command_complete(r, std::get<proto::CommandComplete>(m).tag);
+    case 's':
         r.statement_done = true;
         r.copy_out = false;
         r.copy_in = false;
         return;
     case 'I':
-        new_statement();
-        r.result = QueryResult{};
+        r.result.clear();
         r.statement_done = true;
         return;
     case 'E':
@@ -467,14 +499,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (!r.copy_out) break;
         return;
     case 'Z':
-        tx_status_ = r.tx_status = std::get<proto::ReadyForQuery>(m).status;
-        statement_done(r);
-        if (r.stream) {
-            if (!r.stream->dropping) stream_cut(r);
-            pause_reading(false);
-        }
-        complete_front();
-        return;
+        return on_ready_for_query(r, std::get<proto::ReadyForQuery>(m).status);
     default:
         break;
     }
@@ -621,9 +646,18 @@ void ConnectionImpl::complete_front() {
 void ConnectionImpl::resume_ready() {
     auto self = shared_from_this();
     while (!ready_.empty()) {
-        auto batch = std::move(ready_);
-        ready_.clear();
-        for (auto h : batch) h.resume();
+        if (resuming_active_) {  // called again by a waiter being resumed: a batch of its own
+            auto batch = std::move(ready_);
+            ready_.clear();
+            for (auto h : batch) h.resume();
+            continue;
+        }
+        // Swapped with a spare so that neither vector gives up its memory.
+        resuming_active_ = true;
+        resuming_.swap(ready_);
+        for (auto h : resuming_) h.resume();
+        resuming_.clear();
+        resuming_active_ = false;
     }
 }
 

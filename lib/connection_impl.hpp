@@ -6,6 +6,7 @@
 
 #include "lib/dsn.hpp"
 #include "lib/net.hpp"
+#include "lib/recycle.hpp"
 #include "lib/row.hpp"
 #include "lib/tls.hpp"
 #include "proto/auth.hpp"
@@ -26,12 +27,13 @@ namespace uvpg::detail {
 struct QueryResult {
     std::shared_ptr<const RowShape> shape;  // null when the statement returned no rows
     std::optional<RowPacker> packer;        // the rows' memory, made at the first row
-    // Where each row starts in the packer's set, in blocks that never move (growing a single
-    // vector would copy the index of a large result over and over).
-    // The first block starts small and doubles up to the full size, so a one-row result does
-    // not take a whole block.
-    static constexpr std::size_t kIndexBlock = 1024, kFirstIndex = 8;
-    std::vector<std::unique_ptr<const std::uint8_t*[]>> index;
+    // Where each row starts in the packer's set. The first rows' places are kept inline, so a
+    // small result allocates no index; the rest go in blocks that never move (growing a single
+    // vector would copy the index of a large result over and over). The first block starts
+    // small and doubles up to the full size.
+    static constexpr std::size_t kIndexBlock = 1024, kInline = 8;
+    const std::uint8_t* inline_index[kInline] = {};
+    std::vector<std::unique_ptr<const std::uint8_t*[]>> index;  // rows from kInline on
     std::size_t count = 0;
     std::size_t first_capacity = 0;
     std::string tag;
@@ -41,23 +43,45 @@ struct QueryResult {
         r.shape = std::move(shape);
         return r;
     }
-    const std::uint8_t* at(std::size_t i) const { return index[i / kIndexBlock][i % kIndexBlock]; }
+    const std::uint8_t* at(std::size_t i) const {
+        if (i < kInline) return inline_index[i];
+        i -= kInline;
+        return index[i / kIndexBlock][i % kIndexBlock];
+    }
     void push_back(const std::uint8_t* row) {
-        if (count < kIndexBlock) {
-            if (count == first_capacity) grow_first();
-        } else if (count % kIndexBlock == 0) {
+        if (count < kInline) {
+            inline_index[count++] = row;
+            return;
+        }
+        const std::size_t i = count - kInline;
+        if (i < kIndexBlock) {
+            if (i == first_capacity) grow_first();
+        } else if (i % kIndexBlock == 0) {
             index.push_back(std::make_unique_for_overwrite<const std::uint8_t*[]>(kIndexBlock));
         }
-        index.back()[count % kIndexBlock] = row;
+        index.back()[i % kIndexBlock] = row;
         ++count;
     }
     void grow_first() {
-        const std::size_t cap = first_capacity ? first_capacity * 2 : kFirstIndex;
+        const std::size_t cap = first_capacity ? first_capacity * 2 : kInline;
         auto block = std::make_unique_for_overwrite<const std::uint8_t*[]>(cap);
-        if (count) std::copy(index[0].get(), index[0].get() + count, block.get());
+        if (first_capacity) std::copy(index[0].get(), index[0].get() + first_capacity, block.get());
         if (index.empty()) index.push_back(std::move(block));
         else index[0] = std::move(block);
         first_capacity = cap;
+    }
+    // No rows (the shape and tag stay).
+    void clear_rows() noexcept {
+        packer.reset();
+        index.clear();
+        count = 0;
+        first_capacity = 0;
+    }
+    // As new, without building one.
+    void clear() noexcept {
+        clear_rows();
+        shape.reset();
+        tag.clear();
     }
     Row row(std::size_t i) const { return Row(packer->share(1), at(i)); }
 };
@@ -113,6 +137,10 @@ struct Request {
     explicit Request(Kind k) : kind(k) {}
 };
 
+inline std::shared_ptr<Request> new_request(Request::Kind kind) {
+    return std::allocate_shared<Request>(Recycling<Request>{}, kind);
+}
+
 // Streaming: batches of at most this many rows or bytes; reading stops while 8 MiB of rows
 // wait for the cursor and starts again once 2 MiB do.
 inline constexpr std::size_t kStreamBatchRows = 4096, kStreamBatchBytes = 256 * 1024;
@@ -134,7 +162,8 @@ struct RequestAwaiter {
     std::shared_ptr<Request> r;
     bool await_ready() const noexcept { return r->done; }
     void await_suspend(std::coroutine_handle<> h) noexcept { r->waiter = h; }
-    QueryResult await_resume() {
+    // The request's own result, to be moved from (the awaiter keeps the request alive).
+    QueryResult&& await_resume() {
         if (r->error) std::rethrow_exception(r->error);
         return std::move(r->result);
     }
@@ -278,6 +307,8 @@ private:
     void pause_reading(bool pause);
     void pump_copy_in();  // CopyData from the front request's source, as the socket takes it
     void on_query_message(Request& r, const proto::BackendMessage& m, char type);
+    void on_command_complete(Request& r, std::string_view tag);
+    void on_ready_for_query(Request& r, char status);
     bool handle_async(const proto::BackendMessage& m);
     void add_notice(const proto::NoticeResponse& n);
     void remember_shape(proto::ByteView body, const proto::RowDescription& desc);
@@ -333,6 +364,8 @@ private:
     bool reading_paused_ = false;  // a stream's reader fell behind: the socket is not read
     std::size_t stream_peak_ = 0;
     std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
+    std::vector<std::coroutine_handle<>> resuming_;  // the ones being resumed now
+    bool resuming_active_ = false;
 
     std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys
     bool auth_ok_ = false;

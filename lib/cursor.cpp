@@ -61,7 +61,7 @@ struct CursorState {
 
     void reset() {
         drop_stream();
-        result = QueryResult{};
+        result.clear();
         executed = false;
         pos = 0;
         rowcount = -1;
@@ -183,7 +183,7 @@ private:
     Timer* timer_ = nullptr;
 };
 
-void store(CursorState& s, QueryResult res) {
+void store(CursorState& s, QueryResult&& res) {
     s.result = std::move(res);
     s.executed = true;
     s.pos = 0;
@@ -260,12 +260,12 @@ Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
             req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
         }
         Deadline deadline(*c);
-        RequestAwaiter reply{req};  // named: g++ 12 mishandles non-trivial temporaries in co_await
+        RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
         bool retry = false;
         try {
             store(*s, co_await reply);
         } catch (...) {
-            if (!stale_plan(*req, attempt)) throw;
+            if (!stale_plan(*reply.r, attempt)) throw;
             retry = true;
         }
         if (!retry) co_return;
@@ -428,7 +428,7 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
             store(*s, co_await reply);
             s->rowcount = req->batch_rows;
         } catch (...) {
-            if (!stale_plan(*req, attempt)) throw;
+            if (!stale_plan(*reply.r, attempt)) throw;
             retry = true;
         }
         if (!retry) co_return;

@@ -10,7 +10,7 @@ namespace uvpg::detail {
 
 std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
                                                      std::span<const BatchSegment> segments) {
-    auto req = std::make_shared<Request>(Request::Kind::extended);
+    auto req = new_request(Request::Kind::extended);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
@@ -103,14 +103,11 @@ void ConnectionImpl::stream_cut(Request& r) {
 
 void ConnectionImpl::on_row_description(Request& r) {
     if (r.statement_done) {  // a new statement of a simple query
-        r.result = QueryResult{};
+        r.result.clear();
         r.statement_done = false;
     }
     r.result.shape = last_shape_;
-    r.result.index.clear();
-    r.result.count = 0;
-    r.result.first_capacity = 0;
-    r.result.packer.reset();
+    r.result.clear_rows();
     if (r.stream)  // the columns are known: stream() returns
         if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <uvpg/value.hpp>
 
+#include "lib/recycle.hpp"
 #include "lib/type_registry.hpp"
 #include "proto/backend.hpp"
 
@@ -39,7 +40,7 @@ void index_columns(RowShape& shape);
 
 // The rows of one result: packed back to back in chunks that grow with the result, so a row
 // costs no allocation and no reference count of its own. Rows handed out share the set.
-struct RowSet : RowSetBase {
+struct RowSet : RowSetBase, RecycledNew {
     std::shared_ptr<const RowShape> shape_owner;
     std::vector<std::unique_ptr<std::uint8_t[]>> chunks;
     alignas(8) std::uint8_t small[192];  // the first rows of a small result: no chunk to allocate

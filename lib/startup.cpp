@@ -16,7 +16,7 @@ std::exception_ptr err(std::string msg) {
 }  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::open() {
-    auto req = std::make_shared<Request>(Request::Kind::startup);
+    auto req = new_request(Request::Kind::startup);
     queue_.push_back(req);
     // connect_timeout, else the per-operation timeout (aiopg's connect(timeout=...)).
     double limit = params_.connect_timeout > 0 ? params_.connect_timeout : params_.timeout.value_or(0);

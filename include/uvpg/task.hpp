@@ -1,6 +1,7 @@
 // Task<T>, run, spawn and gather: C++20 coroutines on a libuv loop.
 #pragma once
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -18,12 +19,20 @@ class Task;
 
 namespace detail {
 
+// Coroutine frames come from a free list of the thread (lib/recycle.cpp): a frame per query
+// would otherwise cost a malloc/free pair each time.
+void* frame_alloc(std::size_t n);
+void frame_free(void* p, std::size_t n) noexcept;
+
 template <class T>
 using slot_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 struct PromiseBase {
     std::coroutine_handle<> continuation;
     std::exception_ptr error;
+
+    static void* operator new(std::size_t n) { return frame_alloc(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
 
     std::suspend_always initial_suspend() noexcept { return {}; }
     struct FinalAwaiter {
