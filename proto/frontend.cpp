@@ -3,6 +3,7 @@
 #include "proto/frontend.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace uvpg::proto {
@@ -50,6 +51,48 @@ void empty_message(Bytes& out, char type) {
 char kind_checked(char kind) {
     if (kind != 'S' && kind != 'P') throw std::invalid_argument("uvpg: Describe/Close kind must be 'S' or 'P'");
     return kind;
+}
+
+// The messages of every query are sized first and then written in one piece: one resize of
+// the buffer and plain stores, instead of an append per field. Everything that can throw is
+// checked before the buffer grows, so a message is appended whole or not at all.
+struct Put {
+    std::uint8_t* p;
+    void u8(std::uint8_t v) { *p++ = v; }
+    void i16(std::int16_t v) {
+        const auto u = static_cast<std::uint16_t>(v);
+        p[0] = static_cast<std::uint8_t>(u >> 8);
+        p[1] = static_cast<std::uint8_t>(u);
+        p += 2;
+    }
+    void i32(std::int32_t v) {
+        const auto u = static_cast<std::uint32_t>(v);
+        p[0] = static_cast<std::uint8_t>(u >> 24);
+        p[1] = static_cast<std::uint8_t>(u >> 16);
+        p[2] = static_cast<std::uint8_t>(u >> 8);
+        p[3] = static_cast<std::uint8_t>(u);
+        p += 4;
+    }
+    void bytes(const void* src, std::size_t n) {
+        if (n == 0) return;  // src may be null for an empty span
+        std::memcpy(p, src, n);
+        p += n;
+    }
+    void cstr(std::string_view str) {
+        bytes(str.data(), str.size());
+        *p++ = 0;
+    }
+};
+
+// Appends the header of a message whose body is `body` bytes, and room for the body.
+Put append(Bytes& out, char type, std::size_t body) {
+    if (body > 0x7fffffffu - 4) throw std::length_error("uvpg: message longer than the protocol's Int32 length allows");
+    const std::size_t old = out.size();
+    out.resize(old + 5 + body);
+    Put w{out.data() + old};
+    w.u8(static_cast<std::uint8_t>(type));
+    w.i32(static_cast<std::int32_t>(body + 4));
+    return w;
 }
 
 }  // namespace
@@ -101,61 +144,77 @@ void encode_sasl_response(Bytes& out, ByteView data) {
 }
 
 void encode_query(Bytes& out, std::string_view sql) {
-    message(out, 'Q', [&](Writer& w) { w.cstr(checked(sql)); });
+    checked(sql);
+    append(out, 'Q', sql.size() + 1).cstr(sql);
 }
 
 void encode_parse(Bytes& out, std::string_view statement, std::string_view sql,
                   std::span<const std::uint32_t> param_types) {
-    message(out, 'P', [&](Writer& w) {
-        w.cstr(checked(statement));
-        w.cstr(checked(sql));
-        w.i16(count16(param_types.size()));
-        for (std::uint32_t oid : param_types) w.i32(static_cast<std::int32_t>(oid));
-    });
+    checked(statement);
+    checked(sql);
+    const std::int16_t n = count16(param_types.size());
+    Put w = append(out, 'P', statement.size() + 1 + sql.size() + 1 + 2 + 4 * param_types.size());
+    w.cstr(statement);
+    w.cstr(sql);
+    w.i16(n);
+    for (std::uint32_t oid : param_types) w.i32(static_cast<std::int32_t>(oid));
 }
 
 void encode_bind(Bytes& out, std::string_view portal, std::string_view statement,
                  std::span<const BindParam> params, std::span<const Format> result_formats) {
-    message(out, 'B', [&](Writer& w) {
-        w.cstr(checked(portal));
-        w.cstr(checked(statement));
-        const bool all_text = std::all_of(params.begin(), params.end(),
-                                          [](const BindParam& p) { return p.format == Format::text; });
-        if (all_text) {
-            w.i16(0);
-        } else {
-            w.i16(count16(params.size()));
-            for (const auto& p : params) w.i16(static_cast<std::int16_t>(p.format));
+    checked(portal);
+    checked(statement);
+    const std::int16_t n = count16(params.size());
+    const std::int16_t nr = count16(result_formats.size());
+    bool all_text = true;
+    std::size_t size = portal.size() + 1 + statement.size() + 1 + 2 + 2 + 2 + 2 * result_formats.size();
+    for (const auto& p : params) {
+        if (p.format != Format::text) all_text = false;
+        size += 4;
+        if (p.value) {
+            length32(p.value->size());
+            size += p.value->size();
         }
-        w.i16(count16(params.size()));
-        for (const auto& p : params) {
-            if (!p.value) {
-                w.i32(-1);
-                continue;
-            }
-            w.i32(length32(p.value->size()));
-            w.bytes(*p.value);
+    }
+    if (!all_text) size += 2 * params.size();
+    Put w = append(out, 'B', size);
+    w.cstr(portal);
+    w.cstr(statement);
+    if (all_text) {
+        w.i16(0);
+    } else {
+        w.i16(n);
+        for (const auto& p : params) w.i16(static_cast<std::int16_t>(p.format));
+    }
+    w.i16(n);
+    for (const auto& p : params) {
+        if (!p.value) {
+            w.i32(-1);
+            continue;
         }
-        w.i16(count16(result_formats.size()));
-        for (Format f : result_formats) w.i16(static_cast<std::int16_t>(f));
-    });
+        w.i32(static_cast<std::int32_t>(p.value->size()));
+        w.bytes(p.value->data(), p.value->size());
+    }
+    w.i16(nr);
+    for (Format f : result_formats) w.i16(static_cast<std::int16_t>(f));
 }
 
 void encode_describe(Bytes& out, char kind, std::string_view name) {
-    message(out, 'D', [&](Writer& w) {
-        w.u8(static_cast<std::uint8_t>(kind_checked(kind)));
-        w.cstr(checked(name));
-    });
+    kind_checked(kind);
+    checked(name);
+    Put w = append(out, 'D', 1 + name.size() + 1);
+    w.u8(static_cast<std::uint8_t>(kind));
+    w.cstr(name);
 }
 
 void encode_execute(Bytes& out, std::string_view portal, std::int32_t max_rows) {
-    message(out, 'E', [&](Writer& w) {
-        w.cstr(checked(portal));
-        w.i32(max_rows);
-    });
+    checked(portal);
+    Put w = append(out, 'E', portal.size() + 1 + 4);
+    w.cstr(portal);
+    w.i32(max_rows);
 }
 
-void encode_sync(Bytes& out) { empty_message(out, 'S'); }
+void encode_sync(Bytes& out) { append(out, 'S', 0); }
 void encode_flush(Bytes& out) { empty_message(out, 'H'); }
 
 void encode_close(Bytes& out, char kind, std::string_view name) {
