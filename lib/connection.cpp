@@ -22,6 +22,7 @@ ConnectionImpl::ConnectionImpl(ConnParams params)
 
 ConnectionImpl::~ConnectionImpl() {
     // Waiters hold a reference, so none can be pending here; only handles need closing.
+    forget_statements();  // a caller's memo must not match a connection made at this address later
     if (connect_timer_) connect_timer_->stop_and_free();
     if (addrs_) uv_freeaddrinfo(addrs_);
     if (socket_) socket_->write_and_close(goodbye(state_ == State::ready));
@@ -517,6 +518,7 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
     if (state_ == State::closed) return;
     bool was_ready = state_ == State::ready;
     state_ = State::closed;
+    forget_statements();
     if (!reason) {
         reason = std::make_exception_ptr(InterfaceError("connection already closed"));
     } else {

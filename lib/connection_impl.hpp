@@ -12,7 +12,9 @@
 #include "proto/auth.hpp"
 #include "proto/backend.hpp"
 #include "proto/frontend.hpp"
+#include "proto/sql.hpp"
 
+#include <algorithm>
 #include <coroutine>
 #include <deque>
 #include <functional>
@@ -96,6 +98,7 @@ struct Prepared {
     std::vector<proto::Format> result_formats;
     std::shared_ptr<const RowShape> bound_shape;
     bool ready = false;                      // its Parse and Describe were answered without error
+    bool live = true;                        // still in its connection's cache (see KnownStatement)
     std::uint64_t last_used = 0;
 };
 
@@ -150,6 +153,44 @@ inline constexpr std::size_t kStreamHighWater = 8 << 20, kStreamLowWater = 2 << 
 // Rows affected, from a command tag: "INSERT 0 5", "UPDATE 3", "SELECT 2", "COPY 7"; -1 if none.
 std::int64_t rows_from_tag(std::string_view tag);
 
+// A caller's memo of the cached statement it ran last (a cursor's), so that running the same
+// SQL with the same parameter types again skips building the cache key and looking it up.
+struct KnownStatement {
+    std::shared_ptr<Prepared> statement;
+    const void* connection = nullptr;
+    std::shared_ptr<const std::string> sql;
+    std::vector<std::uint32_t> types;
+    // The statement, if it is still cached and ready on `conn` for this text and these types.
+    const std::shared_ptr<Prepared>& find(const void* conn, const std::shared_ptr<const std::string>& text,
+                                          std::span<const std::uint32_t> t) const {
+        static const std::shared_ptr<Prepared> none;
+        if (statement && statement->live && statement->ready && connection == conn && sql == text &&
+            std::ranges::equal(types, t))
+            return statement;
+        return none;
+    }
+    // After a request: remembers the cached statement it used, if any.
+    void remember(const void* conn, const std::shared_ptr<const std::string>& text, std::span<const std::uint32_t> t,
+                  const std::shared_ptr<Prepared>& st) {
+        if (!st || (st == statement && connection == conn && sql == text)) return;
+        statement = st;
+        connection = conn;
+        sql = text;
+        types.assign(t.begin(), t.end());
+    }
+};
+
+// SQL with parameters, parsed once per connection (ConnectionImpl::parsed): the text as
+// written, its placeholders, and the $n text sent, shared with the requests.
+struct ParsedStatement {
+    std::string source;
+    proto::ParsedSql parsed;
+    std::shared_ptr<const std::string> sent;
+    mutable KnownStatement known;  // the cached statement it ran as last, for the next run
+};
+// Parses `sql` (ProgrammingError for bad placeholders).
+std::shared_ptr<const ParsedStatement> parse_statement(std::string_view sql);
+
 // One run of executemany's parameter sets that share their parameter types.
 struct BatchSegment {
     std::vector<std::uint32_t> types;
@@ -181,8 +222,11 @@ public:
     // Queue a request and write it (several may be in flight).
     std::shared_ptr<Request> query(std::string_view sql);
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql);  // the text kept for errors
+    // `known`: the cached statement this caller used last time for the same text and types
+    // (KnownStatement), which saves looking it up; ignored unless still live and ready.
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
-                                   std::span<const proto::BindParam> params);
+                                   std::span<const proto::BindParam> params,
+                                   const std::shared_ptr<Prepared>& known = nullptr);
     // A statement not in the cache yet is prepared and described (Parse/Describe/Sync) on its
     // own first, so that its Bind can ask for binary results column by column. Null when there
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
@@ -192,6 +236,10 @@ public:
     // unnamed. The first error skips the rest, and the implicit transaction (outside BEGIN)
     // rolls back whatever ran: all or nothing.
     std::shared_ptr<Request> query_batch(std::shared_ptr<const std::string> sql, std::span<const BatchSegment> segments);
+
+    // The parsed form of `sql`, kept for the connection's cursors: a new cursor running the
+    // same SQL neither parses it again nor looks its statement up again.
+    std::shared_ptr<const ParsedStatement> parsed(std::string_view sql);
 
     // The in-flight bound (max_pipeline): room() is ready when one more request may be queued;
     // otherwise it waits, first come first served, for a reply to free a place.
@@ -319,6 +367,7 @@ private:
     std::shared_ptr<Prepared> ready_statement(std::string_view sql, std::span<const std::uint32_t> types);
     static const std::string& statement_key(std::string_view sql, std::span<const std::uint32_t> types);
     void statement_done(Request& r);
+    void forget_statements() noexcept;  // every cached statement, gone on the server or with the connection
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
     void complete_front();
@@ -375,6 +424,11 @@ private:
     std::deque<std::string> notices_;
     std::string close_reason_;  // what() of the error that closed the connection
     std::unordered_map<std::string, std::shared_ptr<Prepared>> statements_;
+    struct TextHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::shared_ptr<const ParsedStatement>, TextHash, std::equal_to<>> parsed_;
     std::uint64_t statement_seq_ = 0, statement_clock_ = 0;
     std::vector<std::uint8_t> last_desc_;  // the last RowDescription's body, and its shape
     std::shared_ptr<const RowShape> last_shape_;

@@ -13,13 +13,6 @@ namespace uvpg {
 
 namespace detail {
 
-// The last statement this cursor parsed: the same SQL run again skips parsing and rendering.
-struct ParsedStatement {
-    std::string source;                        // as the user wrote it
-    proto::ParsedSql parsed;
-    std::shared_ptr<const std::string> sent;   // with $n placeholders, shared with the requests
-};
-
 // The parameters to send, in $n order. Kept in the cursor so their buffers are reused.
 struct Bound {
     std::vector<std::uint32_t> types;
@@ -57,6 +50,18 @@ struct CursorState {
         streaming.reset();
         stream_mode = false;
         streamed = 0;
+    }
+
+    // As new, but keeping the memory its buffers grew (parameters, the query text), for the
+    // next cursor (see CursorPool).
+    void recycle() noexcept {
+        Bound keep_bound = std::move(bound);
+        std::string keep_query = std::move(query);
+        this->~CursorState();
+        new (this) CursorState();
+        bound = std::move(keep_bound);
+        query = std::move(keep_query);
+        query.clear();
     }
 
     void reset() {
@@ -111,15 +116,12 @@ proto::ParsedSql parse_or_throw(std::string_view sql) {
     return parsed;
 }
 
+// The cursor's last statement, else the connection's parsed form (ProgrammingError for bad
+// placeholders).
 std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
     if (s.last_parsed && s.last_parsed->source == sql) return s.last_parsed;
-    auto st = std::make_shared<ParsedStatement>();
-    st->source = sql;
-    st->parsed = parse_or_throw(sql);
-    st->sent = std::make_shared<const std::string>(
-        st->parsed.style == proto::PlaceholderStyle::none ? std::string(sql) : proto::render_dollar(st->parsed));
-    s.last_parsed = st;
-    return st;
+    s.last_parsed = s.conn.closed() ? detail::parse_statement(sql) : s.conn.impl()->parsed(sql);
+    return s.last_parsed;
 }
 
 // The parameters in $n order into `b`, or a ProgrammingError.
@@ -235,29 +237,67 @@ bool stale_plan(const Request& r, int attempt) {
            ((r.statement && !r.prepares) || !r.batch_statements.empty());
 }
 
-Task<void> execute_impl(CursorState* s, std::string sql, Params params) {
+// What execute runs: a simple query's text, or the parsed statement, or the error parsing it
+// gave (thrown when the execute is awaited, with the text kept as the cursor's query).
+struct Statement {
+    std::shared_ptr<const std::string> simple;
+    std::shared_ptr<const ParsedStatement> parsed;
+    std::exception_ptr error;
+    std::string failed_sql;
+};
+
+// Without parameters at all, a simple query (it may hold several statements); otherwise the
+// parsed statement. Done before the coroutine starts, so that it need not copy the text.
+Statement statement_for(CursorState& s, std::string_view sql, const Params& params) {
+    Statement st;
+    if (params.empty() && !params.is_named()) {
+        if (!s.last_simple || *s.last_simple != sql) s.last_simple = std::make_shared<const std::string>(sql);
+        st.simple = s.last_simple;
+        return st;
+    }
+    try {
+        st.parsed = parse_statement(s, sql);
+    } catch (...) {
+        st.error = std::current_exception();
+        st.failed_sql = sql;
+    }
+    return st;
+}
+
+Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
     BusyGuard busy(*s);
     live_connection(*s);
     s->reset();
-    s->query = sql;
-    const bool simple = params.empty() && !params.is_named();
-    std::shared_ptr<const ParsedStatement> st;
+    const bool simple = stmt.simple != nullptr;
+    const ParsedStatement* st = stmt.parsed.get();
+    if (stmt.error) {
+        s->query = stmt.failed_sql;  // what was asked for, as psycopg2 keeps it
+        std::rethrow_exception(stmt.error);
+    }
     if (!simple) {
-        st = parse_statement(*s, sql);
-        bind_params(st->parsed, params, s->bound);
+        try {
+            bind_params(st->parsed, params, s->bound);
+        } catch (...) {
+            s->query = st->source;
+            throw;
+        }
         s->query = *st->sent;
+    } else {
+        s->query = *stmt.simple;
     }
     for (int attempt = 0;; ++attempt) {
         if (!live_connection(*s).has_room()) co_await wait_room(s);
         ConnectionImpl* c = &live_connection(*s);
         std::shared_ptr<Request> req;
         if (simple) {
-            if (!s->last_simple || *s->last_simple != sql) s->last_simple = std::make_shared<const std::string>(sql);
-            req = c->query(s->last_simple);
+            req = c->query(stmt.simple);
         } else {
             HoldGuard hold;
-            if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
-            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
+            const auto& known = st->known.find(c, st->sent, s->bound.types);
+            if (!known)
+                if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
+            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params, known);
+            st->known.remember(c, st->sent, s->bound.types, req->statement);
         }
         Deadline deadline(*c);
         RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
@@ -380,7 +420,8 @@ Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times
     std::int64_t total = 0;
     bool counted = false;
     for (std::size_t i = 0; i < times; ++i) {
-        co_await execute_impl(s, sql, Params{});
+        Params none;
+        co_await execute_impl(s, statement_for(*s, sql, none), std::move(none));
         if (s->rowcount >= 0) {
             total += s->rowcount;
             counted = true;
@@ -494,11 +535,61 @@ Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
 }  // namespace
 }  // namespace detail
 
+namespace detail {
+namespace {
+
+// Code that opens a cursor per query (fan-out: a task and a cursor per statement) would pay
+// for a new state and its buffers each time: a closed cursor's state is kept for the thread's
+// next one instead.
+struct CursorPool {
+#if defined(__SANITIZE_ADDRESS__)
+    static constexpr std::size_t kMax = 0;  // AddressSanitizer sees every state's life as it is
+#else
+    static constexpr std::size_t kMax = 64;
+#endif
+    std::vector<CursorState*> spare;
+    ~CursorPool() {
+        for (auto* st : spare) delete st;
+    }
+};
+thread_local CursorPool cursor_pool;
+
+std::unique_ptr<CursorState> new_cursor_state() {
+    auto& pool = cursor_pool.spare;
+    if (pool.empty()) return std::make_unique<CursorState>();
+    std::unique_ptr<CursorState> st(pool.back());
+    pool.pop_back();
+    return st;
+}
+
+void retire(std::unique_ptr<CursorState> st) noexcept {
+    auto& pool = cursor_pool.spare;
+    if (pool.size() >= CursorPool::kMax) return;  // freed here
+    st->recycle();
+    try {
+        pool.push_back(st.get());
+    } catch (...) {
+        return;  // no memory to keep it: freed
+    }
+    (void)st.release();
+}
+
+}  // namespace
+}  // namespace detail
+
 Cursor::Cursor() noexcept = default;
-Cursor::Cursor(Connection conn) : s_(std::make_unique<detail::CursorState>()) { s_->conn = std::move(conn); }
+Cursor::Cursor(Connection conn) : s_(detail::new_cursor_state()) { s_->conn = std::move(conn); }
 Cursor::Cursor(Cursor&&) noexcept = default;
-Cursor& Cursor::operator=(Cursor&&) noexcept = default;
-Cursor::~Cursor() = default;
+Cursor& Cursor::operator=(Cursor&& o) noexcept {
+    if (this != &o) {
+        if (s_) detail::retire(std::move(s_));
+        s_ = std::move(o.s_);
+    }
+    return *this;
+}
+Cursor::~Cursor() {
+    if (s_) detail::retire(std::move(s_));
+}
 
 detail::CursorState& Cursor::checked() const {
     if (!s_ || s_->closed) throw InterfaceError("cursor already closed");
@@ -509,7 +600,9 @@ detail::CursorState& Cursor::checked() const {
 // coroutine over the (stable) state: the Cursor itself may be moved while one runs, and
 // g++ 12 frees twice when a coroutine takes a braced temporary by value (DESIGN.md).
 Task<void> Cursor::execute(std::string_view sql, Params params) {
-    return detail::execute_impl(&checked(), std::string(sql), std::move(params));
+    auto& s = checked();
+    auto stmt = detail::statement_for(s, sql, params);
+    return detail::execute_impl(&s, std::move(stmt), std::move(params));
 }
 
 Task<void> Cursor::executemany(std::string_view sql, std::vector<Params> seq) {
@@ -601,11 +694,14 @@ Task<void> Cursor::callproc(std::string_view name, Params params) {
         std::vector<Param> values;
         for (const auto& kv : params.named()) values.push_back(kv.second);
         sql += ")";
-        return detail::execute_impl(&s, std::move(sql), Params::from(std::move(values)));
+        auto bound = Params::from(std::move(values));
+        auto stmt = detail::statement_for(s, sql, bound);
+        return detail::execute_impl(&s, std::move(stmt), std::move(bound));
     }
     for (std::size_t i = 0; i < params.positional().size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
     sql += ")";
-    return detail::execute_impl(&s, std::move(sql), std::move(params));
+    auto stmt = detail::statement_for(s, sql, params);
+    return detail::execute_impl(&s, std::move(stmt), std::move(params));
 }
 
 Task<void> Cursor::stream(std::string_view sql, Params params) {

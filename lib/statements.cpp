@@ -10,7 +10,8 @@ namespace uvpg::detail {
 
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql_text,
                                                std::span<const std::uint32_t> types,
-                                               std::span<const proto::BindParam> params) {
+                                               std::span<const proto::BindParam> params,
+                                               const std::shared_ptr<Prepared>& known) {
     std::string_view sql = *sql_text;
     auto req = new_request(Request::Kind::extended);
     if (closed()) {
@@ -22,7 +23,14 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     // prepared and described in the same write; otherwise the unnamed statement is used.
     static constexpr proto::Format kText[] = {proto::Format::text};
     bool prepare = false;
-    if (auto st = cached_statement(sql, types, prepare)) {
+    std::shared_ptr<Prepared> st;
+    if (known && known->live && known->ready) {
+        st = known;
+        st->last_used = ++statement_clock_;
+    } else {
+        st = cached_statement(sql, types, prepare);
+    }
+    if (st) {
         req->statement = st;
         req->prepares = prepare;
         if (prepare) {
@@ -43,6 +51,25 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     req->sql = std::move(sql_text);
     enqueue(req);
     return req;
+}
+
+std::shared_ptr<const ParsedStatement> parse_statement(std::string_view sql) {
+    auto st = std::make_shared<ParsedStatement>();
+    st->source = sql;
+    std::string error;
+    if (!proto::parse_placeholders(sql, st->parsed, error)) throw ProgrammingError(error);
+    st->sent = std::make_shared<const std::string>(
+        st->parsed.style == proto::PlaceholderStyle::none ? std::string(sql) : proto::render_dollar(st->parsed));
+    return st;
+}
+
+std::shared_ptr<const ParsedStatement> ConnectionImpl::parsed(std::string_view sql) {
+    constexpr std::size_t kMaxParsed = 256;  // past it, start over: the cache is only a shortcut
+    if (auto it = parsed_.find(sql); it != parsed_.end()) return it->second;
+    auto st = parse_statement(sql);
+    if (parsed_.size() >= kMaxParsed) parsed_.clear();
+    parsed_.emplace(st->source, st);
+    return st;
 }
 
 std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std::string>& sql,
@@ -96,6 +123,7 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
         if (!oldest->second->ready) return nullptr;  // all being prepared right now
         // Close goes ahead of this request's messages; its CloseComplete lands in its reply.
         proto::encode_close(out_, 'S', oldest->second->name);
+        oldest->second->live = false;
         statements_.erase(oldest);
     }
     auto st = std::make_shared<Prepared>();
@@ -150,10 +178,16 @@ void ConnectionImpl::add_types(const std::vector<std::pair<std::uint32_t, UserTy
     }
 }
 
+void ConnectionImpl::forget_statements() noexcept {
+    for (auto& [key, st] : statements_) st->live = false;
+    statements_.clear();
+}
+
 void ConnectionImpl::statement_done(Request& r) {
     auto forget = [this](const std::shared_ptr<Prepared>& st) {
         for (auto it = statements_.begin(); it != statements_.end(); ++it) {
             if (it->second == st) {
+                st->live = false;
                 statements_.erase(it);
                 return;
             }
@@ -176,7 +210,7 @@ void ConnectionImpl::statement_done(Request& r) {
     if (r.sqlstate == "26000" || r.sqlstate == "0A000")
         for (const auto& st : r.batch_statements) forget(st);
     // The user dropped every prepared statement of the session: so are ours.
-    if (!r.error && (r.result.tag == "DEALLOCATE ALL" || r.result.tag == "DISCARD ALL")) statements_.clear();
+    if (!r.error && (r.result.tag == "DEALLOCATE ALL" || r.result.tag == "DISCARD ALL")) forget_statements();
 }
 
 }  // namespace uvpg::detail
