@@ -363,9 +363,9 @@ void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) {
         r.result.clear();
         r.statement_done = false;
     }
-    r.result.tag.assign(tag);
+    if (r.result.tag != tag) r.result.tag.assign(tag);  // executemany: the same tag many times
     if (r.batch) {
-        if (auto n = rows_from_tag(r.result.tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
+        if (auto n = rows_from_tag(tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
     }
     r.statement_done = true;
     r.copy_out = false;

@@ -22,12 +22,8 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
         if (st) req->batch_statements.push_back(st);
         else proto::encode_parse(out_, "", *sql, seg.types);
         const std::string_view name = st ? std::string_view(st->name) : std::string_view();
-        const std::size_t width = seg.types.size();
-        for (std::size_t i = 0; i < seg.sets; ++i) {
-            const std::span<const proto::BindParam> params(seg.params.data() + i * width, width);
-            proto::encode_bind(out_, "", name, params, {});  // rows are dropped: text is fine
-            proto::encode_execute(out_, "", 0);
-        }
+        // Rows are dropped: text results are fine.
+        proto::encode_bind_execute_batch(out_, name, seg.params, seg.types.size(), seg.sets);
     }
     proto::encode_sync(out_);
     req->sql = std::move(sql);

@@ -199,6 +199,62 @@ void encode_bind(Bytes& out, std::string_view portal, std::string_view statement
     for (Format f : result_formats) w.i16(static_cast<std::int16_t>(f));
 }
 
+void encode_bind_execute_batch(Bytes& out, std::string_view statement, std::span<const BindParam> params,
+                               std::size_t width, std::size_t sets) {
+    checked(statement);
+    const std::int16_t n = count16(width);
+    if (params.size() < width * sets) throw std::invalid_argument("uvpg: fewer parameters than sets x width");
+    constexpr std::size_t kExecute = 1 + 4 + 1 + 4;  // 'E', length, unnamed portal, max rows
+    const std::size_t fixed = 1 + 4 + 1 + statement.size() + 1 + 2 + 2 + 2;  // Bind without values and formats
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < sets; ++i) {
+        std::size_t body = fixed - 5;
+        bool all_text = true;
+        for (const auto& p : params.subspan(i * width, width)) {
+            if (p.format != Format::text) all_text = false;
+            body += 4;
+            if (p.value) body += p.value->size();
+        }
+        if (!all_text) body += 2 * width;
+        if (body > 0x7fffffffu - 4) throw std::length_error("uvpg: message longer than the protocol's Int32 length allows");
+        total += 5 + body + kExecute;
+    }
+    const std::size_t old = out.size();
+    out.resize(old + total);
+    Put w{out.data() + old};
+    for (std::size_t i = 0; i < sets; ++i) {
+        const auto set = params.subspan(i * width, width);
+        std::uint8_t* start = w.p;
+        w.u8('B');
+        w.i32(0);  // patched below
+        w.u8(0);   // unnamed portal
+        w.cstr(statement);
+        const bool all_text = std::all_of(set.begin(), set.end(), [](const BindParam& p) { return p.format == Format::text; });
+        if (all_text) {
+            w.i16(0);
+        } else {
+            w.i16(n);
+            for (const auto& p : set) w.i16(static_cast<std::int16_t>(p.format));
+        }
+        w.i16(n);
+        for (const auto& p : set) {
+            if (!p.value) {
+                w.i32(-1);
+                continue;
+            }
+            w.i32(static_cast<std::int32_t>(p.value->size()));
+            w.bytes(p.value->data(), p.value->size());
+        }
+        w.i16(0);  // result formats: all text
+        Put len{start + 1};
+        len.i32(static_cast<std::int32_t>(w.p - start - 1));
+        w.u8('E');
+        w.i32(4 + 1 + 4);
+        w.u8(0);
+        w.i32(0);
+    }
+}
+
 void encode_describe(Bytes& out, char kind, std::string_view name) {
     kind_checked(kind);
     checked(name);

@@ -41,6 +41,11 @@ void encode_bind(Bytes& out, std::string_view portal, std::string_view statement
                  std::span<const BindParam> params, std::span<const Format> result_formats);
 void encode_describe(Bytes& out, char kind, std::string_view name);  // kind 'S' or 'P'
 void encode_execute(Bytes& out, std::string_view portal, std::int32_t max_rows);
+// executemany: `sets` pairs of Bind (unnamed portal, `statement`, text results) and Execute
+// (all rows), set i's `width` parameters at params[i * width]; appended in one piece, or
+// nothing if any is too long.
+void encode_bind_execute_batch(Bytes& out, std::string_view statement, std::span<const BindParam> params,
+                               std::size_t width, std::size_t sets);
 void encode_sync(Bytes& out);
 void encode_flush(Bytes& out);
 void encode_close(Bytes& out, char kind, std::string_view name);  // kind 'S' or 'P'

@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <span>
 #include <initializer_list>
 #include <stdexcept>
 
@@ -230,4 +232,32 @@ TEST_CASE("Parse and Bind carry up to 65535 parameters (the server reads the cou
     REQUIRE(out.size() == 1 + 4 + 2 + 2 + 2 + 65535 * 4 + 2);
     CHECK(out[9] == 0xFF);
     CHECK(out[10] == 0xFF);
+}
+
+TEST_CASE("executemany's Bind/Execute batch is the same bytes as one Bind and one Execute per set") {
+    const std::uint8_t bin[] = {0x00, 0x00, 0x00, 0x07};
+    // Three sets of two: all text; one binary and a NULL; an empty value.
+    const BindParam params[] = {{view("1"), Format::text},   {view("one"), Format::text},
+                                {ByteView(bin), Format::binary}, {std::nullopt, Format::text},
+                                {view("3"), Format::text},   {ByteView{}, Format::text}};
+    for (std::string_view statement : {"", "uvpg_7"}) {
+        Bytes expected;
+        for (std::size_t i = 0; i < 3; ++i) {
+            encode_bind(expected, "", statement, std::span<const BindParam>(params).subspan(i * 2, 2), {});
+            encode_execute(expected, "", 0);
+        }
+        Bytes out = wire({'S', 0, 0, 0, 4});  // appended after what is there
+        const Bytes before = out;
+        encode_bind_execute_batch(out, statement, params, 2, 3);
+        REQUIRE(out.size() == before.size() + expected.size());
+        CHECK(std::equal(expected.begin(), expected.end(), out.begin() + static_cast<std::ptrdiff_t>(before.size())));
+    }
+    // Nothing for no sets; a NUL in the name or too few parameters append nothing and throw.
+    Bytes out;
+    encode_bind_execute_batch(out, "s", params, 2, 0);
+    CHECK(out.empty());
+    using namespace std::string_view_literals;
+    CHECK_THROWS_AS(encode_bind_execute_batch(out, "s\0"sv, params, 2, 3), std::invalid_argument);
+    CHECK_THROWS_AS(encode_bind_execute_batch(out, "s", params, 2, 4), std::invalid_argument);
+    CHECK(out.empty());
 }
