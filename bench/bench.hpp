@@ -21,7 +21,7 @@ struct Config {
     double duration = 10;       // seconds, W2, W3 and W7
     int repeat = 5;
     int scale = 10;             // pgbench -i -s
-    int threads = 1;            // W2: event loops, each with its own pool (as pgbench -j)
+    int threads = 2;            // W2: event loops, each with its own pool (as pgbench -j 2)
     bool reference = true;      // --no-reference: uvpg only (for profiling)
     bool pin = true;            // W1 and W5: client and its backend on CPU 0
     int round_trips = 20000;    // W1 and W1 over TLS: queries per repetition

@@ -19,8 +19,8 @@ struct Block {
 struct FreeLists {
     Block* head[kClasses];
     std::size_t kept;
-    bool reaper;  // the thread's Reaper is registered
-    bool dead;    // and has run
+    bool reaper;  // the thread's Reaper is registered and has not run
+    bool dead;    // the Reaper has run: blocks go straight back to operator delete
 };
 constinit thread_local FreeLists lists{};
 
@@ -30,6 +30,7 @@ struct Reaper {
             while (h) ::operator delete(std::exchange(h, h->next));
         }
         lists.kept = 0;
+        lists.reaper = false;
         lists.dead = true;
     }
 };
@@ -56,27 +57,42 @@ void* frame_alloc(std::size_t n) {
     return ::operator new(n);
 }
 
-void frame_free(void* p, std::size_t n) noexcept {
+namespace {
+
+// The first free of the thread (registers its Reaper), and blocks not to keep.
+[[gnu::noinline]] void free_slow(void* p, std::size_t n) noexcept {
     if (!p) return;
     const std::size_t c = (n - 1) / kGrain;
-    if (kRecycle && n != 0 && c < kClasses) {
-        FreeLists& l = lists;
-        if (!l.dead && l.kept + (c + 1) * kGrain <= kMaxKept) {
-            if (!l.reaper) {
-                static thread_local Reaper reaper;  // the thread's clean-up, registered once
-                (void)reaper;
-                l.reaper = true;
-            }
-            auto* b = static_cast<Block*>(p);
-            b->next = l.head[c];
-            l.head[c] = b;
-            l.kept += (c + 1) * kGrain;
-            return;
+    FreeLists& l = lists;
+    if (kRecycle && n != 0 && c < kClasses && !l.dead && l.kept + (c + 1) * kGrain <= kMaxKept) {
+        if (!l.reaper) {
+            static thread_local Reaper reaper;  // the thread's clean-up, registered once
+            (void)reaper;
+            l.reaper = true;
         }
-        ::operator delete(p);  // allocated rounded up: the unsized form
+        auto* b = static_cast<Block*>(p);
+        b->next = l.head[c];
+        l.head[c] = b;
+        l.kept += (c + 1) * kGrain;
         return;
     }
-    ::operator delete(p);
+    ::operator delete(p);  // a kept size was allocated rounded up: the unsized form
+}
+
+}  // namespace
+
+void frame_free(void* p, std::size_t n) noexcept {
+    const std::size_t c = (n - 1) / kGrain;
+    FreeLists& l = lists;
+    // The Reaper registered (and not run yet) and room left: onto the free list.
+    if (kRecycle && p && c < kClasses && l.reaper && l.kept + (c + 1) * kGrain <= kMaxKept) {
+        auto* b = static_cast<Block*>(p);
+        b->next = l.head[c];
+        l.head[c] = b;
+        l.kept += (c + 1) * kGrain;
+        return;
+    }
+    free_slow(p, n);
 }
 
 }  // namespace uvpg::detail
