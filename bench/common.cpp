@@ -51,6 +51,8 @@ Sample sample_of(const Clock& k, double units, double cpu_scale) {
     if (units > 0 && wall > 0) {
         s.rate = units / wall;
         s.cpu = cpu * cpu_scale / units;
+        // The kernel's part of that CPU (system time): the floor that no client code removes.
+        s.extra.emplace_back("kernel_cpu", k.sys() * cpu_scale / units);
     }
     return s;
 }

@@ -47,7 +47,10 @@ void print_line(const Line& l) {
                 ratio(l.cpu_ratio()).c_str());
     std::string notes = l.reference_name == "libpq" ? "" : "; reference: " + l.reference_name;
     if (unsupported) notes += "; uvpg: " + l.unsupported;
-    for (const auto& e : l.extra) notes += "; " + e.name + " uvpg " + figure(e.uvpg, "") + ", " + l.reference_name + " " + figure(e.ref, "");
+    for (const auto& e : l.extra) {
+        const std::string unit = e.name == "kernel_cpu" ? l.spec.cpu_unit : "";  // in the line's CPU unit
+        notes += "; " + e.name + " uvpg " + figure(e.uvpg, unit) + ", " + l.reference_name + " " + figure(e.ref, unit);
+    }
     if (!notes.empty()) std::printf("%-7s %s\n", "", notes.c_str() + 2);
     std::fflush(stdout);
 }

@@ -26,7 +26,7 @@ struct Requests {
 
 Sample w7_sample(const Clock& k, Requests& done) {
     Sample s = sample_of(k, static_cast<double>(done.latency_ms.size()), 1e6);
-    s.extra = {{"p99_ms", p99(done.latency_ms)}};
+    s.extra.emplace_back("p99_ms", p99(done.latency_ms));
     return s;
 }
 

@@ -64,7 +64,7 @@ Sample w3_sample(const Clock& k, const std::vector<Tally>& tallies) {
     const double wall = k.wall();
     Sample s = sample_of(k, static_cast<double>(all.rows), 1e9);  // CPU per row
     s.rate = static_cast<double>(all.queries) / wall;
-    s.extra = {{"rows_per_s", static_cast<double>(all.rows) / wall}};
+    s.extra.emplace_back("rows_per_s", static_cast<double>(all.rows) / wall);
     return s;
 }
 
@@ -128,7 +128,7 @@ constexpr const char* kW4Sql =
 
 Sample w4_sample(const Clock& k, std::size_t rows, double checksum) {
     Sample s = sample_of(k, static_cast<double>(rows), 1e9);
-    s.extra = {{"kernel_ns_per_row", k.sys() * 1e9 / static_cast<double>(rows)}, {"checksum", checksum}};
+    s.extra.emplace_back("checksum", checksum);
     return s;
 }
 
@@ -181,7 +181,7 @@ Sample w8_sample(const Clock& k, long long rows, long long want, const RssPeak& 
     if (rows != want)
         throw Failure(std::string("W8: ") + driver + " read " + std::to_string(rows) + " rows, not " + std::to_string(want));
     Sample s = sample_of(k, static_cast<double>(rows), 1e9);
-    s.extra = {{"peak_rss_growth_mib", rss.growth_mib()}};
+    s.extra.emplace_back("peak_rss_growth_mib", rss.growth_mib());
     return s;
 }
 

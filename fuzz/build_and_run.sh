@@ -50,7 +50,8 @@ lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend
              proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
              lib/errors.cpp lib/errors_sqlstate.cpp lib/dsn.cpp
-             lib/pgpass.cpp lib/value.cpp lib/param.cpp lib/types.cpp lib/type_support.cpp lib/row.cpp)
+             lib/pgpass.cpp lib/value.cpp lib/param.cpp lib/types.cpp lib/type_support.cpp lib/row.cpp
+             lib/recycle.cpp)
 build=$work/build
 mkdir -p "$build"
 

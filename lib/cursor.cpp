@@ -542,7 +542,7 @@ namespace {
 // for a new state and its buffers each time: a closed cursor's state is kept for the thread's
 // next one instead.
 struct CursorPool {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(UVPG_ASAN)
     static constexpr std::size_t kMax = 0;  // AddressSanitizer sees every state's life as it is
 #else
     static constexpr std::size_t kMax = 64;

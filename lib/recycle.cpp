@@ -35,7 +35,7 @@ struct Reaper {
     }
 };
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(UVPG_ASAN)
 constexpr bool kRecycle = false;  // AddressSanitizer sees every block's life as it is
 #else
 constexpr bool kRecycle = true;

@@ -7,6 +7,15 @@
 #include <cstddef>
 #include <new>
 
+// Under AddressSanitizer nothing is recycled, so that it sees every block's life as it is.
+#if defined(__SANITIZE_ADDRESS__)
+#define UVPG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UVPG_ASAN 1
+#endif
+#endif
+
 namespace uvpg::detail {
 
 // std::allocator's shape over frame_alloc/frame_free, for std::allocate_shared.

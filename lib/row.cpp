@@ -5,6 +5,9 @@
 #include <uvpg/errors.hpp>
 
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 
 namespace uvpg {
 
@@ -98,9 +101,43 @@ void index_columns(RowShape& shape) {
 namespace {
 
 constexpr std::size_t kFirstChunk = 1024;  // within malloc's per-thread cache
-constexpr std::size_t kMaxChunk = 1024 * 1024;
+constexpr std::size_t kMaxChunk = kHugeChunk;
+
+#if defined(UVPG_ASAN)
+constexpr bool kHugePages = false;  // AddressSanitizer sees the rows' memory as operator new's
+#else
+constexpr bool kHugePages = true;
+#endif
+
+// A 2 MiB-aligned 2 MiB mapping the kernel may back with one huge page, or null.
+std::uint8_t* map_huge() noexcept {
+    const std::size_t len = 2 * kHugeChunk;
+    void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return nullptr;
+    const auto base = reinterpret_cast<std::uintptr_t>(m);
+    const std::uintptr_t aligned = (base + kHugeChunk - 1) & ~(std::uintptr_t{kHugeChunk} - 1);
+    if (aligned > base) ::munmap(m, aligned - base);
+    if (const std::size_t tail = base + len - (aligned + kHugeChunk); tail > 0)
+        ::munmap(reinterpret_cast<void*>(aligned + kHugeChunk), tail);
+    auto* p = reinterpret_cast<std::uint8_t*>(aligned);
+    ::madvise(p, kHugeChunk, MADV_HUGEPAGE);  // a hint: refused (THP off), it is an ordinary mapping
+    return p;
+}
 
 }  // namespace
+
+void ChunkFree::operator()(std::uint8_t* p) const noexcept {
+    if (kHugePages && size == kHugeChunk) ::munmap(p, kHugeChunk);
+    else delete[] p;
+}
+
+Chunk new_chunk(std::size_t size) {
+    if (kHugePages && size == kHugeChunk) {
+        if (std::uint8_t* p = map_huge()) return Chunk(p, ChunkFree{size});
+        throw std::bad_alloc();
+    }
+    return Chunk(new std::uint8_t[size], ChunkFree{size});
+}
 
 void release(const RowSetBase* set) noexcept { delete static_cast<const RowSet*>(set); }
 
@@ -140,7 +177,7 @@ std::uint8_t* RowPacker::room(std::size_t need) {
     // takes few allocations; a row bigger than the next chunk gets one of its own size.
     std::size_t size = capacity_ == 0 ? kFirstChunk : std::min(capacity_ * 2, kMaxChunk);
     if (need > size) size = need;
-    set_->chunks.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(size));
+    set_->chunks.push_back(new_chunk(size));
     chunk_ = set_->chunks.back().get();
     used_ = 0;
     capacity_ = size;

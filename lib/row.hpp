@@ -40,9 +40,20 @@ void index_columns(RowShape& shape);
 
 // The rows of one result: packed back to back in chunks that grow with the result, so a row
 // costs no allocation and no reference count of its own. Rows handed out share the set.
+// Chunks of a large result are whole 2 MiB pages of the kernel's transparent huge pages where
+// it offers them (madvise mode): one page fault maps 2 MiB instead of 4 KiB, and a million-row
+// result takes tens of faults instead of fifteen thousand.
+inline constexpr std::size_t kHugeChunk = 2 << 20;
+struct ChunkFree {
+    std::size_t size = 0;
+    void operator()(std::uint8_t* p) const noexcept;
+};
+using Chunk = std::unique_ptr<std::uint8_t[], ChunkFree>;
+Chunk new_chunk(std::size_t size);
+
 struct RowSet : RowSetBase, RecycledNew {
     std::shared_ptr<const RowShape> shape_owner;
-    std::vector<std::unique_ptr<std::uint8_t[]>> chunks;
+    std::vector<Chunk> chunks;
     alignas(8) std::uint8_t small[192];  // the first rows of a small result: no chunk to allocate
 };
 

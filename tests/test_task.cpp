@@ -2,10 +2,13 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/task.hpp>
 
+#include "lib/recycle.hpp"
+
 #include <doctest/doctest.h>
 #include <uv.h>
 
 #include <coroutine>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -157,4 +160,23 @@ TEST_CASE("spawn starts a detached task that runs while the loop runs") {
     CHECK(counter == 0);
     uvpg::run(add_later(loop, 0, 0, 20));
     CHECK(counter == 2);
+}
+
+TEST_CASE("coroutine frames: a freed block of a size class is handed out again; big blocks pass through") {
+    void* a = uvpg::detail::frame_alloc(100);
+    REQUIRE(a != nullptr);
+    std::memset(a, 0xab, 100);
+    uvpg::detail::frame_free(a, 100);
+    void* b = uvpg::detail::frame_alloc(120);  // the same 128-byte class
+    REQUIRE(b != nullptr);
+#if !defined(UVPG_ASAN)
+    CHECK(b == a);
+#endif
+    std::memset(b, 0xcd, 120);
+    uvpg::detail::frame_free(b, 120);
+    void* big = uvpg::detail::frame_alloc(1 << 20);  // past the classes: operator new's
+    REQUIRE(big != nullptr);
+    std::memset(big, 0, 1 << 20);
+    uvpg::detail::frame_free(big, 1 << 20);
+    uvpg::detail::frame_free(nullptr, 64);  // nothing to do
 }

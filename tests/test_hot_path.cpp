@@ -1,0 +1,116 @@
+// What the per-query fast path must not break: results big enough to live in 2 MiB chunks,
+// cursor states reused by the next cursor, SQL parsed once per connection and the cached
+// statement it ran as remembered across cursors, even when the server drops statements.
+#include <doctest/doctest.h>
+
+#include "lib/connection_impl.hpp"
+#include "tests/support.hpp"
+
+#include <string>
+#include <vector>
+
+using uvpg_test::dsn;
+
+TEST_CASE("a result over many 2 MiB chunks reads back exactly, and its rows outlive the cursor and the connection") {
+    constexpr int kRows = 200000;  // about 14 MB of rows: seven chunks of 2 MiB and the small ones
+    std::vector<uvpg::Row> text_rows, binary_rows;
+    uvpg::run([&]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        co_await cur.execute("SELECT i, repeat('x', 40 + i % 17) FROM generate_series(1, 200000) i");  // text
+        text_rows = co_await cur.fetchall();
+        co_await cur.execute("SELECT i, repeat('y', 40 + i % 17) FROM generate_series(1, $1::int4) i", {kRows});  // binary
+        binary_rows = co_await cur.fetchall();
+    }());
+    // The cursor and the connection are gone; the rows keep their memory.
+    REQUIRE(text_rows.size() == kRows);
+    REQUIRE(binary_rows.size() == kRows);
+    for (int i = 1; i <= kRows; ++i) {
+        const auto& t = text_rows[static_cast<std::size_t>(i - 1)];
+        const auto& b = binary_rows[static_cast<std::size_t>(i - 1)];
+        if (t[0].as<int>() != i || t[1].as<std::string>() != std::string(40 + i % 17, 'x') || b[0].as<int>() != i ||
+            b[1].as<std::string>() != std::string(40 + i % 17, 'y')) {
+            FAIL("row " << i << " differs");
+        }
+    }
+    CHECK(text_rows.back()[0].as<int>() == kRows);
+}
+
+TEST_CASE("a cursor opened after others were closed starts fresh") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        for (int round = 0; round < 3; ++round) {
+            {
+                auto cur = co_await conn.cursor();
+                co_await cur.execute("SELECT i FROM generate_series(1, 10) i");
+                (void)co_await cur.fetchone();
+            }
+            {
+                auto streaming = co_await conn.cursor();
+                co_await streaming.stream("SELECT i FROM generate_series(1, $1::int4) i", {100000});
+                CHECK((co_await streaming.fetchmany(10)).size() == 10);
+            }  // abandoned in the middle of its stream
+            auto cur = co_await conn.cursor();
+            CHECK(cur.rowcount() == -1);
+            CHECK(cur.description().empty());
+            CHECK(cur.query().empty());
+            CHECK(cur.statusmessage().empty());
+            CHECK(!cur.rownumber());
+            CHECK(!cur.closed());
+            bool refused = false;
+            try {
+                (void)co_await cur.fetchone();
+            } catch (const uvpg::ProgrammingError&) {
+                refused = true;
+            }
+            CHECK(refused);
+            co_await cur.execute("SELECT $1::int4 + 1", {round});
+            CHECK((*co_await cur.fetchone())[0].as<int>() == round + 1);
+            CHECK(cur.rowcount() == 1);
+        }
+    }());
+}
+
+TEST_CASE("cursors share the connection's parsed statement; dropped and evicted statements are prepared again") {
+    uvpg::ConnectOptions options;
+    options.statement_cache_size = 1;  // two statements alternating evict each other
+    uvpg::run([](uvpg::ConnectOptions o) -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn(), o);
+        auto other = co_await conn.cursor();
+        const std::string add = "SELECT $1::int4 + 100", mul = "SELECT $1::int4 * 3";
+        for (int i = 0; i < 12; ++i) {
+            auto cur = co_await conn.cursor();  // a new cursor each time: the memo is the connection's
+            co_await cur.execute(add, {i});
+            CHECK((*co_await cur.fetchone())[0].as<int>() == i + 100);
+            co_await other.execute(i % 2 ? mul : add, {i});
+            CHECK((*co_await other.fetchone())[0].as<int>() == (i % 2 ? i * 3 : i + 100));
+            if (i % 4 == 3) co_await other.execute("DEALLOCATE ALL");  // the server forgets them all
+        }
+        // Bad placeholders: the error, with the text as asked kept as the cursor's query.
+        auto cur = co_await conn.cursor();
+        bool refused = false;
+        try {
+            co_await cur.execute("SELECT %s, %s", {1});
+        } catch (const uvpg::ProgrammingError&) {
+            refused = true;
+        }
+        CHECK(refused);
+        CHECK(cur.query() == "SELECT %s, %s");
+    }(options));
+}
+
+TEST_CASE("the statement memo does not outlive its connection's cache") {
+    // The same SQL on a second connection is prepared there, not taken from the first one's.
+    uvpg::run([]() -> uvpg::Task<void> {
+        const std::string sql = "SELECT $1::int4 - 1";
+        for (int round = 0; round < 3; ++round) {
+            auto conn = co_await uvpg::connect(dsn());
+            auto cur = co_await conn.cursor();
+            for (int i = 0; i < 3; ++i) {
+                co_await cur.execute(sql, {i});
+                CHECK((*co_await cur.fetchone())[0].as<int>() == i - 1);
+            }
+            conn.close();
+        }
+    }());
+}
