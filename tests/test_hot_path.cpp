@@ -114,3 +114,32 @@ TEST_CASE("the statement memo does not outlive its connection's cache") {
         }
     }());
 }
+
+TEST_CASE("the inline conversions (oid, int2, name, \"char\", bpchar) agree with the general path") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        const std::string cols =
+            "SELECT 4294967295::oid, 1259::oid, (-32768)::int2, 32767::int2, 'nm'::name, 'c'::\"char\", "
+            "'ab'::char(4), NULL::oid";
+        co_await cur.execute(cols + " WHERE $1", {true});  // binary: the inline paths
+        const auto b = *co_await cur.fetchone();
+        co_await cur.execute(cols);  // text: the general path
+        const auto t = *co_await cur.fetchone();
+        for (const auto* r : {&b, &t}) {
+            CHECK((*r)[0].as<unsigned>() == 4294967295u);
+            CHECK((*r)[0].as<unsigned long long>() == 4294967295ull);
+            CHECK((*r)[1].as<unsigned long>() == 1259ul);
+            CHECK((*r)[2].as<short>() == -32768);
+            CHECK((*r)[2].as<int>() == -32768);
+            CHECK((*r)[3].as<long long>() == 32767);
+            CHECK((*r)[4].as<std::string_view>() == "nm");
+            CHECK((*r)[5].as<std::string_view>() == "c");
+            CHECK((*r)[6].as<std::string_view>() == "ab  ");
+            CHECK(!(*r)[7].as<std::optional<unsigned>>());
+            CHECK_THROWS_AS((void)(*r)[0].as<int>(), uvpg::DataError);  // 4294967295 is not an int
+        }
+        CHECK(b[0].is_binary());
+        CHECK(!t[0].is_binary());
+    }());
+}

@@ -352,12 +352,20 @@ T Value::as() const {
 
 template <class T>
 bool Value::as_fast(T& out) const noexcept {
-    // Built-in OIDs (pg_type.dat): bool 16, int8 20, int4 23, text 25, float8 701, varchar 1043,
-    // timestamp 1114, timestamptz 1184. Anything unusual (another type, a bad length, an
-    // infinite timestamp) takes the general path, which also reports errors.
+    // Built-in OIDs (pg_type.dat): bool 16, "char" 18, name 19, int8 20, int2 21, int4 23,
+    // text 25, oid 26, float8 701, bpchar 1042, varchar 1043, timestamp 1114, timestamptz 1184.
+    // Anything unusual (another type, a bad length, an infinite timestamp, a value out of the
+    // C++ type's range) takes the general path, which also reports errors.
     const auto* p = reinterpret_cast<const std::uint8_t*>(data_.data());
-    if constexpr (std::is_same_v<T, int> || std::is_same_v<T, long> || std::is_same_v<T, long long>) {
-        if (binary_ && type_ == 23 && data_.size() == 4) {
+    if constexpr (std::is_same_v<T, int> || std::is_same_v<T, long> || std::is_same_v<T, long long> ||
+                  std::is_same_v<T, short>) {
+        if (binary_ && type_ == 21 && data_.size() == 2) {
+            out = static_cast<std::int16_t>(static_cast<std::uint16_t>((p[0] << 8) | p[1]));
+            return true;
+        }
+        if constexpr (std::is_same_v<T, short>) {
+            return false;
+        } else if (binary_ && type_ == 23 && data_.size() == 4) {
             out = detail::load_be32(p);
             return true;
         }
@@ -366,6 +374,12 @@ bool Value::as_fast(T& out) const noexcept {
                 out = detail::load_be64(p);
                 return true;
             }
+        }
+    } else if constexpr (std::is_same_v<T, unsigned> || std::is_same_v<T, unsigned long> ||
+                         std::is_same_v<T, unsigned long long>) {
+        if (binary_ && type_ == 26 && data_.size() == 4) {  // oid: unsigned 32 bits
+            out = static_cast<std::uint32_t>(detail::load_be32(p));
+            return true;
         }
     } else if constexpr (std::is_same_v<T, double>) {
         if (binary_ && type_ == 701 && data_.size() == 8) {
@@ -379,7 +393,7 @@ bool Value::as_fast(T& out) const noexcept {
             return true;
         }
     } else if constexpr (std::is_same_v<T, std::string_view>) {
-        if (!binary_ || type_ == 25 || type_ == 1043) {
+        if (!binary_ || type_ == 25 || type_ == 1043 || type_ == 19 || type_ == 18 || type_ == 1042) {
             out = data_;
             return true;
         }
