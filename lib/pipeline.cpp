@@ -8,6 +8,11 @@
 
 namespace uvpg::detail {
 
+namespace {
+constexpr std::size_t kBatchStep = 256;          // parameter sets encoded at a time
+constexpr std::size_t kEarlyWrite = 64 * 1024;   // bytes encoded before writing starts
+}  // namespace
+
 std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
                                                      std::span<const BatchSegment> segments) {
     auto req = new_request(Request::Kind::extended);
@@ -22,13 +27,27 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
         if (st) req->batch_statements.push_back(st);
         else proto::encode_parse(out_, "", *sql, seg.types);
         const std::string_view name = st ? std::string_view(st->name) : std::string_view();
-        // Rows are dropped: text results are fine.
-        proto::encode_bind_execute_batch(out_, name, seg.params, seg.types.size(), seg.sets);
+        // Rows are dropped: text results are fine. A long batch starts going out while the rest
+        // is encoded, so that the server is not idle meanwhile.
+        const std::size_t width = seg.types.size();
+        for (std::size_t done = 0; done < seg.sets;) {
+            const std::size_t n = std::min(kBatchStep, seg.sets - done);
+            proto::encode_bind_execute_batch(out_, name, std::span(seg.params).subspan(done * width, n * width), width, n);
+            done += n;
+            if (out_.size() >= kEarlyWrite) write_early();
+        }
     }
     proto::encode_sync(out_);
     req->sql = std::move(sql);
     enqueue(req);
     return req;
+}
+
+void ConnectionImpl::write_early() {
+    // Plain TCP only (TLS records are cut by flush_now). A write error is left in place: the
+    // flush that follows the request meets it again and reports it.
+    if (tls_ || !socket_ || socket_->writing() || closed() || out_.empty()) return;
+    (void)socket_->write(out_);
 }
 
 void ConnectionImpl::stream_taken(Request& r, std::size_t bytes) {

@@ -143,3 +143,34 @@ TEST_CASE("the inline conversions (oid, int2, name, \"char\", bpchar) agree with
         CHECK(!t[0].is_binary());
     }());
 }
+
+TEST_CASE("a long executemany starts writing before it is all encoded, and stays all or nothing") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        co_await cur.execute("CREATE TEMP TABLE hp_many (id int PRIMARY KEY, body text)");
+        const std::string body(100, 'b');  // 5,000 sets of about 130 bytes: many early writes
+        std::vector<uvpg::Params> seq;
+        for (int i = 0; i < 5000; ++i) seq.emplace_back(i, body + std::to_string(i));
+        seq.emplace_back(4999, "the same key again");  // fails last, after everything was sent
+        bool failed = false;
+        try {
+            co_await cur.executemany("INSERT INTO hp_many VALUES ($1, $2)", std::move(seq));
+        } catch (const uvpg::IntegrityError&) {
+            failed = true;
+        }
+        CHECK(failed);
+        co_await cur.execute("SELECT count(*) FROM hp_many");
+        CHECK((*co_await cur.fetchone())[0].as<long long>() == 0);  // none of it ran
+
+        std::vector<uvpg::Params> ok;
+        for (int i = 0; i < 5000; ++i) ok.emplace_back(i, body + std::to_string(i));
+        co_await cur.executemany("INSERT INTO hp_many VALUES ($1, $2)", std::move(ok));
+        CHECK(cur.rowcount() == 5000);
+        co_await cur.execute("SELECT count(*), sum(length(body)), max(id) FROM hp_many");
+        const auto r = *co_await cur.fetchone();
+        CHECK(r[0].as<long long>() == 5000);
+        CHECK(r[1].as<long long>() == 5000 * 100 + 10 + 90 * 2 + 900 * 3 + 4000 * 4);
+        CHECK(r[2].as<int>() == 4999);
+    }());
+}
