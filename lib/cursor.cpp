@@ -32,7 +32,7 @@ struct CursorState {
     std::size_t pos = 0;
     std::int64_t rowcount = -1;
     std::string query;
-    std::string status;
+    std::string status;  // a stream's command tag, once its end has been fetched (else result.tag)
     // Cursor::stream: the request whose rows arrive (null once its end has been fetched), and
     // how many rows have been fetched from it.
     bool stream_mode = false;
@@ -189,7 +189,6 @@ void store(CursorState& s, QueryResult&& res) {
     s.result = std::move(res);
     s.executed = true;
     s.pos = 0;
-    s.status = s.result.tag;
     s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
 }
 
@@ -728,7 +727,10 @@ std::optional<std::size_t> Cursor::rownumber() const {
     return s.pos;
 }
 const std::string& Cursor::query() const { return checked().query; }
-const std::string& Cursor::statusmessage() const { return checked().status; }
+const std::string& Cursor::statusmessage() const {
+    const auto& s = checked();
+    return s.stream_mode ? s.status : s.result.tag;
+}
 
 std::string Cursor::mogrify(std::string_view sql, const Params& params) const {
     checked();
