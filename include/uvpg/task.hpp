@@ -72,6 +72,8 @@ struct Promise<void> : PromiseBase {
 // A fire-and-forget coroutine that starts at once and frees itself when it ends.
 struct Detached {
     struct promise_type {
+        static void* operator new(std::size_t n) { return frame_alloc(n); }
+        static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
         Detached get_return_object() noexcept { return {}; }
         std::suspend_never initial_suspend() noexcept { return {}; }
         std::suspend_never final_suspend() noexcept { return {}; }
