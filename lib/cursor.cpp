@@ -1,78 +1,15 @@
 // uvpg::Cursor: psycopg2's client-side cursor over the connection's request queue.
 #include <uvpg/cursor.hpp>
 
-#include "lib/connection_impl.hpp"
+#include "lib/cursor_state.hpp"
 #include "proto/frontend.hpp"
 #include "proto/sql.hpp"
 
 #include <charconv>
-#include <istream>
-#include <ostream>
 
 namespace uvpg {
 
 namespace detail {
-
-// The parameters to send, in $n order. Kept in the cursor so their buffers are reused.
-struct Bound {
-    std::vector<std::uint32_t> types;
-    std::vector<proto::BindParam> params;
-    std::vector<const Param*> ordered;
-};
-
-struct CursorState {
-    Connection conn;
-    std::shared_ptr<const ParsedStatement> last_parsed;
-    std::shared_ptr<const std::string> last_simple;  // the last SQL run without parameters, kept for errors
-    Bound bound;
-    QueryResult result;  // the whole result, or while streaming the batch being fetched
-    bool executed = false;
-    bool closed = false;
-    bool busy = false;
-    std::size_t pos = 0;
-    std::int64_t rowcount = -1;
-    std::string query;
-    std::string status;  // a stream's command tag, once its end has been fetched (else result.tag)
-    // Cursor::stream: the request whose rows arrive (null once its end has been fetched), and
-    // how many rows have been fetched from it.
-    bool stream_mode = false;
-    std::shared_ptr<Request> streaming;
-    std::int64_t streamed = 0;
-
-    CursorState() = default;
-    CursorState(const CursorState&) = delete;
-    CursorState& operator=(const CursorState&) = delete;
-    ~CursorState() { drop_stream(); }
-
-    // A stream not read to its end: the rest of its rows are dropped as they come.
-    void drop_stream() noexcept {
-        if (streaming && !conn.closed()) conn.impl()->stream_drop(*streaming);
-        streaming.reset();
-        stream_mode = false;
-        streamed = 0;
-    }
-
-    // As new, but keeping the memory its buffers grew (parameters, the query text), for the
-    // next cursor (see CursorPool).
-    void recycle() noexcept {
-        Bound keep_bound = std::move(bound);
-        std::string keep_query = std::move(query);
-        this->~CursorState();
-        new (this) CursorState();
-        bound = std::move(keep_bound);
-        query = std::move(keep_query);
-        query.clear();
-    }
-
-    void reset() {
-        drop_stream();
-        result.clear();
-        executed = false;
-        pos = 0;
-        rowcount = -1;
-        status.clear();
-    }
-};
 
 namespace {
 
@@ -142,54 +79,6 @@ void bind_params(const proto::ParsedSql& parsed, const Params& params, Bound& b)
         bp.format = p->binary() ? proto::Format::binary : proto::Format::text;
         b.params.push_back(bp);
     }
-}
-
-// Marks the cursor busy for one operation; a second concurrent one is an error, as in aiopg.
-struct BusyGuard {
-    CursorState& s;
-    explicit BusyGuard(CursorState& st) : s(st) {
-        if (s.busy) throw InterfaceError("another operation is already in progress on this cursor");
-        s.busy = true;
-    }
-    ~BusyGuard() { s.busy = false; }
-};
-
-ConnectionImpl& live_connection(CursorState& s) {
-    if (s.closed) throw InterfaceError("cursor already closed");
-    return s.conn.checked();
-}
-
-// Bounds one execute by the connection's `timeout`, as aiopg does: past it, TimeoutError, and
-// the connection is closed, since its reply stream cannot be resynchronised without waiting.
-class Deadline {
-public:
-    explicit Deadline(ConnectionImpl& c) {
-        auto t = c.params().timeout;
-        if (!t || *t <= 0) return;
-        std::weak_ptr<ConnectionImpl> weak = c.shared_from_this();
-        timer_ = Timer::start(c.loop(), *t, [weak, secs = *t] {
-            if (auto conn = weak.lock()) {
-                conn->close(std::make_exception_ptr(
-                    TimeoutError("statement timeout: no reply within " + std::to_string(secs) + " s; connection closed")));
-                conn->resume_ready();
-            }
-        });
-    }
-    Deadline(const Deadline&) = delete;
-    Deadline& operator=(const Deadline&) = delete;
-    ~Deadline() {
-        if (timer_) timer_->stop_and_free();
-    }
-
-private:
-    Timer* timer_ = nullptr;
-};
-
-void store(CursorState& s, QueryResult&& res) {
-    s.result = std::move(res);
-    s.executed = true;
-    s.pos = 0;
-    s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
 }
 
 // Waits while the connection has max_pipeline requests in flight or a statement being
@@ -311,27 +200,6 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
     }
 }
 
-// COPY through the simple query protocol, with the request's source or sink set before the
-// loop can deliver CopyInResponse / CopyOutResponse.
-struct CopyIo {
-    std::function<std::size_t(char*, std::size_t)> source;
-    std::function<void(std::string_view)> sink;
-};
-
-Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
-    BusyGuard busy(*s);
-    ConnectionImpl& c = live_connection(*s);
-    s->reset();
-    s->query = sql;
-    std::shared_ptr<Request> req = c.query(sql);
-    req->copy_source = std::move(io.source);
-    req->copy_sink = std::move(io.sink);
-    Deadline deadline(c);
-    RequestAwaiter reply{std::move(req)};
-    store(*s, co_await reply);
-}
-
-// Without parameters at all, each run is a simple query (it may hold several statements).
 // Waits for a stream's request to move on: its columns, a batch, or its end.
 struct StreamWait {
     Request& r;
@@ -475,15 +343,6 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
     }
 }
 
-std::string quote_ident(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 const QueryResult& rows_or_throw(CursorState& s) {
     if (s.closed || s.conn.closed()) throw InterfaceError("cursor already closed");
     if (!s.executed || !s.result.shape) throw ProgrammingError("no results to fetch");
@@ -532,6 +391,16 @@ Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
 }
 
 }  // namespace
+
+std::string quote_ident(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
 }  // namespace detail
 
 namespace detail {
@@ -606,79 +475,6 @@ Task<void> Cursor::execute(std::string_view sql, Params params) {
 
 Task<void> Cursor::executemany(std::string_view sql, std::vector<Params> seq) {
     return detail::executemany_impl(&checked(), std::string(sql), std::move(seq));
-}
-
-namespace {
-
-std::string copy_sql(std::string_view table, const std::vector<std::string>& columns, const char* direction,
-                     std::string_view sep, std::string_view null) {
-    auto literal = [](std::string_view v) {
-        std::string out = "E'";
-        for (char ch : v) {
-            if (ch == '\'' || ch == '\\') out += ch;
-            out += ch;
-        }
-        return out + "'";
-    };
-    // The table name as given (it may be schema-qualified), as psycopg2 takes it.
-    std::string sql = "COPY " + std::string(table);
-    if (!columns.empty()) {
-        sql += " (";
-        for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + detail::quote_ident(columns[i]);
-        sql += ")";
-    }
-    return sql + " " + direction + " WITH (FORMAT text, DELIMITER " + literal(sep) + ", NULL " + literal(null) + ")";
-}
-
-detail::CopyIo reading(std::istream& in) {
-    detail::CopyIo io;
-    io.source = [&in](char* buf, std::size_t size) -> std::size_t {
-        in.read(buf, static_cast<std::streamsize>(size));
-        if (in.bad()) throw DataError("COPY FROM STDIN: reading the input stream failed");
-        return static_cast<std::size_t>(in.gcount());
-    };
-    return io;
-}
-
-detail::CopyIo writing(std::ostream& out) {
-    detail::CopyIo io;
-    io.sink = [&out](std::string_view chunk) {
-        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        if (!out) throw DataError("COPY TO STDOUT: writing the output stream failed");
-    };
-    return io;
-}
-
-}  // namespace
-
-Task<void> Cursor::copy_from(std::istream& in, std::string_view table, std::string_view sep, std::string_view null,
-                             std::vector<std::string> columns) {
-    return detail::copy_impl(&checked(), copy_sql(table, columns, "FROM STDIN", sep, null), reading(in));
-}
-
-Task<void> Cursor::copy_to(std::ostream& out, std::string_view table, std::string_view sep, std::string_view null,
-                           std::vector<std::string> columns) {
-    return detail::copy_impl(&checked(), copy_sql(table, columns, "TO STDOUT", sep, null), writing(out));
-}
-
-Task<void> Cursor::copy_expert(std::string_view sql, std::istream& in) {
-    return detail::copy_impl(&checked(), std::string(sql), reading(in));
-}
-
-Task<void> Cursor::copy_expert(std::string_view sql, std::ostream& out) {
-    return detail::copy_impl(&checked(), std::string(sql), writing(out));
-}
-
-Task<void> Cursor::copy_in(std::string_view sql, std::function<std::size_t(char*, std::size_t)> source) {
-    detail::CopyIo io;
-    io.source = std::move(source);
-    return detail::copy_impl(&checked(), std::string(sql), std::move(io));
-}
-
-Task<void> Cursor::copy_out(std::string_view sql, std::function<void(std::string_view)> sink) {
-    detail::CopyIo io;
-    io.sink = std::move(sink);
-    return detail::copy_impl(&checked(), std::string(sql), std::move(io));
 }
 
 Task<void> Cursor::callproc(std::string_view name, Params params) {

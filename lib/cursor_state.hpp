@@ -1,0 +1,124 @@
+// The state behind a uvpg::Cursor and the helpers its operations share (internal to lib/):
+// lib/cursor.cpp (execute, stream, fetch) and lib/cursor_copy.cpp (COPY).
+#pragma once
+#include <uvpg/cursor.hpp>
+
+#include "lib/connection_impl.hpp"
+
+#include <new>
+
+namespace uvpg::detail {
+
+// The parameters to send, in $n order. Kept in the cursor so their buffers are reused.
+struct Bound {
+    std::vector<std::uint32_t> types;
+    std::vector<proto::BindParam> params;
+    std::vector<const Param*> ordered;
+};
+
+struct CursorState {
+    Connection conn;
+    std::shared_ptr<const ParsedStatement> last_parsed;
+    std::shared_ptr<const std::string> last_simple;  // the last SQL run without parameters, kept for errors
+    Bound bound;
+    QueryResult result;  // the whole result, or while streaming the batch being fetched
+    bool executed = false;
+    bool closed = false;
+    bool busy = false;
+    std::size_t pos = 0;
+    std::int64_t rowcount = -1;
+    std::string query;
+    std::string status;  // a stream's command tag, once its end has been fetched (else result.tag)
+    // Cursor::stream: the request whose rows arrive (null once its end has been fetched), and
+    // how many rows have been fetched from it.
+    bool stream_mode = false;
+    std::shared_ptr<Request> streaming;
+    std::int64_t streamed = 0;
+
+    CursorState() = default;
+    CursorState(const CursorState&) = delete;
+    CursorState& operator=(const CursorState&) = delete;
+    ~CursorState() { drop_stream(); }
+
+    // A stream not read to its end: the rest of its rows are dropped as they come.
+    void drop_stream() noexcept {
+        if (streaming && !conn.closed()) conn.impl()->stream_drop(*streaming);
+        streaming.reset();
+        stream_mode = false;
+        streamed = 0;
+    }
+
+    // As new, but keeping the memory its buffers grew (parameters, the query text), for the
+    // next cursor (see CursorPool).
+    void recycle() noexcept {
+        Bound keep_bound = std::move(bound);
+        std::string keep_query = std::move(query);
+        this->~CursorState();
+        new (this) CursorState();
+        bound = std::move(keep_bound);
+        query = std::move(keep_query);
+        query.clear();
+    }
+
+    void reset() {
+        drop_stream();
+        result.clear();
+        executed = false;
+        pos = 0;
+        rowcount = -1;
+        status.clear();
+    }
+};
+
+// Marks the cursor busy for one operation; a second concurrent one is an error, as in aiopg.
+struct BusyGuard {
+    CursorState& s;
+    explicit BusyGuard(CursorState& st) : s(st) {
+        if (s.busy) throw InterfaceError("another operation is already in progress on this cursor");
+        s.busy = true;
+    }
+    ~BusyGuard() { s.busy = false; }
+};
+
+inline ConnectionImpl& live_connection(CursorState& s) {
+    if (s.closed) throw InterfaceError("cursor already closed");
+    return s.conn.checked();
+}
+
+// Bounds one execute by the connection's `timeout`, as aiopg does: past it, TimeoutError, and
+// the connection is closed, since its reply stream cannot be resynchronised without waiting.
+class Deadline {
+public:
+    explicit Deadline(ConnectionImpl& c) {
+        auto t = c.params().timeout;
+        if (!t || *t <= 0) return;
+        std::weak_ptr<ConnectionImpl> weak = c.shared_from_this();
+        timer_ = Timer::start(c.loop(), *t, [weak, secs = *t] {
+            if (auto conn = weak.lock()) {
+                conn->close(std::make_exception_ptr(
+                    TimeoutError("statement timeout: no reply within " + std::to_string(secs) + " s; connection closed")));
+                conn->resume_ready();
+            }
+        });
+    }
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+    ~Deadline() {
+        if (timer_) timer_->stop_and_free();
+    }
+
+private:
+    Timer* timer_ = nullptr;
+};
+
+inline void store(CursorState& s, QueryResult&& res) {
+    s.result = std::move(res);
+    s.executed = true;
+    s.pos = 0;
+    s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
+}
+
+// "name" with its double quotes doubled, for identifiers built into SQL.
+std::string quote_ident(std::string_view name);
+
+}  // namespace uvpg::detail
