@@ -375,7 +375,7 @@ private:
     void enqueue(std::shared_ptr<Request> req);  // queues, writes, and lets the next caller in
     void flush();      // writes what is queued just before the loop next waits for I/O
     void flush_now();
-    void write_early();  // writes what is encoded so far, in the middle of a long request
+    bool write_early();  // writes what is encoded so far, in the middle of a long request; true if sent
     std::string where() const;  // "server 127.0.0.1:5432" for messages
 
     ConnParams params_;

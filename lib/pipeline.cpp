@@ -22,20 +22,36 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
         return req;
     }
     req->batch = true;
-    for (const auto& seg : segments) {
-        std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
-        if (st) req->batch_statements.push_back(st);
-        else proto::encode_parse(out_, "", *sql, seg.types);
-        const std::string_view name = st ? std::string_view(st->name) : std::string_view();
-        // Rows are dropped: text results are fine. A long batch starts going out while the rest
-        // is encoded, so that the server is not idle meanwhile.
-        const std::size_t width = seg.types.size();
-        for (std::size_t done = 0; done < seg.sets;) {
-            const std::size_t n = std::min(kBatchStep, seg.sets - done);
-            proto::encode_bind_execute_batch(out_, name, std::span(seg.params).subspan(done * width, n * width), width, n);
-            done += n;
-            if (out_.size() >= kEarlyWrite) write_early();
+    const std::size_t mark = out_.size();
+    bool sent = false;  // part of the batch went out early
+    try {
+        for (const auto& seg : segments) {
+            std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
+            if (st) req->batch_statements.push_back(st);
+            else proto::encode_parse(out_, "", *sql, seg.types);
+            const std::string_view name = st ? std::string_view(st->name) : std::string_view();
+            // Rows are dropped: text results are fine. A long batch starts going out while the
+            // rest is encoded, so that the server is not idle meanwhile.
+            const std::size_t width = seg.types.size();
+            for (std::size_t done = 0; done < seg.sets;) {
+                const std::size_t n = std::min(kBatchStep, seg.sets - done);
+                proto::encode_bind_execute_batch(out_, name, std::span(seg.params).subspan(done * width, n * width), width, n);
+                done += n;
+                if (out_.size() >= kEarlyWrite) sent = write_early() || sent;
+            }
         }
+    } catch (...) {
+        // A value the protocol cannot carry (over 2^31-1 bytes). Nothing sent yet: the batch is
+        // taken back. Part of it sent: the stream cannot be resynchronised, so the connection
+        // closes and later callers learn it.
+        if (!sent) {
+            out_.resize(mark);
+            throw;
+        }
+        close(std::make_exception_ptr(
+            OperationalError("executemany: a parameter could not be encoded after part of the batch was sent; connection closed")));
+        resume_ready();
+        throw;
     }
     proto::encode_sync(out_);
     req->sql = std::move(sql);
@@ -43,11 +59,13 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
     return req;
 }
 
-void ConnectionImpl::write_early() {
+bool ConnectionImpl::write_early() {
     // Plain TCP only (TLS records are cut by flush_now). A write error is left in place: the
     // flush that follows the request meets it again and reports it.
-    if (tls_ || !socket_ || socket_->writing() || closed() || out_.empty()) return;
+    if (tls_ || !socket_ || socket_->writing() || closed() || out_.empty()) return false;
+    const std::size_t before = out_.size();
     (void)socket_->write(out_);
+    return out_.size() != before;  // the socket took bytes (all, or the rest is in its queue)
 }
 
 void ConnectionImpl::stream_taken(Request& r, std::size_t bytes) {
