@@ -19,7 +19,9 @@ echo "== uvpg-bench"
 # Every workload once, A/B interleaved with libpq (pgbench for W2), sized to stay within about ten
 # minutes on 2 cores: 3 repetitions, 5 s timed phases, W8 on 2,000,000 rows (the tool's default
 # is 10,000,000). The figures also go to build/bench.json and build/bench.svg.
-bench_args=(--dsn "$UVPG_TEST_DSN" --repeat 3 --duration 5 --w8-rows 2000000
+# W1-W8 on plain TCP (the server offers TLS, and both drivers would otherwise take it under
+# sslmode=prefer); TLS has its own lines below.
+bench_args=(--dsn "$UVPG_TEST_DSN sslmode=disable" --repeat 3 --duration 5 --w8-rows 2000000
             --json build/bench.json --plot build/bench.svg)
 if [ "${UVPG_TEST_SSL:-0}" = 1 ]; then
     # TLS workloads: TCP + TLS (verify-full) + SCRAM-SHA-256-PLUS, on the server's TLS-only database.
