@@ -166,8 +166,7 @@ RowPacker::RowPacker(std::shared_ptr<const RowShape> shape, std::size_t first_ch
     set_->shape_owner = std::move(shape);
 }
 
-std::uint8_t* RowPacker::room(std::size_t need) {
-    if (chunk_ && capacity_ - used_ >= need) return chunk_ + used_;
+std::uint8_t* RowPacker::more_room(std::size_t need) {
     if (!chunk_ && capacity_ == 0 && need <= sizeof set_->small) {
         chunk_ = set_->small;
         capacity_ = sizeof set_->small;
@@ -200,32 +199,31 @@ const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
     const std::size_t need = (directory ? n * kEntry : 0) + fields;
     std::uint8_t* row = room(need);
     const std::uint8_t* in = body.data() + 2;
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (fields - at < 4) {
-            why = "DataRow ends inside a column length";
-            return nullptr;
+    const std::uint8_t* const end = in + fields;
+    const std::uint8_t* p = in;
+    // Each column: a big-endian length (-1: NULL), then that many bytes, all inside the message.
+    const char* bad = nullptr;
+    for (std::size_t i = 0; i < n && !bad; ++i) {
+        if (end - p < 4) {
+            bad = "DataRow ends inside a column length";
+            break;
         }
-        const std::int32_t length = load_be32(in + at);
-        if (length < -1) {
-            why = "DataRow has a negative column length";
-            return nullptr;
-        }
+        const std::int32_t length = load_be32(p);
         if (directory) {
-            const auto offset = static_cast<std::uint32_t>(at);
+            const auto offset = static_cast<std::uint32_t>(p - in);
             std::memcpy(row + i * kEntry, &offset, sizeof offset);
         }
-        at += 4;
+        p += 4;
         if (length > 0) {
-            if (fields - at < static_cast<std::size_t>(length)) {
-                why = "DataRow column runs past the end of the message";
-                return nullptr;
-            }
-            at += static_cast<std::size_t>(length);
+            if (end - p < length) bad = "DataRow column runs past the end of the message";
+            else p += length;
+        } else if (length < -1) {
+            bad = "DataRow has a negative column length";
         }
     }
-    if (at != fields) {
-        why = "DataRow has bytes after its last column";
+    if (!bad && p != end) bad = "DataRow has bytes after its last column";
+    if (bad) {
+        why = bad;
         return nullptr;
     }
     std::memcpy(row + (directory ? n * kEntry : 0), in, fields);

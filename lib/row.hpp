@@ -79,7 +79,11 @@ public:
     const RowSetBase* share(std::size_t count) const;
 
 private:
-    std::uint8_t* room(std::size_t need);
+    std::uint8_t* room(std::size_t need) {
+        if (chunk_ && capacity_ - used_ >= need) return chunk_ + used_;
+        return more_room(need);
+    }
+    std::uint8_t* more_room(std::size_t need);  // a new chunk (or the set's inline bytes)
     RowSet* set_;
     std::uint8_t* chunk_ = nullptr;
     std::size_t used_ = 0, capacity_ = 0;
