@@ -160,14 +160,13 @@ void encode_parse(Bytes& out, std::string_view statement, std::string_view sql,
     for (std::uint32_t oid : param_types) w.i32(static_cast<std::int32_t>(oid));
 }
 
-void encode_bind(Bytes& out, std::string_view portal, std::string_view statement,
-                 std::span<const BindParam> params, std::span<const Format> result_formats) {
-    checked(portal);
-    checked(statement);
-    const std::int16_t n = count16(params.size());
-    const std::int16_t nr = count16(result_formats.size());
-    bool all_text = true;
-    std::size_t size = portal.size() + 1 + statement.size() + 1 + 2 + 2 + 2 + 2 * result_formats.size();
+namespace {
+
+// A Bind's parameters: the bytes of its format codes, count and values, and whether every
+// parameter is text (then no format codes are sent). Throws for a value over 2^31-1 bytes.
+std::size_t bind_values_size(std::span<const BindParam> params, bool& all_text) {
+    all_text = true;
+    std::size_t size = 2 + 2;  // the format code count, the value count
     for (const auto& p : params) {
         if (p.format != Format::text) all_text = false;
         size += 4;
@@ -176,10 +175,10 @@ void encode_bind(Bytes& out, std::string_view portal, std::string_view statement
             size += p.value->size();
         }
     }
-    if (!all_text) size += 2 * params.size();
-    Put w = append(out, 'B', size);
-    w.cstr(portal);
-    w.cstr(statement);
+    return all_text ? size : size + 2 * params.size();
+}
+
+void put_bind_values(Put& w, std::span<const BindParam> params, std::int16_t n, bool all_text) {
     if (all_text) {
         w.i16(0);
     } else {
@@ -195,6 +194,22 @@ void encode_bind(Bytes& out, std::string_view portal, std::string_view statement
         w.i32(static_cast<std::int32_t>(p.value->size()));
         w.bytes(p.value->data(), p.value->size());
     }
+}
+
+}  // namespace
+
+void encode_bind(Bytes& out, std::string_view portal, std::string_view statement,
+                 std::span<const BindParam> params, std::span<const Format> result_formats) {
+    checked(portal);
+    checked(statement);
+    const std::int16_t n = count16(params.size());
+    const std::int16_t nr = count16(result_formats.size());
+    bool all_text = true;
+    const std::size_t values = bind_values_size(params, all_text);
+    Put w = append(out, 'B', portal.size() + 1 + statement.size() + 1 + values + 2 + 2 * result_formats.size());
+    w.cstr(portal);
+    w.cstr(statement);
+    put_bind_values(w, params, n, all_text);
     w.i16(nr);
     for (Format f : result_formats) w.i16(static_cast<std::int16_t>(f));
 }
@@ -205,17 +220,11 @@ void encode_bind_execute_batch(Bytes& out, std::string_view statement, std::span
     const std::int16_t n = count16(width);
     if (params.size() < width * sets) throw std::invalid_argument("uvpg: fewer parameters than sets x width");
     constexpr std::size_t kExecute = 1 + 4 + 1 + 4;  // 'E', length, unnamed portal, max rows
-    const std::size_t fixed = 1 + 4 + 1 + statement.size() + 1 + 2 + 2 + 2;  // Bind without values and formats
     std::size_t total = 0;
     for (std::size_t i = 0; i < sets; ++i) {
-        std::size_t body = fixed - 5;
         bool all_text = true;
-        for (const auto& p : params.subspan(i * width, width)) {
-            if (p.format != Format::text) all_text = false;
-            body += 4;
-            if (p.value) body += p.value->size();
-        }
-        if (!all_text) body += 2 * width;
+        // Unnamed portal, statement, values, no result formats.
+        const std::size_t body = 1 + statement.size() + 1 + bind_values_size(params.subspan(i * width, width), all_text) + 2;
         if (body > 0x7fffffffu - 4) throw std::length_error("uvpg: message longer than the protocol's Int32 length allows");
         total += 5 + body + kExecute;
     }
@@ -230,21 +239,7 @@ void encode_bind_execute_batch(Bytes& out, std::string_view statement, std::span
         w.u8(0);   // unnamed portal
         w.cstr(statement);
         const bool all_text = std::all_of(set.begin(), set.end(), [](const BindParam& p) { return p.format == Format::text; });
-        if (all_text) {
-            w.i16(0);
-        } else {
-            w.i16(n);
-            for (const auto& p : set) w.i16(static_cast<std::int16_t>(p.format));
-        }
-        w.i16(n);
-        for (const auto& p : set) {
-            if (!p.value) {
-                w.i32(-1);
-                continue;
-            }
-            w.i32(static_cast<std::int32_t>(p.value->size()));
-            w.bytes(p.value->data(), p.value->size());
-        }
+        put_bind_values(w, set, n, all_text);
         w.i16(0);  // result formats: all text
         Put len{start + 1};
         len.i32(static_cast<std::int32_t>(w.p - start - 1));
