@@ -57,7 +57,9 @@ proto::ParsedSql parse_or_throw(std::string_view sql) {
 // placeholders).
 std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
     if (s.last_parsed && s.last_parsed->source == sql) return s.last_parsed;
-    s.last_parsed = s.conn.closed() ? detail::parse_statement(sql) : s.conn.impl()->parsed(sql);
+    const bool cached = !s.conn.closed();
+    s.last_parsed = cached ? s.conn.impl()->parsed(sql) : detail::parse_statement(sql);
+    s.parsed_on = cached ? s.conn.impl().get() : nullptr;
     return s.last_parsed;
 }
 
@@ -446,7 +448,13 @@ void retire(std::unique_ptr<CursorState> st) noexcept {
 }  // namespace detail
 
 Cursor::Cursor() noexcept = default;
-Cursor::Cursor(Connection conn) : s_(detail::new_cursor_state()) { s_->conn = std::move(conn); }
+Cursor::Cursor(Connection conn) : s_(detail::new_cursor_state()) {
+    if (s_->parsed_on != conn.impl().get()) {  // a reused state's statement is for its own connection
+        s_->last_parsed.reset();
+        s_->parsed_on = nullptr;
+    }
+    s_->conn = std::move(conn);
+}
 Cursor::Cursor(Cursor&&) noexcept = default;
 Cursor& Cursor::operator=(Cursor&& o) noexcept {
     if (this != &o) {

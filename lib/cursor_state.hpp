@@ -19,6 +19,7 @@ struct Bound {
 struct CursorState {
     Connection conn;
     std::shared_ptr<const ParsedStatement> last_parsed;
+    const void* parsed_on = nullptr;  // the connection whose cache last_parsed came from
     std::shared_ptr<const std::string> last_simple;  // the last SQL run without parameters, kept for errors
     Bound bound;
     QueryResult result;  // the whole result, or while streaming the batch being fetched
@@ -50,14 +51,20 @@ struct CursorState {
 
     // As new, but keeping the memory its buffers grew (parameters, the query text), for the
     // next cursor (see CursorPool).
+    // The parsed statement too: the next cursor on the same connection likely runs the same
+    // SQL (a cursor per query), and keeps it only then (see Cursor's constructor).
     void recycle() noexcept {
         Bound keep_bound = std::move(bound);
         std::string keep_query = std::move(query);
+        auto keep_parsed = std::move(last_parsed);
+        const void* keep_parsed_on = parsed_on;
         this->~CursorState();
         new (this) CursorState();
         bound = std::move(keep_bound);
         query = std::move(keep_query);
         query.clear();
+        last_parsed = std::move(keep_parsed);
+        parsed_on = keep_parsed_on;
     }
 
     void reset() {
