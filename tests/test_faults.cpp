@@ -447,6 +447,14 @@ TEST_CASE("CommandComplete whose tag has no NUL") {
     check_broken(query_fault(raw_message('C', 4 + 8, "SELECT 1")));
 }
 
+// The messages every query ends with are read straight from their bytes; anything but their
+// exact shape still goes through the decoder and breaks the connection.
+TEST_CASE("CommandComplete with bytes after its tag's NUL, and ReadyForQuery with two status bytes") {
+    check_broken(query_fault(raw_message('C', 4 + 11, std::string("SELECT 1\0xy", 11)) + ready_for_query()));
+    check_broken(query_fault(command_complete("SELECT 0") + raw_message('Z', 4 + 2, "II")));
+    check_broken(query_fault(command_complete("SELECT 0") + raw_message('Z', 4)));
+}
+
 TEST_CASE("AuthenticationOk in the middle of a query") {
     check_broken(query_fault(one_column() + msg(pr::Authentication{})));
 }
@@ -580,6 +588,21 @@ TEST_CASE("a request queued behind the failing one fails too") {
         CHECK(conn.closed());
         auto again = co_await attempt([&] { return a.execute("SELECT 1"); });
         CHECK_RAISED(again, uvpg::InterfaceError);
+    }(dsn_for(srv)));
+    CHECK(srv.error() == "");
+}
+
+TEST_CASE("extended protocol: BindComplete with a body breaks the connection") {
+    auto bad = msg(pr::ParseComplete{}) + raw_message('2', 4 + 1, "x") + one_column(23) + data_row({"42"}) +
+               command_complete("SELECT 1") + ready_for_query();
+    FakeServer srv({trust_handshake(), expect('P'), expect('B'), expect('D'), expect('E'), expect('S'), send(bad),
+                    wait_close()});
+    uvpg::run([](std::string dsn) -> uvpg::Task<void> {
+        uvpg::Connection conn = co_await uvpg::connect(dsn, {.statement_cache_size = 0});
+        uvpg::Cursor cur = co_await conn.cursor();
+        auto f = co_await attempt([&] { return cur.execute("SELECT %s", {42}); });
+        CHECK_RAISED(f, uvpg::OperationalError);
+        CHECK(conn.closed());
     }(dsn_for(srv)));
     CHECK(srv.error() == "");
 }
