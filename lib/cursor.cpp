@@ -46,13 +46,6 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
     return out;
 }
 
-proto::ParsedSql parse_or_throw(std::string_view sql) {
-    proto::ParsedSql parsed;
-    std::string error;
-    if (!proto::parse_placeholders(sql, parsed, error)) throw ProgrammingError(error);
-    return parsed;
-}
-
 // The cursor's last statement, else the connection's parsed form (ProgrammingError for bad
 // placeholders).
 std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
@@ -539,7 +532,8 @@ const std::string& Cursor::statusmessage() const {
 std::string Cursor::mogrify(std::string_view sql, const Params& params) const {
     checked();
     if (params.empty() && !params.is_named()) return std::string(sql);
-    auto parsed = detail::parse_or_throw(sql);
+    const auto st = detail::parse_statement(sql);  // ProgrammingError for bad placeholders
+    const auto& parsed = st->parsed;
     auto ordered = detail::order_params(parsed, params);
     std::vector<std::string> literals;
     literals.reserve(ordered.size());
