@@ -48,7 +48,12 @@ void print_line(const Line& l) {
     std::string notes = l.reference_name == "libpq" ? "" : "; reference: " + l.reference_name;
     if (unsupported) notes += "; uvpg: " + l.unsupported;
     for (const auto& e : l.extra) {
-        const std::string unit = e.name == "kernel_cpu" ? l.spec.cpu_unit : "";  // in the line's CPU unit
+        const bool cpu = e.name.ends_with("_cpu");  // in the line's CPU unit
+        const std::string unit = cpu ? l.spec.cpu_unit : "";
+        if (!e.uvpg && e.ref && cpu && l.ref_cpu && *l.ref_cpu > 0) {  // a figure of the run itself, not per driver
+            notes += "; " + e.name + " " + figure(e.ref, unit) + " (" + ratio(*e.ref / *l.ref_cpu) + "x " + l.reference_name + "'s CPU)";
+            continue;
+        }
         notes += "; " + e.name + " uvpg " + figure(e.uvpg, unit) + ", " + l.reference_name + " " + figure(e.ref, unit);
     }
     if (!notes.empty()) std::printf("%-7s %s\n", "", notes.c_str() + 2);

@@ -5,8 +5,11 @@
 
 #include <uvpg/uvpg.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <uv.h>
 
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -24,6 +27,39 @@ uvpg::Task<Sample> select1_loop(uvpg::Cursor* cur, int n) {
 Sample select1_loop(PGconn* c, int n) {
     Clock k;
     for (int i = 0; i < n; ++i) pq_take(c, PQexec(c, "SELECT 1"), PGRES_TUPLES_OK);
+    return sample_of(k, n, 1e6);
+}
+
+// The floor under any client's round trip: `n` `SELECT 1` as pre-encoded bytes on libpq's socket,
+// each one send, poll and recv until ReadyForQuery, with no driver code at all. What a client
+// spends above this is its own; the floor itself is the kernel's (TCP, wake-up, copies).
+Sample socket_floor_loop(PGconn* c, int n) {
+    static constexpr char kQuery[] = "Q\0\0\0\x0dSELECT 1";  // 'Q', Int32 13, "SELECT 1\0"
+    const int fd = PQsocket(c);
+    std::vector<char> in(4096);
+    Clock k;
+    for (int i = 0; i < n; ++i) {
+        if (send(fd, kQuery, sizeof kQuery, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof kQuery))
+            throw Failure("W1 socket floor: send failed");
+        std::size_t have = 0, at = 0;
+        for (bool ready = false; !ready;) {
+            pollfd p{fd, POLLIN, 0};
+            if (poll(&p, 1, -1) < 0) throw Failure("W1 socket floor: poll failed");
+            const ssize_t got = recv(fd, in.data() + have, in.size() - have, 0);
+            if (got <= 0) throw Failure("W1 socket floor: the server closed the connection");
+            have += static_cast<std::size_t>(got);
+            while (have - at >= 5) {  // walk whole messages: type, Int32 length
+                std::uint32_t len;
+                std::memcpy(&len, in.data() + at + 1, 4);
+                len = __builtin_bswap32(len);
+                if (have - at < 1 + len) break;
+                if (in[at] == 'E') throw Failure("W1 socket floor: the server reported an error");
+                ready = in[at] == 'Z';
+                at += 1 + len;
+            }
+            if (!ready && have == in.size()) throw Failure("W1 socket floor: reply longer than expected");
+        }
+    }
     return sample_of(k, n, 1e6);
 }
 
@@ -58,6 +94,7 @@ std::vector<Sample> w1_libpq(const std::string& dsn, int n, bool pin) {
         pq_take(c, PQexecPrepared(c, "w1", 1, values, nullptr, nullptr, 0), PGRES_TUPLES_OK);
     }
     out.push_back(sample_of(prepared_clock, n, 1e6));
+    out.front().extra.emplace_back("socket_floor_cpu", socket_floor_loop(c, n).cpu);
     for (auto& s : out) s.pinned = p.pinned;
     return out;
 }
