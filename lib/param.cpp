@@ -10,6 +10,7 @@
 #include "proto/codec_datetime.hpp"
 #include "proto/pg_types.hpp"
 
+#include <bit>
 #include <cstring>
 
 namespace uvpg {
@@ -44,6 +45,15 @@ std::string encoded(F&& encode) {
     return std::string(reinterpret_cast<const char*>(buf.data()), buf.size());
 }
 
+// The low `N` bytes of `v`, most significant first (PostgreSQL's binary integers and floats),
+// straight into the string's inline buffer.
+template <std::size_t N>
+std::string big_endian(std::uint64_t v) {
+    char b[N];
+    for (std::size_t i = 0; i < N; ++i) b[i] = static_cast<char>(v >> (8 * (N - 1 - i)));
+    return std::string(b, N);
+}
+
 // A public value (Date, Uuid, ...) encoded by its proto codec, through its proto form.
 template <class T, class Enc>
 std::string encoded_as_proto(const T& v, Enc encode) {
@@ -69,19 +79,19 @@ void Param::set_binary(std::uint32_t type) {
     binary_ = true;
 }
 
-Param::Param(bool v) : data_(encoded([&](auto& b) { proto::bool_to_bin(v, b); })) { set_binary(oid::bool_); }
+Param::Param(bool v) : data_(1, v ? '\1' : '\0') { set_binary(oid::bool_); }
 
 void Param::set_int(long long v) {
     // The narrowest type lets "WHERE smallint_col = $1" and overloaded functions resolve as
     // they would for a literal of that value.
     if (std::in_range<std::int16_t>(v)) {
-        data_ = encoded([&](auto& b) { proto::int2_to_bin(static_cast<std::int16_t>(v), b); });
+        data_ = big_endian<2>(static_cast<std::uint64_t>(v));
         set_binary(oid::int2);
     } else if (std::in_range<std::int32_t>(v)) {
-        data_ = encoded([&](auto& b) { proto::int4_to_bin(static_cast<std::int32_t>(v), b); });
+        data_ = big_endian<4>(static_cast<std::uint64_t>(v));
         set_binary(oid::int4);
     } else {
-        data_ = encoded([&](auto& b) { proto::int8_to_bin(v, b); });
+        data_ = big_endian<8>(static_cast<std::uint64_t>(v));
         set_binary(oid::int8);
     }
 }
@@ -92,16 +102,11 @@ void Param::set_uint(unsigned long long v) {
     *this = Param(Numeric{std::to_string(v)});
 }
 
-Param::Param(double v) : data_(encoded([&](auto& b) { proto::float8_to_bin(v, b); })) { set_binary(oid::float8); }
-Param::Param(float v) : data_(encoded([&](auto& b) { proto::float4_to_bin(v, b); })) { set_binary(oid::float4); }
+Param::Param(double v) : data_(big_endian<8>(std::bit_cast<std::uint64_t>(v))) { set_binary(oid::float8); }
+Param::Param(float v) : data_(big_endian<4>(std::bit_cast<std::uint32_t>(v))) { set_binary(oid::float4); }
 
-Param::Param(const char* v) {
-    if (!v) {
-        null_ = true;
-        return;
-    }
-    data_ = v;  // strlen stops at the first NUL, so there is none to check
-}
+// strlen stops at the first NUL, so there is none to check.
+Param::Param(const char* v) : data_(v ? v : ""), null_(v == nullptr) {}
 
 Param::Param(std::string v) : data_(std::move(v)) { check_no_nul(data_); }
 
