@@ -180,10 +180,12 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
             const std::uint32_t attempt = attempt_;
             process_input();
             if (lost && !closed() && attempt == attempt_) connection_lost(lost_why);
+            watch_low_water(n);
         }
     } else {
         decoder_.commit(n);
         process_input();
+        watch_low_water(n);
     }
     resume_ready();
 }

@@ -272,6 +272,7 @@ public:
     void stream_taken(Request& r, std::size_t bytes);
     void stream_drop(Request& r);
     bool reading_paused() const noexcept { return reading_paused_; }
+    const Socket* socket() const noexcept { return socket_; }  // null before connecting and once closed
     std::size_t stream_peak() const noexcept { return stream_peak_; }  // most bytes of rows ever waiting
 
     // Registered types (Connection::register_type). Adding some rebuilds the result formats of
@@ -353,6 +354,7 @@ private:
     void on_row_description(Request& r);  // its shape is last_shape_
     void stream_cut(Request& r);         // the batch being filled joins the ones to take
     void pause_reading(bool pause);
+    void watch_low_water(std::size_t n);  // after a read of `n` bytes (see Socket::low_water)
     void pump_copy_in();  // CopyData from the front request's source, as the socket takes it
     void on_query_message(Request& r, const proto::BackendMessage& m, char type);
     void on_command_complete(Request& r, std::string_view tag);
@@ -412,6 +414,7 @@ private:
     std::size_t reserved_ = 0;  // 1 while a waiter let through has not queued yet
     bool held_ = false;         // a statement being prepared keeps its place (prepare())
     bool reading_paused_ = false;  // a stream's reader fell behind: the socket is not read
+    std::size_t result_bytes_ = 0;  // read while the front request's rows (or COPY data) came in
     std::size_t stream_peak_ = 0;
     std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
     std::vector<std::coroutine_handle<>> resuming_;  // the ones being resumed now

@@ -1,5 +1,7 @@
 #include "lib/net.hpp"
 
+#include <sys/socket.h>
+
 #include <csignal>
 #include <memory>
 #include <utility>
@@ -24,9 +26,7 @@ Socket* Socket::tcp(uv_loop_t* loop, SocketOwner* owner) {
     ignore_sigpipe_once();
     auto* s = new Socket(owner);
     uv_tcp_init(loop, &s->h_.tcp);
-    s->h_.handle.data = s;
-    uv_prepare_init(loop, &s->prepare_);
-    s->prepare_.data = s;
+    s->init_handles(loop);
     uv_tcp_nodelay(&s->h_.tcp, 1);
     return s;
 }
@@ -35,10 +35,16 @@ Socket* Socket::pipe(uv_loop_t* loop, SocketOwner* owner) {
     ignore_sigpipe_once();
     auto* s = new Socket(owner);
     uv_pipe_init(loop, &s->h_.pipe, 0);
-    s->h_.handle.data = s;
-    uv_prepare_init(loop, &s->prepare_);
-    s->prepare_.data = s;
+    s->init_handles(loop);
     return s;
+}
+
+void Socket::init_handles(uv_loop_t* loop) {
+    h_.handle.data = this;
+    uv_prepare_init(loop, &prepare_);
+    prepare_.data = this;
+    uv_timer_init(loop, &low_water_timer_);
+    low_water_timer_.data = this;
 }
 
 int Socket::connect(const sockaddr* addr) {
@@ -119,12 +125,49 @@ void Socket::on_prepare_cb(uv_prepare_t* p) {
     if (s->owner_ && !s->closing_) s->owner_->on_uncork();
 }
 
+void Socket::low_water(bool on) {
+    if (closing_) return;
+    if (!on) {
+        if (!low_water_) return;
+        uv_timer_stop(&low_water_timer_);
+        set_low_water(1);
+        return;
+    }
+    if (!low_water_) {
+        set_low_water(kLowWater);
+        ++low_water_turns_;
+    }
+    uv_timer_start(&low_water_timer_, on_low_water_cb, 1, 0);
+}
+
+void Socket::on_low_water_cb(uv_timer_t* t) {
+    auto* s = static_cast<Socket*>(t->data);
+    if (!s->closing_) s->set_low_water(1);
+}
+
+void Socket::set_low_water(int bytes) {
+    // Best effort: where the option is refused (or a unix socket ignores it for polling), every
+    // byte keeps waking the loop, as without it.
+    uv_os_fd_t fd;
+    if (uv_fileno(&h_.handle, &fd) == 0) setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
+    low_water_ = bytes > 1;
+}
+
+int Socket::low_water_mark() const {
+    uv_os_fd_t fd;
+    int v = -1;
+    socklen_t len = sizeof v;
+    if (closing_ || uv_fileno(&h_.handle, &fd) != 0 || getsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, &len) != 0) return -1;
+    return v;
+}
+
 void Socket::close() {
     owner_ = nullptr;
     if (closing_) return;
     closing_ = true;
     uv_close(&h_.handle, on_close_cb);
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), on_close_cb);
+    uv_close(reinterpret_cast<uv_handle_t*>(&low_water_timer_), on_close_cb);
 }
 
 void Socket::write_and_close(std::vector<std::uint8_t> last) {

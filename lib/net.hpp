@@ -41,6 +41,16 @@ public:
     // Asks for on_uncork() once, just before the loop next waits for I/O: requests made while
     // the loop handles a batch of replies go out together after it, not one by one in between.
     void cork();
+    // While a large result streams in (on): the kernel wakes the loop only once kLowWater
+    // bytes wait (SO_RCVLOWAT), not for each of the server's 8 KiB flushes. A timer brings back
+    // wake-ups for every byte after a millisecond without a read (each call while on restarts
+    // it), so a tail shorter than the mark, the result's end, waits at most that long.
+    void low_water(bool on);
+    static constexpr int kLowWater = 256 * 1024;
+    // For tests: how many times the mark went up, and the kernel's current SO_RCVLOWAT (-1 if
+    // it cannot say).
+    std::uint64_t low_water_turns() const { return low_water_turns_; }
+    int low_water_mark() const;
     // Closes the handle; no callback reaches the owner afterwards.
     void close();
     // Writes `last` (Terminate) if no write is in flight, then closes; detaches the owner.
@@ -55,6 +65,9 @@ private:
     static void on_write_cb(uv_write_t* req, int status);
     static void on_close_cb(uv_handle_t* h);
     static void on_prepare_cb(uv_prepare_t* p);
+    static void on_low_water_cb(uv_timer_t* t);
+    void set_low_water(int bytes);
+    void init_handles(uv_loop_t* loop);
 
     union {
         uv_handle_t handle;
@@ -65,7 +78,10 @@ private:
     uv_connect_t connect_req_;
     uv_write_t write_req_;
     uv_prepare_t prepare_;
-    int handles_open_ = 2;  // the stream and the prepare handle; freed when both are closed
+    uv_timer_t low_water_timer_;
+    int handles_open_ = 3;  // the stream, the prepare handle and the timer; freed when all are closed
+    bool low_water_ = false;
+    std::uint64_t low_water_turns_ = 0;
     bool corked_ = false;
     std::vector<std::uint8_t> out_;  // bytes of the write in flight
     SocketOwner* owner_;

@@ -93,6 +93,24 @@ void ConnectionImpl::pause_reading(bool pause) {
         connection_lost("could not receive data from " + where() + ": " + uv_error_text(rc));
 }
 
+// Past kBigResult bytes of one result, the socket wakes the loop in kLowWater steps; once the
+// rows end (or the connection closes) it is back to every byte. Results smaller than that never
+// see the mark, so the millisecond its tail may wait is under 1% of any result it touches.
+void ConnectionImpl::watch_low_water(std::size_t n) {
+    constexpr std::size_t kBigResult = 8 << 20;
+    if (!socket_ || closed()) return;
+    const Request* front = queue_.empty() ? nullptr : queue_.front().get();
+    const bool in_rows = front && front->kind != Request::Kind::startup &&
+                         ((front->result.shape && !front->statement_done) || front->copy_out);
+    if (!in_rows) {
+        if (result_bytes_ != 0) socket_->low_water(false);
+        result_bytes_ = 0;
+        return;
+    }
+    result_bytes_ += n;
+    if (result_bytes_ >= kBigResult) socket_->low_water(true);
+}
+
 void ConnectionImpl::grant_room() {
     if (held_ || reserved_ != 0 || room_waiters_.empty()) return;
     if (params_.max_pipeline != 0 && queue_.size() >= params_.max_pipeline) return;

@@ -6,6 +6,7 @@
 #include "lib/connection_impl.hpp"
 #include "tests/support.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -172,5 +173,126 @@ TEST_CASE("a long executemany starts writing before it is all encoded, and stays
         CHECK(r[0].as<long long>() == 5000);
         CHECK(r[1].as<long long>() == 5000 * 100 + 10 + 90 * 2 + 900 * 3 + 4000 * 4);
         CHECK(r[2].as<int>() == 4999);
+    }());
+}
+
+// Past 8 MiB of one result the socket wakes the loop only once 256 KiB wait (SO_RCVLOWAT), and
+// a 1 ms timer brings the tail in. These check that nothing is stranded and that the mark is
+// back to 1 for whatever follows.
+namespace {
+
+const uvpg::detail::Socket& socket_of(const uvpg::Connection& c) {
+    REQUIRE(c.impl()->socket() != nullptr);
+    return *c.impl()->socket();
+}
+
+std::string tls_dsn() {
+    return "host=127.0.0.1 port=" + uvpg_test::env("UVPG_TEST_PORT") + " user=postgres dbname=uvpg_test sslmode=require";
+}
+
+// A result of about 24 MB (`rows` rows of 79 bytes), read whole; then a small query.
+uvpg::Task<void> big_result_then_small(std::string conninfo, std::vector<int> sizes) {
+    auto conn = co_await uvpg::connect(conninfo);
+    auto cur = co_await conn.cursor();
+    const auto& sock = socket_of(conn);
+    CHECK(sock.low_water_mark() == 1);
+    for (int rows : sizes) {
+        const auto turns = sock.low_water_turns();
+        co_await cur.execute("SELECT i, repeat('z', 60) FROM generate_series(1, $1::int4) i", {rows});
+        auto all = co_await cur.fetchall();
+        REQUIRE(all.size() == static_cast<std::size_t>(rows));
+        CHECK(all.front()[0].as<int>() == 1);
+        CHECK(all.back()[0].as<int>() == rows);
+        CHECK(all.back()[1].as<std::string>() == std::string(60, 'z'));
+        CHECK(sock.low_water_turns() > turns);
+        CHECK(sock.low_water_mark() == 1);
+        co_await cur.execute("SELECT 1");
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 1);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a result past the low-water threshold arrives whole, tail included, and the mark is 1 again after it") {
+    // Tails of different lengths behind the last full 256 KiB.
+    uvpg::run(big_result_then_small(dsn(), {300001, 300777, 303333}));
+}
+
+TEST_CASE("over TLS, the low-water mark counts ciphertext and still brings every row in") {
+    if (uvpg_test::env("UVPG_TEST_SSL") != "1") {
+        MESSAGE("the test server has no TLS");
+        return;
+    }
+    uvpg::run(big_result_then_small(tls_dsn(), {300001}));
+}
+
+TEST_CASE("a stream past the threshold keeps every row in order, through the socket's pauses") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        const auto& sock = socket_of(conn);
+        constexpr int kRows = 400000;  // about 32 MB: the stream pauses at 8 MiB unread
+        co_await cur.stream("SELECT i, repeat('s', 60) FROM generate_series(1, $1::int4) i", {kRows});
+        int expect = 1;
+        bool in_order = true;
+        for (;;) {
+            auto batch = co_await cur.fetchmany(5000);
+            if (batch.empty()) break;
+            for (const auto& r : batch) in_order = in_order && r[0].as<int>() == expect++;
+        }
+        CHECK(in_order);
+        CHECK(expect - 1 == kRows);
+        CHECK(sock.low_water_turns() > 0);
+        CHECK(sock.low_water_mark() == 1);
+        co_await cur.execute("SELECT 2");
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 2);
+    }());
+}
+
+TEST_CASE("COPY TO STDOUT past the threshold delivers every byte") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        const auto& sock = socket_of(conn);
+        constexpr int kRows = 300000;
+        std::size_t bytes = 0, lines = 0;
+        co_await cur.copy_out("COPY (SELECT i, repeat('c', 60) FROM generate_series(1, 300000) i) TO STDOUT",
+                              [&](std::string_view chunk) {
+                                  bytes += chunk.size();
+                                  lines += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+                              });
+        std::size_t digits = 0;
+        for (int i = 1; i <= kRows; ++i) digits += std::to_string(i).size();
+        CHECK(lines == kRows);
+        CHECK(bytes == digits + static_cast<std::size_t>(kRows) * (1 + 60 + 1));
+        CHECK(sock.low_water_turns() > 0);
+        CHECK(sock.low_water_mark() == 1);
+    }());
+}
+
+TEST_CASE("a backend killed in the middle of a big stream is reported, not waited for") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        const auto& sock = socket_of(conn);
+        co_await cur.stream("SELECT i, repeat('k', 60) FROM generate_series(1, 100000000) i");
+        // Read until the mark has gone up once, then end the backend.
+        while (sock.low_water_turns() == 0) {
+            auto batch = co_await cur.fetchmany(5000);
+            REQUIRE(!batch.empty());
+        }
+        const std::string pid = std::to_string(conn.backend_pid());
+        CHECK(co_await uvpg_test::admin_scalar("SELECT pg_terminate_backend(" + pid + ")") == "t");
+        bool reported = false;
+        try {
+            for (;;) {
+                auto batch = co_await cur.fetchmany(5000);
+                if (batch.empty()) break;
+            }
+        } catch (const uvpg::OperationalError&) {
+            reported = true;
+        }
+        CHECK(reported);
+        CHECK(conn.closed());
     }());
 }
