@@ -69,73 +69,6 @@ bool is_printable_nonce(std::string_view s) {
     return true;
 }
 
-// --- SASLprep (RFC 4013), as far as PostgreSQL's outcome depends on it -------------------------
-
-// Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF), as pg_utf8_islegal.
-bool decode_utf8(std::string_view s, std::u32string& out) {
-    out.clear();
-    for (std::size_t i = 0; i < s.size();) {
-        auto b0 = static_cast<unsigned char>(s[i]);
-        std::size_t n;
-        char32_t cp, min;
-        if (b0 < 0x80) { n = 1; cp = b0; min = 0; }
-        else if ((b0 & 0xe0) == 0xc0) { n = 2; cp = b0 & 0x1f; min = 0x80; }
-        else if ((b0 & 0xf0) == 0xe0) { n = 3; cp = b0 & 0x0f; min = 0x800; }
-        else if ((b0 & 0xf8) == 0xf0) { n = 4; cp = b0 & 0x07; min = 0x10000; }
-        else return false;
-        if (s.size() - i < n) return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (b & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        out += cp;
-        i += n;
-    }
-    return true;
-}
-
-void encode_utf8(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xc0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xe0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-}
-
-// RFC 3454 C.1.2. U+200B is also in B.1; PostgreSQL checks this table first, so it becomes a space.
-bool is_non_ascii_space(char32_t c) {
-    return c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b) || c == 0x202f || c == 0x205f || c == 0x3000;
-}
-
-// RFC 3454 B.1.
-bool is_mapped_to_nothing(char32_t c) {
-    return c == 0xad || c == 0x34f || c == 0x1806 || (c >= 0x180b && c <= 0x180d) || (c >= 0x200b && c <= 0x200d) ||
-           c == 0x2060 || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff;
-}
-
-// RFC 4013 2.3: C.2.1, C.2.2, C.3, C.4, C.6, C.7, C.8, C.9 (C.1.2 is mapped away, C.5 is not valid UTF-8).
-// A prohibited character makes PostgreSQL fall back to the raw bytes, so it decides what we hash.
-bool is_prohibited(char32_t c) {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x6dd || c == 0x70f || c == 0x180e ||
-           (c >= 0x200c && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x2063) ||
-           (c >= 0x206a && c <= 0x206f) || (c >= 0x2ff0 && c <= 0x2ffb) || (c >= 0xe000 && c <= 0xf8ff) ||
-           (c >= 0xfdd0 && c <= 0xfdef) || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffd) || (c & 0xfffe) == 0xfffe ||
-           (c >= 0x1d173 && c <= 0x1d17a) || c >= 0xf0000 || c == 0xe0001 || (c >= 0xe0020 && c <= 0xe007f) ||
-           c == 0x340 || c == 0x341;
-}
-
 // --- server message parsing ---------------------------------------------------------------------
 
 // Splits "a=x,b=y" into attribute values in a fixed order; each must be exactly <name>=<value>.
@@ -249,25 +182,6 @@ bool base64_decode(std::string_view text, std::string& out) {
         // is copied from a stored secret that an administrator may have written by hand.
     }
     return true;
-}
-
-std::string saslprep_password(std::string_view password) {
-    bool ascii = true;
-    for (char c : password) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (ascii) return std::string(password);  // PostgreSQL skips every other step for ASCII
-    std::u32string cps;
-    if (!decode_utf8(password, cps)) return std::string(password);  // not UTF-8: raw bytes, as libpq
-    std::u32string mapped;
-    for (char32_t c : cps) {
-        if (is_non_ascii_space(c)) mapped += U' ';
-        else if (!is_mapped_to_nothing(c)) mapped += c;
-    }
-    // NFKC normalisation, the bidi rule and the unassigned-code-point check are not implemented.
-    for (char32_t c : mapped)
-        if (is_prohibited(c)) return std::string(password);
-    std::string out;
-    for (char32_t c : mapped) encode_utf8(c, out);
-    return out;
 }
 
 ScramClient::ScramClient(std::string password) : ScramClient(std::move(password), ScramBinding{}) {}

@@ -2,6 +2,8 @@
 // RFC 5929 tls-server-end-point binding; PostgreSQL's variant). proto/ is sans-I/O; libcrypto is
 // its only outside dependency.
 #pragma once
+#include "proto/saslprep.hpp"  // saslprep_password: what SCRAM hashes
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,11 +17,6 @@ std::string md5_password(std::string_view user, std::string_view password, const
 std::string base64_encode(std::string_view bytes);
 // false on any invalid character or bad padding.
 bool base64_decode(std::string_view text, std::string& out);
-
-// The bytes SCRAM hashes for a password, as PostgreSQL's SASLprep decides them: ASCII and
-// non-UTF-8 passwords unchanged, otherwise non-ASCII spaces mapped to ' ' and "mapped to
-// nothing" characters dropped, falling back to the raw bytes if a prohibited character remains.
-std::string saslprep_password(std::string_view password);
 
 // How the client takes part in SCRAM channel binding (RFC 5802 section 6, RFC 5929), i.e. the
 // gs2 header it sends. PostgreSQL only offers the tls-server-end-point binding type.

@@ -180,6 +180,7 @@ hostnossl uvpg_nossl all ::1/128 trust
 host all uvpg_password 127.0.0.1/32 password
 host all uvpg_md5 127.0.0.1/32 md5
 host all uvpg_scram 127.0.0.1/32 scram-sha-256
+host all uvpg_sasl_wide,uvpg_sasl_nfc,uvpg_sasl_nfd,uvpg_sasl_ctrl,uvpg_sasl_unassigned,uvpg_sasl_bidi 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host all all ::1/128 trust
 HBA
@@ -192,6 +193,17 @@ SET password_encryption = 'scram-sha-256';
 CREATE ROLE uvpg_password LOGIN PASSWORD 'plain_secret';
 CREATE ROLE uvpg_scram LOGIN PASSWORD 'scram_secret';
 CREATE ROLE uvpg_cert LOGIN;
+-- SASLprep (RFC 4013): the server hashes the prepared password, or the raw bytes where SASLprep
+-- refuses it. Fullwidth "secret" (NFKC: "secret"); "café" composed (U+00E9) and decomposed
+-- (e U+0301), which NFKC makes equal; and three that SASLprep refuses, so the raw bytes count:
+-- a control character (C.2.1), a code point unassigned in Unicode 3.2 (A.1: U+0221), and a
+-- right-to-left character that does not end the string (RFC 3454 section 6).
+CREATE ROLE uvpg_sasl_wide LOGIN PASSWORD U&'\FF53\FF45\FF43\FF52\FF45\FF54';
+CREATE ROLE uvpg_sasl_nfc LOGIN PASSWORD U&'caf\00E9';
+CREATE ROLE uvpg_sasl_nfd LOGIN PASSWORD U&'cafe\0301';
+CREATE ROLE uvpg_sasl_ctrl LOGIN PASSWORD U&'\FF53e\0301\0007';
+CREATE ROLE uvpg_sasl_unassigned LOGIN PASSWORD U&'\FF53\0221';
+CREATE ROLE uvpg_sasl_bidi LOGIN PASSWORD U&'\05D0\FF53';
 CREATE DATABASE uvpg_test;
 CREATE DATABASE uvpg_tls_scram;
 CREATE DATABASE uvpg_nossl;
@@ -210,6 +222,19 @@ SQL
     echo "UVPG_TEST_SSL_SCRAM_PASSWORD=scram_secret"
     echo "UVPG_TEST_SSL_CERT_USER=uvpg_cert"
     echo "UVPG_TEST_NOSSL_DB=uvpg_nossl"
+    # The SASLprep roles above, with their passwords as $'...' strings of UTF-8 bytes (\xHH: no locale needed).
+    echo "UVPG_TEST_SASL_WIDE_USER=uvpg_sasl_wide"
+    echo "UVPG_TEST_SASL_WIDE_PASSWORD=\$'\\xef\\xbd\\x93\\xef\\xbd\\x85\\xef\\xbd\\x83\\xef\\xbd\\x92\\xef\\xbd\\x85\\xef\\xbd\\x94'"
+    echo "UVPG_TEST_SASL_NFC_USER=uvpg_sasl_nfc"
+    echo "UVPG_TEST_SASL_NFD_USER=uvpg_sasl_nfd"
+    echo "UVPG_TEST_SASL_COMPOSED_PASSWORD=\$'caf\\xc3\\xa9'"
+    echo "UVPG_TEST_SASL_DECOMPOSED_PASSWORD=\$'cafe\\xcc\\x81'"
+    echo "UVPG_TEST_SASL_CTRL_USER=uvpg_sasl_ctrl"
+    echo "UVPG_TEST_SASL_CTRL_PASSWORD=\$'\\xef\\xbd\\x93e\\xcc\\x81\\x07'"
+    echo "UVPG_TEST_SASL_UNASSIGNED_USER=uvpg_sasl_unassigned"
+    echo "UVPG_TEST_SASL_UNASSIGNED_PASSWORD=\$'\\xef\\xbd\\x93\\xc8\\xa1'"
+    echo "UVPG_TEST_SASL_BIDI_USER=uvpg_sasl_bidi"
+    echo "UVPG_TEST_SASL_BIDI_PASSWORD=\$'\\xd7\\x90\\xef\\xbd\\x93'"
     if [ $ssl = 1 ]; then
         s=$dir/ssl
         echo "UVPG_TEST_SSL_DIR='$s'"
