@@ -1,5 +1,5 @@
 // libFuzzer target: the SCRAM-SHA-256(-PLUS) client's parsing of server messages, its channel
-// binding flags, base64_decode and saslprep_password.
+// binding flags, base64_decode, saslprep (RFC 4013, as PostgreSQL) and the NFKC under it.
 //
 // Input: "password\nserver-first\nserver-final", split at the first two newlines (a part that
 // is missing is empty). An optional first line picks the channel binding: "y,," for the "y"
@@ -67,12 +67,34 @@ void fuzz_base64(std::string_view text) {
 }
 
 void fuzz_saslprep(std::string_view password) {
-    const std::string prepared = saslprep_password(password);
-    // Mapping only ever shortens: non-ASCII spaces become one byte, others vanish.
-    check(prepared.size() <= password.size(), "saslprep made the password longer");
+    std::string prepared;
+    const SaslprepResult result = saslprep(password, prepared);
+    const std::string hashed = saslprep_password(password);
     bool ascii = true;
     for (char c : password) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (ascii) check(prepared == password, "saslprep changed an ASCII password");
+    if (ascii) check(result == SaslprepResult::success && prepared == password, "saslprep changed an ASCII password");
+    if (result != SaslprepResult::success) {
+        check(prepared.empty(), "a refused password left output behind");
+        check(hashed == password, "a refused password is not hashed as its raw bytes");
+        return;
+    }
+    check(hashed == prepared, "saslprep_password differs from saslprep's output");
+    check(password.empty() || !prepared.empty(), "saslprep accepted a password that became empty");
+    std::string again;
+    check(saslprep(prepared, again) != SaslprepResult::invalid_utf8, "saslprep produced invalid UTF-8");
+}
+
+// NFKC on any code points (3 bytes each, folded into U+0000..U+10FFFF): idempotent, and never
+// empty for a non-empty text (nothing decomposes to nothing).
+void fuzz_nfkc(std::string_view bytes) {
+    std::u32string text;
+    for (std::size_t i = 0; i + 3 <= bytes.size(); i += 3) {
+        const auto b = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(bytes[i + k])); };
+        text += (b(0) << 16 | b(1) << 8 | b(2)) % 0x110000;
+    }
+    const std::u32string once = uvpg::proto::detail::nfkc(text);
+    check(text.empty() == once.empty(), "NFKC emptied a text or filled an empty one");
+    check(uvpg::proto::detail::nfkc(once) == once, "NFKC is not idempotent");
 }
 
 void fuzz_exchange(const ScramBinding& binding, std::string_view password, std::string_view server_first,
@@ -158,6 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz_base64(all);
     fuzz_saslprep(password);
     fuzz_saslprep(all);
+    fuzz_nfkc(all);
     if (server_final.size() >= 4) {
         const std::string md5 = md5_password(password, server_first, reinterpret_cast<const std::uint8_t*>(server_final.data()));
         check(md5.empty() || md5.size() == 35, "md5_password has the wrong length");
@@ -208,6 +231,9 @@ void write_seeds(const std::string& dir) {
         {"nbsp", "p\xC2\xA0w\xC2\xADrd", "\x01\x02\x03", 1},  // non-ASCII space, soft hyphen
         {"prohibited", "a\xEF\xBF\xBE", "xyz", 3},            // U+FFFE: PostgreSQL falls back to raw bytes
         {"latin1", "caf\xE9", "s", 1},                        // not UTF-8
+        {"nfkc", "\xEF\xBD\x93" "e\xCC\x81\xEA\xB0\x81", "s", 1},    // fullwidth s, e + U+0301, Hangul
+        {"bidi", "\xD7\x90" "1\xD7\x90", "s", 1},              // right-to-left, first and last
+        {"bidi-fail", "\xD7\x90" "a", "s", 1},                 // refused: raw bytes
         {"empty", "", "0123456789abcdef", 5},
     };
     // 32 bytes standing for a certificate hash (no '\n', which would end the binding line).
