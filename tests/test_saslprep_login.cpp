@@ -19,12 +19,14 @@ std::string required(const char* name) {
     return v;
 }
 
-// Logs in over TCP (pg_hba says scram-sha-256 for these roles) and returns current_user.
-uvpg::Task<std::string> login(std::string user, std::string password) {
-    const std::string dsn = "host=" + env("UVPG_TEST_HOST") + " port=" + env("UVPG_TEST_PORT") +
-                            " dbname=uvpg_test passfile=/nonexistent user=" + user;
+// Logs in over TCP (pg_hba says scram-sha-256 for these roles) and returns current_user. The
+// password goes in ConnectOptions (the bytes exactly as they are) or, quoted, in the DSN.
+uvpg::Task<std::string> login(std::string user, std::string password, bool in_dsn = false) {
+    std::string dsn = "host=" + env("UVPG_TEST_HOST") + " port=" + env("UVPG_TEST_PORT") +
+                      " dbname=uvpg_test passfile=/nonexistent user=" + user;
     uvpg::ConnectOptions opts;
-    opts.password = password;  // outside the DSN: the bytes go in exactly as they are
+    if (in_dsn) dsn += " password='" + password + "'";
+    else opts.password = password;
     auto conn = co_await uvpg::connect(dsn, opts);
     auto cur = co_await conn.cursor();
     co_await cur.execute("SELECT current_user");
@@ -32,11 +34,12 @@ uvpg::Task<std::string> login(std::string user, std::string password) {
     co_return (*row)[0].as<std::string>();
 }
 
-void check_login(const std::string& user, const std::string& password) {
+void check_login(const std::string& user, const std::string& password, bool in_dsn = false) {
     CAPTURE(user);
+    CAPTURE(in_dsn);
     std::string who;
     try {
-        who = uvpg::run(login(user, password));
+        who = uvpg::run(login(user, password, in_dsn));
     } catch (const uvpg::Error& e) {
         FAIL_CHECK("login failed: " << std::string(e.what()));
         return;
@@ -49,6 +52,7 @@ void check_login(const std::string& user, const std::string& password) {
 TEST_CASE("SCRAM login: a fullwidth password, which the server stored NFKC-normalised") {
     const std::string user = required("UVPG_TEST_SASL_WIDE_USER");
     check_login(user, required("UVPG_TEST_SASL_WIDE_PASSWORD"));  // "ｓｅｃｒｅｔ" as typed
+    check_login(user, required("UVPG_TEST_SASL_WIDE_PASSWORD"), true);
     check_login(user, "secret");                                   // what it normalises to
 }
 
