@@ -55,29 +55,38 @@ void to_dyadic(F v, u128& n, int& k) {
 template <class F>
 bool is_midpoint(F v, std::uint64_t digits, int exp10) {
     // digits * 10^exp10 = odd * 5^exp10 * 2^(twos + exp10).
+    if (digits == 0 || exp10 > 27 || exp10 < -27) return false;  // 5^28 exceeds any float's odd part
     int twos = 0;
     while ((digits & 1) == 0) digits >>= 1, ++twos;
+    u128 five = 1;
+    for (int i = 0; i < (exp10 < 0 ? -exp10 : exp10); ++i) five *= 5;
     for (F other : {std::nextafter(v, F(0)), std::nextafter(v, std::numeric_limits<F>::infinity())}) {
-        if (other == 0 || std::isinf(other)) continue;
-        u128 a = 0, b = 0;
-        int ka = 0, kb = 0;
+        if (std::isinf(other)) continue;  // past the largest float: upstream Ryu takes no bound there either
+        u128 a = 0, n = 0;
+        int ka = 0, k = 0;
         to_dyadic(v, a, ka);
-        to_dyadic(other, b, kb);
-        // The midpoint (a * 2^ka + b * 2^kb) / 2 as n * 2^k with n odd (neighbours' exponents
-        // differ by at most one, so the shifts stay small).
-        int k = std::min(ka, kb);
-        u128 n = (a << (ka - k)) + (b << (kb - k));
-        --k;
+        if (other == 0) {
+            n = a;  // halfway to zero
+            k = ka;
+        } else {
+            // a * 2^ka + b * 2^kb; neighbours' exponents differ by at most one, so the shifts
+            // stay small.
+            u128 b = 0;
+            int kb = 0;
+            to_dyadic(other, b, kb);
+            k = std::min(ka, kb);
+            n = (a << (ka - k)) + (b << (kb - k));
+        }
+        --k;  // halved
         while ((n & 1) == 0) n >>= 1, ++k;
-        if (twos + exp10 != k || exp10 > 27 || exp10 < -27) return false;
-        u128 five = 1;
-        for (int i = 0; i < (exp10 < 0 ? -exp10 : exp10); ++i) five *= 5;
-        if (exp10 >= 0 ? static_cast<u128>(digits) * five == n : static_cast<u128>(digits) == n * five) return true;
+        if (twos + exp10 != k) continue;
+        // (Dividing rather than multiplying n, which could overflow.)
+        if (exp10 >= 0 ? static_cast<u128>(digits) * five == n : digits % five == 0 && digits / five == n) return true;
     }
     return false;
 }
 
-// to_chars' scientific text split: "-1.2345e+06" -> digits 12345, exp10 of the last digit 2.
+// to_chars' scientific text, split: "-1.2345e+06" -> negative, digits "12345", exp 6.
 struct Sci {
     bool negative = false;
     std::string digits;
