@@ -177,3 +177,24 @@ TEST_CASE("integer parameters: WHERE smallint_col = %s still uses the index") {
         }
     });
 }
+
+// executemany groups runs of sets with the same parameter types under one statement: with the
+// type taken from the C++ type, sets of ints share one whatever their values (the value-typed
+// int2/int4 alternation made four runs, two statements, and 300 * 300 overflowed a smallint).
+TEST_CASE("integer parameters: executemany sets of one C++ type share one statement") {
+    with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        co_await cur.execute("CREATE TEMP TABLE products (n int8)");
+        co_await cur.execute("SELECT count(*) FROM pg_prepared_statements");
+        const auto before = (*co_await cur.fetchone())[0].as<long long>();
+        std::vector<uvpg::Params> sets;
+        sets.emplace_back(300, 300);
+        sets.emplace_back(1, 2);
+        sets.emplace_back(100000, 3);
+        sets.emplace_back(4, 5);
+        co_await cur.executemany("INSERT INTO products VALUES (%s * %s)", std::move(sets));
+        co_await cur.execute("SELECT count(*) FROM pg_prepared_statements");
+        CHECK((*co_await cur.fetchone())[0].as<long long>() - before == 1);
+        co_await cur.execute("SELECT array_agg(n ORDER BY n)::text FROM products");
+        CHECK((*co_await cur.fetchone())[0].as<std::string>() == "{2,20,90000,300000}");
+    });
+}
