@@ -295,7 +295,7 @@ TEST_CASE("server text: registered enums, composites, domains, hstore, and their
             co_await conn.register_type(t);
         const std::string mood = "(ARRAY['sad', 'o k', 'happy', 'qu\"ote'])[g - (g / 4) * 4 + 1]::pg_temp.st_mood";
         co_await compare(cur, "enum", values("pg_temp.st_mood", mood));
-        co_await compare(cur, "enum[]", values("pg_temp.st_mood[]", "ARRAY[" + mood + ", NULL]"));
+        co_await compare(cur, "enum[]", values("pg_temp.st_mood[]", "ARRAY[" + mood + ", NULL]", "{}|{qu\\\"ote,\"o k\"}"));
         const std::string pair = "ROW(g, 'b ' || g, g / 7.0, " + mood + ", ARRAY[g / 3.0, NULL])::pg_temp.st_pair";
         co_await compare(cur, "composite", values("pg_temp.st_pair", pair));
         co_await compare(cur, "composite[]", values("pg_temp.st_pair[]", "ARRAY[" + pair + ", NULL]"));
