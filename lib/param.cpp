@@ -81,24 +81,26 @@ void Param::set_binary(std::uint32_t type) {
 
 Param::Param(bool v) : data_(1, v ? '\1' : '\0') { set_binary(oid::bool_); }
 
-void Param::set_int(long long v) {
-    // The narrowest type lets "WHERE smallint_col = $1" and overloaded functions resolve as
-    // they would for a literal of that value.
-    if (std::in_range<std::int16_t>(v)) {
-        data_ = big_endian<2>(static_cast<std::uint64_t>(v));
-        set_binary(oid::int2);
-    } else if (std::in_range<std::int32_t>(v)) {
-        data_ = big_endian<4>(static_cast<std::uint64_t>(v));
-        set_binary(oid::int4);
-    } else {
-        data_ = big_endian<8>(static_cast<std::uint64_t>(v));
-        set_binary(oid::int8);
-    }
+// Integers are typed by their C++ type (params.hpp says which); these write the big-endian
+// bytes straight into the string's inline buffer.
+void Param::set_int2(std::int16_t v) {
+    data_ = big_endian<2>(static_cast<std::uint64_t>(v));
+    set_binary(oid::int2);
 }
 
-void Param::set_uint(unsigned long long v) {
-    if (std::in_range<long long>(v)) return set_int(static_cast<long long>(v));
-    // No unsigned 64-bit type in PostgreSQL: numeric holds it exactly.
+void Param::set_int4(std::int32_t v) {
+    data_ = big_endian<4>(static_cast<std::uint64_t>(v));
+    set_binary(oid::int4);
+}
+
+void Param::set_int8(std::int64_t v) {
+    data_ = big_endian<8>(static_cast<std::uint64_t>(v));
+    set_binary(oid::int8);
+}
+
+void Param::set_uint64(std::uint64_t v) {
+    // Every value of the type, small or not, as numeric, which holds them all exactly: the type
+    // must not depend on the value.
     *this = Param(Numeric{std::to_string(v)});
 }
 

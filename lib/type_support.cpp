@@ -11,6 +11,8 @@
 #include <charconv>
 #include <utility>
 #include <cmath>
+#include <limits>
+#include <string_view>
 
 namespace uvpg::detail {
 
@@ -28,13 +30,142 @@ T decoded(std::uint32_t type, proto::ByteView b, Dec dec) {
     return out;
 }
 
+// ---- float4out / float8out ----
+//
+// PostgreSQL 12+ prints a float (extra_float_digits = 1, the default) with its own copy of Ryu:
+// the shortest digits that read back exactly, except that it never prints a decimal lying
+// exactly halfway between two floats (src/common/ryu_common.h, STRICTLY_SHORTEST 0), so that a
+// reader need not get round-half-even right: 1e23 prints "9.999999999999999e+22". std::to_chars
+// is upstream Ryu, which does print such a midpoint ("1e+23"); everything else is the same. The
+// digits are laid out as printf's %g would: fixed point while the decimal exponent is in
+// [-4, 6) for float4 and [-4, 15) for float8, else d.ddde+XX with at least two exponent digits.
+
+__extension__ typedef unsigned __int128 u128;
+
+// A positive finite float as n * 2^k, n an integer below 2^64.
+template <class F>
+void to_dyadic(F v, u128& n, int& k) {
+    int e = 0;
+    const F frac = std::frexp(v, &e);  // v = frac * 2^e, frac in [0.5, 1), at most 53 bits
+    n = static_cast<u128>(static_cast<std::uint64_t>(std::ldexp(frac, 64)));
+    k = e - 64;
+}
+
+// Whether digits * 10^exp10 is exactly halfway between v (positive, finite) and a neighbour.
+template <class F>
+bool is_midpoint(F v, std::uint64_t digits, int exp10) {
+    // digits * 10^exp10 = odd * 5^exp10 * 2^(twos + exp10).
+    if (digits == 0 || exp10 > 27 || exp10 < -27) return false;  // 5^28 exceeds any float's odd part
+    int twos = 0;
+    while ((digits & 1) == 0) digits >>= 1, ++twos;
+    u128 five = 1;
+    for (int i = 0; i < (exp10 < 0 ? -exp10 : exp10); ++i) five *= 5;
+    for (F other : {std::nextafter(v, F(0)), std::nextafter(v, std::numeric_limits<F>::infinity())}) {
+        if (std::isinf(other)) continue;  // past the largest float: upstream Ryu takes no bound there either
+        u128 a = 0, n = 0;
+        int ka = 0, k = 0;
+        to_dyadic(v, a, ka);
+        if (other == 0) {
+            n = a;  // halfway to zero
+            k = ka;
+        } else {
+            // a * 2^ka + b * 2^kb; neighbours' exponents differ by at most one, so the shifts
+            // stay small.
+            u128 b = 0;
+            int kb = 0;
+            to_dyadic(other, b, kb);
+            k = std::min(ka, kb);
+            n = (a << (ka - k)) + (b << (kb - k));
+        }
+        --k;  // halved
+        while ((n & 1) == 0) n >>= 1, ++k;
+        if (twos + exp10 != k) continue;
+        // (Dividing rather than multiplying n, which could overflow.)
+        if (exp10 >= 0 ? static_cast<u128>(digits) * five == n : digits % five == 0 && digits / five == n) return true;
+    }
+    return false;
+}
+
+// to_chars' scientific text, split: "-1.2345e+06" -> negative, digits "12345", exp 6.
+struct Sci {
+    bool negative = false;
+    std::string digits;
+    int exp = 0;  // the decimal exponent of the first digit
+};
+
+template <class F>
+Sci scientific(F v, int precision) {  // precision < 0: shortest
+    char buf[64];
+    const auto r = precision < 0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+                                 : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, precision);
+    const std::string_view s(buf, static_cast<std::size_t>(r.ptr - buf));
+    Sci out;
+    out.negative = s[0] == '-';
+    const std::size_t e = s.find('e');
+    for (char c : s.substr(out.negative, e - out.negative))
+        if (c != '.') out.digits += c;
+    while (out.digits.size() > 1 && out.digits.back() == '0') out.digits.pop_back();
+    std::from_chars(s.data() + e + (s[e + 1] == '+' ? 2 : 1), s.data() + s.size(), out.exp);
+    return out;
+}
+
+template <class F>
+Sci shortest_not_midpoint(F v) {
+    Sci sci = scientific(v, -1);
+    const F mag = std::fabs(v);
+    auto at_midpoint = [&](const Sci& c) {
+        return is_midpoint(mag, std::stoull(c.digits), c.exp - static_cast<int>(c.digits.size()) + 1);
+    };
+    if (!at_midpoint(sci)) return sci;
+    // The next lengths, correctly rounded, until one reads back and is not a midpoint.
+    constexpr int max_digits = std::numeric_limits<F>::max_digits10;
+    for (int n = static_cast<int>(sci.digits.size()) + 1; n <= max_digits; ++n) {
+        Sci c = scientific(mag, n - 1);
+        c.negative = sci.negative;
+        const std::string text = c.digits + "e" + std::to_string(c.exp - static_cast<int>(c.digits.size()) + 1);
+        F back{};
+        std::from_chars(text.data(), text.data() + text.size(), back);
+        if (back == mag && !at_midpoint(c)) return c;
+    }
+    return sci;
+}
+
 template <class F>
 std::string format_floating(F v) {
     if (std::isnan(v)) return "NaN";
     if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back exactly
-    return std::string(buf, r.ptr);
+    if (v == 0) return std::signbit(v) ? "-0" : "0";
+    constexpr int fixed_below = std::is_same_v<F, float> ? 6 : 15;
+    const Sci sci = shortest_not_midpoint(v);
+    const std::string& digits = sci.digits;
+    const int n = static_cast<int>(digits.size()), exp = sci.exp;
+    std::string out = sci.negative ? "-" : "";
+    if (exp < -4 || exp >= fixed_below) {
+        out += digits[0];
+        if (n > 1) out.append(".").append(digits, 1);
+        out += exp < 0 ? "e-" : "e+";
+        const int mag = exp < 0 ? -exp : exp;
+        if (mag < 10) out += '0';
+        return out + std::to_string(mag);
+    }
+    if (exp < 0) {
+        out.append("0.").append(static_cast<std::size_t>(-exp - 1), '0').append(digits);
+    } else if (exp >= n - 1) {
+        out.append(digits).append(static_cast<std::size_t>(exp - (n - 1)), '0');
+    } else {
+        out.append(digits, 0, static_cast<std::size_t>(exp + 1)).append(".").append(digits, static_cast<std::size_t>(exp + 1));
+    }
+    return out;
+}
+
+// charout: a "char" byte as PostgreSQL 15+ prints it: NUL as nothing, a byte with the high bit
+// set as \ooo (octal), anything else as itself.
+std::string char_text(std::string_view b) {
+    if (b.size() != 1) return std::string(b);
+    const auto c = static_cast<unsigned char>(b[0]);
+    if (c == 0) return {};
+    if (c < 0x80) return std::string(1, static_cast<char>(c));
+    return {'\\', static_cast<char>('0' + (c >> 6)), static_cast<char>('0' + ((c >> 3) & 7)), static_cast<char>('0' + (c & 7))};
 }
 }  // namespace
 
@@ -143,6 +274,7 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegi
         return proto::hstore_to_text(pairs);
     }
     type = decode_type(type, types);
+    if (type == oid::char_) return char_text({reinterpret_cast<const char*>(b.data()), b.size()});
     if (is_text_type(type)) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
     switch (type) {
     case oid::bool_: return decoded<bool>(type, b, proto::bin_to_bool) ? "t" : "f";
@@ -289,7 +421,7 @@ static bool param_integer(const Param& p, std::int64_t& out) {
 }
 
 // One element's bytes in the array's element type: as it is, or an integer re-encoded at the
-// array's width (the element Param took the narrowest type of its own value).
+// container's width (a Range<short>'s int2 bounds go in an int4range, there being no int2range).
 std::string param_bytes_as(const Param& p, std::uint32_t elem) {
     if (p.type_oid() == elem) return p.data();
     std::int64_t v = 0;

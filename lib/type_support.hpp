@@ -31,7 +31,7 @@ std::string format_value_text(const Value& v);
 // numeric_in's accepted spellings: [+-]digits[.digits][e[+-]digits], NaN, [+-]Infinity.
 bool is_decimal(std::string_view s) noexcept;
 // An element Param's binary bytes in the container's element type: as they are, or an integer
-// re-encoded at the container's width (a Param takes the narrowest type of its own value).
+// re-encoded at the container's width (a Range<short>'s int2 bounds in an int4range).
 // DataError when the types differ otherwise.
 std::string param_bytes_as(const Param& p, std::uint32_t type);
 // The element type of a built-in array type (int4 for int4[], record for record[]), else 0.

@@ -298,7 +298,8 @@ T value_as(const Value& v) {
     } else if constexpr (std::is_floating_point_v<T>) {
         return read_float<T>(f);
     } else if constexpr (std::is_same_v<T, std::string>) {
-        if (is_texty(t, f.binary)) return std::string(f.text);
+        // (A binary "char" is a raw byte, which charout escapes: the general path prints it.)
+        if (is_texty(t, f.binary) && !(f.binary && t == oid::char_)) return std::string(f.text);
         return detail::format_value_text(v);
     } else if constexpr (std::is_same_v<T, std::string_view>) {
         if (!is_texty(t, f.binary)) fail(v, "std::string_view", "the column is binary; read it as std::string");

@@ -368,7 +368,7 @@ TEST_CASE("description: sizes, precision and scale") {
     CHECK(cols[5].internal_size == std::nullopt);
 }
 
-TEST_CASE("Param: NULL, bool and integers in the narrowest type") {
+TEST_CASE("Param: NULL, bool, and integers typed by their C++ type") {
     CHECK(Param(std::nullopt).is_null());
     CHECK(Param(nullptr).is_null());
     CHECK(Param(std::optional<int>()).is_null());
@@ -379,7 +379,7 @@ TEST_CASE("Param: NULL, bool and integers in the narrowest type") {
     CHECK(Param(true).binary());
     CHECK(Param(false).data() == std::string("\x00", 1));
 
-    // Integers go in binary, big-endian, in the narrowest type that holds them.
+    // Integers go in binary, big-endian, in the type their C++ type decides (whatever the value).
     auto check_int = [](Param p, std::string text, std::uint32_t oid) {
         CHECK(p.literal() == (text[0] == '-' ? " " + text : text));
         CHECK(p.type_oid() == oid);
@@ -387,23 +387,32 @@ TEST_CASE("Param: NULL, bool and integers in the narrowest type") {
         CHECK(!p.is_null());
         if (oid != NUMERIC) CHECK(p.data().size() == (oid == INT2 ? 2u : oid == INT4 ? 4u : 8u));
     };
-    CHECK(Param(258).data() == std::string("\x01\x02", 2));
-    CHECK(Param(-2).data() == std::string("\xff\xfe", 2));
-    check_int(Param(0), "0", INT2);
-    check_int(Param(-32768), "-32768", INT2);
-    check_int(Param(32767), "32767", INT2);
+    CHECK(Param(258).data() == std::string("\0\0\x01\x02", 4));
+    CHECK(Param(-2).data() == std::string("\xff\xff\xff\xfe", 4));
+    CHECK(Param(std::int16_t(-2)).data() == std::string("\xff\xfe", 2));
+    CHECK(Param(-2LL).data() == std::string("\xff\xff\xff\xff\xff\xff\xff\xfe", 8));
+    check_int(Param(0), "0", INT4);
+    check_int(Param(std::int16_t(0)), "0", INT2);
+    check_int(Param(std::int16_t(-32768)), "-32768", INT2);
+    check_int(Param(std::int16_t(32767)), "32767", INT2);
     check_int(Param(32768), "32768", INT4);
     check_int(Param(-32769), "-32769", INT4);
     check_int(Param(2147483647), "2147483647", INT4);
+    check_int(Param(-2147483647 - 1), "-2147483648", INT4);
+    check_int(Param(1LL), "1", INT8);
     check_int(Param(2147483648LL), "2147483648", INT8);
     check_int(Param(std::numeric_limits<std::int64_t>::min()), "-9223372036854775808", INT8);
     check_int(Param(static_cast<unsigned char>(200)), "200", INT2);
     check_int(Param(static_cast<signed char>(-5)), "-5", INT2);
-    check_int(Param(65535u), "65535", INT4);
-    check_int(Param(9223372036854775807ull), "9223372036854775807", INT8);
+    check_int(Param(static_cast<unsigned short>(65535)), "65535", INT4);
+    check_int(Param(65535u), "65535", INT8);
+    check_int(Param(4294967295u), "4294967295", INT8);
+    check_int(Param(0ull), "0", NUMERIC);
+    check_int(Param(9223372036854775807ull), "9223372036854775807", NUMERIC);
     check_int(Param(9223372036854775808ull), "9223372036854775808", NUMERIC);
     check_int(Param(std::numeric_limits<std::uint64_t>::max()), "18446744073709551615", NUMERIC);
-    check_int(Param(std::optional<long>(12)), "12", INT2);
+    check_int(Param(std::optional<long>(12)), "12", INT8);
+    check_int(Param(std::optional<short>(12)), "12", INT2);
 }
 
 TEST_CASE("Param: floating point goes in binary, bit for bit; literals spell specials as PostgreSQL does") {

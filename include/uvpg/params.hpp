@@ -21,6 +21,13 @@ template <class T> std::uint32_t element_oid();
 // codec, typed with the OID of the C++ value's natural type. Accepts the C++ types
 // Value::as<T>() returns, plus std::nullopt / nullptr for NULL. Strings go as "unknown" text,
 // so that the server types them from context as it does a quoted literal.
+//
+// An integer's PostgreSQL type comes from its C++ type, never from its value (a value-dependent
+// type would make "%s + %s" with 20000 overflow a smallint and generate_series(%s, %s)
+// ambiguous): short / int16_t and signed char / int8_t go as int2, int / int32_t as int4, long,
+// long long / int64_t as int8. An unsigned type goes as the smallest signed type that holds all
+// its values: unsigned char / uint8_t as int2, unsigned short as int4, unsigned int as int8,
+// unsigned long (long) / uint64_t as numeric. bool is bool; plain char is not an integer here.
 class Param {
 public:
     Param(std::nullopt_t) noexcept : null_(true) {}
@@ -29,8 +36,12 @@ public:
     template <class T>
         requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
     Param(T v) {
-        if constexpr (std::is_signed_v<T>) set_int(static_cast<long long>(v));
-        else set_uint(static_cast<unsigned long long>(v));
+        // Decided at compile time: the hot path writes the bytes and the OID, nothing more.
+        if constexpr (std::is_signed_v<T> ? sizeof(T) <= 2 : sizeof(T) <= 1) set_int2(static_cast<std::int16_t>(v));
+        else if constexpr (std::is_signed_v<T> ? sizeof(T) <= 4 : sizeof(T) <= 2) set_int4(static_cast<std::int32_t>(v));
+        else if constexpr (std::is_signed_v<T> ? sizeof(T) <= 8 : sizeof(T) <= 4) set_int8(static_cast<std::int64_t>(v));
+        else if constexpr (!std::is_signed_v<T> && sizeof(T) <= 8) set_uint64(static_cast<std::uint64_t>(v));
+        else static_assert(sizeof(T) <= 8, "no PostgreSQL parameter type for an integer wider than 64 bits");
     }
     Param(double v);
     Param(float v);
@@ -125,8 +136,10 @@ private:
     }
     [[noreturn]] static void throw_inexact_time();
     static std::int64_t checked_add(std::int64_t a, std::int64_t b);
-    void set_int(long long v);
-    void set_uint(unsigned long long v);
+    void set_int2(std::int16_t v);
+    void set_int4(std::int32_t v);
+    void set_int8(std::int64_t v);
+    void set_uint64(std::uint64_t v);  // numeric: PostgreSQL has no unsigned 64-bit type
     void set_binary(std::uint32_t oid);  // data_ holds the binary form of a value of type oid
     void set_array(detail::ArrayParam& a, std::uint32_t elem_oid);
     void set_record(const std::vector<Param>& fields);
@@ -185,7 +198,8 @@ Param::Param(const Multirange<T>& m) {
 
 namespace detail {
 // The element type of an array parameter, from the C++ type alone (so that an empty vector is
-// typed too): integers by width, strings untyped (0), the rest by their Param's own type.
+// typed too): integers by width, as a single Param of that type, strings untyped (0), the rest
+// by their Param's own type.
 template <class T>
 std::uint32_t element_oid() {
     if constexpr (is_optional<T>::value) {

@@ -121,8 +121,11 @@ public:
     // its type and T. Supported T: UVPG_FOR_EACH_VALUE_TYPE below and std::optional of those.
     // Only exact conversions happen (int8 into int when it fits, date into Timestamp); numeric
     // into float or double rounds, because asking for a double is asking for that.
-    // std::string reads any type: its text, as the server prints it (timestamptz in UTC).
-    // std::string_view is a view into the Row, for types whose value is their text.
+    // std::string reads any type: its text, byte for byte as the type's output function prints
+    // it, from binary too (timestamptz in UTC, DateStyle ISO, IntervalStyle postgres; floats in
+    // PostgreSQL 12+'s shortest round-trip form; a non-ASCII "char" as PostgreSQL 15+'s \ooo).
+    // std::string_view is a view into the Row, for types whose value is their text (a binary
+    // "char" is its raw byte).
     template <class T>
     T as() const;
 
