@@ -499,7 +499,7 @@ void ConnectionImpl::protocol_violation(const std::string& what) {
 
 void ConnectionImpl::connection_lost(const std::string& why) {
     std::string msg = why;
-    if (state_ != State::ready) msg = "connection to " + where() + " failed: " + why;
+    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + why + "\n";  // libpq's lines
     auto lost = std::make_exception_ptr(OperationalError(msg));
     // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
     // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the

@@ -195,6 +195,7 @@ CREATE ROLE uvpg_cert LOGIN;
 CREATE DATABASE uvpg_test;
 CREATE DATABASE uvpg_tls_scram;
 CREATE DATABASE uvpg_nossl;
+CREATE ROLE uvpg_limited LOGIN CONNECTION LIMIT 0;
 SQL
     echo "UVPG_TEST_DSN='host=127.0.0.1 port=$port user=postgres dbname=uvpg_test'"
     echo "UVPG_TEST_HOST=127.0.0.1"
@@ -210,6 +211,7 @@ SQL
     echo "UVPG_TEST_SSL_SCRAM_PASSWORD=scram_secret"
     echo "UVPG_TEST_SSL_CERT_USER=uvpg_cert"
     echo "UVPG_TEST_NOSSL_DB=uvpg_nossl"
+    echo "UVPG_TEST_LIMITED_USER=uvpg_limited"
     if [ $ssl = 1 ]; then
         s=$dir/ssl
         echo "UVPG_TEST_SSL_DIR='$s'"
