@@ -303,6 +303,7 @@ void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char typ
         if (!auth_ok_) return protocol_violation("ReadyForQuery before authentication completed");
         tx_status_ = z->status;
         state_ = State::ready;
+        error_log_.clear();  // the failed attempts before this one are of no more interest (libpq)
         if (connect_timer_) {
             connect_timer_->stop_and_free();
             connect_timer_ = nullptr;

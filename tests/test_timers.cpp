@@ -141,3 +141,22 @@ TEST_CASE("cancel() with no connect_timeout is bounded by the connection's timeo
         CHECK_THROWS_AS(co_await conn.cancel(), uvpg::TimeoutError);
     }("host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u dbname=d sslmode=disable timeout=1"));
 }
+
+TEST_CASE("pool_recycle measures a connection's age on the real clock, not the loop's cached one") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        uvpg::PoolOptions o;
+        o.minsize = 1;
+        o.maxsize = 1;
+        o.pool_recycle = 1;
+        auto pool = co_await uvpg::create_pool(dsn(), o);
+        auto first = co_await pool.acquire();
+        const auto pid = first.backend_pid();
+        pool.release(first);
+        spin(1300);  // the connection is now 1.3 s old, though the loop's clock has not moved
+        auto second = co_await pool.acquire();
+        CHECK(second.backend_pid() != pid);  // recycled, not handed out past pool_recycle
+        pool.release(second);
+        pool.close();
+        co_await pool.wait_closed();
+    }());
+}
