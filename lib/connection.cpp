@@ -142,7 +142,7 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
     auto self = shared_from_this();  // a resumed waiter may drop the last handle
     if (nread < 0) {
         if (state_ == State::ssl_response || state_ == State::tls_handshake) {
-            // A server that hangs up on SSLRequest or during the handshake (no downgrade).
+            // A server that hangs up on SSLRequest, or during the handshake (prefer then retries in plain text).
             connect_failed("server closed the connection during " +
                            std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake"));
         } else if (nread == UV_EOF) {
