@@ -142,7 +142,7 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
     auto self = shared_from_this();  // a resumed waiter may drop the last handle
     if (nread < 0) {
         if (state_ == State::ssl_response || state_ == State::tls_handshake) {
-            // A server that hangs up on SSLRequest or during the handshake (no downgrade).
+            // A server that hangs up on SSLRequest, or during the handshake (prefer then retries in plain text).
             connect_failed("server closed the connection during " +
                            std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake"));
         } else if (nread == UV_EOF) {
@@ -499,7 +499,7 @@ void ConnectionImpl::protocol_violation(const std::string& what) {
 
 void ConnectionImpl::connection_lost(const std::string& why) {
     std::string msg = why;
-    if (state_ != State::ready) msg = "connection to " + where() + " failed: " + why;
+    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + why + "\n";  // libpq's lines
     auto lost = std::make_exception_ptr(OperationalError(msg));
     // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
     // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the

@@ -289,6 +289,7 @@ public:
     void resume_ready();
 
     const ConnParams& params() const { return params_; }
+    std::string where() const;  // libpq's 'server at "127.0.0.1", port 5432', for messages
     uv_loop_t* loop() const { return loop_; }
     std::int32_t backend_pid() const { return pid_; }
     std::int32_t backend_secret() const { return secret_; }
@@ -297,7 +298,7 @@ public:
     const std::deque<std::string>& notices() const { return notices_; }
     // Called once when the connection closes, for whoever keeps it idle (the pool).
     std::function<void()> on_closed;
-    std::uint64_t born_ms = 0;  // uv_now() when it opened, for pool_recycle
+    std::uint64_t born_ms = 0;  // uv_hrtime() in ms when it opened, for pool_recycle
 
     // TLS in use, with libpq's PQsslAttribute names: library, protocol, cipher, key_bits,
     // compression.
@@ -330,17 +331,19 @@ private:
     static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
     void try_next_address();
     void connect_failed(const std::string& why);
+    void note_connect_failure(int status);          // adds libpq's lines for an address that failed
+    std::string lookup_failed(int status) const;    // libpq's line for a failed name lookup
     void on_startup_message(const proto::BackendMessage& m, char type);
     void on_authentication(const proto::Authentication& a);
     void on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok);
     void fail_startup(std::exception_ptr e);
-    // TLS (lib/startup.cpp): the reply to SSLRequest, the handshake, and allow's fallback (TLS
-    // after a refused plain login; prefer never falls back after TLS failed: no downgrade).
+    // TLS (lib/startup.cpp): the reply to SSLRequest, the handshake, and libpq's fallback for
+    // prefer (plain text after TLS failed) and allow (TLS after plain text was refused).
     void send_startup();
     void on_ssl_response(const std::uint8_t* data, std::size_t n);
     void start_tls();
     void drive_handshake();
-    bool retry_connection();
+    bool retry_connection(const std::string& failed);  // `failed`: this attempt's error line(s)
     // Authentication policy: require_auth and channel_binding.
     bool auth_allowed(const char* method, const char* what);
     void process_input();  // decodes and dispatches the plaintext buffered in decoder_
@@ -378,7 +381,6 @@ private:
     void flush();      // writes what is queued just before the loop next waits for I/O
     void flush_now();
     bool write_early();  // writes what is encoded so far, in the middle of a long request; true if sent
-    std::string where() const;  // "server 127.0.0.1:5432" for messages
 
     ConnParams params_;
     uv_loop_t* loop_;
@@ -388,7 +390,7 @@ private:
     uv_getaddrinfo_t* resolve_req_ = nullptr;  // owned by libuv until its callback
     addrinfo* addrs_ = nullptr;
     addrinfo* next_addr_ = nullptr;
-    std::string last_connect_error_;
+    std::string error_log_;  // libpq's lines for the attempts that failed so far (addresses, TLS)
     sockaddr_storage peer_{};
     std::string peer_text_;
 

@@ -39,6 +39,11 @@ const std::string& Error::pgerror() const noexcept {
 }
 const Diagnostics& Error::diag() const noexcept { return data_ ? data_->diag : empty_diag; }
 
+void ErrorAccess::reword(Error& e, std::string message) {
+    if (!e.data_) return;
+    e.data_ = std::make_shared<const ErrorData>(ErrorData{std::move(message), e.data_->pgerror, e.data_->diag});
+}
+
 std::exception_ptr make_server_error(Diagnostics diag) {
     return make_server_error(std::move(diag), std::string_view{});
 }

@@ -8,6 +8,14 @@
 #include <utility>
 #include <vector>
 
+namespace uvpg {
+// Error's one door for lib/: a new what() for an error that keeps its class, pgerror() and
+// diag() (a refused login reads as libpq prints it, "connection to server at ... failed: FATAL:  ...").
+struct ErrorAccess {
+    static void reword(Error& e, std::string message);
+};
+}  // namespace uvpg
+
 namespace uvpg::detail {
 
 // Copies every field of an ErrorResponse or NoticeResponse (S V C M D H P p q W s t c d n F L R)

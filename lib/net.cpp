@@ -1,6 +1,9 @@
 #include "lib/net.hpp"
 
+#include <netdb.h>
 #include <sys/socket.h>
+
+#include <cstring>
 
 #include <csignal>
 #include <memory>
@@ -191,6 +194,10 @@ Timer* Timer::start_impl(uv_loop_t* loop, double seconds, Fn* fn) {
     uv_timer_init(loop, &t->timer_);
     t->timer_.data = t;
     auto ms = seconds <= 0 ? 0 : static_cast<std::uint64_t>(seconds * 1000.0 + 0.5);
+    // libuv counts from the loop's cached time, taken when this iteration began: a timer armed
+    // after a long stretch of work in the same iteration would fire that much early. Count from
+    // now, as asyncio does.
+    uv_update_time(loop);
     uv_timer_start(&t->timer_, on_timer_cb, ms, 0);
     return t;
 }
@@ -258,6 +265,41 @@ std::string describe_address(const sockaddr* addr) {
 
 std::string uv_error_text(int status) {
     return std::string(uv_err_name(status)) + " (" + uv_strerror(status) + ")";
+}
+
+std::string system_error_text(int status) {
+    // libuv's codes are negated errno values on Unix; the C library says them as libpq does
+    // ("Connection refused"). Its own codes (UV_EOF, UV_EAI_*) have no errno: libuv's text.
+    if (status < 0 && status > -4096 && status != UV_EOF) {
+        char buf[256];
+        const int e = -status;
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+        return strerror_r(e, buf, sizeof buf);  // GNU strerror_r returns the text
+#else
+        if (strerror_r(e, buf, sizeof buf) == 0) return buf;
+#endif
+    }
+    return uv_strerror(status);
+}
+
+std::string lookup_error_text(int status) {
+    // getaddrinfo's own text (gai_strerror), as libpq prints it: "Name or service not known".
+    int code = 0;
+    switch (status) {
+    case UV_EAI_ADDRFAMILY: code = EAI_ADDRFAMILY; break;
+    case UV_EAI_AGAIN: code = EAI_AGAIN; break;
+    case UV_EAI_BADFLAGS: code = EAI_BADFLAGS; break;
+    case UV_EAI_FAIL: code = EAI_FAIL; break;
+    case UV_EAI_FAMILY: code = EAI_FAMILY; break;
+    case UV_EAI_MEMORY: code = EAI_MEMORY; break;
+    case UV_EAI_NODATA: code = EAI_NODATA; break;
+    case UV_EAI_NONAME: code = EAI_NONAME; break;
+    case UV_EAI_OVERFLOW: code = EAI_OVERFLOW; break;
+    case UV_EAI_SERVICE: code = EAI_SERVICE; break;
+    case UV_EAI_SOCKTYPE: code = EAI_SOCKTYPE; break;
+    default: return system_error_text(status);
+    }
+    return gai_strerror(code);
 }
 
 }  // namespace uvpg::detail

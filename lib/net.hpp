@@ -140,5 +140,9 @@ private:
 std::string describe_address(const sockaddr* addr);
 // libuv's error name and text: "ECONNREFUSED (connection refused)".
 std::string uv_error_text(int status);
+// The C library's text for a libuv error, as libpq words it: "Connection refused".
+std::string system_error_text(int status);
+// getaddrinfo's text for a failed name lookup (UV_EAI_*): "Name or service not known".
+std::string lookup_error_text(int status);
 
 }  // namespace uvpg::detail

@@ -36,7 +36,8 @@ PoolImpl::~PoolImpl() {
 }
 
 bool PoolImpl::expired(const ConnectionImpl& c) const {
-    return recycle_ >= 0 && static_cast<double>(uv_now(loop_) - c.born_ms) > recycle_ * 1000.0;
+    // The real time, not the loop's cached one (stale after a long stretch of work).
+    return recycle_ >= 0 && static_cast<double>(uv_hrtime() / 1000000 - c.born_ms) > recycle_ * 1000.0;
 }
 
 void PoolImpl::watch(const std::shared_ptr<ConnectionImpl>& c) {
@@ -84,7 +85,7 @@ Task<std::shared_ptr<ConnectionImpl>> PoolImpl::open_one() {
         conn = std::make_shared<ConnectionImpl>(params_);
         RequestAwaiter startup{conn->open()};  // named: g++ 12 and temporaries in co_await
         co_await startup;
-        conn->born_ms = uv_now(loop_);
+        conn->born_ms = uv_hrtime() / 1000000;
         if (on_connect_) {
             Connection handle(conn);
             co_await on_connect_(handle);

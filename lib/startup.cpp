@@ -13,6 +13,14 @@ template <class E>
 std::exception_ptr err(std::string msg) {
     return std::make_exception_ptr(E(std::move(msg)));
 }
+
+// The address connected to, as libpq shows it: "127.0.0.1", "::1".
+std::string numeric_host(const sockaddr* addr) {
+    char ip[INET6_ADDRSTRLEN] = {0};
+    if (addr->sa_family == AF_INET) uv_ip4_name(reinterpret_cast<const sockaddr_in*>(addr), ip, sizeof ip);
+    if (addr->sa_family == AF_INET6) uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(addr), ip, sizeof ip);
+    return ip;
+}
 }  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::open() {
@@ -23,14 +31,14 @@ std::shared_ptr<Request> ConnectionImpl::open() {
     if (limit > 0) {
         connect_timer_ = Timer::start(loop_, limit, [this] {
             auto self = shared_from_this();
-            fail_startup(err<TimeoutError>("connection to " + where() + " failed: timeout expired"));
+            fail_startup(err<TimeoutError>(error_log_ + "connection to " + where() + " failed: timeout expired\n"));
         });
     }
     // libpq: no TLS over unix sockets; allow starts in plain text, the stronger modes with TLS.
     tls_attempt_ = !params_.is_unix_socket() && params_.sslmode != "disable" && params_.sslmode != "allow";
     if (params_.is_unix_socket()) {
         state_ = State::connecting;
-        peer_text_ = "socket \"" + params_.socket_path() + "\"";
+        peer_text_ = "server on socket \"" + params_.socket_path() + "\"";
         socket_ = Socket::pipe(loop_, this);
         socket_->connect(params_.socket_path());
     } else {
@@ -42,7 +50,7 @@ std::shared_ptr<Request> ConnectionImpl::open() {
 void ConnectionImpl::start_resolve() {
     state_ = State::resolving;
     const std::string& host = params_.hostaddr.empty() ? params_.host : params_.hostaddr;
-    peer_text_ = "server \"" + host + "\", port " + params_.port;
+    peer_text_ = "server at \"" + host + "\", port " + params_.port;
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -56,8 +64,14 @@ void ConnectionImpl::start_resolve() {
         delete static_cast<std::weak_ptr<ConnectionImpl>*>(resolve_req_->data);
         delete resolve_req_;
         resolve_req_ = nullptr;
-        connect_failed("could not translate host name \"" + host + "\" to address: " + uv_error_text(rc));
+        connect_failed(lookup_failed(rc));
     }
+}
+
+std::string ConnectionImpl::lookup_failed(int status) const {
+    if (!params_.hostaddr.empty())
+        return "could not parse network address \"" + params_.hostaddr + "\": " + lookup_error_text(status) + "\n";
+    return "could not translate host name \"" + params_.host + "\" to address: " + lookup_error_text(status) + "\n";
 }
 
 void ConnectionImpl::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
@@ -71,8 +85,7 @@ void ConnectionImpl::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* re
     }
     self->resolve_req_ = nullptr;
     if (status != 0) {
-        const std::string& host = self->params_.hostaddr.empty() ? self->params_.host : self->params_.hostaddr;
-        self->connect_failed("could not translate host name \"" + host + "\" to address: " + uv_error_text(status));
+        self->connect_failed(self->lookup_failed(status));
         self->resume_ready();
         return;
     }
@@ -90,23 +103,35 @@ void ConnectionImpl::try_next_address() {
         if (socket_) socket_->close();
         socket_ = Socket::tcp(loop_, this);
         std::memcpy(&peer_, a->ai_addr, a->ai_addrlen);
-        peer_text_ = "server at " + describe_address(a->ai_addr);
+        // libpq's words: the host as given (hostaddr when there is one), then the address
+        // connected to when it reads differently: server at "localhost" (::1), port 5432.
+        const std::string& shown = params_.hostaddr.empty() ? params_.host : params_.hostaddr;
+        const std::string ip = numeric_host(a->ai_addr);
+        peer_text_ = "server at \"" + shown + "\"" + (ip == shown ? "" : " (" + ip + ")") + ", port " + params_.port;
         int rc = socket_->connect(a->ai_addr);
         if (rc == 0) return;  // on_connected follows
-        last_connect_error_ = uv_error_text(rc);
+        note_connect_failure(rc);
     }
-    connect_failed(last_connect_error_.empty() ? "no address to connect to" : last_connect_error_);
+    if (error_log_.empty()) return connect_failed("no address to connect to");
+    fail_startup(err<OperationalError>(std::exchange(error_log_, {})));
+}
+
+void ConnectionImpl::note_connect_failure(int status) {
+    // As libpq: the system's words, then a hint; each address tried adds its lines.
+    error_log_ += "connection to " + where() + " failed: " + system_error_text(status) + "\n";
+    error_log_ += params_.is_unix_socket() ? "\tIs the server running locally and accepting connections on that socket?\n"
+                                           : "\tIs the server running on that host and accepting TCP/IP connections?\n";
 }
 
 void ConnectionImpl::on_connected(int status) {
     auto self = shared_from_this();
     if (state_ != State::connecting) return;
     if (status != 0) {
-        last_connect_error_ = "connection to " + where() + " failed: " + uv_error_text(status);
+        note_connect_failure(status);
         if (next_addr_) {
             try_next_address();
         } else {
-            connect_failed(last_connect_error_);
+            fail_startup(err<OperationalError>(std::exchange(error_log_, {})));
         }
         resume_ready();
         return;
@@ -117,7 +142,7 @@ void ConnectionImpl::on_connected(int status) {
     }
     state_ = State::startup;
     if (int rc = socket_->start_read(); rc != 0) {
-        connect_failed("connection to " + where() + " failed: " + uv_error_text(rc));
+        connect_failed(system_error_text(rc));
         resume_ready();
         return;
     }
@@ -153,7 +178,9 @@ void ConnectionImpl::on_ssl_response(const std::uint8_t* data, std::size_t n) {
         }
         return connect_failed("server does not support SSL, but SSL was required");
     case 'E':
-        return connect_failed("server does not support SSL negotiation (it answered SSLRequest with an error)");
+        // libpq 17: the message of a server not yet authenticated is not read, and no plain
+        // text follows (it is a failure to start a backend, not a refusal of TLS).
+        return connect_failed("server sent an error response during SSL exchange");
     default:
         return connect_failed("received invalid response to SSL negotiation: " + message_type_text(static_cast<char>(data[0])));
     }
@@ -165,7 +192,11 @@ void ConnectionImpl::start_tls() {
         return connect_failed("host name must be specified for a verified SSL connection");
     std::string error;
     tls_ = TlsSession::create(params_.tls, host, error);
-    if (!tls_) return connect_failed(error);  // the client's own files: no fallback helps
+    if (!tls_) {
+        // libpq counts this as a failed handshake too: prefer goes on in plain text.
+        state_ = State::tls_handshake;
+        return connect_failed(error);
+    }
     state_ = State::tls_handshake;
     drive_handshake();
 }
@@ -174,18 +205,21 @@ void ConnectionImpl::drive_handshake() {
     const TlsSession::Step step = tls_->handshake();
     flush();
     if (step == TlsSession::Step::more) return;
-    if (step == TlsSession::Step::failed) return connect_failed(tls_->error());  // no downgrade
+    if (step == TlsSession::Step::failed) return connect_failed(tls_->error());  // prefer: plain text next
     tls_ready_ = true;
     send_startup();
 }
 
-bool ConnectionImpl::retry_connection() {
-    // allow tries TLS once after the plain login was refused (libpq). The other way, no
-    // downgrade: prefer goes plain only when the server itself answers 'N'; a failed handshake
-    // (which a man in the middle can cause) or a refused TLS login ends the attempt, where
-    // libpq would retry in plain text.
-    const bool fallback = !tls_retried_ && !tls_attempt_ && params_.sslmode == "allow" && !params_.is_unix_socket();
+bool ConnectionImpl::retry_connection(const std::string& failed) {
+    // libpq's fallback (fe-connect.c, CONNECTION_FAILED): when the handshake fails, or the server
+    // refuses the login before AuthenticationOk, prefer tries once more in plain text and allow
+    // once more with TLS, on a new connection; libpq's error lines of both attempts are kept.
+    // require and stronger never retry. This buys no security under prefer or allow, whose
+    // plain text a man in the middle can force anyway (answering 'N' to SSLRequest).
+    const bool fallback = !tls_retried_ && !params_.is_unix_socket() &&
+                          ((params_.sslmode == "allow" && !tls_attempt_) || (params_.sslmode == "prefer" && tls_attempt_));
     if (!fallback || closed()) return false;
+    error_log_ += failed;
     tls_retried_ = true;
     tls_attempt_ = !tls_attempt_;
     ++attempt_;
@@ -204,7 +238,8 @@ bool ConnectionImpl::retry_connection() {
     socket_ = Socket::tcp(loop_, this);
     state_ = State::connecting;
     if (int rc = socket_->connect(reinterpret_cast<const sockaddr*>(&peer_)); rc != 0) {
-        connect_failed("connection to " + where() + " failed: " + uv_error_text(rc));
+        note_connect_failure(rc);
+        fail_startup(err<OperationalError>(std::exchange(error_log_, {})));
         return true;  // handled: the attempt failed for good
     }
     return true;
@@ -214,16 +249,20 @@ bool ConnectionImpl::auth_allowed(const char* method, const char* what) {
     if (params_.allowed_auth.empty()) return true;
     for (const auto& m : params_.allowed_auth)
         if (m == method) return true;
-    fail_startup(err<OperationalError>("connection to " + where() + " failed: authentication method requirement \"" +
-                                       params_.require_auth + "\" failed: " + what));
+    connect_failed(std::string("authentication method requirement \"") + params_.require_auth + "\" failed: " + what);
     return false;
 }
 
 void ConnectionImpl::connect_failed(const std::string& why) {
-    std::string msg = why;
-    if (msg.rfind("connection to ", 0) != 0 && msg.rfind("could not", 0) != 0)
-        msg = "connection to " + where() + " failed: " + msg;
-    fail_startup(err<OperationalError>(msg));
+    // libpq's lines: "connection to server at "host", port N failed: why", each ending in a
+    // newline, after those of the attempts that failed before.
+    std::string line = why;
+    if (line.rfind("connection to ", 0) != 0 && line.rfind("could not", 0) != 0)
+        line = "connection to " + where() + " failed: " + line;
+    if (line.empty() || line.back() != '\n') line += '\n';
+    // The handshake failed (lib/connection.cpp reports a hang-up during it here too).
+    if (state_ == State::tls_handshake && retry_connection(line)) return;
+    fail_startup(err<OperationalError>(error_log_ + line));
 }
 
 void ConnectionImpl::fail_startup(std::exception_ptr e) {
@@ -241,21 +280,30 @@ void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char typ
     if (auto* e = std::get_if<proto::ErrorResponse>(&m)) {
         // A login refused: psycopg2 raises OperationalError whatever the SQLSTATE, so a class
         // that is not one (3D000 is a ProgrammingError) is reported as a plain OperationalError.
+        // Its text is libpq's, "connection to server at ... failed: FATAL:  ..."; diag() keeps
+        // every field of the server's.
         Diagnostics d = diagnostics_from_fields(e->fields);
+        const std::string line = "connection to " + where() + " failed: " + format_server_message(d);
+        // Refused before AuthenticationOk: prefer/allow try the other way (libpq), except for
+        // "cannot connect now" (57P03), after which libpq only tries another host.
+        if (!auth_ok_ && d.sqlstate != "57P03" && retry_connection(line)) return;
         auto ex = make_server_error(d);
         try {
             std::rethrow_exception(ex);
-        } catch (const OperationalError&) {
+        } catch (OperationalError& op) {
+            ErrorAccess::reword(op, error_log_ + line);
         } catch (...) {
-            ex = std::make_exception_ptr(OperationalError(std::move(d)));
+            OperationalError op(std::move(d));
+            ErrorAccess::reword(op, error_log_ + line);
+            ex = std::make_exception_ptr(std::move(op));
         }
-        if (!auth_ok_ && retry_connection()) return;
         return fail_startup(ex);
     }
     if (auto* z = std::get_if<proto::ReadyForQuery>(&m)) {
         if (!auth_ok_) return protocol_violation("ReadyForQuery before authentication completed");
         tx_status_ = z->status;
         state_ = State::ready;
+        error_log_.clear();  // the failed attempts before this one are of no more interest (libpq)
         if (connect_timer_) {
             connect_timer_->stop_and_free();
             connect_timer_ = nullptr;
@@ -275,7 +323,7 @@ void ConnectionImpl::on_scram_first_done(std::unique_ptr<proto::ScramClient> scr
     scram_ = std::move(scram);
     if (!ok) {
         std::string why = scram_->error().empty() ? "SCRAM key derivation failed" : scram_->error();
-        return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + why));
+        return connect_failed(why);
     }
     const std::string& fin = scram_->client_final();
     proto::encode_sasl_response(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(fin.data()), fin.size()));
@@ -286,12 +334,10 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
     using A = proto::Authentication;
     auto need_password = [this]() -> bool {
         if (params_.password) return true;
-        fail_startup(err<OperationalError>("connection to " + where() + " failed: fe_sendauth: no password supplied"));
+        connect_failed("fe_sendauth: no password supplied");
         return false;
     };
-    auto refuse = [this](const std::string& why) {
-        fail_startup(err<OperationalError>("connection to " + where() + " failed: " + why));
-    };
+    auto refuse = [this](const std::string& why) { connect_failed(why); };
     const bool binding_required = params_.tls.channel_binding == "require";
     if (auth_ok_) return protocol_violation("authentication request after authentication completed");
     switch (a.code) {
@@ -388,7 +434,7 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
         if (rc != 0) {
             scram_ = std::move(w->scram);
             delete w;
-            return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + uv_error_text(rc)));
+            return connect_failed(system_error_text(rc));
         }
         return;
     }
@@ -396,14 +442,13 @@ void ConnectionImpl::on_authentication(const proto::Authentication& a) {
         if (!scram_) return protocol_violation("SASLFinal without a SASL exchange");
         std::string_view data(reinterpret_cast<const char*>(a.data.data()), a.data.size());
         if (!scram_->handle_server_final(data))
-            return fail_startup(err<OperationalError>("connection to " + where() + " failed: " + scram_->error()));
+            return connect_failed(scram_->error());
         scram_.reset();  // verified; AuthenticationOk follows
         scram_plus_ = scram_binds_;
         return;
     }
     default:
-        return fail_startup(err<OperationalError>("connection to " + where() + " failed: authentication method " +
-                                                   std::to_string(a.code) + " is not supported by uvpg"));
+        return connect_failed("authentication method " + std::to_string(a.code) + " is not supported by uvpg");
     }
 }
 

@@ -207,6 +207,7 @@ CREATE ROLE uvpg_sasl_bidi LOGIN PASSWORD U&'\05D0\FF53';
 CREATE DATABASE uvpg_test;
 CREATE DATABASE uvpg_tls_scram;
 CREATE DATABASE uvpg_nossl;
+CREATE ROLE uvpg_limited LOGIN CONNECTION LIMIT 0;
 SQL
     echo "UVPG_TEST_DSN='host=127.0.0.1 port=$port user=postgres dbname=uvpg_test'"
     echo "UVPG_TEST_HOST=127.0.0.1"
@@ -235,6 +236,7 @@ SQL
     echo "UVPG_TEST_SASL_UNASSIGNED_PASSWORD=\$'\\xef\\xbd\\x93\\xc8\\xa1'"
     echo "UVPG_TEST_SASL_BIDI_USER=uvpg_sasl_bidi"
     echo "UVPG_TEST_SASL_BIDI_PASSWORD=\$'\\xd7\\x90\\xef\\xbd\\x93'"
+    echo "UVPG_TEST_LIMITED_USER=uvpg_limited"
     if [ $ssl = 1 ]; then
         s=$dir/ssl
         echo "UVPG_TEST_SSL_DIR='$s'"

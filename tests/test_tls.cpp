@@ -257,12 +257,12 @@ TEST_CASE("sslmode: prefer takes TLS when offered, disable and allow do not, req
                                 "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) == "TLSv1.2");
 }
 
-TEST_CASE("no downgrade: prefer does not retry in plain text after TLS failed; allow tries TLS when plain is refused") {
+TEST_CASE("libpq's fallback: prefer retries in plain text after a refused TLS login; allow tries TLS when plain is refused") {
     if (!have_ssl()) return;
     const char* q = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     const std::string nossl = "dbname=" + env("UVPG_TEST_NOSSL_DB");
-    // The server refuses this database over TLS: prefer reports it (libpq would retry in plain).
-    CHECK(error_of([&] { return connect_only(ssl_dsn(nossl)); }).find("pg_hba.conf") != std::string::npos);
+    // The server refuses this database over TLS: prefer goes on in plain text, as libpq does.
+    CHECK(uvpg::run(scalar_over(ssl_dsn(nossl), q)) == "false");
     CHECK(uvpg::run(scalar_over(ssl_dsn(nossl + " sslmode=disable"), q)) == "false");
     CHECK(error_of([&] { return connect_only(ssl_dsn(nossl + " sslmode=require")); }).find("pg_hba.conf") != std::string::npos);
     const std::string tls_only = "dbname=" + env("UVPG_TEST_SSL_SCRAM_DB") + " user=" + env("UVPG_TEST_SSL_SCRAM_USER") +
@@ -304,8 +304,8 @@ TEST_CASE("require_auth: methods the server may not use are refused before a pas
     if (!have_auth_roles()) return;
     auto refused = [](const std::string& extra) { return error_of([&] { return connect_only(ssl_dsn(extra)); }); };
     CHECK(refused("user=uvpg_scram password=scram_secret require_auth=md5") ==
-          "connection to server at 127.0.0.1:" + env("UVPG_TEST_PORT") +
-              " failed: authentication method requirement \"md5\" failed: server requested SASL authentication");
+          "connection to server at \"127.0.0.1\", port " + env("UVPG_TEST_PORT") +
+              " failed: authentication method requirement \"md5\" failed: server requested SASL authentication\n");
     CHECK(refused("user=uvpg_password password=plain_secret require_auth=!password")
               .find("server requested a cleartext password") != std::string::npos);
     CHECK(refused("user=uvpg_md5 password=md5_secret require_auth=scram-sha-256")
@@ -368,15 +368,24 @@ TEST_CASE("a server that sends bytes after 'S' before the handshake is refused (
           std::string::npos);
 }
 
-TEST_CASE("a handshake that fails under prefer ends the attempt: no retry in plain text") {
+TEST_CASE("a handshake that fails under prefer is retried in plain text (libpq); require does not retry") {
     if (!have_ssl()) return;
-    // 'S', then a server that speaks no TLS (as a man in the middle breaking the handshake).
+    // 'S' followed by unencrypted bytes: refused at once, no retry (libpq's rule too).
     FakeTlsServer s({.reply = 'S', .inject = std::string(64, 'x')});
     CHECK(error_of([&] { return connect_only(s.dsn("sslmode=prefer")); }).find("received unencrypted data") != std::string::npos);
+    CHECK(s.connections() == 1);
+    // A certificate that does not verify: the handshake fails, and prefer tries once more in
+    // plain text (the scripted server closes that second connection); both attempts reported.
     FakeTlsServer s2({.cert = env("UVPG_TEST_SSL_UNKNOWN_CERT"), .key = env("UVPG_TEST_SSL_UNKNOWN_KEY")});
-    CHECK(error_of([&] { return connect_only(s2.dsn("sslmode=prefer sslrootcert=" + root())); })
+    const std::string what = error_of([&] { return connect_only(s2.dsn("sslmode=prefer sslrootcert=" + root())); });
+    CAPTURE(what);
+    CHECK(what.find("certificate verify failed") != std::string::npos);
+    CHECK(what.find("\nconnection to server at \"127.0.0.1\", port " + std::to_string(s2.port) + " failed: ") != std::string::npos);
+    CHECK(s2.connections() == 2);
+    FakeTlsServer s3({.cert = env("UVPG_TEST_SSL_UNKNOWN_CERT"), .key = env("UVPG_TEST_SSL_UNKNOWN_KEY")});
+    CHECK(error_of([&] { return connect_only(s3.dsn("sslmode=require sslrootcert=" + root())); })
               .find("certificate verify failed") != std::string::npos);
-    CHECK(s2.connections() == 1);
+    CHECK(s3.connections() == 1);
 }
 
 TEST_CASE("an answer to SSLRequest other than 'S' or 'N' is refused, whatever the sslmode") {
@@ -386,7 +395,8 @@ TEST_CASE("an answer to SSLRequest other than 'S' or 'N' is refused, whatever th
         FakeTlsServer s({.reply = reply});
         const std::string what = error_of([&] { return connect_only(s.dsn("sslmode=prefer")); });
         CHECK((what.find("invalid response to SSL negotiation") != std::string::npos ||
-               what.find("answered SSLRequest with an error") != std::string::npos));
+               what.find("server sent an error response during SSL exchange") != std::string::npos));
+        CHECK(s.connections() == 1);  // no retry in plain text (libpq 17)
     }
 }
 
@@ -395,8 +405,8 @@ TEST_CASE("a server without TLS: require refuses, prefer goes on in plain text")
     {
         FakeTlsServer s({.reply = 'N'});
         CHECK(error_of([&] { return connect_only(s.dsn("sslmode=require")); }) ==
-              "connection to server at 127.0.0.1:" + std::to_string(s.port) +
-                  " failed: server does not support SSL, but SSL was required");
+              "connection to server at \"127.0.0.1\", port " + std::to_string(s.port) +
+                  " failed: server does not support SSL, but SSL was required\n");
     }
     FakeTlsServer s({.reply = 'N', .after_startup = kLetIn});
     uvpg::run([&]() -> uvpg::Task<void> {
@@ -418,8 +428,8 @@ TEST_CASE("certificates a scripted server presents: expired, revoked, for anothe
         // A man in the middle with a valid certificate from the same CA, for another name.
         FakeTlsServer s({.cert = env("UVPG_TEST_SSL_OTHER_CERT"), .key = env("UVPG_TEST_SSL_OTHER_KEY")});
         CHECK(error_of([&] { return connect_only(s.dsn("sslmode=verify-full" + ca)); }) ==
-              "connection to server at 127.0.0.1:" + std::to_string(s.port) +
-                  " failed: server certificate for \"other.example\" does not match host name \"localhost\"");
+              "connection to server at \"127.0.0.1\", port " + std::to_string(s.port) +
+                  " failed: server certificate for \"other.example\" does not match host name \"localhost\"\n");
     }
     {
         FakeTlsServer s({.cert = env("UVPG_TEST_SSL_REVOKED_CERT"), .key = env("UVPG_TEST_SSL_REVOKED_KEY")});

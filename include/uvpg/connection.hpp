@@ -46,7 +46,8 @@ public:
     void close() noexcept;
     bool closed() const noexcept;
     // Asks the server, on a separate socket, to cancel the running statement; that statement
-    // then fails with QueryCanceledError. Completes when the server has taken the request.
+    // then fails with QueryCanceledError. Completes when the server has taken the request;
+    // TimeoutError when it has not within connect_timeout (else `timeout`), as libpq 17.
     Task<void> cancel();
 
     std::int32_t backend_pid() const;

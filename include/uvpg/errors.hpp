@@ -9,6 +9,8 @@
 
 namespace uvpg {
 
+struct ErrorAccess;
+
 // Every field of an ErrorResponse / NoticeResponse (psycopg2's Diagnostics). Absent fields are empty.
 struct Diagnostics {
     std::string severity;               // 'S' (localized)
@@ -55,6 +57,7 @@ public:
     const Diagnostics& diag() const noexcept;
 
 private:
+    friend struct ErrorAccess;  // lib/: rewords a login failure as libpq does, keeping diag()
     // Shared so that copying an exception (std::exception_ptr, rethrow) never throws.
     std::shared_ptr<const struct ErrorData> data_;
 };
