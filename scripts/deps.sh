@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages uvpg needs when they are missing (as root, or through sudo).
 set -euo pipefail
-pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgresql python3 openssl "$@")
+pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgresql python3 openssl pgbouncer "$@")
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
