@@ -1,0 +1,352 @@
+// The statement cache behind a transaction pooler, and its recovery when the server's prepared
+// statements are not what the cache believes. Through a real pgbouncer in transaction mode
+// (tests/pg_server.sh starts it: a pool of 2 server connections), 8 client connections each run
+// their own statements, every result checked: a cached statement's name must mean the same
+// statement on whichever server connection the pooler hands over. Against the server itself:
+// statements deallocated behind uvpg's back (26000) and names taken by another path (42P05),
+// outside a transaction block (recovered, the caller's own result) and inside one.
+#include <doctest/doctest.h>
+
+#include "tests/support.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+using uvpg_test::dsn;
+using uvpg_test::env;
+
+namespace {
+
+// The DSN of the pgbouncer in front of the test server. Fails the test when unset: the pooler
+// tests must run, never skip.
+std::string pgbouncer_dsn() {
+    std::string d = env("UVPG_TEST_PGBOUNCER_DSN");
+    if (d.empty()) FAIL("UVPG_TEST_PGBOUNCER_DSN is not set: tests/pg_server.sh start sets it (pgbouncer)");
+    return d;
+}
+
+// One client's statement: its SQL, its parameters for run i, and whether rows are its own.
+struct Work {
+    std::string sql;
+    std::function<uvpg::Params(int)> params;
+    std::function<bool(const std::vector<uvpg::Row>&, int)> check;
+};
+
+std::string text(const uvpg::Row& r, std::size_t i) { return r[i].as<std::string>(); }
+
+// Eight statements with different parameter counts and types, column counts and types, row
+// counts and values: another one's result never passes the check.
+std::vector<Work> works() {
+    std::vector<Work> w;
+    w.push_back({"SELECT %s::int4 + 1 AS w0", [](int i) { return uvpg::Params{i}; },
+                 [](const auto& rows, int i) { return rows.size() == 1 && rows[0].size() == 1 && rows[0][0].template as<int>() == i + 1; }});
+    w.push_back({"SELECT 'text' || %s::text AS w1", [](int i) { return uvpg::Params{std::to_string(i)}; },
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 1 && text(rows[0], 0) == "text" + std::to_string(i);
+                 }});
+    w.push_back({"SELECT %s::int8 * 2 AS w2a, %s::text AS w2b",
+                 [](int i) { return uvpg::Params{static_cast<long long>(i), "b" + std::to_string(i)}; },
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 2 && rows[0][0].template as<long long>() == 2LL * i &&
+                            text(rows[0], 1) == "b" + std::to_string(i);
+                 }});
+    w.push_back({"SELECT %s::int4 AS w3a, %s::int4 + 1 AS w3b, %s::int4 + 2 AS w3c",
+                 [](int i) { return uvpg::Params{i, i, i}; },
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 3 && rows[0][0].template as<int>() == i &&
+                            rows[0][1].template as<int>() == i + 1 && rows[0][2].template as<int>() == i + 2;
+                 }});
+    w.push_back({"SELECT g AS w4 FROM generate_series(1, %s::int4) g", [](int i) { return uvpg::Params{i % 5 + 2}; },
+                 [](const auto& rows, int i) {
+                     if (rows.size() != static_cast<std::size_t>(i % 5 + 2)) return false;
+                     for (std::size_t k = 0; k < rows.size(); ++k)
+                         if (rows[k].size() != 1 || rows[k][0].template as<int>() != static_cast<int>(k) + 1) return false;
+                     return true;
+                 }});
+    w.push_back({"SELECT %s::bool AS w5a, length(%s::text) AS w5b",
+                 [](int i) { return uvpg::Params{i % 2 == 0, std::string(static_cast<std::size_t>(i % 7), 'x')}; },
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 2 && rows[0][0].template as<bool>() == (i % 2 == 0) &&
+                            rows[0][1].template as<int>() == i % 7;
+                 }});
+    w.push_back({"SELECT %s::text AS w6a, %s::int4 - 7 AS w6b, %s::text || '!' AS w6c, %s::int2 AS w6d",
+                 [](int i) { return uvpg::Params{"a" + std::to_string(i), i, "c", i % 100}; },
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 4 && text(rows[0], 0) == "a" + std::to_string(i) &&
+                            rows[0][1].template as<int>() == i - 7 && text(rows[0], 2) == "c!" &&
+                            rows[0][3].template as<int>() == i % 100;
+                 }});
+    w.push_back({"SELECT upper(%s::text) AS w7", [](int i) { return uvpg::Params{"abc" + std::to_string(i)}; },
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 1 && text(rows[0], 0) == "ABC" + std::to_string(i);
+                 }});
+    return w;
+}
+
+struct Tally {
+    int ok = 0, wrong = 0, errors = 0;
+    std::string first_wrong, first_error;
+};
+
+// Runs the statements of `mine` (indexes into works()) in turn, `runs` times each, on one
+// connection of its own through `target`, checking every result.
+uvpg::Task<void> client(std::string target, uvpg::ConnectOptions options, std::vector<std::size_t> mine, int runs,
+                        Tally* tally) {
+    const auto all = works();
+    auto conn = co_await uvpg::connect(target, options);
+    auto cur = co_await conn.cursor();
+    for (int i = 0; i < runs; ++i) {
+        for (std::size_t k : mine) {
+            const Work& w = all[k];
+            try {
+                co_await cur.execute(w.sql, w.params(i));
+                auto rows = co_await cur.fetchall();
+                if (w.check(rows, i)) {
+                    ++tally->ok;
+                } else {
+                    ++tally->wrong;
+                    if (tally->first_wrong.empty()) tally->first_wrong = w.sql + " run " + std::to_string(i);
+                }
+            } catch (const uvpg::Error& e) {
+                ++tally->errors;
+                if (tally->first_error.empty()) tally->first_error = w.sql + ": " + e.what();
+            }
+        }
+    }
+}
+
+uvpg::Task<void> run_clients(std::vector<std::vector<std::size_t>> plan, uvpg::ConnectOptions options, int runs,
+                             std::vector<Tally>* tallies) {
+    std::vector<uvpg::Task<void>> tasks;
+    tallies->resize(plan.size());
+    for (std::size_t c = 0; c < plan.size(); ++c)
+        tasks.push_back(client(pgbouncer_dsn(), options, plan[c], runs, &(*tallies)[c]));
+    co_await uvpg::gather(std::move(tasks));
+}
+
+void report(const std::vector<Tally>& tallies, int expected) {
+    Tally sum;
+    for (const auto& t : tallies) {
+        sum.ok += t.ok;
+        sum.wrong += t.wrong;
+        sum.errors += t.errors;
+        if (sum.first_wrong.empty()) sum.first_wrong = t.first_wrong;
+        if (sum.first_error.empty()) sum.first_error = t.first_error;
+    }
+    MESSAGE("through pgbouncer: " << sum.ok << " right, " << sum.wrong << " wrong, " << sum.errors << " errors");
+    CHECK_MESSAGE(sum.wrong == 0, "first wrong result: " << sum.first_wrong);
+    CHECK_MESSAGE(sum.errors == 0, "first error: " << sum.first_error);
+    CHECK(sum.ok == expected);
+}
+
+// Server connections pgbouncer holds for the test database: more than one, or the test shows
+// nothing about statements meeting the wrong connection.
+uvpg::Task<int> server_connections() {
+    co_return std::stoi(co_await uvpg_test::admin_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'uvpg_test' AND pid <> pg_backend_pid() "
+        "AND client_addr IS NOT NULL AND backend_type = 'client backend'"));
+}
+
+uvpg::Task<std::vector<std::string>> prepared_names(uvpg::Cursor& cur) {
+    co_await cur.execute("SELECT name FROM pg_prepared_statements ORDER BY name");
+    std::vector<std::string> names;
+    for (const auto& row : co_await cur.fetchall()) names.push_back(row[0].as<std::string>());
+    co_return names;
+}
+
+}  // namespace
+
+TEST_CASE("pgbouncer in transaction mode, pool of 2: 8 connections, each its own statements, every result right") {
+    // The default statement cache: every statement prepared and then run by name.
+    std::vector<std::vector<std::size_t>> plan;
+    for (std::size_t c = 0; c < 8; ++c) plan.push_back({c});
+    std::vector<Tally> tallies;
+    const int runs = 250;
+    int servers = 0;
+    uvpg::run([](auto plan, int runs, std::vector<Tally>* t, int* servers) -> uvpg::Task<void> {
+        co_await run_clients(std::move(plan), {}, runs, t);
+        *servers = co_await server_connections();
+    }(plan, runs, &tallies, &servers));
+    report(tallies, 8 * runs);
+    CHECK(servers == 2);  // default_pool_size: the 8 clients really shared 2 server connections
+}
+
+TEST_CASE("pgbouncer in transaction mode: every connection runs several statements, with evictions") {
+    // Each connection alternates 3 statements (some shared with others) in a cache of 2: every
+    // run evicts one, so Close messages drop statements on whichever server connection they
+    // reach, under the other clients' feet.
+    std::vector<std::vector<std::size_t>> plan;
+    for (std::size_t c = 0; c < 8; ++c) plan.push_back({c, (c + 1) % 8, (c + 3) % 8});
+    std::vector<Tally> tallies;
+    const int runs = 60;
+    uvpg::ConnectOptions options;
+    options.statement_cache_size = 2;
+    uvpg::run(run_clients(plan, options, runs, &tallies));
+    report(tallies, 8 * 3 * runs);
+}
+
+TEST_CASE("statement_cache_size=0 in the DSN: nothing is prepared, through pgbouncer too") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn() + " statement_cache_size=0");
+        auto cur = co_await conn.cursor();
+        for (int i = 0; i < 3; ++i) {
+            co_await cur.execute("SELECT %s::int4 * 5", {i});
+            CHECK((*co_await cur.fetchone())[0].as<int>() == i * 5);
+        }
+        CHECK((co_await prepared_names(cur)).empty());
+        auto cached = co_await uvpg::connect(dsn() + " statement_cache_size=5");
+        auto cc = co_await cached.cursor();
+        co_await cc.execute("SELECT %s::int4 * 5", {1});
+        CHECK((co_await prepared_names(cc)).size() == 1);
+
+        auto pooled = co_await uvpg::connect(pgbouncer_dsn() + " statement_cache_size=0");
+        auto pc = co_await pooled.cursor();
+        for (int i = 0; i < 20; ++i) {
+            co_await pc.execute("SELECT %s::int4 * 5", {i});
+            CHECK((*co_await pc.fetchone())[0].as<int>() == i * 5);
+        }
+    }());
+}
+
+TEST_CASE("a cached statement's name: its content, the same on every connection, under 64 bytes") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto a = co_await uvpg::connect(dsn());
+        auto b = co_await uvpg::connect(dsn());
+        auto ca = co_await a.cursor();
+        auto cb = co_await b.cursor();
+        co_await ca.execute("SELECT %s::int4 + 10", {1});
+        co_await cb.execute("SELECT %s::int4 + 20", {1});  // b: another statement first
+        co_await cb.execute("SELECT %s::int4 + 10", {1});
+        co_await ca.execute("SELECT %s::text", {"same text, other parameter type"});
+        const auto na = co_await prepared_names(ca), nb = co_await prepared_names(cb);
+        REQUIRE(na.size() == 2);
+        REQUIRE(nb.size() == 2);
+        const std::string lookup = "SELECT name FROM pg_prepared_statements WHERE statement = 'SELECT $1::int4 + 10'";
+        co_await ca.execute(lookup);
+        const std::string name = (*co_await ca.fetchone())[0].as<std::string>();
+        co_await cb.execute(lookup);
+        CHECK((*co_await cb.fetchone())[0].as<std::string>() == name);  // the same name on b
+        CHECK(std::find(nb.begin(), nb.end(), name) != nb.end());
+        CHECK(name.size() < 64);
+        CHECK(name.rfind("uvpg_", 0) == 0);
+        CHECK(na[0] != na[1]);
+    }());
+}
+
+TEST_CASE("26000: a statement deallocated behind the cache's back is prepared again outside a transaction") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        const std::string sql = "SELECT %s::int4 * 2 AS doubled";
+        co_await cur.execute(sql, {21});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 42);
+        auto names = co_await prepared_names(cur);
+        REQUIRE(names.size() == 1);
+
+        // DEALLOCATE of one name, and DEALLOCATE ALL hidden in a simple query whose last
+        // statement is something else: the cache sees neither.
+        co_await cur.execute("DEALLOCATE \"" + names[0] + "\"");
+        co_await cur.execute(sql, {5});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 10);
+        CHECK(cur.description()[0].name == "doubled");
+        co_await cur.execute("DEALLOCATE ALL; SELECT 1");
+        co_await cur.execute(sql, {6});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 12);
+        co_await cur.execute(sql, {7});  // by name again, in binary
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 14);
+        CHECK((co_await prepared_names(cur)).size() == 1);
+
+        // executemany and stream meet the same.
+        co_await cur.execute("CREATE TEMP TABLE pooler_t (a int4)");
+        std::vector<uvpg::Params> sets;
+        for (int i = 0; i < 3; ++i) sets.push_back({i});
+        co_await cur.executemany("INSERT INTO pooler_t VALUES (%s)", sets);
+        co_await cur.execute("DEALLOCATE ALL; SELECT 1");
+        co_await cur.executemany("INSERT INTO pooler_t VALUES (%s)", sets);
+        CHECK(cur.rowcount() == 3);
+        co_await cur.execute("SELECT count(*)::int4 FROM pooler_t");
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 6);
+        co_await cur.stream("SELECT g FROM generate_series(1, %s::int4) g", {4});
+        CHECK((co_await cur.fetchall()).size() == 4);
+        co_await cur.execute("DEALLOCATE ALL; SELECT 1");
+        co_await cur.stream("SELECT g FROM generate_series(1, %s::int4) g", {5});
+        auto rows = co_await cur.fetchall();
+        REQUIRE(rows.size() == 5);
+        CHECK(rows[4][0].as<int>() == 5);
+    }());
+}
+
+TEST_CASE("26000 inside a transaction block: the error, then after ROLLBACK the statement works again") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        const std::string sql = "SELECT %s::int4 * 3";
+        co_await cur.execute(sql, {1});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 3);
+        co_await cur.execute("BEGIN");
+        co_await cur.execute("DEALLOCATE ALL; SELECT 1");
+        std::string code;
+        try {
+            co_await cur.execute(sql, {2});
+        } catch (const uvpg::errors::InvalidSqlStatementName& e) {
+            code = e.pgcode();
+        }
+        CHECK(code == "26000");
+        CHECK(conn.transaction_status() == uvpg::TransactionStatus::inerror);
+        co_await cur.execute("ROLLBACK");
+        co_await cur.execute(sql, {4});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 12);
+        co_await cur.execute(sql, {5});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 15);
+
+        // Inside a transaction that the statement was prepared in, ROLLBACK does not undo a
+        // prepare (statements are not transactional): the cache stays right.
+        co_await cur.execute("BEGIN");
+        co_await cur.execute("SELECT %s::int4 * 7", {1});
+        co_await cur.execute("ROLLBACK");
+        co_await cur.execute("SELECT %s::int4 * 7", {2});
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 14);
+    }());
+}
+
+TEST_CASE("42P05: a statement's name taken by another path is never run as ours") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        const std::string sql = "SELECT %s::int4 + 1000 AS mine";
+        // The name uvpg gives this statement, learnt on a first connection.
+        std::string name;
+        {
+            auto conn = co_await uvpg::connect(dsn());
+            auto cur = co_await conn.cursor();
+            co_await cur.execute(sql, {1});
+            name = (co_await prepared_names(cur)).at(0);
+        }
+        for (int round = 0; round < 4; ++round) {  // (no initializer_list here: g++ 12 in coroutines)
+            {
+                const bool in_transaction = round >= 2, same_text = round % 2 == 0;
+                CAPTURE(in_transaction);
+                CAPTURE(same_text);
+                auto conn = co_await uvpg::connect(dsn());
+                auto cur = co_await conn.cursor();
+                if (in_transaction) co_await cur.execute("BEGIN");
+                // Prepared by SQL under that name: the same statement (as another client of a
+                // pooler would have left it), or another one that must not run in its place.
+                // (Built before co_await: g++ 12 frees a ?: temporary inside co_await twice.)
+                const std::string body = same_text ? "SELECT $1::int4 + 1000 AS mine" : "SELECT 'not mine'::text, $1";
+                const std::string prepare = "PREPARE \"" + name + "\" (int4) AS " + body;
+                co_await cur.execute(prepare);
+                co_await cur.execute(sql, {5});
+                auto row = *co_await cur.fetchone();
+                REQUIRE(row.size() == 1);
+                CHECK(row[0].as<int>() == 1005);
+                co_await cur.execute(sql, {6});
+                CHECK((*co_await cur.fetchone())[0].as<int>() == 1006);
+                if (in_transaction) {
+                    CHECK(conn.transaction_status() == uvpg::TransactionStatus::intrans);
+                    co_await cur.execute("COMMIT");
+                }
+            }
+        }
+    }());
+}
