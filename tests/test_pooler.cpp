@@ -232,6 +232,18 @@ TEST_CASE("a cached statement's name: its content, the same on every connection,
         CHECK(name.size() < 64);
         CHECK(name.rfind("uvpg_", 0) == 0);
         CHECK(na[0] != na[1]);
+        // The name, computed by the server: "uvpg_" and the first 16 bytes (hex) of SHA-256 over
+        // the text, a NUL and each parameter type's OID in 4 big-endian bytes. (The integer's
+        // type was sent, so the server lists it; a string goes as "unknown", OID 0, and the
+        // server lists what it inferred instead.)
+        co_await ca.execute(
+            "SELECT count(*) FILTER (WHERE name = 'uvpg_' || left(encode(sha256(convert_to(statement, 'UTF8') || "
+            "'\\x00'::bytea || coalesce((SELECT string_agg(int4send(t::oid::int4), ''::bytea ORDER BY o) "
+            "FROM unnest(parameter_types) WITH ORDINALITY u(t, o)), ''::bytea)), 'hex'), 32))::int4, "
+            "count(*)::int4 FROM pg_prepared_statements WHERE statement = 'SELECT $1::int4 + 10'");
+        auto counts = *co_await ca.fetchone();
+        CHECK(counts[1].as<int>() == 1);
+        CHECK(counts[0].as<int>() == 1);
     }());
 }
 
