@@ -122,6 +122,9 @@ struct Request {
     std::string sqlstate;         // of `error`, when the server sent it
     std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
     bool prepares = false;                // this request sends the statement's Parse
+    // A BindComplete came: the statement was bound and ran, so an error after it is the
+    // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
+    bool bound = false;
     // executemany: many Bind/Execute pairs before one Sync. Their rows are dropped, their counts
     // summed; the cached statements the batch binds are forgotten if the server drops them.
     bool batch = false;

@@ -111,17 +111,19 @@ Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep) {
     co_await prepared;
 }
 
-// A cached statement the server could not use failed before running anything: its plan was
-// dropped ("cached plan must not change result type", after ALTER TABLE: 0A000), or it is not
-// on the server connection the run reached (26000: DEALLOCATE behind the cache's back, or a
-// transaction pooler's other server connection), or its name was taken (42P05). Outside a
-// transaction block it is run once more, prepared again in the same write (lib/statements.cpp),
-// which cannot meet any of these again; inside one, the transaction is aborted and the error
-// is the caller's (the statement is prepared again by its next run).
+// A cached statement the server could not use failed at its Bind, before running anything:
+// its plan was dropped ("cached plan must not change result type", after ALTER TABLE: 0A000),
+// or it is not on the server connection the run reached (26000: DEALLOCATE behind the cache's
+// back, or a transaction pooler's other server connection), or its name was taken (42P05).
+// Outside a transaction block it is run once more, prepared again in the same write
+// (lib/statements.cpp), which cannot meet any of these again; inside one, the transaction is
+// aborted and the error is the caller's (the statement is prepared again by its next run).
+// The same SQLSTATE after the Bind is the statement's own (a function raised it): never rerun.
+// (executemany: all or nothing, the implicit transaction rolled every set back.)
 bool stale_plan(const Request& r, int attempt) {
     return attempt == 0 && r.tx_status == 'I' &&
            (r.sqlstate == "0A000" || r.sqlstate == "26000" || r.sqlstate == "42P05") &&
-           ((r.statement && !r.prepares) || !r.batch_statements.empty());
+           ((r.statement && !r.prepares && !r.bound) || !r.batch_statements.empty());
 }
 
 // What execute runs: a simple query's text, or the parsed statement, or the error parsing it

@@ -259,7 +259,7 @@ void ConnectionImpl::statement_done(Request& r) {
                 set_result_formats(*r.statement, types_.get());
                 r.statement->ready = true;
             }
-        } else if (cache_fact(r.sqlstate) && r.statement->ready) {
+        } else if (cache_fact(r.sqlstate) && !r.bound && r.statement->ready) {
             // Gone where this run landed (DEALLOCATE, a pooler's other server connection) or
             // stale: its next run prepares it again in the same write (the cursor retries at
             // once outside a transaction block). Still cached meanwhile, so the retry and the

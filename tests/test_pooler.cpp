@@ -362,3 +362,37 @@ TEST_CASE("42P05: a statement's name taken by another path is never run as ours"
         }
     }());
 }
+
+TEST_CASE("the same SQLSTATEs raised by the statement itself, after its Bind, are its own: never run twice") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        auto conn = co_await uvpg::connect(dsn());
+        auto cur = co_await conn.cursor();
+        // A sequence counts the calls: nextval is not undone by the rollback of the failed
+        // statement's implicit transaction, so a second run would show.
+        co_await cur.execute("CREATE TEMP SEQUENCE pooler_calls");
+        co_await cur.execute(
+            "CREATE FUNCTION pg_temp.pooler_raise(code text) RETURNS int LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM nextval('pooler_calls'); IF code <> '' THEN RAISE USING ERRCODE = code, MESSAGE = 'mine'; "
+            "END IF; RETURN 1; END $$");
+        const std::string sql = "SELECT pg_temp.pooler_raise(%s)";
+        co_await cur.execute(sql, {""});  // prepared and cached
+        int calls = 1;
+        const char* codes[] = {"26000", "0A000", "42P05"};
+        for (const std::string want : codes) {
+            CAPTURE(want);
+            std::string code;
+            try {
+                co_await cur.execute(sql, {want});
+            } catch (const uvpg::DatabaseError& e) {
+                code = e.pgcode();
+            }
+            CHECK(code == want);
+            calls += 1;
+            co_await cur.execute("SELECT last_value::int4 FROM pooler_calls");
+            CHECK((*co_await cur.fetchone())[0].as<int>() == calls);  // once: not run again
+            co_await cur.execute(sql, {""});
+            CHECK((*co_await cur.fetchone())[0].as<int>() == 1);
+            calls += 1;
+        }
+    }());
+}
