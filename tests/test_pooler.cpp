@@ -191,6 +191,42 @@ TEST_CASE("pgbouncer in transaction mode: every connection runs several statemen
     report(tallies, 8 * 3 * runs);
 }
 
+namespace {
+// One task of the pool test: runs works()[k] `runs` times, each on a cursor of the pool (so on
+// whichever of its connections is free), checking every result.
+uvpg::Task<void> pooled(uvpg::Pool* pool, std::size_t k, int runs, Tally* tally) {
+    const Work w = works()[k];
+    for (int i = 0; i < runs; ++i) {
+        try {
+            auto cur = co_await pool->cursor();
+            co_await cur.execute(w.sql, w.params(i));
+            auto rows = co_await cur.fetchall();
+            if (w.check(rows, i)) ++tally->ok;
+            else if (++tally->wrong == 1) tally->first_wrong = w.sql + " run " + std::to_string(i);
+        } catch (const uvpg::Error& e) {
+            if (++tally->errors == 1) tally->first_error = w.sql + ": " + e.what();
+        }
+    }
+}
+}  // namespace
+
+TEST_CASE("pgbouncer in transaction mode: a uvpg pool of 4 whose connections each run every statement") {
+    std::vector<Tally> tallies(8);
+    const int runs = 40;
+    uvpg::run([](std::vector<Tally>* t, int runs) -> uvpg::Task<void> {
+        uvpg::PoolOptions options;
+        options.minsize = 4;
+        options.maxsize = 4;
+        auto pool = co_await uvpg::create_pool(pgbouncer_dsn(), options);
+        std::vector<uvpg::Task<void>> tasks;
+        for (std::size_t k = 0; k < 8; ++k) tasks.push_back(pooled(&pool, k, runs, &(*t)[k]));
+        co_await uvpg::gather(std::move(tasks));
+        pool.close();
+        co_await pool.wait_closed();
+    }(&tallies, runs));
+    report(tallies, 8 * runs);
+}
+
 TEST_CASE("statement_cache_size=0 in the DSN: nothing is prepared, through pgbouncer too") {
     uvpg::run([]() -> uvpg::Task<void> {
         auto conn = co_await uvpg::connect(dsn() + " statement_cache_size=0");
@@ -205,12 +241,26 @@ TEST_CASE("statement_cache_size=0 in the DSN: nothing is prepared, through pgbou
         co_await cc.execute("SELECT %s::int4 * 5", {1});
         CHECK((co_await prepared_names(cc)).size() == 1);
 
-        auto pooled = co_await uvpg::connect(pgbouncer_dsn() + " statement_cache_size=0");
-        auto pc = co_await pooled.cursor();
+        auto bouncer = co_await uvpg::connect(pgbouncer_dsn() + " statement_cache_size=0");
+        auto bc = co_await bouncer.cursor();
         for (int i = 0; i < 20; ++i) {
-            co_await pc.execute("SELECT %s::int4 * 5", {i});
-            CHECK((*co_await pc.fetchone())[0].as<int>() == i * 5);
+            co_await bc.execute("SELECT %s::int4 * 5", {i});
+            CHECK((*co_await bc.fetchone())[0].as<int>() == i * 5);
         }
+
+        // A uvpg pool's connections take it from the DSN too.
+        uvpg::PoolOptions options;
+        options.minsize = 1;
+        options.maxsize = 1;
+        auto pool = co_await uvpg::create_pool(dsn() + " statement_cache_size=0", options);
+        {
+            auto pcur = co_await pool.cursor();
+            co_await pcur.execute("SELECT %s::int4 * 6", {2});
+            CHECK((*co_await pcur.fetchone())[0].as<int>() == 12);
+            CHECK((co_await prepared_names(pcur)).empty());
+        }
+        pool.close();
+        co_await pool.wait_closed();
     }());
 }
 
