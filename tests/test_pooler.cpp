@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -225,6 +226,49 @@ TEST_CASE("pgbouncer in transaction mode: a uvpg pool of 4 whose connections eac
         co_await pool.wait_closed();
     }(&tallies, runs));
     report(tallies, 8 * runs);
+}
+
+namespace {
+// One client of the executemany test: `batches` batches of 5 rows into `table`, tagged with
+// its id, alternating two statements (different parameter types), then a check of its rows.
+uvpg::Task<void> inserter(std::string table, int id, int batches, Tally* tally) {
+    auto conn = co_await uvpg::connect(pgbouncer_dsn());
+    auto cur = co_await conn.cursor();
+    for (int b = 0; b < batches; ++b) {
+        std::vector<uvpg::Params> sets;
+        for (int r = 0; r < 5; ++r) {
+            if (b % 2) sets.push_back({id, static_cast<long long>(r)});
+            else sets.push_back({id, std::to_string(r)});
+        }
+        // Named before co_await: g++ 12 frees a ?: temporary inside co_await twice.
+        const std::string sql = "INSERT INTO " + table + (b % 2 ? " VALUES (%s, %s::int8)" : " VALUES (%s, %s::text::int4)");
+        try {
+            co_await cur.executemany(sql, std::move(sets));
+            if (cur.rowcount() == 5) ++tally->ok;
+            else if (++tally->wrong == 1) tally->first_wrong = "rowcount " + std::to_string(cur.rowcount());
+        } catch (const uvpg::Error& e) {
+            if (++tally->errors == 1) tally->first_error = e.what();
+        }
+    }
+}
+}  // namespace
+
+TEST_CASE("pgbouncer in transaction mode: executemany from 6 connections, every row in once") {
+    const std::string table = "pooler_many_" + std::to_string(::getpid());
+    std::vector<Tally> tallies(6);
+    const int batches = 30;
+    uvpg::run([](std::string table, std::vector<Tally>* t, int batches) -> uvpg::Task<void> {
+        co_await uvpg_test::admin_scalar("CREATE TABLE " + table + " (client int4, v int8)");
+        std::vector<uvpg::Task<void>> tasks;
+        for (int id = 0; id < 6; ++id) tasks.push_back(inserter(table, id, batches, &(*t)[static_cast<std::size_t>(id)]));
+        co_await uvpg::gather(std::move(tasks));
+        const std::string counts = co_await uvpg_test::admin_scalar(
+            "SELECT string_agg(n::text, ',' ORDER BY client) FROM (SELECT client, count(*) n FROM " + table +
+            " GROUP BY client) c");
+        CHECK(counts == "150,150,150,150,150,150");
+        co_await uvpg_test::admin_scalar("DROP TABLE " + table);
+    }(table, &tallies, batches));
+    report(tallies, 6 * batches);
 }
 
 TEST_CASE("statement_cache_size=0 in the DSN: nothing is prepared, through pgbouncer too") {
