@@ -171,7 +171,8 @@ TEST_CASE("pgbouncer in transaction mode, pool of 2: 8 connections, each its own
     const int runs = 250;
     int servers = 0;
     uvpg::run([](auto plan, int runs, std::vector<Tally>* t, int* servers) -> uvpg::Task<void> {
-        co_await run_clients(std::move(plan), {}, runs, t);
+        const uvpg::ConnectOptions defaults;  // named: no braced temporary inside co_await (g++ 12)
+        co_await run_clients(std::move(plan), defaults, runs, t);
         *servers = co_await server_connections();
     }(plan, runs, &tallies, &servers));
     report(tallies, 8 * runs);
