@@ -244,7 +244,10 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
                 return on_ready_for_query(front, static_cast<char>(b[0]));
             break;
         case '1': case '2':
-            if (b.empty() && front.kind == Request::Kind::extended) return;
+            if (b.empty() && front.kind == Request::Kind::extended) {
+                if (raw.type == '2') front.bound = true;
+                return;
+            }
             break;
         default:
             break;
@@ -388,6 +391,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
     switch (type) {
     case '1': case '2': case '3': case 'n': case 't':
         if (r.kind != Request::Kind::extended) break;
+        if (type == '2') r.bound = true;
         return;
     case 'T':
         return on_row_description(r);

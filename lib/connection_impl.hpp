@@ -91,7 +91,7 @@ struct QueryResult {
 // A named prepared statement kept by the connection (the statement cache), so that running
 // the same SQL again sends only Bind/Execute/Sync and the server skips parsing and planning.
 struct Prepared {
-    std::string name;
+    std::string name;  // from its content (text and parameter types): see lib/statements.cpp
     std::shared_ptr<const RowShape> shape;  // null: the statement returns no rows
     // Once described: the result formats Bind asks for (binary where uvpg has a codec) and the
     // shape of rows that come back in them.
@@ -99,6 +99,9 @@ struct Prepared {
     std::shared_ptr<const RowShape> bound_shape;
     bool ready = false;                      // its Parse and Describe were answered without error
     bool live = true;                        // still in its connection's cache (see KnownStatement)
+    // The server said it is missing (26000), its name taken (42P05) or its plan stale (0A000):
+    // the next run sends Close/Parse/Describe with its Bind, in one write.
+    bool reparse = false;
     std::uint64_t last_used = 0;
 };
 
@@ -119,6 +122,9 @@ struct Request {
     std::string sqlstate;         // of `error`, when the server sent it
     std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
     bool prepares = false;                // this request sends the statement's Parse
+    // A BindComplete came: the statement was bound and ran, so an error after it is the
+    // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
+    bool bound = false;
     // executemany: many Bind/Execute pairs before one Sync. Their rows are dropped, their counts
     // summed; the cached statements the batch binds are forgotten if the server drops them.
     bool batch = false;
@@ -227,8 +233,8 @@ public:
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
                                    std::span<const proto::BindParam> params,
                                    const std::shared_ptr<Prepared>& known = nullptr);
-    // A statement not in the cache yet is prepared and described (Parse/Describe/Sync) on its
-    // own first, so that its Bind can ask for binary results column by column. Null when there
+    // A statement not in the cache yet is prepared and described (Close/Parse/Describe/Sync) on
+    // its own first, so that its Bind can ask for binary results column by column. Null when there
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
     std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql, std::span<const std::uint32_t> types);
     // executemany: every parameter set bound and executed, segment by segment, then one Sync,
@@ -435,7 +441,7 @@ private:
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
     std::unordered_map<std::string, std::shared_ptr<const ParsedStatement>, TextHash, std::equal_to<>> parsed_;
-    std::uint64_t statement_seq_ = 0, statement_clock_ = 0;
+    std::uint64_t statement_clock_ = 0;
     std::vector<std::uint8_t> last_desc_;  // the last RowDescription's body, and its shape
     std::shared_ptr<const RowShape> last_shape_;
     std::shared_ptr<const TypeRegistry> types_;  // Connection::register_type

@@ -111,13 +111,19 @@ Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep) {
     co_await prepared;
 }
 
-// A cached statement whose plan the server has dropped ("cached plan must not change result
-// type", after ALTER TABLE) failed before running anything. Outside a transaction block it
-// is prepared again and run once more; inside one, the transaction is aborted and the error
-// is the caller's.
+// A cached statement the server could not use failed at its Bind, before running anything:
+// its plan was dropped ("cached plan must not change result type", after ALTER TABLE: 0A000),
+// or it is not on the server connection the run reached (26000: DEALLOCATE behind the cache's
+// back, or a transaction pooler's other server connection), or its name was taken (42P05).
+// Outside a transaction block it is run once more, prepared again in the same write
+// (lib/statements.cpp), which cannot meet any of these again; inside one, the transaction is
+// aborted and the error is the caller's (the statement is prepared again by its next run).
+// The same SQLSTATE after the Bind is the statement's own (a function raised it): never rerun.
+// (executemany: all or nothing, the implicit transaction rolled every set back.)
 bool stale_plan(const Request& r, int attempt) {
-    return attempt == 0 && r.sqlstate == "0A000" && r.tx_status == 'I' &&
-           ((r.statement && !r.prepares) || !r.batch_statements.empty());
+    return attempt == 0 && r.tx_status == 'I' &&
+           (r.sqlstate == "0A000" || r.sqlstate == "26000" || r.sqlstate == "42P05") &&
+           ((r.statement && !r.prepares && !r.bound) || !r.batch_statements.empty());
 }
 
 // What execute runs: a simple query's text, or the parsed statement, or the error parsing it
@@ -214,19 +220,22 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
     auto st = parse_statement(*s, sql);
     bind_params(st->parsed, params, s->bound);
     s->query = *st->sent;
-    if (!live_connection(*s).has_room()) co_await wait_room(s);
-    ConnectionImpl* c = &live_connection(*s);
     std::shared_ptr<Request> req;
-    {
-        HoldGuard hold;
-        if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
-        req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
-        if (!req->done) req->stream = std::make_unique<Request::Stream>();
-    }
-    Deadline deadline(*c);
-    while (!req->done && req->stream->batches.empty()) {
-        StreamWait w{*req};
-        co_await w;
+    for (int attempt = 0;; ++attempt) {  // once more when the cached statement was not usable
+        if (!live_connection(*s).has_room()) co_await wait_room(s);
+        ConnectionImpl* c = &live_connection(*s);
+        {
+            HoldGuard hold;
+            if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
+            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
+            if (!req->done) req->stream = std::make_unique<Request::Stream>();
+        }
+        Deadline deadline(*c);
+        while (!req->done && req->stream->batches.empty()) {
+            StreamWait w{*req};
+            co_await w;
+        }
+        if (!(req->error && req->stream->batches.empty() && stale_plan(*req, attempt))) break;
     }
     if (req->error && req->stream->batches.empty()) std::rethrow_exception(req->error);  // else a fetch throws it
     if (!req->result.shape && req->stream->batches.empty()) {  // no rows to stream (an INSERT, say)

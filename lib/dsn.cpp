@@ -21,7 +21,8 @@ namespace uvpg::detail {
 namespace {
 
 // libpq's keywords (PQconninfoOptions up to PostgreSQL 18) so that real DSNs parse; uvpg uses
-// the ones ConnParams has. "timeout" is uvpg's own; "requiressl" is rewritten as libpq does.
+// the ones ConnParams has. "timeout" and "statement_cache_size" are uvpg's own; "requiressl" is
+// rewritten as libpq does.
 constexpr std::string_view kKeywords[] = {
     "service", "user", "password", "passfile", "channel_binding", "connect_timeout", "dbname",
     "host", "hostaddr", "port", "client_encoding", "options", "application_name",
@@ -33,7 +34,7 @@ constexpr std::string_view kKeywords[] = {
     "gssencmode", "krbsrvname", "gsslib", "gssdelegation", "replication",
     "target_session_attrs", "load_balance_hosts", "scram_client_key", "scram_server_key",
     "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope", "requiressl",
-    "timeout",
+    "timeout", "statement_cache_size",
 };
 
 bool is_keyword(std::string_view key) {
@@ -100,6 +101,18 @@ double parse_timeout(std::string_view text) {
     return seconds;
 }
 
+// uvpg's statement cache size: a whole number of statements, 0 for no cache (operators reach a
+// DSN, not the code: 0 is what a pooler without prepared statement support needs).
+std::size_t parse_statement_cache_size(std::string_view text) {
+    std::string_view value = trim(text);
+    if (!value.empty() && value.front() == '+') value.remove_prefix(1);
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+        bad("invalid statement_cache_size value: " + quote(text) + " (statements to keep prepared, 0 for none)");
+    return n;
+}
+
 // Checks one value wherever it came from (DSN, options, environment).
 void check_value(std::string_view key, std::string_view value) {
     if (value.find('\0') != std::string_view::npos)
@@ -112,6 +125,7 @@ void check_value(std::string_view key, std::string_view value) {
     if (key == "port") check_port(value);
     else if (key == "connect_timeout") parse_connect_timeout(value);
     else if (key == "timeout") parse_timeout(value);
+    else if (key == "statement_cache_size") parse_statement_cache_size(value);
 }
 
 // Stores key=value, replacing an earlier value in place: the last one wins, as in libpq.
@@ -641,6 +655,8 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     if (timeout > 0) p.timeout = timeout;
     p.loop = o.loop;
     if (o.statement_cache_size) p.statement_cache_size = *o.statement_cache_size;
+    else if (auto n = from_dsn("statement_cache_size"); n && !n->empty())
+        p.statement_cache_size = parse_statement_cache_size(*n);
     if (o.max_pipeline) p.max_pipeline = *o.max_pipeline;
     if (o.max_message_size) {
         if (*o.max_message_size < 1024)

@@ -69,7 +69,7 @@ struct Environment {
 
 // Merges: set ConnectOptions fields > DSN > PG* environment > passfile (password only) > defaults.
 // Throws ProgrammingError for a bad DSN or a bad value (port not a number, negative timeout,
-// unknown sslmode or channel_binding, a bad require_auth list); NotSupportedError for several hosts, a client_encoding other than UTF8, and keywords whose demands uvpg cannot
+// statement_cache_size not a whole number, unknown sslmode or channel_binding, a bad require_auth list); NotSupportedError for several hosts, a client_encoding other than UTF8, and keywords whose demands uvpg cannot
 // meet (service, replication, gssencmode/sslcertmode=require, requirepeer, target_session_attrs other than any/prefer-standby); OperationalError when no
 // user name is given and the OS user cannot be found.
 ConnParams resolve_params(std::string_view dsn, const ConnectOptions& options,

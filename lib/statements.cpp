@@ -1,12 +1,54 @@
 // The extended query protocol and the statement cache: one Parse/Bind/Describe/Execute/Sync
-// write per statement, named statements kept per connection (LRU), and forgetting them when
-// the server drops them.
+// write per statement, named statements kept per connection (LRU), and what to do when the
+// server's prepared statements are not what the cache believes.
+//
+// A cached statement is named by its content (a hash of the SQL text sent and the parameter
+// types), so that a name means the same statement on every server connection: behind a
+// transaction pooler (pgbouncer) a client's next transaction may run on a server connection
+// that another client prepared statements on, and a per-connection counter's "uvpg_1" there
+// would be another statement, with another result. A name may still be missing where a run
+// lands (26000: another server connection, or DEALLOCATE behind the cache's back): the
+// statement is then marked, and its next run (at once, outside a transaction block) prepares
+// it again in the same write as the run, Close first, so that a pooler keeps the two on one
+// server connection and a name left there by anyone else cannot make it fail (42P05).
 #include "lib/connection_impl.hpp"
 #include "lib/errors_internal.hpp"
 #include "lib/type_support.hpp"
 #include "proto/frontend.hpp"
 
+#include <openssl/evp.h>
+
 namespace uvpg::detail {
+
+namespace {
+// "uvpg_" and 128 bits of SHA-256 over the text, a NUL and each parameter type's OID (4 bytes,
+// big-endian: the same name whatever machine the client runs on): 37 bytes, under the
+// server's 63. Computed once, when the statement enters the cache.
+std::string content_name(std::string_view sql, std::span<const std::uint32_t> types) {
+    std::string input(sql);
+    input.push_back('\0');
+    for (auto t : types)
+        for (int shift = 24; shift >= 0; shift -= 8) input.push_back(static_cast<char>((t >> shift) & 0xff));
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (!EVP_Digest(input.data(), input.size(), md, &len, EVP_sha256(), nullptr) || len < 16)
+        throw InterfaceError("could not name a prepared statement: SHA-256 is not available");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string name = "uvpg_";
+    for (unsigned i = 0; i < 16; ++i) {
+        name.push_back(kHex[md[i] >> 4]);
+        name.push_back(kHex[md[i] & 0xf]);
+    }
+    return name;
+}
+
+// Errors that say the server's prepared statement is not the one the cache knows: gone
+// (26000), its name already taken (42P05), or its plan's result type changed (0A000, "cached
+// plan must not change result type"). They come before the statement runs.
+bool cache_fact(std::string_view sqlstate) {
+    return sqlstate == "26000" || sqlstate == "42P05" || sqlstate == "0A000";
+}
+}  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql_text,
                                                std::span<const std::uint32_t> types,
@@ -30,10 +72,22 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     } else {
         st = cached_statement(sql, types, prepare);
     }
+    if (st && st->reparse) {
+        // Not where the last run landed, or stale: prepared again in this run's write. Until
+        // its reply, other callers use the unnamed statement.
+        st->reparse = false;
+        st->ready = false;
+        prepare = true;
+    }
     if (st) {
         req->statement = st;
         req->prepares = prepare;
         if (prepare) {
+            // Close first: whatever holds the name on the server connection this write reaches
+            // (the same statement, left by another client of a pooler, or anything else) goes,
+            // so the Parse cannot fail with 42P05 and the name is ours. Closing a name that does
+            // not exist is no error.
+            proto::encode_close(out_, 'S', st->name);
             proto::encode_parse(out_, st->name, sql, types);
             proto::encode_describe(out_, 'S', st->name);
             proto::encode_bind(out_, "", st->name, params, kText);
@@ -82,6 +136,7 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
     req->statement = st;
     req->prepares = true;
     req->sql = sql;
+    proto::encode_close(out_, 'S', st->name);  // as in query(): the name is ours afterwards
     proto::encode_parse(out_, st->name, *sql, types);
     proto::encode_describe(out_, 'S', st->name);
     proto::encode_sync(out_);
@@ -101,7 +156,8 @@ const std::string& ConnectionImpl::statement_key(std::string_view sql, std::span
 
 std::shared_ptr<Prepared> ConnectionImpl::ready_statement(std::string_view sql, std::span<const std::uint32_t> types) {
     auto it = statements_.find(statement_key(sql, types));
-    if (it == statements_.end() || !it->second->ready) return nullptr;
+    // One that must be prepared again is left to a single run (executemany parses unnamed).
+    if (it == statements_.end() || !it->second->ready || it->second->reparse) return nullptr;
     it->second->last_used = ++statement_clock_;
     return it->second;
 }
@@ -122,12 +178,14 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
             if (it->second->ready && (!oldest->second->ready || it->second->last_used < oldest->second->last_used)) oldest = it;
         if (!oldest->second->ready) return nullptr;  // all being prepared right now
         // Close goes ahead of this request's messages; its CloseComplete lands in its reply.
+        // No other entry has this name (names are the content, keys are the content), and a
+        // statement of the same content cached again later is sent after this Close.
         proto::encode_close(out_, 'S', oldest->second->name);
         oldest->second->live = false;
         statements_.erase(oldest);
     }
     auto st = std::make_shared<Prepared>();
-    st->name = "uvpg_" + std::to_string(++statement_seq_);
+    st->name = content_name(sql, types);
     st->last_used = ++statement_clock_;
     statements_.emplace(key, st);
     prepare = true;
@@ -201,14 +259,17 @@ void ConnectionImpl::statement_done(Request& r) {
                 set_result_formats(*r.statement, types_.get());
                 r.statement->ready = true;
             }
-        } else if (r.sqlstate == "26000" || r.sqlstate == "0A000") {
-            // Gone (DEALLOCATE) or stale ("cached plan must not change result type"): prepared
-            // again next time.
-            forget(r.statement);
+        } else if (cache_fact(r.sqlstate) && !r.bound && r.statement->ready) {
+            // Gone where this run landed (DEALLOCATE, a pooler's other server connection) or
+            // stale: its next run prepares it again in the same write (the cursor retries at
+            // once outside a transaction block). Still cached meanwhile, so the retry and the
+            // caller's memo find it.
+            r.statement->reparse = true;
         }
     }
-    if (r.sqlstate == "26000" || r.sqlstate == "0A000")
-        for (const auto& st : r.batch_statements) forget(st);
+    if (cache_fact(r.sqlstate))
+        for (const auto& st : r.batch_statements)
+            if (st->ready) st->reparse = true;
     // The user dropped every prepared statement of the session: so are ours.
     if (!r.error && (r.result.tag == "DEALLOCATE ALL" || r.result.tag == "DISCARD ALL")) forget_statements();
 }

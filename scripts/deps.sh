@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages uvpg needs when they are missing (as root, or through sudo).
 set -euo pipefail
-pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgresql python3 openssl "$@")
+pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgresql python3 openssl pgbouncer "$@")
 # unicode-data: Unicode's NormalizationTest.txt, which tests/test_saslprep checks NFKC against
 # (and the data tools/gen_saslprep.py reads); bzip2 reads it compressed.
 pkgs+=(unicode-data bzip2)

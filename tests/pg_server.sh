@@ -7,6 +7,9 @@
 # With the `openssl` command it also makes a fresh test PKI in DIR/ssl (valid for 2 days: a root
 # CA, server, client, wrong-host, expired, unknown-CA and revoked certificates, a CRL), turns TLS
 # on, and adds pg_hba lines for the TLS tests (UVPG_TEST_SSL_* below); without it UVPG_TEST_SSL=0.
+# It also starts a pgbouncer in transaction mode in front of the server (DIR/pgbouncer: a pool of
+# 2 server connections, trust for `postgres`, UVPG_TEST_PGBOUNCER_* below); start fails when it
+# cannot (Debian package pgbouncer), because the pooler tests must run, never skip.
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?directory}
 
@@ -123,6 +126,49 @@ CNF
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$d/server.key"; fi
 }
 
+# start_pgbouncer DIR SERVER_PORT: pgbouncer in transaction mode on 127.0.0.1 at a free port, as the
+# server's user, with its files in DIR/pgbouncer; prints the port. Fails with its log tail.
+start_pgbouncer() {
+    local d=$1/pgbouncer server_port=$2 bin bport
+    bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+    [ -x "$bin" ] || { echo "pg_server.sh: pgbouncer not found (Debian package pgbouncer: scripts/deps.sh installs it)" >&2; return 1; }
+    mkdir -p "$d"
+    bport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # trust still wants the user in auth_file. No unix socket: loopback TCP only.
+    echo '"postgres" ""' >"$d/userlist.txt"
+    cat >"$d/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$server_port
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bport
+unix_socket_dir =
+auth_type = trust
+auth_file = $d/userlist.txt
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 200
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+admin_users = postgres
+INI
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$d"
+    as_pg "$bin" -d -q "$d/pgbouncer.ini" >"$d/start.log" 2>&1 \
+        || { cat "$d/start.log" "$d/pgbouncer.log" >&2 2>/dev/null; return 1; }
+    # Ready when a query goes through it to the server.
+    local i
+    for i in $(seq 1 100); do
+        if as_pg "$bindir/psql" -h 127.0.0.1 -p "$bport" -U postgres -d uvpg_test -qAt -c 'SELECT 1' >/dev/null 2>&1; then
+            echo "$bport"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "pg_server.sh: pgbouncer did not answer on 127.0.0.1:$bport" >&2
+    tail -n 20 "$d/pgbouncer.log" >&2 2>/dev/null || true
+    return 1
+}
+
 case "$cmd" in
 start)
     mkdir -p "$dir"
@@ -209,6 +255,11 @@ CREATE DATABASE uvpg_tls_scram;
 CREATE DATABASE uvpg_nossl;
 CREATE ROLE uvpg_limited LOGIN CONNECTION LIMIT 0;
 SQL
+    bport=$(start_pgbouncer "$dir" "$port") || {
+        echo "pg_server.sh: could not start pgbouncer" >&2
+        as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+        exit 1
+    }
     echo "UVPG_TEST_DSN='host=127.0.0.1 port=$port user=postgres dbname=uvpg_test'"
     echo "UVPG_TEST_HOST=127.0.0.1"
     echo "UVPG_TEST_PORT=$port"
@@ -237,6 +288,8 @@ SQL
     echo "UVPG_TEST_SASL_BIDI_USER=uvpg_sasl_bidi"
     echo "UVPG_TEST_SASL_BIDI_PASSWORD=\$'\\xd7\\x90\\xef\\xbd\\x93'"
     echo "UVPG_TEST_LIMITED_USER=uvpg_limited"
+    echo "UVPG_TEST_PGBOUNCER_PORT=$bport"
+    echo "UVPG_TEST_PGBOUNCER_DSN='host=127.0.0.1 port=$bport user=postgres dbname=uvpg_test'"
     if [ $ssl = 1 ]; then
         s=$dir/ssl
         echo "UVPG_TEST_SSL_DIR='$s'"
@@ -262,6 +315,10 @@ SQL
     fi
     ;;
 stop)
+    # pgbouncer first (it is ours: its pid file), then the server.
+    if [ -f "$dir/pgbouncer/pgbouncer.pid" ]; then
+        kill "$(cat "$dir/pgbouncer/pgbouncer.pid")" 2>/dev/null || true
+    fi
     [ -f "$dir/data/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     ;;
 *)

@@ -30,9 +30,14 @@ public:
     Cursor& operator=(Cursor&&) noexcept;
     ~Cursor();
 
-    // Runs one statement. With parameters (%s, %(name)s or $n), sends Parse/Bind/Describe/
-    // Execute/Sync in one write through the unnamed statement; without, the simple Query
-    // protocol, which also runs several ';'-separated statements and keeps the last result.
+    // Runs one statement. With parameters (%s, %(name)s or $n), the extended protocol: with the
+    // statement cache on (the default), the statement is prepared under a name made of its
+    // text and parameter types (Close/Parse/Describe/Sync, once per connection) and run as
+    // Bind/Execute/Sync; with statement_cache_size=0, Parse/Bind/Describe/Execute/Sync in one
+    // write through the unnamed statement. Without parameters, the simple Query protocol, which
+    // also runs several ';'-separated statements and keeps the last result. A cached statement
+    // the server no longer has (or whose plan went stale) is prepared again and run once more
+    // outside a transaction block; inside one, its error is raised.
     // Throws ProgrammingError when the parameters do not match the placeholders (nothing is
     // sent), the uvpg::errors class of a server error (the connection stays usable),
     // OperationalError when the connection is lost, InterfaceError when closed.

@@ -52,7 +52,9 @@ struct ConnectOptions {
     std::optional<std::size_t> max_message_size{};
     // uvpg's own: how many statements run with parameters each connection keeps prepared
     // (default 100, least recently used dropped first); 0 sends every one through the unnamed
-    // statement, as pgbouncer in transaction mode needs.
+    // statement. Also `statement_cache_size=N` in a DSN (this field wins). Statements are named
+    // by a hash of their text and parameter types, so the cache is safe behind a transaction
+    // pooler (pgbouncer): a name on any server connection means the same statement.
     std::optional<std::size_t> statement_cache_size{};
     // uvpg's own: how many requests one connection keeps in flight (pipelined; default 1000).
     // Cursors that share a connection send their statements without waiting for each other's
