@@ -118,7 +118,7 @@ void ConnectionImpl::grant_room() {
     room_waiters_.pop_front();
     *w.granted = true;
     reserved_ = 1;
-    ready_.push_back(w.h);
+    ready_.push_back({nullptr, w.h});
 }
 
 void ConnectionImpl::enqueue(std::shared_ptr<Request> req) {
@@ -148,7 +148,7 @@ void ConnectionImpl::stream_cut(Request& r) {
     stream_peak_ = std::max(stream_peak_, st.buffered);
     r.result = QueryResult::empty(std::move(shape));
     r.result.tag = st.batches.back().tag;
-    if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+    wake(queue_.front());  // r is the front request
     if (st.buffered >= kStreamHighWater) pause_reading(true);
 }
 
@@ -159,8 +159,7 @@ void ConnectionImpl::on_row_description(Request& r) {
     }
     r.result.shape = last_shape_;
     r.result.clear_rows();
-    if (r.stream)  // the columns are known: stream() returns
-        if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+    if (r.stream) wake(queue_.front());  // the columns are known (r is the front request)
 }
 
 }  // namespace uvpg::detail
