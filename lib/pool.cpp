@@ -218,6 +218,7 @@ PoolWaiter::~PoolWaiter() { pool.abandon(*this); }
 
 void PoolImpl::abandon(PoolWaiter& w) {
     if (w.timer) w.timer->stop_and_free(), w.timer = nullptr;
+    if (w.h) poster_->forget(w.h);  // handed something and posted, but destroyed before its turn
     for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
         if (*it == &w) {
             waiters_.erase(it);
@@ -339,9 +340,19 @@ Task<void> clear_impl(std::shared_ptr<PoolImpl> p) {
 
 struct CloseAwaiter {
     PoolImpl& pool;
+    std::coroutine_handle<> h = {};  // while suspended
+    // Destroyed while it waits: nothing resumes it.
+    ~CloseAwaiter() {
+        if (!h) return;
+        std::erase(pool.close_waiters, h);
+        pool.forget_posted(h);
+    }
     bool await_ready() const noexcept { return pool.done_closing(); }
-    void await_suspend(std::coroutine_handle<> h) { pool.close_waiters.push_back(h); }
-    void await_resume() const noexcept {}
+    void await_suspend(std::coroutine_handle<> caller) {
+        pool.close_waiters.push_back(caller);
+        h = caller;
+    }
+    void await_resume() noexcept { h = {}; }
 };
 
 Task<void> wait_closed_impl(std::shared_ptr<PoolImpl> p) {

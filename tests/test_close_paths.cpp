@@ -502,3 +502,40 @@ TEST_CASE("a completed result stays readable after its connection closes; an inc
         CHECK_RAISED(fetched, uvpg::InterfaceError);
     }());
 }
+
+TEST_CASE("a task destroyed while it waits on the pool, or on cancel(), is never resumed") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        uvpg::PoolOptions o;
+        o.minsize = 1;
+        o.maxsize = 1;
+        uvpg::Pool pool = co_await uvpg::create_pool(dsn(), o);
+        uvpg::Connection held = co_await pool.acquire();
+        {
+            // Waiting for a connection, then handed one (its resumption is posted to the next
+            // turn of the loop), then destroyed before that turn: the connection goes back.
+            auto waiting = pool.acquire();
+            waiting.handle().resume();
+            REQUIRE_FALSE(waiting.done());
+            pool.release(held);
+        }
+        co_await sleep_ms(1);  // the loop turns: nothing is resumed
+        uvpg::Connection again = co_await pool.acquire();
+        CHECK_FALSE(again.closed());
+        {
+            auto cancelling = again.cancel();
+            cancelling.handle().resume();
+        }
+        co_await sleep_ms(1);
+        {
+            // wait_closed() destroyed after the last connection came back and its resumption
+            // was posted.
+            pool.close();
+            auto closing = pool.wait_closed();
+            closing.handle().resume();
+            REQUIRE_FALSE(closing.done());
+            pool.release(again);
+        }
+        co_await sleep_ms(1);
+        co_await pool.wait_closed();
+    }());
+}
