@@ -293,14 +293,18 @@ std::string fake_dsn(const FakeServer& srv) {
     return "host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u dbname=d connect_timeout=5";
 }
 
-uvpg::Task<void> violation_case(std::string dsn_text, Op op) {
-    uvpg::Connection conn = co_await uvpg::connect(dsn_text);
+uvpg::Task<void> violation_case(std::string dsn_text, Op op, bool no_cache = false) {
+    uvpg::ConnectOptions o;
+    if (no_cache) o.statement_cache_size = 0;
+    uvpg::Connection conn = co_await uvpg::connect(dsn_text, o);
     uvpg::Cursor cur = co_await conn.cursor();
     uvpg::Cursor other = co_await conn.cursor();
+    if (op == Op::fetch) co_await cur.stream("SELECT a FROM t");  // the server sends one batch
     auto pending = start(make_op(op, std::move(cur), conn));
-    // A waiter on notifications sends nothing: a query of another cursor makes the server answer.
+    // A waiter on notifications (or on a stream's next rows) sends nothing: a query of another
+    // cursor makes the server answer.
     std::shared_ptr<Pending> trigger;
-    if (op == Op::notify) trigger = start([](uvpg::Cursor c) -> uvpg::Task<Outcome> {
+    if (op == Op::notify || op == Op::fetch) trigger = start([](uvpg::Cursor c) -> uvpg::Task<Outcome> {
             co_return co_await attempt([&] { return c.execute("SELECT 1"); });
         }(std::move(other)));
     const bool finished = co_await finished_within(pending);
@@ -322,6 +326,27 @@ TEST_CASE("a protocol violation completes every pending operation with Operation
         // not exist.
         FakeServer srv({trust_handshake(), expect('Q'), send(raw_message('!', 4)), wait_close()});
         uvpg::run(violation_case(fake_dsn(srv), op));
+        CHECK(srv.error() == "");
+    }
+    {
+        // The statement cache's prepare step (Parse/Describe/Sync), which stream() takes too.
+        for (Op op : {Op::prepare, Op::stream}) {
+            const std::string on = op_name(op);
+            CAPTURE(on);
+            FakeServer srv({trust_handshake(), expect('P'), send(raw_message('!', 4)), wait_close()});
+            uvpg::run(violation_case(fake_dsn(srv), op));
+            CHECK(srv.error() == "");
+        }
+    }
+    {
+        // A stream whose first batch (4096 rows) arrived; the fetch waits for more.
+        const std::string on = op_name(Op::fetch);
+        CAPTURE(on);
+        WireBytes batch = raw_message('1', 4) + raw_message('2', 4) + row_description({"a"});
+        for (int i = 0; i < 4096; ++i) batch = batch + data_row({std::string("x")});
+        FakeServer srv({trust_handshake(), expect('P'), expect('B'), expect('D'), expect('E'), expect('S'),
+                        send(batch), expect('Q'), send(raw_message('!', 4)), wait_close()});
+        uvpg::run(violation_case(fake_dsn(srv), Op::fetch, true));
         CHECK(srv.error() == "");
     }
 }
