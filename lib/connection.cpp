@@ -513,21 +513,6 @@ void ConnectionImpl::forget_waiter(std::coroutine_handle<> h) noexcept {
         if (ready_[i].h == h) ready_[i].h = {};
 }
 
-void ConnectionImpl::forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept {
-    for (auto it = room_waiters_.begin(); it != room_waiters_.end(); ++it) {
-        if (it->h == h) {
-            room_waiters_.erase(it);
-            return;  // never granted
-        }
-    }
-    forget_waiter(h);
-    if (granted) {  // the place it was let through to is the next waiter's
-        reserved_ = 0;
-        grant_room();
-        if (!resuming_active_) resume_ready();
-    }
-}
-
 void ConnectionImpl::protocol_violation(const std::string& what) {
     close(std::make_exception_ptr(
         OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")));

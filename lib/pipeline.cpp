@@ -121,6 +121,22 @@ void ConnectionImpl::grant_room() {
     ready_.push_back({nullptr, w.h});
 }
 
+// A room waiter whose coroutine is being destroyed.
+void ConnectionImpl::forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept {
+    for (auto it = room_waiters_.begin(); it != room_waiters_.end(); ++it) {
+        if (it->h == h) {
+            room_waiters_.erase(it);
+            return;  // never granted
+        }
+    }
+    forget_waiter(h);
+    if (granted) {  // the place it was let through to is the next waiter's
+        reserved_ = 0;
+        grant_room();
+        if (!resuming_active_) resume_ready();
+    }
+}
+
 void ConnectionImpl::enqueue(std::shared_ptr<Request> req) {
     queue_.push_back(std::move(req));
     flush();
