@@ -356,7 +356,7 @@ TEST_CASE("a task destroyed while it waits on a request, room or notifications i
     uvpg::run([]() -> uvpg::Task<void> {
         uvpg::ConnectOptions o;
         o.max_pipeline = 1;
-        uvpg::Connection conn = co_await uvpg::connect(dsn(), o);
+        uvpg::Connection conn = co_await uvpg::connect(watched_dsn(), o);
         uvpg::Cursor a = co_await conn.cursor();
         uvpg::Cursor b = co_await conn.cursor();
         uvpg::Cursor c = co_await conn.cursor();
@@ -376,15 +376,27 @@ TEST_CASE("a task destroyed while it waits on a request, room or notifications i
         co_await c.execute("SELECT 3");
         auto row = co_await c.fetchone();
         CHECK((*row)[0].as<int>() == 3);
-        // A frame destroyed after its request completed, before the loop resumed it.
-        {
-            auto ta = a.execute("SELECT 4");
-            ta.handle().resume();
-            auto tc = c.execute("SELECT 5");
-            tc.handle().resume();
-            conn.close();  // both complete now; `ta` goes before anything resumes it
+        // Frames destroyed after close() has completed their waits, before their turn to be
+        // resumed: the first waiter resumed destroys the other (waiting for room on `conn`, for
+        // its request on `conn2`).
+        uvpg::Connection conn2 = co_await uvpg::connect(watched_dsn());
+        for (uvpg::Connection* cn : {&conn, &conn2}) {
+            uvpg::Cursor x = co_await cn->cursor();
+            uvpg::Cursor y = co_await cn->cursor();
+            auto victim = std::make_shared<uvpg::Task<void>>();
+            auto killer = start([](uvpg::Cursor& cur, std::shared_ptr<uvpg::Task<void>> v) -> uvpg::Task<Outcome> {
+                auto o = co_await attempt([&] { return cur.execute("SELECT pg_sleep(60)"); });
+                *v = uvpg::Task<void>();  // destroys the other waiter's frame before its turn
+                co_return o;
+            }(x, victim));
+            *victim = y.execute("SELECT 5");
+            victim->handle().resume();
+            REQUIRE_FALSE(victim->done());
+            cn->close();
+            CHECK(killer->finished);
+            CHECK_RAISED(killer->outcome, uvpg::InterfaceError);
+            CHECK_FALSE(victim->valid());
         }
-        CHECK(conn.closed());
     }());
 }
 
