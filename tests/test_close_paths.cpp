@@ -101,7 +101,7 @@ struct FinishedWithin {
         return p->finished;
     }
 };
-uvpg::Task<bool> finished_within(std::shared_ptr<Pending> p, std::uint64_t ms = 5000) {
+uvpg::Task<bool> finished_within(std::shared_ptr<Pending> p, std::uint64_t ms = 10000) {
     FinishedWithin w{std::move(p), ms};
     co_return co_await w;
 }
