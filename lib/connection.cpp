@@ -21,7 +21,12 @@ ConnectionImpl::ConnectionImpl(ConnParams params)
       decoder_(params_.max_message) {}
 
 ConnectionImpl::~ConnectionImpl() {
-    // Waiters hold a reference, so none can be pending here; only handles need closing.
+    // Requests' and room's waiters hold a handle (through their cursor), so none can be
+    // pending here. A task waiting for notifications holds none: its connection goes with the
+    // last handle, and the wait fails now rather than never ending.
+    auto orphans = std::move(notify_waiters);
+    for (auto& w : orphans) *w.gone = true;
+    for (auto& w : orphans) w.h.resume();
     forget_statements();  // a caller's memo must not match a connection made at this address later
     if (connect_timer_) connect_timer_->stop_and_free();
     if (addrs_) uv_freeaddrinfo(addrs_);
@@ -287,7 +292,7 @@ bool ConnectionImpl::handle_async(const proto::BackendMessage& m) {
             auto w = notify_waiters.front();
             notify_waiters.pop_front();
             *w.slot = std::move(n);
-            ready_.push_back(w.h);
+            ready_.push_back({nullptr, w.h});
         } else {
             notifies.push_back(std::move(n));
         }
@@ -471,29 +476,45 @@ void ConnectionImpl::complete_front() {
     auto req = std::move(queue_.front());
     queue_.pop_front();
     req->done = true;
-    if (auto h = std::exchange(req->waiter, {})) ready_.push_back(h);
+    if (req->waiter && !req->wake_queued) {
+        req->wake_queued = true;
+        ready_.push_back({std::move(req), {}});
+    }
     grant_room();
 }
 
-
-
+void ConnectionImpl::wake(const std::shared_ptr<Request>& r) {
+    if (!r->waiter || r->wake_queued) return;
+    r->wake_queued = true;
+    ready_.push_back({r, {}});
+}
 
 void ConnectionImpl::resume_ready() {
+    if (ready_next_ == ready_.size()) return;
     auto self = shared_from_this();
-    while (!ready_.empty()) {
-        if (resuming_active_) {  // called again by a waiter being resumed: a batch of its own
-            auto batch = std::move(ready_);
-            ready_.clear();
-            for (auto h : batch) h.resume();
-            continue;
+    // One list, resumed in order; a waiter being resumed that calls this again (closing the
+    // connection, say) resumes the rest at once. The list keeps its memory.
+    const bool outer = !resuming_active_;
+    resuming_active_ = true;
+    while (ready_next_ < ready_.size()) {
+        Ready e = std::move(ready_[ready_next_++]);
+        std::coroutine_handle<> h = e.h;
+        if (e.req) {
+            e.req->wake_queued = false;
+            h = std::exchange(e.req->waiter, {});
         }
-        // Swapped with a spare so that neither vector gives up its memory.
-        resuming_active_ = true;
-        resuming_.swap(ready_);
-        for (auto h : resuming_) h.resume();
-        resuming_.clear();
+        if (h) h.resume();
+    }
+    if (outer) {
+        ready_.clear();
+        ready_next_ = 0;
         resuming_active_ = false;
     }
+}
+
+void ConnectionImpl::forget_waiter(std::coroutine_handle<> h) noexcept {
+    for (std::size_t i = ready_next_; i < ready_.size(); ++i)
+        if (ready_[i].h == h) ready_[i].h = {};
 }
 
 void ConnectionImpl::protocol_violation(const std::string& what) {
@@ -550,15 +571,26 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
         socket_->write_and_close(goodbye(was_ready));
         socket_ = nullptr;
     }
+    close_error_ = reason;
+    // Nothing waits to be told (psycopg2: the next operation raises it, once). A close by the
+    // user (InterfaceError) has nothing to report.
+    if (!has_waiters()) {
+        try {
+            std::rethrow_exception(reason);
+        } catch (const InterfaceError&) {
+        } catch (...) {
+            unreported_ = reason;
+        }
+    }
     for (auto& r : queue_) {
         if (!r->error) r->error = reason;
         r->done = true;
-        if (auto h = std::exchange(r->waiter, {})) ready_.push_back(h);
+        wake(r);
     }
     queue_.clear();
-    for (auto& w : notify_waiters) ready_.push_back(w.h);
+    for (auto& w : notify_waiters) ready_.push_back({nullptr, w.h});
     notify_waiters.clear();
-    for (auto& w : room_waiters_) ready_.push_back(w.h);  // they find the connection closed
+    for (auto& w : room_waiters_) ready_.push_back({nullptr, w.h});  // they find the connection closed
     room_waiters_.clear();
     if (auto hook = std::move(on_closed)) hook();
 }

@@ -44,7 +44,11 @@ Connection::~Connection() = default;
 detail::ConnectionImpl& Connection::checked() const {
     if (!impl_) throw InterfaceError("connection already closed");
     if (lease_ && detail::lease_released(*lease_)) throw InterfaceError("connection already returned to its pool");
-    if (impl_->closed()) throw InterfaceError(impl_->closed_message());
+    if (impl_->closed()) {
+        // The first operation to meet a connection the server closed raises its error.
+        if (auto e = impl_->take_unreported()) std::rethrow_exception(e);
+        throw InterfaceError(impl_->closed_message());
+    }
     return *impl_;
 }
 
@@ -100,41 +104,64 @@ const std::deque<std::string>& Connection::notices() const {
 Connection::Notifies Connection::notifies() const { return Notifies(impl_); }
 
 namespace {
+// The waiter does not keep the connection alive: when its last handle goes, the wait fails
+// (InterfaceError) instead of waiting forever on a connection nobody can use.
 struct NotifyAwaiter {
     detail::ConnectionImpl* c;
     std::optional<Notify> slot;
-    // A waiter whose coroutine is destroyed while it waits leaves the connection's list.
+    bool gone = false;               // the connection was destroyed under the wait
+    std::coroutine_handle<> h = {};  // while suspended
+    // A waiter whose coroutine is destroyed while it waits leaves the connection's lists; a
+    // notification it was handed goes back to the queue.
     ~NotifyAwaiter() {
+        if (!h || gone) return;
         auto& ws = c->notify_waiters;
         for (auto it = ws.begin(); it != ws.end(); ++it) {
             if (it->slot == &slot) {
                 ws.erase(it);
-                break;
+                return;
             }
         }
+        c->forget_waiter(h);
+        if (slot) c->notifies.push_front(std::move(*slot));
     }
     bool await_ready() const noexcept { return !c->notifies.empty() || c->closed(); }
-    void await_suspend(std::coroutine_handle<> h) { c->notify_waiters.push_back({h, &slot}); }
+    void await_suspend(std::coroutine_handle<> caller) {
+        c->notify_waiters.push_back({caller, &slot, &gone});
+        h = caller;
+    }
     Notify await_resume() {
+        h = {};
+        if (gone) throw InterfaceError("connection closed: its last handle was dropped while waiting for notifications");
         if (slot) return std::move(*slot);
         if (!c->notifies.empty()) {
             Notify n = std::move(c->notifies.front());
             c->notifies.pop_front();
             return n;
         }
+        // The class of what closed it: InterfaceError when the user did, else OperationalError.
+        if (auto e = c->take_unreported()) std::rethrow_exception(e);
+        try {
+            if (auto e = c->close_error()) std::rethrow_exception(e);
+        } catch (const InterfaceError&) {
+            throw InterfaceError(c->closed_message() + "; no more notifications");
+        } catch (...) {
+        }
         throw OperationalError(c->closed_message() + "; no more notifications");
     }
 };
-Task<Notify> get_notify(std::shared_ptr<detail::ConnectionImpl> c) {
+Task<Notify> get_notify(std::weak_ptr<detail::ConnectionImpl> weak) {
+    auto c = weak.lock();
+    if (!c) throw InterfaceError("connection already closed");
     NotifyAwaiter wait{c.get(), {}};  // named: g++ 12 mishandles non-trivial temporaries in co_await
+    c.reset();  // the connection lives as long as its handles, not as long as this wait
     co_return co_await wait;
 }
 }  // namespace
 
 Task<Notify> Connection::Notifies::get() {
-    auto c = c_.lock();
-    if (!c) throw InterfaceError("connection already closed");
-    return get_notify(std::move(c));
+    if (c_.expired()) throw InterfaceError("connection already closed");
+    return get_notify(c_);
 }
 std::optional<Notify> Connection::Notifies::get_nowait() {
     auto c = c_.lock();

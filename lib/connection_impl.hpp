@@ -142,6 +142,7 @@ struct Request {
     };
     std::unique_ptr<Stream> stream;
     std::coroutine_handle<> waiter;
+    bool wake_queued = false;  // in its connection's ready list: `waiter` is resumed from there
     bool done = false;
     explicit Request(Kind k) : kind(k) {}
 };
@@ -204,13 +205,22 @@ struct BatchSegment {
     std::size_t sets = 0;
 };
 
-// Awaits a request; returns its result or rethrows its error.
+// Awaits a request; returns its result or rethrows its error. A coroutine destroyed while it
+// waits (its Task dropped) takes its handle back, so the request's end resumes nothing.
 struct RequestAwaiter {
     std::shared_ptr<Request> r;
+    std::coroutine_handle<> h = {};  // while suspended
+    RequestAwaiter(std::shared_ptr<Request> req) noexcept : r(std::move(req)) {}
+    RequestAwaiter(const RequestAwaiter&) = delete;
+    RequestAwaiter& operator=(const RequestAwaiter&) = delete;
+    ~RequestAwaiter() {
+        if (h && r->waiter == h) r->waiter = {};
+    }
     bool await_ready() const noexcept { return r->done; }
-    void await_suspend(std::coroutine_handle<> h) noexcept { r->waiter = h; }
+    void await_suspend(std::coroutine_handle<> caller) noexcept { r->waiter = h = caller; }
     // The request's own result, to be moved from (the awaiter keeps the request alive).
     QueryResult&& await_resume() {
+        h = {};
         if (r->error) std::rethrow_exception(r->error);
         return std::move(r->result);
     }
@@ -252,9 +262,18 @@ public:
     struct RoomAwaiter {
         ConnectionImpl& c;
         bool granted = false;
+        std::coroutine_handle<> h = {};  // while suspended
+        // Destroyed while it waits: leaves the line, and gives back the place it was granted.
+        ~RoomAwaiter() {
+            if (h) c.forget_room_waiter(h, granted);
+        }
         bool await_ready() const noexcept { return c.has_room(); }
-        void await_suspend(std::coroutine_handle<> h) { c.room_waiters_.push_back({h, &granted}); }
+        void await_suspend(std::coroutine_handle<> caller) {
+            c.room_waiters_.push_back({caller, &granted});
+            h = caller;
+        }
         void await_resume() noexcept {
+            h = {};
             if (granted) --c.reserved_;
         }
     };
@@ -286,9 +305,21 @@ public:
     const std::shared_ptr<const TypeRegistry>& types() const noexcept { return types_; }
     void add_types(const std::vector<std::pair<std::uint32_t, UserType>>& added);
 
-    // Closes at once. Pending requests fail with `reason` (InterfaceError when null).
+    // Closes at once. Pending requests fail with `reason` (InterfaceError when null). Callers
+    // outside a libuv callback of this connection call resume_ready() afterwards.
     void close(std::exception_ptr reason = nullptr) noexcept;
     bool closed() const noexcept { return state_ == State::closed; }
+    // Why it closed (InterfaceError when the user closed it); null while open.
+    std::exception_ptr close_error() const noexcept { return close_error_; }
+    // The server's (or the network's) error that closed the connection while nothing waited on
+    // it, once: psycopg2 raises it (OperationalError) for the first operation that meets the
+    // closed connection, and InterfaceError ("connection already closed") after that.
+    std::exception_ptr take_unreported() noexcept { return std::exchange(unreported_, nullptr); }
+    // Drops a waiting coroutine that is being destroyed from the lists that would resume it.
+    void forget_waiter(std::coroutine_handle<> h) noexcept;
+    void forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept;
+    // Something still waits on the connection (a statement, room, notifications).
+    bool has_waiters() const noexcept { return !queue_.empty() || !notify_waiters.empty() || !room_waiters_.empty(); }
     // "connection already closed", with why when the server or an error closed it.
     std::string closed_message() const;
     // Resumes the waiters of completed requests (after close(), from outside a callback).
@@ -319,6 +350,7 @@ public:
     struct NotifyWaiter {
         std::coroutine_handle<> h;
         std::optional<Notify>* slot;
+        bool* gone;  // set when the connection is destroyed under the waiter (its last handle dropped)
     };
     std::deque<NotifyWaiter> notify_waiters;
 
@@ -382,6 +414,7 @@ private:
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
     void complete_front();
+    void wake(const std::shared_ptr<Request>& r);  // its waiter goes on the ready list, once
     void grant_room();  // lets the next waiting caller queue, when there is room
     void enqueue(std::shared_ptr<Request> req);  // queues, writes, and lets the next caller in
     void flush();      // writes what is queued just before the loop next waits for I/O
@@ -424,8 +457,15 @@ private:
     bool reading_paused_ = false;  // a stream's reader fell behind: the socket is not read
     std::size_t result_bytes_ = 0;  // read while the front request's rows (or COPY data) came in
     std::size_t stream_peak_ = 0;
-    std::vector<std::coroutine_handle<>> ready_;  // waiters of completed work, resumed after dispatch
-    std::vector<std::coroutine_handle<>> resuming_;  // the ones being resumed now
+    // Waiters of completed work, resumed after dispatch in order: a request's waiter (taken
+    // from the request when its turn comes, so that a coroutine destroyed meanwhile is not
+    // resumed) or a coroutine handle (room, notifications; nulled by forget_waiter).
+    struct Ready {
+        std::shared_ptr<Request> req;
+        std::coroutine_handle<> h;
+    };
+    std::vector<Ready> ready_;
+    std::size_t ready_next_ = 0;    // the next entry to resume
     bool resuming_active_ = false;
 
     std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys
@@ -435,6 +475,7 @@ private:
     std::map<std::string, std::string, std::less<>> server_params_;
     std::deque<std::string> notices_;
     std::string close_reason_;  // what() of the error that closed the connection
+    std::exception_ptr close_error_, unreported_;
     std::unordered_map<std::string, std::shared_ptr<Prepared>> statements_;
     struct TextHash {
         using is_transparent = void;

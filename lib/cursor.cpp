@@ -204,9 +204,16 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
 // Waits for a stream's request to move on: its columns, a batch, or its end.
 struct StreamWait {
     Request& r;
+    std::coroutine_handle<> h = {};  // while suspended
+    StreamWait(Request& req) noexcept : r(req) {}
+    StreamWait(const StreamWait&) = delete;
+    StreamWait& operator=(const StreamWait&) = delete;
+    ~StreamWait() {
+        if (h && r.waiter == h) r.waiter = {};  // its coroutine is destroyed: nothing resumes it
+    }
     bool await_ready() const noexcept { return r.done; }
-    void await_suspend(std::coroutine_handle<> h) noexcept { r.waiter = h; }
-    void await_resume() const noexcept {}
+    void await_suspend(std::coroutine_handle<> caller) noexcept { r.waiter = h = caller; }
+    void await_resume() noexcept { h = {}; }
 };
 
 // Always the extended protocol (one statement, rows in binary where uvpg reads them); returns
@@ -251,6 +258,7 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
 // Up to n rows of the stream, waiting for them: fewer only at its end. A server error is
 // thrown by the fetch after the one that returned the rows before it.
 Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
+    BusyGuard busy(*s);  // a second fetch while this one waits for rows is an InterfaceError
     std::vector<Row> out;
     while (out.size() < n) {
         if (s->pos < s->result.size()) {
@@ -347,8 +355,12 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
     }
 }
 
+// A completed result is the caller's: it stays readable after the connection closes (as
+// asyncpg's and pgx's do). Nothing may be read while another operation runs on the cursor.
 const QueryResult& rows_or_throw(CursorState& s) {
-    if (s.closed || s.conn.closed()) throw InterfaceError("cursor already closed");
+    if (s.closed) throw InterfaceError("cursor already closed");
+    if (s.busy) throw InterfaceError("another operation is already in progress on this cursor");
+    if (!s.executed && s.conn.closed()) throw InterfaceError("cursor already closed");
     if (!s.executed || !s.result.shape) throw ProgrammingError("no results to fetch");
     return s.result;
 }
@@ -385,6 +397,7 @@ Task<std::vector<Row>> fetchall_impl(CursorState* s) {
     co_return take_rows(*s, SIZE_MAX);
 }
 Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
+    if (s->busy) throw InterfaceError("another operation is already in progress on this cursor");
     if (s->stream_mode) throw ProgrammingError("scroll() is not available on a streamed result");
     const auto& r = rows_or_throw(*s);
     std::int64_t target = mode == ScrollMode::relative ? static_cast<std::int64_t>(s->pos) + value : value;

@@ -235,9 +235,20 @@ void Poster::post(std::coroutine_handle<> h) {
 void Poster::on_idle_cb(uv_idle_t* h) {
     auto* self = static_cast<Poster*>(h->data);
     uv_idle_stop(h);
-    auto batch = std::move(self->queue_);
-    self->queue_.clear();
-    for (auto c : batch) c.resume();  // a resumed coroutine may post again: that waits a turn
+    // A resumed coroutine may post again (that waits a turn) or destroy one still in the batch
+    // (forget() takes it out).
+    self->running_.swap(self->queue_);
+    for (self->running_next_ = 0; self->running_next_ < self->running_.size();)
+        if (auto c = self->running_[self->running_next_++]) c.resume();
+    self->running_.clear();
+    self->running_next_ = 0;
+}
+
+void Poster::forget(std::coroutine_handle<> h) noexcept {
+    for (auto& c : queue_)
+        if (c == h) c = {};
+    for (std::size_t i = running_next_; i < running_.size(); ++i)
+        if (running_[i] == h) running_[i] = {};
 }
 
 void Poster::close() {

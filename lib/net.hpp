@@ -126,6 +126,8 @@ class Poster {
 public:
     static Poster* create(uv_loop_t* loop);
     void post(std::coroutine_handle<> h);
+    // A posted coroutine that is being destroyed: it is not resumed.
+    void forget(std::coroutine_handle<> h) noexcept;
     void close();  // what is still queued is dropped; the owner has no waiters left by then
 
 private:
@@ -133,6 +135,8 @@ private:
     static void on_close_cb(uv_handle_t* h);
     uv_idle_t idle_;
     std::vector<std::coroutine_handle<>> queue_;
+    std::vector<std::coroutine_handle<>> running_;  // the batch being resumed, from running_next_ on
+    std::size_t running_next_ = 0;
     bool closing_ = false;
 };
 

@@ -118,7 +118,23 @@ void ConnectionImpl::grant_room() {
     room_waiters_.pop_front();
     *w.granted = true;
     reserved_ = 1;
-    ready_.push_back(w.h);
+    ready_.push_back({nullptr, w.h});
+}
+
+// A room waiter whose coroutine is being destroyed.
+void ConnectionImpl::forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept {
+    for (auto it = room_waiters_.begin(); it != room_waiters_.end(); ++it) {
+        if (it->h == h) {
+            room_waiters_.erase(it);
+            return;  // never granted
+        }
+    }
+    forget_waiter(h);
+    if (granted) {  // the place it was let through to is the next waiter's
+        reserved_ = 0;
+        grant_room();
+        if (!resuming_active_) resume_ready();
+    }
 }
 
 void ConnectionImpl::enqueue(std::shared_ptr<Request> req) {
@@ -148,7 +164,7 @@ void ConnectionImpl::stream_cut(Request& r) {
     stream_peak_ = std::max(stream_peak_, st.buffered);
     r.result = QueryResult::empty(std::move(shape));
     r.result.tag = st.batches.back().tag;
-    if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+    wake(queue_.front());  // r is the front request
     if (st.buffered >= kStreamHighWater) pause_reading(true);
 }
 
@@ -159,8 +175,7 @@ void ConnectionImpl::on_row_description(Request& r) {
     }
     r.result.shape = last_shape_;
     r.result.clear_rows();
-    if (r.stream)  // the columns are known: stream() returns
-        if (auto h = std::exchange(r.waiter, {})) ready_.push_back(h);
+    if (r.stream) wake(queue_.front());  // the columns are known (r is the front request)
 }
 
 }  // namespace uvpg::detail

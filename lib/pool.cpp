@@ -130,15 +130,24 @@ Connection PoolImpl::lease(std::shared_ptr<ConnectionImpl> conn) {
 
 void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
     if (!conn || used_.erase(conn) == 0) return;
-    auto drop = [&] {
+    // Whatever still waits on a connection that is closed here is told at once (the user gave
+    // it back: InterfaceError).
+    auto drop = [&](const char* why) {
         conn->on_closed = nullptr;
-        conn->close();
+        conn->close(why ? err<InterfaceError>(why) : nullptr);
         room_freed();
         check_closed();
+        conn->resume_ready();
     };
-    if (conn->closed() || closing_ || expired(*conn)) return drop();
+    if (conn->closed() || closing_ || expired(*conn)) {
+        return drop(conn->has_waiters() ? "connection returned to its pool while an operation waited on it; connection closed"
+                                        : nullptr);
+    }
     switch (conn->transaction_status()) {
     case TransactionStatus::idle:
+        // A task still waiting for its notifications must not wait on someone else's connection.
+        if (!conn->notify_waiters.empty())
+            return drop("connection returned to its pool while a task waited for notifications; connection closed");
         return hand_over(std::move(conn));
     case TransactionStatus::intrans:
     case TransactionStatus::inerror: {
@@ -160,7 +169,7 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
     default:
         // A statement still running (or an unknown state): not worth waiting for.
         std::fprintf(stderr, "uvpg: pool: a connection came back with a statement still running; closing it\n");
-        return drop();
+        return drop("connection returned to its pool with a statement still running; connection closed");
     }
 }
 
@@ -210,6 +219,7 @@ PoolWaiter::~PoolWaiter() { pool.abandon(*this); }
 
 void PoolImpl::abandon(PoolWaiter& w) {
     if (w.timer) w.timer->stop_and_free(), w.timer = nullptr;
+    if (w.h) poster_->forget(w.h);  // handed something and posted, but destroyed before its turn
     for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
         if (*it == &w) {
             waiters_.erase(it);
@@ -331,9 +341,19 @@ Task<void> clear_impl(std::shared_ptr<PoolImpl> p) {
 
 struct CloseAwaiter {
     PoolImpl& pool;
+    std::coroutine_handle<> h = {};  // while suspended
+    // Destroyed while it waits: nothing resumes it.
+    ~CloseAwaiter() {
+        if (!h) return;
+        std::erase(pool.close_waiters, h);
+        pool.forget_posted(h);
+    }
     bool await_ready() const noexcept { return pool.done_closing(); }
-    void await_suspend(std::coroutine_handle<> h) { pool.close_waiters.push_back(h); }
-    void await_resume() const noexcept {}
+    void await_suspend(std::coroutine_handle<> caller) {
+        pool.close_waiters.push_back(caller);
+        h = caller;
+    }
+    void await_resume() noexcept { h = {}; }
 };
 
 Task<void> wait_closed_impl(std::shared_ptr<PoolImpl> p) {

@@ -72,6 +72,7 @@ public:
     void wait(PoolWaiter& w);
     void abandon(PoolWaiter& w);
     void close_free();
+    void forget_posted(std::coroutine_handle<> h) noexcept { poster_->forget(h); }
     void close();
     void terminate();
     bool done_closing() const { return closing_ && used_.empty() && opening_ == 0; }

@@ -30,7 +30,9 @@ enum class TransactionStatus { idle = 0, active = 1, intrans = 2, inerror = 3, u
 
 // Move-only handle of a connection. Dropping the last handle (and every Cursor made from it)
 // closes the connection. Every method throws InterfaceError once the connection is closed,
-// except close(), closed(), dsn() and the notices.
+// except close(), closed(), dsn() and the notices; when the server (or the network) closed it
+// while nothing waited on it, the first one throws that error instead (OperationalError, with
+// the server's diag(): psycopg2's rule).
 class Connection {
 public:
     Connection() noexcept;
@@ -80,8 +82,9 @@ public:
     // LISTEN notifications, as something a coroutine waits on (aiopg: conn.notifies).
     class Notifies {
     public:
-        // The next notification; waits for one. Throws OperationalError once the connection is
-        // closed and the queue is drained.
+        // The next notification; waits for one. Once the connection is closed and the queue is
+        // drained: InterfaceError when the user closed it (or dropped its last handle, or gave
+        // it back to its pool), OperationalError when the server or the network did.
         Task<Notify> get();
         std::optional<Notify> get_nowait();
         std::size_t size() const;

@@ -73,6 +73,8 @@ public:
     // ProgrammingError. A server error mid-result is thrown by the fetch that reaches it.
     Task<void> stream(std::string_view sql, Params params = {});
 
+    // A completed result stays readable after the connection closes (it is the caller's); a
+    // fetch while another operation runs on this cursor is an InterfaceError, as in aiopg.
     Task<std::optional<Row>> fetchone();
     Task<std::vector<Row>> fetchmany(std::optional<std::size_t> size = std::nullopt);  // default arraysize
     Task<std::vector<Row>> fetchall();

@@ -78,6 +78,8 @@ public:
     Task<Connection> acquire();
     // Gives a connection back now. One inside a transaction is rolled back before reuse (closed
     // if that fails); a closed or broken one is dropped. InterfaceError if it is not this pool's.
+    // One with a statement still running, or a task still waiting for its notifications, is
+    // closed: whatever waits on it fails at once with InterfaceError.
     void release(Connection& conn);
     // A cursor that owns a pooled connection and gives it back when destroyed.
     Task<Cursor> cursor();
