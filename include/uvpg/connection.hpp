@@ -30,7 +30,7 @@ enum class TransactionStatus { idle = 0, active = 1, intrans = 2, inerror = 3, u
 
 // Move-only handle of a connection. Dropping the last handle (and every Cursor made from it)
 // closes the connection. Every method throws InterfaceError once the connection is closed,
-// except close(), closed(), dsn() and the notices.
+// except close(), closed(), transaction_status() (unknown), dsn(), notices() and notifies().
 class Connection {
 public:
     Connection() noexcept;

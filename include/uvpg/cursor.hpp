@@ -30,9 +30,13 @@ public:
     Cursor& operator=(Cursor&&) noexcept;
     ~Cursor();
 
-    // Runs one statement. With parameters (%s, %(name)s or $n), sends Parse/Bind/Describe/
-    // Execute/Sync in one write through the unnamed statement; without, the simple Query
-    // protocol, which also runs several ';'-separated statements and keeps the last result.
+    // Runs one statement. With parameters (%s, %(name)s or $n), the extended protocol: with the
+    // statement cache on (statement_cache_size, default 100) a statement new to the connection
+    // is first prepared under a name and described (Parse/Describe/Sync, one round trip, so that
+    // its results can come back in binary), then every run of it is Bind/Execute/Sync; with the
+    // cache off, Parse/Bind/Describe/Execute/Sync in one write through the unnamed statement.
+    // Without parameters, the simple Query protocol, which also runs several ';'-separated
+    // statements and keeps the last result.
     // Throws ProgrammingError when the parameters do not match the placeholders (nothing is
     // sent), the uvpg::errors class of a server error (the connection stays usable),
     // OperationalError when the connection is lost, InterfaceError when closed.

@@ -18,8 +18,8 @@ class PoolImpl;
 // Runs once for each new pooled connection, before its first use (aiopg: on_connect).
 using OnConnect = Task<void> (*)(Connection&);
 
-// The connect options (same fields as ConnectOptions) plus the pool's own. A flat aggregate so
-// that designated initialisers read like aiopg's keyword arguments:
+// The pool's own options, then the connect options (ConnectOptions' fields, in its order). A
+// flat aggregate so that designated initialisers read like aiopg's keyword arguments:
 //   co_await uvpg::create_pool(dsn, {.minsize = 1, .maxsize = 8, .timeout = 5});
 // Every field is trivially destructible on purpose (g++ 12, see options.hpp): text fields are
 // views copied by create_pool() before it returns, and on_connect is a function pointer (a
