@@ -2,11 +2,11 @@
 # Installs the Debian packages uvpg needs when they are missing (as root, or through sudo).
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgresql python3 openssl "$@")
+missing=()
 # The fuzz targets (fuzz/build_and_run.sh), which scripts/test.sh always runs: clang, and the
 # compiler-rt archives that hold libFuzzer and clang's sanitizer runtimes (not a dependency of
 # Debian's clang package, so named here).
 pkgs+=(clang libclang-rt-dev)
-missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
