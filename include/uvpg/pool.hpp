@@ -90,7 +90,8 @@ public:
     void close();
     // Closes every connection, the ones in use too (their pending work fails with InterfaceError).
     void terminate();
-    // Completes when close() or terminate() has been called and every connection is back and closed.
+    // Completes when close() or terminate() has been called and every connection is back and
+    // closed; InterfaceError when neither has been called.
     Task<void> wait_closed();
     bool closed() const noexcept;
 
