@@ -82,12 +82,13 @@ else
 fi
 
 # Every C++ block of README.md and docs/*.md compiles (tools/check_snippets.py), one test each.
-snip_out=$(tools/check_snippets.py 2>&1); snip_rc=$?
+# First the checker's self-test: blocks that must compile and blocks that must not.
+snip_out=$( { tools/check_snippets.py --self-test && tools/check_snippets.py; } 2>&1); snip_rc=$?
 printf '%s\n' "$snip_out" | grep -v '^ok: snippet'
 snip_ok=$(printf '%s\n' "$snip_out" | grep -c '^ok: snippet')
 snip_failed=$(printf '%s\n' "$snip_out" | grep -c '^FAILED: snippet')
 if [ "$snip_rc" -ne 0 ] && [ "$snip_failed" -eq 0 ]; then echo "FAILED: snippet check (exit $snip_rc)"; snip_failed=1; fi
-echo "ok: $snip_ok snippets compile"
+echo "ok: snippets: $snip_ok passed (the checker's self-test and each C++ block of the docs)"
 passed=$((passed + snip_ok)); failed=$((failed + snip_failed))
 
 # libFuzzer targets on every parser entry point, briefly. scripts/deps.sh installs clang and

@@ -2,6 +2,7 @@
 """Compiles every C++ code block of the docs, so that a snippet can never rot.
 
     tools/check_snippets.py [FILE.md ...]      (default: README.md and docs/*.md)
+    tools/check_snippets.py --self-test        (a checker that passes everything is no check)
 
 Each block fenced as ```cpp (or ```c++) is one check, reported as
 "ok: snippet FILE:LINE" or "FAILED: snippet FILE:LINE" with the compiler's words; the exit
@@ -149,7 +150,63 @@ def check(n, block, command, workdir):
     return block, r.returncode == 0, (r.stdout + r.stderr).strip()
 
 
+SELF_TEST = """\
+<!-- snippet-context: void consume(const uvpg::Row& row); -->
+```cpp
+uvpg::Pool pool = co_await uvpg::create_pool(dsn, {.minsize = 1, .maxsize = 8, .timeout = 5});
+for (const auto& row : co_await cur.fetchall()) consume(row);
+```
+
+<!-- snippet: namespace -->
+```cpp
+uvpg::Task<int> answer(uvpg::Connection& c) {
+    auto cur = co_await c.cursor();
+    co_await cur.execute("SELECT %s", {42});
+    co_return (*co_await cur.fetchone())[0].as<int>();
+}
+```
+
+```cpp
+#include <uvpg/uvpg.hpp>
+int main() { return 0; }
+```
+
+```cpp
+uvpg::Pool pool = co_await uvpg::create_pool(dsn, {.timeout = 5, .minsize = 1});
+```
+
+```cpp
+co_await cur.execute("SELECT 1");
+int unused = 3;
+```
+
+```cpp
+consume(42);
+```
+"""
+
+
+def self_test():
+    """Three blocks that must compile, then three that must not (designators out of order, an
+    unused variable under -Werror, an undeclared name): the checker must tell them apart."""
+    with tempfile.TemporaryDirectory(prefix='uvpg-snippets-self.') as d:
+        path = os.path.join(d, 'self.md')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(SELF_TEST)
+        blocks = blocks_of(path)
+        command = compiler_command()
+        got = [check(n, b, command, d)[1] for n, b in enumerate(blocks)]
+    want = [True, True, True, False, False, False]
+    if got == want:
+        print("ok: snippet checker self-test")
+        return 0
+    print(f"FAILED: snippet checker self-test: compiled {got}, expected {want}")
+    return 1
+
+
 def main(argv):
+    if argv[1:] == ['--self-test']:
+        return self_test()
     files = argv[1:] or [os.path.join(ROOT, 'README.md')] + sorted(
         os.path.join(ROOT, 'docs', f) for f in os.listdir(os.path.join(ROOT, 'docs')) if f.endswith('.md'))
     blocks = [b for path in files for b in blocks_of(path)]
