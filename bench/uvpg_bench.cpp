@@ -1,4 +1,4 @@
-// uvpg-bench: the workloads of BENCH.md (W1-W8, and TLS) run with uvpg and with libpq (pgbench
+// uvpg-bench: the workloads of docs/benchmarks.md (W1-W8, and TLS) run with uvpg and with libpq (pgbench
 // for W2) side by side on one server, A/B interleaved, medians and ratios reported. Without
 // --dsn it starts a throwaway PostgreSQL with tests/pg_server.sh and stops it at the end.
 #include "bench.hpp"
@@ -139,7 +139,7 @@ bench::Workload make_workload(const std::string& id, const Config& c) {
     return bench::tls_workload(c);
 }
 
-// The chosen workloads in BENCH.md's order. The default: all, TLS only when there is a TLS DSN.
+// The chosen workloads in docs/benchmarks.md's order. The default: all, TLS only when there is a TLS DSN.
 std::vector<std::string> chosen(const Config& c) {
     std::vector<std::string> out;
     for (const auto& w : kAll) {

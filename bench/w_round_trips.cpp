@@ -65,7 +65,7 @@ Sample socket_floor_loop(PGconn* c, int n) {
 
 // W1: `SELECT 1` (simple query) and `SELECT $1::int4` (prepared), one after another. Pinned, the
 // client and its backend share CPU 0: on 2-vCPU machines cross-core wake-ups otherwise swing a
-// round-trip loop by 5x (BENCH.md).
+// round-trip loop by 5x (docs/benchmarks.md).
 uvpg::Task<std::vector<Sample>> w1_uvpg(std::string dsn, int n, bool pin) {
     auto conn = co_await uvpg::connect(dsn);
     auto cur = co_await conn.cursor();

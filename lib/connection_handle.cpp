@@ -24,7 +24,7 @@ Task<Connection> fail_connect(std::exception_ptr e) {
 
 // Plain functions: the parameters are resolved here, while the option views are alive, and
 // only owned values go into the coroutine (g++ 12 mishandles braced aggregate temporaries in
-// coroutines, DESIGN.md). A bad DSN is thrown at co_await, like every other connect error.
+// coroutines, docs/design.md). A bad DSN is thrown at co_await, like every other connect error.
 Task<Connection> connect(std::string_view dsn, const ConnectOptions& options) {
     try {
         return detail::connect_impl(detail::resolve_params(dsn, options));

@@ -489,7 +489,7 @@ detail::CursorState& Cursor::checked() const {
 
 // Each public coroutine entry is a plain function moving its arguments into a detail::
 // coroutine over the (stable) state: the Cursor itself may be moved while one runs, and
-// g++ 12 frees twice when a coroutine takes a braced temporary by value (DESIGN.md).
+// g++ 12 frees twice when a coroutine takes a braced temporary by value (docs/design.md).
 Task<void> Cursor::execute(std::string_view sql, Params params) {
     auto& s = checked();
     auto stmt = detail::statement_for(s, sql, params);

@@ -4,11 +4,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh libpq-dev  # libpq: only the benchmark links it, as the reference
-[ -f build/build.ninja ] || meson setup build
+# The benchmark is built only where libpq was found when build/ was set up: an older build/
+# (set up before libpq was installed) is set up again, with the benchmark required this time.
+if [ ! -f build/build.ninja ]; then
+    meson setup build -Dbench=enabled
+elif ! ninja -C build -t targets all 2>/dev/null | grep -q '^bench/uvpg-bench:'; then
+    meson setup --reconfigure build -Dbench=enabled
+fi
 ninja -C build
 pgdir=$(mktemp -d /tmp/uvpg-main-pg.XXXXXX)
 trap 'tests/pg_server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT  # with the pgbench tables, ~200 MB
-eval "$(tests/pg_server.sh start "$pgdir")"
+# Not `eval "$(...)"`, which would run on after a failed start with no UVPG_TEST_* set.
+if ! vars=$(tests/pg_server.sh start "$pgdir"); then
+    echo "main.sh: could not start PostgreSQL" >&2
+    for log in "$pgdir"/server.log "$pgdir"/initdb.log; do
+        [ -f "$log" ] && { echo "--- tail of $log" >&2; tail -n 30 "$log" >&2; }
+    done
+    exit 1
+fi
+eval "$vars"
 export UVPG_EXAMPLE_DSN="$UVPG_TEST_DSN"
 for ex in build/examples/*; do
     [ -x "$ex" ] && [ -f "$ex" ] || continue

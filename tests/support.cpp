@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <cstdio>
 #include <cstdlib>
 
 namespace uvpg_test {
@@ -22,6 +23,34 @@ std::string dsn() {
 std::string dsn_with(const std::string& extra) { return dsn() + " " + extra; }
 
 bool have_auth_roles() { return env("UVPG_TEST_AUTH") == "1"; }
+
+namespace {
+// The name of the running test case, for report_skip: doctest tells listeners, not tests.
+std::string current_test;
+
+struct CurrentTestListener : doctest::IReporter {
+    explicit CurrentTestListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData& t) override { current_test = t.m_name; }
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override {}
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData&) override {}
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+}  // namespace
+DOCTEST_REGISTER_LISTENER("uvpg_current_test", 1, CurrentTestListener);
+
+void report_skip(const std::string& why) {
+    if (env("UVPG_TEST_NO_SKIP") == "1") FAIL("skipped (" << why << "), and UVPG_TEST_NO_SKIP=1 allows no skips");
+    std::printf("SKIPPED: %s: %s\n", current_test.c_str(), why.c_str());
+    std::fflush(stdout);
+}
 
 namespace {
 struct SleepAwaiter {

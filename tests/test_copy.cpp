@@ -68,7 +68,7 @@ TEST_CASE("copy_from then copy_to round-trips 100,000 rows byte for byte, over T
 TEST_CASE("copy_from and copy_to with a separator, a NULL string and columns; CSV through copy_expert") {
     with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         co_await cur.execute("CREATE TEMP TABLE c2 (a int, b text, \"C x\" text DEFAULT 'dflt')");
-        // Named, not braced in the co_await (g++ 12, DESIGN.md).
+        // Named, not braced in the co_await (g++ 12, docs/design.md).
         std::vector<std::string> ab{"a", "b"}, all{"a", "b", "C x"};
         std::istringstream in("1|one\n2|NULL\n3|th|ree\\|\n");
         CHECK_THROWS_AS(co_await cur.copy_from(in, "c2", "|", "NULL", ab), uvpg::DataError);  // extra column

@@ -32,7 +32,7 @@ TEST_CASE("the seed example: connect, cursor, execute, fetchall") {
     });
 }
 
-TEST_CASE("SELECT 1 through fetchone, as API.md's pool example reads it") {
+TEST_CASE("SELECT 1 through fetchone, as the README's pool example reads it") {
     with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         co_await cur.execute("SELECT 1");
         std::optional<uvpg::Row> ret = co_await cur.fetchone();
@@ -42,7 +42,7 @@ TEST_CASE("SELECT 1 through fetchone, as API.md's pool example reads it") {
     });
 }
 
-TEST_CASE("parameters: %s, %(name)s, $n and NULL, as API.md spells them") {
+TEST_CASE("parameters: %s, %(name)s, $n and NULL, as the README spells them") {
     with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         co_await cur.execute("SELECT %s, %s", {42, "text"});
         auto r = co_await cur.fetchone();

@@ -219,10 +219,7 @@ TEST_CASE("a result past the low-water threshold arrives whole, tail included, a
 }
 
 TEST_CASE("over TLS, the low-water mark counts ciphertext and still brings every row in") {
-    if (uvpg_test::env("UVPG_TEST_SSL") != "1") {
-        MESSAGE("the test server has no TLS");
-        return;
-    }
+    if (uvpg_test::env("UVPG_TEST_SSL") != "1") UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     uvpg::run(big_result_then_small(tls_dsn(), {300001}));
 }
 

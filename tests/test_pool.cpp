@@ -107,7 +107,7 @@ TEST_CASE("200 tasks through pool.cursor() with maxsize 10 never exceed 10 backe
 
 TEST_CASE("waiters are served in FIFO order; a timed-out waiter leaves without taking anything") {
     uvpg::run([]() -> uvpg::Task<void> {
-        auto pool = co_await uvpg::create_pool(pool_dsn("pool_fifo"), {.timeout = 0.3, .minsize = 1, .maxsize = 1});
+        auto pool = co_await uvpg::create_pool(pool_dsn("pool_fifo"), {.minsize = 1, .maxsize = 1, .timeout = 0.3});
         auto held = co_await pool.acquire();
         // Past the timeout: TimeoutError, and nothing changes.
         double t0 = now_ms();

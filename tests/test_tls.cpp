@@ -210,7 +210,7 @@ const std::string kLetIn = std::string("R\0\0\0\x08\0\0\0\0", 9) + std::string("
 }  // namespace
 
 TEST_CASE("verify-full over TLS: in use, its protocol and cipher, and the server agrees") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     uvpg::run([]() -> uvpg::Task<void> {
         for (const std::string host : {"localhost", "127.0.0.1"}) {
             CAPTURE(host);
@@ -239,7 +239,7 @@ TEST_CASE("verify-full over TLS: in use, its protocol and cipher, and the server
 }
 
 TEST_CASE("sslmode: prefer takes TLS when offered, disable and allow do not, require does not verify") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const char* q = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     CHECK(uvpg::run(scalar_over(ssl_dsn(""), q)) == "true");  // prefer is the default
     CHECK(uvpg::run(scalar_over(ssl_dsn("sslmode=disable"), q)) == "false");
@@ -258,7 +258,7 @@ TEST_CASE("sslmode: prefer takes TLS when offered, disable and allow do not, req
 }
 
 TEST_CASE("libpq's fallback: prefer retries in plain text after a refused TLS login; allow tries TLS when plain is refused") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const char* q = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     const std::string nossl = "dbname=" + env("UVPG_TEST_NOSSL_DB");
     // The server refuses this database over TLS: prefer goes on in plain text, as libpq does.
@@ -272,7 +272,7 @@ TEST_CASE("libpq's fallback: prefer retries in plain text after a refused TLS lo
 }
 
 TEST_CASE("SCRAM-SHA-256-PLUS: channel_binding=require over TLS logs in; a wrong password does not") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string base = "dbname=" + env("UVPG_TEST_SSL_SCRAM_DB") + " user=" + env("UVPG_TEST_SSL_SCRAM_USER") +
                              " sslmode=verify-full sslrootcert=" + root() + " host=localhost";
     const std::string ok = base + " password=" + env("UVPG_TEST_SSL_SCRAM_PASSWORD");
@@ -286,7 +286,8 @@ TEST_CASE("SCRAM-SHA-256-PLUS: channel_binding=require over TLS logs in; a wrong
 }
 
 TEST_CASE("channel_binding=require refuses every login that is not SCRAM-SHA-256-PLUS") {
-    if (!have_ssl() || !have_auth_roles()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
+    if (!have_auth_roles()) UVPG_SKIP("the test server has no per-method roles (UVPG_TEST_AUTH != 1)");
     // Over plain text: SCRAM without binding; md5; cleartext; trust.
     CHECK(error_of([] { return connect_only(ssl_dsn("sslmode=disable user=uvpg_scram password=scram_secret channel_binding=require")); })
               .find("channel binding is required, but server did not offer") != std::string::npos);
@@ -301,7 +302,7 @@ TEST_CASE("channel_binding=require refuses every login that is not SCRAM-SHA-256
 }
 
 TEST_CASE("require_auth: methods the server may not use are refused before a password is sent") {
-    if (!have_auth_roles()) return;
+    if (!have_auth_roles()) UVPG_SKIP("the test server has no per-method roles (UVPG_TEST_AUTH != 1)");
     auto refused = [](const std::string& extra) { return error_of([&] { return connect_only(ssl_dsn(extra)); }); };
     CHECK(refused("user=uvpg_scram password=scram_secret require_auth=md5") ==
           "connection to server at \"127.0.0.1\", port " + env("UVPG_TEST_PORT") +
@@ -316,7 +317,7 @@ TEST_CASE("require_auth: methods the server may not use are refused before a pas
 }
 
 TEST_CASE("verify-full checks the host name; verify-ca only the chain; an unknown CA is refused") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string ca = " sslrootcert=" + root();
     // The real server's certificate is for localhost: asked as other.example, it is a mismatch.
     const std::string as_other = "host=other.example hostaddr=127.0.0.1 port=" + env("UVPG_TEST_PORT") +
@@ -333,7 +334,7 @@ TEST_CASE("verify-full checks the host name; verify-ca only the chain; an unknow
 }
 
 TEST_CASE("client certificates: cert authentication, encrypted keys, and keys others can read") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string user = "user=" + env("UVPG_TEST_SSL_CERT_USER") + " sslmode=verify-full host=localhost sslrootcert=" + root();
     const std::string cert = " sslcert=" + env("UVPG_TEST_SSL_CLIENT_CERT");
     CHECK(uvpg::run(scalar_over(ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY")), "SELECT current_user")) ==
@@ -362,14 +363,14 @@ TEST_CASE("client certificates: cert authentication, encrypted keys, and keys ot
 }
 
 TEST_CASE("a server that sends bytes after 'S' before the handshake is refused (CVE-2021-23222)") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .inject = kLetIn});
     CHECK(error_of([&] { return connect_only(s.dsn("sslmode=require")); }).find("received unencrypted data after SSL response") !=
           std::string::npos);
 }
 
 TEST_CASE("a handshake that fails under prefer is retried in plain text (libpq); require does not retry") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     // 'S' followed by unencrypted bytes: refused at once, no retry (libpq's rule too).
     FakeTlsServer s({.reply = 'S', .inject = std::string(64, 'x')});
     CHECK(error_of([&] { return connect_only(s.dsn("sslmode=prefer")); }).find("received unencrypted data") != std::string::npos);
@@ -389,7 +390,7 @@ TEST_CASE("a handshake that fails under prefer is retried in plain text (libpq);
 }
 
 TEST_CASE("an answer to SSLRequest other than 'S' or 'N' is refused, whatever the sslmode") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     for (char reply : {'X', 'E', '\0'}) {
         CAPTURE(static_cast<int>(reply));
         FakeTlsServer s({.reply = reply});
@@ -401,7 +402,7 @@ TEST_CASE("an answer to SSLRequest other than 'S' or 'N' is refused, whatever th
 }
 
 TEST_CASE("a server without TLS: require refuses, prefer goes on in plain text") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     {
         FakeTlsServer s({.reply = 'N'});
         CHECK(error_of([&] { return connect_only(s.dsn("sslmode=require")); }) ==
@@ -417,7 +418,7 @@ TEST_CASE("a server without TLS: require refuses, prefer goes on in plain text")
 }
 
 TEST_CASE("certificates a scripted server presents: expired, revoked, for another host") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string ca = " sslrootcert=" + root();
     {
         FakeTlsServer s({.cert = env("UVPG_TEST_SSL_EXPIRED_CERT"), .key = env("UVPG_TEST_SSL_EXPIRED_KEY")});
@@ -448,7 +449,7 @@ TEST_CASE("certificates a scripted server presents: expired, revoked, for anothe
 }
 
 TEST_CASE("verify-full reads the Common Name only when the certificate has no subjectAltName") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string ca = " sslmode=verify-full sslrootcert=" + root();
     {
         FakeTlsServer s({.cert = env("UVPG_TEST_SSL_CN_ONLY_CERT"), .key = env("UVPG_TEST_SSL_CN_ONLY_KEY"),
@@ -462,7 +463,7 @@ TEST_CASE("verify-full reads the Common Name only when the certificate has no su
 }
 
 TEST_CASE("channel_binding=require refuses a TLS server that lets the client in without a password") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .after_startup = kLetIn});
     CHECK(error_of([&] { return connect_only(s.dsn("sslmode=require channel_binding=require")); })
               .find("server authenticated client without channel binding") != std::string::npos);
@@ -470,7 +471,7 @@ TEST_CASE("channel_binding=require refuses a TLS server that lets the client in 
 }
 
 TEST_CASE("sslnegotiation=direct: TLS at once, without SSLRequest, with ALPN postgresql and SNI") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .ssl_request = false,
                      .after_startup = kLetIn});
     uvpg::run([&]() -> uvpg::Task<void> {
@@ -482,7 +483,7 @@ TEST_CASE("sslnegotiation=direct: TLS at once, without SSLRequest, with ALPN pos
 }
 
 TEST_CASE("sslsni=0 sends no server name; an address is never sent as one") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     {
         FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .after_startup = kLetIn});
         uvpg::run(connect_only(s.dsn("sslmode=require sslsni=0")));
@@ -496,7 +497,7 @@ TEST_CASE("sslsni=0 sends no server name; an address is never sent as one") {
 }
 
 TEST_CASE("sslrootcert=system checks against the system's roots (which do not know the test CA)") {
-    if (!have_ssl()) return;
+    if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     CHECK(error_of([] { return connect_only(ssl_dsn("host=localhost sslrootcert=system")); })
               .find("certificate verify failed") != std::string::npos);
 }

@@ -30,9 +30,9 @@ enum class TransactionStatus { idle = 0, active = 1, intrans = 2, inerror = 3, u
 
 // Move-only handle of a connection. Dropping the last handle (and every Cursor made from it)
 // closes the connection. Every method throws InterfaceError once the connection is closed,
-// except close(), closed(), dsn() and the notices; when the server (or the network) closed it
-// while nothing waited on it, the first one throws that error instead (OperationalError, with
-// the server's diag(): psycopg2's rule).
+// except close(), closed(), transaction_status() (unknown), dsn(), notices() and notifies();
+// when the server (or the network) closed it while nothing waited on it, the first one throws
+// that error instead (OperationalError, with the server's diag(): psycopg2's rule).
 class Connection {
 public:
     Connection() noexcept;

@@ -85,7 +85,8 @@ public:
     const std::vector<Column>& description() const;
     // Rows returned or affected by the last execute, -1 before any.
     std::int64_t rowcount() const;
-    // Index of the next row to fetch; nullopt before any execute.
+    // Index of the next row to fetch; nullopt before any execute and after a statement that
+    // returned no rows.
     std::optional<std::size_t> rownumber() const;
     const std::string& query() const;          // the last SQL sent
     const std::string& statusmessage() const;  // the last command tag, "SELECT 1"

@@ -1,4 +1,5 @@
-// Connection options: one field per libpq keyword uvpg supports, plus `loop` and `timeout`.
+// Connection options: one field per libpq keyword uvpg supports, plus uvpg's own (`timeout`,
+// `max_message_size`, `statement_cache_size`, `max_pipeline`, `loop`).
 // Fields that are set override the DSN; unset ones come from PG* variables, ~/.pgpass and
 // libpq's defaults.
 //
@@ -45,7 +46,7 @@ struct ConnectOptions {
     std::optional<std::string_view> fallback_application_name{};
     std::optional<std::string_view> client_encoding{};   // uvpg speaks UTF8 only
     std::optional<std::string_view> options{};           // command-line options sent to the server (-c name=value)
-    std::optional<double> connect_timeout{};        // seconds; 0 or unset = wait forever (libpq)
+    std::optional<double> connect_timeout{};        // seconds; 0 or unset = wait forever; under 2 counts as 2 (libpq)
     std::optional<double> timeout{};                // seconds, per operation (aiopg's timeout); unset = none
     // uvpg's own: the largest message accepted from the server (default 1 GiB); a longer one
     // closes the connection with OperationalError before any of it is buffered.

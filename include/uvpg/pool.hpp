@@ -18,13 +18,23 @@ class PoolImpl;
 // Runs once for each new pooled connection, before its first use (aiopg: on_connect).
 using OnConnect = Task<void> (*)(Connection&);
 
-// The connect options (same fields as ConnectOptions) plus the pool's own. A flat aggregate so
-// that designated initialisers read like aiopg's keyword arguments:
+// The pool's own options, then the connect options (ConnectOptions' fields, in its order). A
+// flat aggregate so that designated initialisers read like aiopg's keyword arguments:
 //   co_await uvpg::create_pool(dsn, {.minsize = 1, .maxsize = 8, .timeout = 5});
 // Every field is trivially destructible on purpose (g++ 12, see options.hpp): text fields are
 // views copied by create_pool() before it returns, and on_connect is a function pointer (a
 // captureless lambda converts); for a capturing callable use the create_pool overload below.
 struct PoolOptions {
+    // The pool's own fields come first, in aiopg's order, because designated initialisers must
+    // follow declaration order: {.minsize = 1, .maxsize = 8, .timeout = 5} compiles only so.
+    std::size_t minsize = 10;    // opened by create_pool and kept open
+    std::size_t maxsize = 10;    // 0 = unlimited
+    // Seconds: bounds acquire()'s wait (TimeoutError) and, as a connect option, each operation.
+    std::optional<double> timeout{};
+    double pool_recycle = -1;    // seconds; a connection older than this is closed, not handed out; -1 = never
+    OnConnect on_connect = nullptr;
+
+    // The connect fields, in ConnectOptions' order (timeout above serves both).
     std::optional<std::string_view> host{};
     std::optional<std::string_view> hostaddr{};
     std::optional<std::string_view> port{};
@@ -39,17 +49,10 @@ struct PoolOptions {
     std::optional<std::string_view> client_encoding{};
     std::optional<std::string_view> options{};
     std::optional<double> connect_timeout{};
-    // Seconds: bounds acquire()'s wait (TimeoutError) and, as a connect option, each operation.
-    std::optional<double> timeout{};
     std::optional<std::size_t> max_message_size{};
     std::optional<std::size_t> statement_cache_size{};
     std::optional<std::size_t> max_pipeline{};
     uv_loop_t* loop = nullptr;
-
-    std::size_t minsize = 10;    // opened by create_pool and kept open
-    std::size_t maxsize = 10;    // 0 = unlimited
-    double pool_recycle = -1;    // seconds; a connection older than this is closed, not handed out; -1 = never
-    OnConnect on_connect = nullptr;
 
     ConnectOptions connect_options() const;
 };
@@ -89,7 +92,8 @@ public:
     void close();
     // Closes every connection, the ones in use too (their pending work fails with InterfaceError).
     void terminate();
-    // Completes when close() or terminate() has been called and every connection is back and closed.
+    // Completes when close() or terminate() has been called and every connection is back and
+    // closed; InterfaceError when neither has been called.
     Task<void> wait_closed();
     bool closed() const noexcept;
 

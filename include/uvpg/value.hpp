@@ -46,8 +46,11 @@ struct Column {
     std::string name;
     std::uint32_t type_code = 0;               // type OID
     std::optional<std::int32_t> display_size;  // always nullopt, as psycopg2 without a typecaster
-    std::optional<std::int32_t> internal_size; // pg_type.typlen, nullopt for variable length
-    std::optional<std::int32_t> precision;     // numeric only, from the type modifier
+    std::optional<std::int32_t> internal_size; // pg_type.typlen; n of varchar(n), char(n), bit(n),
+                                               // varbit(n); else nullopt (variable length)
+    std::optional<std::int32_t> precision;     // from the type modifier: numeric's precision; the
+                                               // fractional second digits of time, timetz,
+                                               // timestamp, timestamptz, interval
     std::optional<std::int32_t> scale;         // numeric only
     std::optional<bool> null_ok;               // unknown without a catalog query: nullopt
     std::uint32_t table_oid = 0;
