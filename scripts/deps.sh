@@ -5,11 +5,11 @@ pkgs=(meson ninja-build pkg-config g++ libuv1-dev libssl-dev doctest-dev postgre
 # unicode-data: Unicode's NormalizationTest.txt, which tests/test_saslprep checks NFKC against
 # (and the data tools/gen_saslprep.py reads); bzip2 reads it compressed.
 pkgs+=(unicode-data bzip2)
-missing=()
 # The fuzz targets (fuzz/build_and_run.sh), which scripts/test.sh always runs: clang, and the
 # compiler-rt archives that hold libFuzzer and clang's sanitizer runtimes (not a dependency of
 # Debian's clang package, so named here).
 pkgs+=(clang libclang-rt-dev)
+missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
