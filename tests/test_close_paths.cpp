@@ -321,7 +321,7 @@ uvpg::Task<void> violation_case(std::string dsn_text, Op op, bool no_cache = fal
 TEST_CASE("a protocol violation completes every pending operation with OperationalError") {
     for (Op op : {Op::execute, Op::copy_in, Op::copy_out, Op::notify}) {
         const std::string on = op_name(op);
-            CAPTURE(on);
+        CAPTURE(on);
         // Whatever the client sends first, the server answers with a message type that does
         // not exist.
         FakeServer srv({trust_handshake(), expect('Q'), send(raw_message('!', 4)), wait_close()});
@@ -329,11 +329,11 @@ TEST_CASE("a protocol violation completes every pending operation with Operation
         CHECK(srv.error() == "");
     }
     {
-        // The statement cache's prepare step (Parse/Describe/Sync), which stream() takes too.
+        // The statement cache's prepare step (Close/Parse/Describe/Sync), which stream() takes too.
         for (Op op : {Op::prepare, Op::stream}) {
             const std::string on = op_name(op);
             CAPTURE(on);
-            FakeServer srv({trust_handshake(), expect('P'), send(raw_message('!', 4)), wait_close()});
+            FakeServer srv({trust_handshake(), expect('C'), send(raw_message('!', 4)), wait_close()});
             uvpg::run(violation_case(fake_dsn(srv), op));
             CHECK(srv.error() == "");
         }
