@@ -281,7 +281,10 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
             continue;
         }
         if (r.done) {
-            if (r.error && !out.empty()) break;
+            // fetchone/fetchmany hand over the rows before an error first, and the next fetch
+            // raises it (psycopg 3's stream() yields them, then raises); fetchall raises at once:
+            // "all the rows" short of its end would be a wrong answer.
+            if (r.error && !out.empty() && n != SIZE_MAX) break;
             auto req = std::move(s->streaming);
             s->status = req->result.tag;
             s->rowcount = s->streamed;

@@ -79,6 +79,22 @@ TEST_CASE("streaming: an error in the middle is thrown after the rows before it"
     });
 }
 
+TEST_CASE("streaming: fetchall never returns a result cut short by an error; it raises it") {
+    uvpg_test::with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
+        // The error comes after 4,999 rows, more than one batch: fetchall must not hand them
+        // over as if they were all the rows.
+        co_await cur.stream("SELECT 10 / (5000 - i) FROM generate_series(1, 10000) i");
+        CHECK_THROWS_AS(co_await cur.fetchall(), uvpg::errors::DivisionByZero);
+        // After some rows taken with fetchmany, the rest through fetchall: the error too.
+        co_await cur.stream("SELECT 10 / (5000 - i) FROM generate_series(1, 10000) i");
+        CHECK((co_await cur.fetchmany(100)).size() == 100);
+        CHECK_THROWS_AS(co_await cur.fetchall(), uvpg::errors::DivisionByZero);
+        // The connection goes on.
+        co_await cur.execute("SELECT 1");
+        CHECK((*co_await cur.fetchone())[0].as<int>() == 1);
+    });
+}
+
 TEST_CASE("streaming: an error before any row is thrown by stream(); small and rowless results") {
     uvpg_test::with_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         CHECK_THROWS_AS(co_await cur.stream("SELECT * FROM no_such_table_s"), uvpg::errors::UndefinedTable);

@@ -70,7 +70,8 @@ public:
     // Memory stays flat whatever the size of the result: the connection stops reading from the
     // socket while the rows received and not fetched yet pass a limit, and reads again as they
     // are fetched. rowcount() is -1 until the last row has been fetched; scroll() is a
-    // ProgrammingError. A server error mid-result is thrown by the fetch that reaches it.
+    // ProgrammingError. A server error mid-result comes after the rows before it: fetchone and
+    // fetchmany return those first and the next fetch throws it; fetchall throws it at once.
     Task<void> stream(std::string_view sql, Params params = {});
 
     // A completed result stays readable after the connection closes (it is the caller's); a
