@@ -13,6 +13,11 @@ namespace uvpg::detail {
 namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
+// What libpq says when the server hangs up (psycopg2's users know it from there).
+constexpr const char* kServerClosed =
+    "server closed the connection unexpectedly\n"
+    "\tThis probably means the server terminated abnormally\n"
+    "\tbefore or while processing the request.";
 }  // namespace
 
 ConnectionImpl::ConnectionImpl(ConnParams params)
@@ -116,7 +121,7 @@ void ConnectionImpl::flush_now() {
     }
     if (buf->empty()) return;
     if (int rc = socket_->write(*buf); rc != 0) {
-        connection_lost("could not send data to " + where() + ": " + uv_error_text(rc));
+        connection_lost("could not send data to server: " + system_error_text(rc));
         resume_ready();  // the other requests in flight learn it now, not at the next read
     }
 }
@@ -124,7 +129,7 @@ void ConnectionImpl::flush_now() {
 void ConnectionImpl::on_written(int status) {
     auto self = shared_from_this();
     if (status < 0) {
-        connection_lost("could not send data to " + where() + ": " + uv_error_text(status));
+        connection_lost("could not send data to server: " + system_error_text(status));
         resume_ready();
         return;
     }
@@ -151,10 +156,9 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
             connect_failed("server closed the connection during " +
                            std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake"));
         } else if (nread == UV_EOF) {
-            connection_lost(decoder_.buffered() ? "server closed the connection in the middle of a message"
-                                                : "server closed the connection unexpectedly");
+            connection_lost(kServerClosed);
         } else {
-            connection_lost("could not receive data from " + where() + ": " + uv_error_text(static_cast<int>(nread)));
+            connection_lost("could not receive data from server: " + system_error_text(static_cast<int>(nread)));
         }
         resume_ready();
         return;
@@ -523,8 +527,10 @@ void ConnectionImpl::protocol_violation(const std::string& what) {
 }
 
 void ConnectionImpl::connection_lost(const std::string& why) {
-    std::string msg = why;
-    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + why + "\n";  // libpq's lines
+    // libpq's lines: each ends with a newline, and before the first ReadyForQuery they follow
+    // the earlier attempts' lines and the "connection to server ... failed: " prefix.
+    std::string msg = why + "\n";
+    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + msg;
     auto lost = std::make_exception_ptr(OperationalError(msg));
     // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
     // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the

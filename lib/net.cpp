@@ -274,10 +274,6 @@ std::string describe_address(const sockaddr* addr) {
     return "?";
 }
 
-std::string uv_error_text(int status) {
-    return std::string(uv_err_name(status)) + " (" + uv_strerror(status) + ")";
-}
-
 std::string system_error_text(int status) {
     // libuv's codes are negated errno values on Unix; the C library says them as libpq does
     // ("Connection refused"). Its own codes (UV_EOF, UV_EAI_*) have no errno: libuv's text.

@@ -142,8 +142,6 @@ private:
 
 // "127.0.0.1:5432", "[::1]:5432" or the socket path, for messages.
 std::string describe_address(const sockaddr* addr);
-// libuv's error name and text: "ECONNREFUSED (connection refused)".
-std::string uv_error_text(int status);
 // The C library's text for a libuv error, as libpq words it: "Connection refused".
 std::string system_error_text(int status);
 // getaddrinfo's text for a failed name lookup (UV_EAI_*): "Name or service not known".

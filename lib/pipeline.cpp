@@ -90,7 +90,7 @@ void ConnectionImpl::pause_reading(bool pause) {
     // Everything read so far has been decoded, so nothing waits in the buffers meanwhile.
     if (pause) socket_->stop_read();
     else if (int rc = socket_->start_read(); rc != 0)
-        connection_lost("could not receive data from " + where() + ": " + uv_error_text(rc));
+        connection_lost("could not receive data from server: " + system_error_text(rc));
 }
 
 // Past kBigResult bytes of one result, the socket wakes the loop in kLowWater steps; once the
