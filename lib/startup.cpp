@@ -64,7 +64,7 @@ void ConnectionImpl::start_resolve() {
         delete static_cast<std::weak_ptr<ConnectionImpl>*>(resolve_req_->data);
         delete resolve_req_;
         resolve_req_ = nullptr;
-        connect_failed(lookup_failed(rc));
+        fail_startup(err<OperationalError>(lookup_failed(rc)));
     }
 }
 
@@ -85,7 +85,7 @@ void ConnectionImpl::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* re
     }
     self->resolve_req_ = nullptr;
     if (status != 0) {
-        self->connect_failed(self->lookup_failed(status));
+        self->fail_startup(err<OperationalError>(self->lookup_failed(status)));
         self->resume_ready();
         return;
     }
@@ -167,12 +167,12 @@ void ConnectionImpl::on_ssl_response(const std::uint8_t* data, std::size_t n) {
     if (n == 0) return;
     // CVE-2021-23222: bytes after the one-byte answer did not come through TLS; a
     // man-in-the-middle may have injected them. Refuse rather than read them later as if they had.
-    if (n > 1) return connect_failed("received unencrypted data after SSL response");
     switch (data[0]) {
     case 'S':
+        if (n > 1) return connect_failed("received unencrypted data after SSL response");
         return start_tls();
     case 'N':
-        if (params_.sslmode == "prefer") {
+        if (params_.sslmode == "prefer" || params_.sslmode == "allow") {
             tls_attempt_ = false;
             return send_startup();
         }
@@ -257,7 +257,7 @@ void ConnectionImpl::connect_failed(const std::string& why) {
     // libpq's lines: "connection to server at "host", port N failed: why", each ending in a
     // newline, after those of the attempts that failed before.
     std::string line = why;
-    if (line.rfind("connection to ", 0) != 0 && line.rfind("could not", 0) != 0)
+    if (line.rfind("connection to ", 0) != 0)
         line = "connection to " + where() + " failed: " + line;
     if (line.empty() || line.back() != '\n') line += '\n';
     // The handshake failed (lib/connection.cpp reports a hang-up during it here too).
