@@ -368,6 +368,13 @@ TEST_CASE("description: sizes, precision and scale") {
     CHECK(cols[5].internal_size == std::nullopt);
 }
 
+// Character types are characters, not numbers: u'x' must not go out as the integer 120.
+static_assert(!std::is_constructible_v<uvpg::Param, char16_t>);
+static_assert(!std::is_constructible_v<uvpg::Param, char32_t>);
+static_assert(!std::is_constructible_v<uvpg::Param, char8_t>);
+static_assert(!std::is_constructible_v<uvpg::Param, wchar_t>);
+static_assert(std::is_constructible_v<uvpg::Param, signed char> && std::is_constructible_v<uvpg::Param, unsigned char>);
+
 TEST_CASE("Param: NULL, bool, and integers typed by their C++ type") {
     CHECK(Param(std::nullopt).is_null());
     CHECK(Param(nullptr).is_null());

@@ -27,14 +27,17 @@ template <class T> std::uint32_t element_oid();
 // ambiguous): short / int16_t and signed char / int8_t go as int2, int / int32_t as int4, long,
 // long long / int64_t as int8. An unsigned type goes as the smallest signed type that holds all
 // its values: unsigned char / uint8_t as int2, unsigned short as int4, unsigned int as int8,
-// unsigned long (long) / uint64_t as numeric. bool is bool; plain char is not an integer here.
+// unsigned long (long) / uint64_t as numeric. bool is bool; the character types (char,
+// wchar_t, char8_t, char16_t, char32_t) are not integers here: u'x' is refused, not sent as 120.
 class Param {
 public:
     Param(std::nullopt_t) noexcept : null_(true) {}
     Param(std::nullptr_t) noexcept : null_(true) {}
     Param(bool v);
     template <class T>
-        requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
+        requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
+                 !std::is_same_v<T, wchar_t> && !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> &&
+                 !std::is_same_v<T, char32_t>)
     Param(T v) {
         // Decided at compile time: the hot path writes the bytes and the OID, nothing more.
         if constexpr (std::is_signed_v<T> ? sizeof(T) <= 2 : sizeof(T) <= 1) set_int2(static_cast<std::int16_t>(v));
