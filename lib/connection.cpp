@@ -29,9 +29,12 @@ ConnectionImpl::~ConnectionImpl() {
     // Requests' and room's waiters hold a handle (through their cursor), so none can be
     // pending here. A task waiting for notifications holds none: its connection goes with the
     // last handle, and the wait fails now rather than never ending.
-    auto orphans = std::move(notify_waiters);
-    for (auto& w : orphans) *w.gone = true;
-    for (auto& w : orphans) w.h.resume();
+    while (!notify_waiters.empty()) {
+        auto w = notify_waiters.front();
+        notify_waiters.pop_front();
+        *w.gone = true;
+        w.h.resume();
+    }
     forget_statements();  // a caller's memo must not match a connection made at this address later
     if (connect_timer_) connect_timer_->stop_and_free();
     if (addrs_) uv_freeaddrinfo(addrs_);
@@ -254,7 +257,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
             break;
         case '1': case '2':
             if (b.empty() && front.kind == Request::Kind::extended) {
-                if (raw.type == '2') front.bound = true;
+                if (raw.type == '2') front.bound = true, ++front.binds;
                 return;
             }
             break;
@@ -379,6 +382,7 @@ void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) {
     }
     if (r.result.tag != tag) r.result.tag.assign(tag);  // executemany: the same tag many times
     if (r.batch) {
+        ++r.executes;
         if (auto n = rows_from_tag(tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
     }
     r.statement_done = true;
@@ -400,7 +404,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
     switch (type) {
     case '1': case '2': case '3': case 'n': case 't':
         if (r.kind != Request::Kind::extended) break;
-        if (type == '2') r.bound = true;
+        if (type == '2') r.bound = true, ++r.binds;
         return;
     case 'T':
         return on_row_description(r);
@@ -422,6 +426,7 @@ void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m
         if (!r.error) {
             Diagnostics d = diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields);
             r.sqlstate = d.sqlstate;
+            r.failed_at_bind = r.binds == r.executes;
             r.error = make_server_error(std::move(d), r.sql ? std::string_view(*r.sql) : std::string_view());
         }
         return;
@@ -480,6 +485,7 @@ void ConnectionImpl::complete_front() {
     auto req = std::move(queue_.front());
     queue_.pop_front();
     req->done = true;
+    req->followed = !queue_.empty() || !room_waiters_.empty() || held_ || reserved_ != 0;
     if (req->waiter && !req->wake_queued) {
         req->wake_queued = true;
         ready_.push_back({std::move(req), {}});

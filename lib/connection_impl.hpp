@@ -125,6 +125,9 @@ struct Request {
     // A BindComplete came: the statement was bound and ran, so an error after it is the
     // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
     bool bound = false;
+    std::uint32_t binds = 0, executes = 0;  // executemany: BindCompletes and CommandCompletes
+    bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)
+    bool followed = false;  // when it completed, another caller's request was queued (or waited) behind it
     // executemany: many Bind/Execute pairs before one Sync. Their rows are dropped, their counts
     // summed; the cached statements the batch binds are forgotten if the server drops them.
     bool batch = false;
@@ -290,6 +293,7 @@ public:
         grant_room();
     }
     RoomAwaiter room() { return RoomAwaiter{*this}; }
+    void hold() noexcept { held_ = true; }  // later callers wait until release_hold()
     std::size_t in_flight() const noexcept { return queue_.size(); }
 
     // Streaming: the cursor took a batch of `bytes`, or gave up on the rest of the stream.

@@ -118,12 +118,15 @@ Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep) {
 // Outside a transaction block it is run once more, prepared again in the same write
 // (lib/statements.cpp), which cannot meet any of these again; inside one, the transaction is
 // aborted and the error is the caller's (the statement is prepared again by its next run).
-// The same SQLSTATE after the Bind is the statement's own (a function raised it): never rerun.
-// (executemany: all or nothing, the implicit transaction rolled every set back.)
+// The same SQLSTATE after the Bind is the statement's own (a function raised it): never rerun
+// (executemany: only an error where a BindComplete was due; all or nothing, the implicit
+// transaction rolled every set back). Nor when another caller's request was queued behind it:
+// the rerun would run after that one (inside a BEGIN called later, say); the caller gets the
+// error, and the statement's next run prepares it again.
 bool stale_plan(const Request& r, int attempt) {
-    return attempt == 0 && r.tx_status == 'I' &&
+    return attempt == 0 && r.tx_status == 'I' && !r.followed &&
            (r.sqlstate == "0A000" || r.sqlstate == "26000" || r.sqlstate == "42P05") &&
-           ((r.statement && !r.prepares && !r.bound) || !r.batch_statements.empty());
+           ((r.statement && !r.prepares && !r.bound) || (!r.batch_statements.empty() && r.failed_at_bind));
 }
 
 // What execute runs: a simple query's text, or the parsed statement, or the error parsing it

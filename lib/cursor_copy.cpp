@@ -19,9 +19,27 @@ struct CopyIo {
 
 Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
     BusyGuard busy(*s);
-    ConnectionImpl& c = live_connection(*s);
+    live_connection(*s);
     s->reset();
     s->query = sql;
+    // COPY FROM STDIN: whatever the server reads after the Query until CopyDone is COPY data,
+    // so nothing may be written behind it until it ends (hold, as prepare() does).
+    const bool in = bool(io.source);
+    if (in && !live_connection(*s).has_room()) {
+        auto room = live_connection(*s).room();
+        co_await room;
+    }
+    ConnectionImpl& c = live_connection(*s);
+    struct Unhold {
+        ConnectionImpl* c = nullptr;
+        ~Unhold() {
+            if (c) c->release_hold();
+        }
+    } unhold;
+    if (in) {
+        c.hold();
+        unhold.c = &c;
+    }
     std::shared_ptr<Request> req = c.query(sql);
     req->copy_source = std::move(io.source);
     req->copy_sink = std::move(io.sink);
