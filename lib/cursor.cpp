@@ -96,6 +96,21 @@ struct HoldGuard {
     }
 };
 
+// Whether a simple query may start COPY FROM STDIN: its text names STDIN (any case). The server
+// then reads whatever follows the Query as COPY data until the client ends it (a CopyFail, as
+// execute() has no source), so a statement pipelined behind it would be swallowed and the
+// replies after it matched to the wrong callers. Such a query holds the connection instead; a
+// false positive only costs pipelining behind that one statement.
+bool may_read_stdin(std::string_view sql) noexcept {
+    static constexpr std::string_view kStdin = "stdin";
+    for (std::size_t i = 0; i + kStdin.size() <= sql.size(); ++i) {
+        std::size_t k = 0;
+        while (k < kStdin.size() && (sql[i + k] | 0x20) == kStdin[k]) ++k;
+        if (k == kStdin.size()) return true;
+    }
+    return false;
+}
+
 // Prepares (and describes) a statement not in the connection's cache yet, on its own, holding
 // the connection's later callers back; null when it is cached already.
 std::shared_ptr<Request> start_prepare(ConnectionImpl& c, const std::shared_ptr<const std::string>& sql,
@@ -181,7 +196,12 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
         if (!live_connection(*s).has_room()) co_await wait_room(s);
         ConnectionImpl* c = &live_connection(*s);
         std::shared_ptr<Request> req;
+        HoldGuard copy_hold;  // until this reply: nothing goes out behind a possible COPY FROM STDIN
         if (simple) {
+            if (may_read_stdin(*stmt.simple)) {
+                c->hold();
+                copy_hold.c = c;
+            }
             req = c->query(stmt.simple);
         } else {
             HoldGuard hold;

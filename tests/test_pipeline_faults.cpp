@@ -129,3 +129,40 @@ TEST_CASE("a statement queued while a COPY FROM STDIN is under way gets its own 
         CHECK(*copy_error == "");
     }());
 }
+
+TEST_CASE("a statement queued behind execute(\"COPY ... FROM STDIN\") gets its own answer") {
+    uvpg::run([]() -> uvpg::Task<void> {
+        uvpg::ConnectOptions o;
+        o.timeout = 5;
+        auto conn = co_await uvpg::connect(dsn(), o);
+        auto a = co_await conn.cursor();
+        auto b = co_await conn.cursor();
+        co_await b.execute("CREATE TEMP TABLE pf_e (v int4)");
+        // execute() has no COPY source: it ends the COPY (CopyFail) and raises, keeping the
+        // connection. Another cursor's statements called meanwhile must get their own replies.
+        auto copy_error = std::make_shared<std::string>("running");
+        uvpg::spawn(uv_default_loop(), [](uvpg::Cursor& c, std::shared_ptr<std::string> err) -> uvpg::Task<void> {
+            try {
+                co_await c.execute("COPY pf_e FROM STDIN");
+                *err = "";
+            } catch (const std::exception& e) {
+                *err = e.what();
+            }
+        }(a, copy_error));
+        std::string b_error;
+        try {
+            co_await b.execute("SELECT 42");
+            CHECK((*co_await b.fetchone())[0].as<int>() == 42);
+            co_await b.execute("SELECT 43");
+            CHECK((*co_await b.fetchone())[0].as<int>() == 43);
+        } catch (const std::exception& e) {
+            b_error = e.what();
+        }
+        CHECK(b_error == "");
+        CHECK(*copy_error != "running");
+        CHECK(*copy_error != "");
+        CHECK_FALSE(conn.closed());
+        co_await a.execute("SELECT 1");
+        CHECK((*co_await a.fetchone())[0].as<int>() == 1);
+    }());
+}
