@@ -48,7 +48,7 @@ lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend
              proto/saslprep.cpp proto/saslprep_tables.cpp
              proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
-             lib/errors.cpp lib/errors_sqlstate.cpp lib/dsn.cpp
+             lib/errors.cpp lib/errors_sqlstate.cpp lib/dsn.cpp lib/dsn_parse.cpp
              lib/pgpass.cpp lib/value.cpp lib/param.cpp lib/types.cpp lib/type_support.cpp lib/row.cpp
              lib/recycle.cpp)
 build=$work/build

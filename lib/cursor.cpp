@@ -46,6 +46,10 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
     return out;
 }
 
+}  // namespace
+
+// Running a statement, shared with lib/cursor_stream.cpp (declared in lib/cursor_state.hpp).
+
 // The cursor's last statement, else the connection's parsed form (ProgrammingError for bad
 // placeholders).
 std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
@@ -83,34 +87,6 @@ Task<void> wait_room(CursorState* s) {
     co_await room;
 }
 
-// Keeps later callers of the connection waiting while a statement is prepared (hold()), until
-// its own request is queued or it fails.
-struct HoldGuard {
-    ConnectionImpl* c = nullptr;
-    HoldGuard() = default;
-    HoldGuard(const HoldGuard&) = delete;
-    HoldGuard& operator=(const HoldGuard&) = delete;
-    ~HoldGuard() { release(); }
-    void release() {
-        if (auto* held = std::exchange(c, nullptr)) held->release_hold();
-    }
-};
-
-// Whether a simple query may start COPY FROM STDIN: its text names STDIN (any case). The server
-// then reads whatever follows the Query as COPY data until the client ends it (a CopyFail, as
-// execute() has no source), so a statement pipelined behind it would be swallowed and the
-// replies after it matched to the wrong callers. Such a query holds the connection instead; a
-// false positive only costs pipelining behind that one statement.
-bool may_read_stdin(std::string_view sql) noexcept {
-    static constexpr std::string_view kStdin = "stdin";
-    for (std::size_t i = 0; i + kStdin.size() <= sql.size(); ++i) {
-        std::size_t k = 0;
-        while (k < kStdin.size() && (sql[i + k] | 0x20) == kStdin[k]) ++k;
-        if (k == kStdin.size()) return true;
-    }
-    return false;
-}
-
 // Prepares (and describes) a statement not in the connection's cache yet, on its own, holding
 // the connection's later callers back; null when it is cached already.
 std::shared_ptr<Request> start_prepare(ConnectionImpl& c, const std::shared_ptr<const std::string>& sql,
@@ -142,6 +118,23 @@ bool stale_plan(const Request& r, int attempt) {
     return attempt == 0 && r.tx_status == 'I' && !r.followed &&
            (r.sqlstate == "0A000" || r.sqlstate == "26000" || r.sqlstate == "42P05") &&
            ((r.statement && !r.prepares && !r.bound) || (!r.batch_statements.empty() && r.failed_at_bind));
+}
+
+namespace {
+
+// Whether a simple query may start COPY FROM STDIN: its text names STDIN (any case). The server
+// then reads whatever follows the Query as COPY data until the client ends it (a CopyFail, as
+// execute() has no source), so a statement pipelined behind it would be swallowed and the
+// replies after it matched to the wrong callers. Such a query holds the connection instead; a
+// false positive only costs pipelining behind that one statement.
+bool may_read_stdin(std::string_view sql) noexcept {
+    static constexpr std::string_view kStdin = "stdin";
+    for (std::size_t i = 0; i + kStdin.size() <= sql.size(); ++i) {
+        std::size_t k = 0;
+        while (k < kStdin.size() && (sql[i + k] | 0x20) == kStdin[k]) ++k;
+        if (k == kStdin.size()) return true;
+    }
+    return false;
 }
 
 // What execute runs: a simple query's text, or the parsed statement, or the error parsing it
@@ -222,103 +215,6 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
         }
         if (!retry) co_return;
     }
-}
-
-// Waits for a stream's request to move on: its columns, a batch, or its end.
-struct StreamWait {
-    Request& r;
-    std::coroutine_handle<> h = {};  // while suspended
-    StreamWait(Request& req) noexcept : r(req) {}
-    StreamWait(const StreamWait&) = delete;
-    StreamWait& operator=(const StreamWait&) = delete;
-    ~StreamWait() {
-        if (h && r.waiter == h) r.waiter = {};  // its coroutine is destroyed: nothing resumes it
-    }
-    bool await_ready() const noexcept { return r.done; }
-    void await_suspend(std::coroutine_handle<> caller) noexcept { r.waiter = h = caller; }
-    void await_resume() noexcept { h = {}; }
-};
-
-// Always the extended protocol (one statement, rows in binary where uvpg reads them); returns
-// once the first batch of rows or the end has arrived, so that an error before any row is
-// thrown here.
-Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
-    BusyGuard busy(*s);
-    live_connection(*s);
-    s->reset();
-    s->query = sql;
-    auto st = parse_statement(*s, sql);
-    bind_params(st->parsed, params, s->bound);
-    s->query = *st->sent;
-    std::shared_ptr<Request> req;
-    for (int attempt = 0;; ++attempt) {  // once more when the cached statement was not usable
-        if (!live_connection(*s).has_room()) co_await wait_room(s);
-        ConnectionImpl* c = &live_connection(*s);
-        {
-            HoldGuard hold;
-            if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
-            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
-            if (!req->done) req->stream = std::make_unique<Request::Stream>();
-        }
-        Deadline deadline(*c);
-        while (!req->done && req->stream->batches.empty()) {
-            StreamWait w{*req};
-            co_await w;
-        }
-        if (!(req->error && req->stream->batches.empty() && stale_plan(*req, attempt))) break;
-    }
-    if (req->error && req->stream->batches.empty()) std::rethrow_exception(req->error);  // else a fetch throws it
-    if (!req->result.shape && req->stream->batches.empty()) {  // no rows to stream (an INSERT, say)
-        store(*s, std::move(req->result));
-        co_return;
-    }
-    s->result = QueryResult::empty(req->result.shape);
-    s->executed = true;
-    s->stream_mode = true;
-    s->streaming = std::move(req);
-}
-
-// Up to n rows of the stream, waiting for them: fewer only at its end. A server error is
-// thrown by the fetch after the one that returned the rows before it.
-Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
-    BusyGuard busy(*s);  // a second fetch while this one waits for rows is an InterfaceError
-    std::vector<Row> out;
-    while (out.size() < n) {
-        if (s->pos < s->result.size()) {
-            const std::size_t k = std::min(n - out.size(), s->result.size() - s->pos);
-            const detail::RowSetBase* set = s->result.packer->share(k);
-            for (std::size_t i = 0; i < k; ++i) out.emplace_back(set, s->result.at(s->pos + i));
-            s->pos += k;
-            s->streamed += static_cast<std::int64_t>(k);
-            continue;
-        }
-        if (!s->streaming) break;
-        Request& r = *s->streaming;
-        if (!r.stream->batches.empty()) {
-            s->result = std::move(r.stream->batches.front());
-            r.stream->batches.pop_front();
-            const std::size_t bytes = r.stream->sizes.front();
-            r.stream->sizes.pop_front();
-            s->pos = 0;
-            if (!s->conn.closed()) s->conn.impl()->stream_taken(r, bytes);
-            continue;
-        }
-        if (r.done) {
-            // fetchone/fetchmany hand over the rows before an error first, and the next fetch
-            // raises it (psycopg 3's stream() yields them, then raises); fetchall raises at once:
-            // "all the rows" short of its end would be a wrong answer.
-            if (r.error && !out.empty() && n != SIZE_MAX) break;
-            auto req = std::move(s->streaming);
-            s->status = req->result.tag;
-            s->rowcount = s->streamed;
-            if (req->error) std::rethrow_exception(req->error);
-            break;
-        }
-        Deadline deadline(s->conn.checked());
-        StreamWait w{r};
-        co_await w;
-    }
-    co_return out;
 }
 
 Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times) {

@@ -30,15 +30,10 @@ Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
         co_await room;
     }
     ConnectionImpl& c = live_connection(*s);
-    struct Unhold {
-        ConnectionImpl* c = nullptr;
-        ~Unhold() {
-            if (c) c->release_hold();
-        }
-    } unhold;
+    HoldGuard hold;  // until the COPY's reply
     if (in) {
         c.hold();
-        unhold.c = &c;
+        hold.c = &c;
     }
     std::shared_ptr<Request> req = c.query(sql);
     req->copy_source = std::move(io.source);

@@ -1,5 +1,5 @@
 // The state behind a uvpg::Cursor and the helpers its operations share (internal to lib/):
-// lib/cursor.cpp (execute, stream, fetch) and lib/cursor_copy.cpp (COPY).
+// lib/cursor.cpp (execute, fetch), lib/cursor_stream.cpp (stream) and lib/cursor_copy.cpp (COPY).
 #pragma once
 #include <uvpg/cursor.hpp>
 
@@ -124,6 +124,40 @@ inline void store(CursorState& s, QueryResult&& res) {
     s.pos = 0;
     s.rowcount = s.result.shape ? static_cast<std::int64_t>(s.result.size()) : rows_from_tag(s.result.tag);
 }
+
+// Running a statement, shared by execute, executemany (lib/cursor.cpp) and stream
+// (lib/cursor_stream.cpp).
+// The cursor's last statement, else the connection's parsed form (ProgrammingError for bad
+// placeholders).
+std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql);
+// The parameters in $n order into `b`, or a ProgrammingError.
+void bind_params(const proto::ParsedSql& parsed, const Params& params, Bound& b);
+// Waits while the connection has max_pipeline requests in flight or a caller holds the line.
+Task<void> wait_room(CursorState* s);
+// Keeps later callers of the connection waiting while a statement is prepared (hold()), until
+// its own request is queued or it fails.
+struct HoldGuard {
+    ConnectionImpl* c = nullptr;
+    HoldGuard() = default;
+    HoldGuard(const HoldGuard&) = delete;
+    HoldGuard& operator=(const HoldGuard&) = delete;
+    ~HoldGuard() { release(); }
+    void release() {
+        if (auto* held = std::exchange(c, nullptr)) held->release_hold();
+    }
+};
+
+// Prepares (and describes) a statement not in the connection's cache yet, on its own, holding
+// the connection's later callers back; null when it is cached already.
+std::shared_ptr<Request> start_prepare(ConnectionImpl& c, const std::shared_ptr<const std::string>& sql,
+                                       std::span<const std::uint32_t> types, HoldGuard& hold);
+Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep);
+// Whether a failed run may go once more (a cache fact before anything ran: see lib/cursor.cpp).
+bool stale_plan(const Request& r, int attempt);
+
+// Streaming (lib/cursor_stream.cpp): stream() and the fetches of a streamed result.
+Task<void> stream_impl(CursorState* s, std::string sql, Params params);
+Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n);
 
 // "name" with its double quotes doubled, for identifiers built into SQL.
 std::string quote_ident(std::string_view name);

@@ -27,6 +27,16 @@ inline constexpr const char* kDefaultPort = "5432";
 // password. Comma-separated host lists throw NotSupportedError (not yet).
 KeyValues parse_dsn(std::string_view dsn);
 
+// Checks of single values, shared by the parser and by the merging of options and the
+// environment (lib/dsn_parse.cpp): ProgrammingError naming the key for a bad value.
+bool is_secret(std::string_view key);  // values shown neither in messages nor in dsn_masked
+bool is_space(char c);
+void check_value(std::string_view key, std::string_view value);
+double parse_connect_timeout(std::string_view text);
+double parse_timeout(std::string_view text);
+double check_seconds(double seconds, std::string_view key);
+std::size_t parse_statement_cache_size(std::string_view text);
+
 // Everything needed to open a connection, every default applied.
 struct ConnParams {
     std::string host;          // hostname/address, or a unix socket directory (starts with '/')
