@@ -46,7 +46,7 @@ flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined -Wall -Wextra -I"$root/include" -I"$root")
 lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend_encode.cpp proto/auth.cpp
              proto/saslprep.cpp proto/saslprep_tables.cpp
-             proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp
+             proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp proto/codec_datetime_text.cpp
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
              lib/errors.cpp lib/errors_sqlstate.cpp lib/dsn.cpp lib/dsn_parse.cpp
              lib/pgpass.cpp lib/value.cpp lib/param.cpp lib/types.cpp lib/type_support.cpp lib/row.cpp
