@@ -79,6 +79,18 @@ uvpg::Task<Outcome> attempt(F make) {
     co_return Outcome{ep};
 }
 
+// Connects, expecting a failure: how the connect ended (a connection made is the test's failure,
+// and closes on the way out).
+inline uvpg::Task<Outcome> connect_attempt(std::string dsn) {
+    std::exception_ptr ep;
+    try {
+        uvpg::Connection conn = co_await uvpg::connect(dsn);
+    } catch (...) {
+        ep = std::current_exception();
+    }
+    co_return Outcome{ep};
+}
+
 }  // namespace uvpg_test
 
 #define CHECK_RAISED(outcome, E) CHECK_MESSAGE((outcome).is<E>(), "expected " #E ", got ", (outcome).describe())

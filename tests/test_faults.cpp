@@ -35,16 +35,6 @@ std::string dsn_for(const FakeServer& srv, const std::string& extra = "", int co
 
 
 
-uvpg::Task<Outcome> connect_attempt(std::string dsn) {
-    std::exception_ptr ep;
-    try {
-        uvpg::Connection conn = co_await uvpg::connect(dsn);
-        // Reaching here is the failure of the test; the connection closes on the way out.
-    } catch (...) {
-        ep = std::current_exception();
-    }
-    co_return Outcome{ep};
-}
 
 // Connects to a fake server whose script breaks the startup; returns the failure.
 Outcome startup_failure(Script script, const std::string& extra_dsn = "", int connect_timeout = 5,

@@ -1,3 +1,5 @@
+// Startup faults that a real server produces only rarely (a fork failure, a TLS retry refused),
+// scripted: uvpg must answer each as libpq does.
 #include "fake_server.hpp"
 #include "outcome.hpp"
 #include "support.hpp"
@@ -5,18 +7,6 @@
 #include <doctest/doctest.h>
 
 using namespace uvpg_test;
-
-namespace {
-uvpg::Task<Outcome> connect_attempt(std::string dsn) {
-    std::exception_ptr ep;
-    try {
-        uvpg::Connection conn = co_await uvpg::connect(dsn);
-    } catch (...) {
-        ep = std::current_exception();
-    }
-    co_return Outcome{ep};
-}
-}  // namespace
 
 // libpq (fe-connect.c, CONNECTION_SSL_STARTUP, SSLok == 'N'): only require/verify-* fail on 'N';
 // allow's retry "proceeds with normal startup" in plain text on the same connection.
