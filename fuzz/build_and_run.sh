@@ -48,9 +48,9 @@ lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend
              proto/saslprep.cpp proto/saslprep_tables.cpp
              proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp proto/codec_datetime_text.cpp
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
-             lib/errors.cpp lib/errors_sqlstate.cpp lib/dsn.cpp lib/dsn_parse.cpp
-             lib/pgpass.cpp lib/value.cpp lib/param.cpp lib/types.cpp lib/type_support.cpp lib/row.cpp
-             lib/recycle.cpp)
+             lib/errors/errors.cpp lib/errors/errors_sqlstate.cpp lib/config/conn_params.cpp lib/config/dsn_parse.cpp
+             lib/config/pgpass.cpp lib/values/value.cpp lib/values/param.cpp lib/values/value_types.cpp lib/values/type_support.cpp lib/values/row.cpp
+             lib/runtime/recycle.cpp)
 build=$work/build
 mkdir -p "$build"
 

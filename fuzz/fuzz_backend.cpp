@@ -10,7 +10,7 @@
 // ErrorResponse or NoticeResponse goes on, as the connection takes it, into Diagnostics, the
 // psql-style message (whose LINE/caret display parses the server's position) and the exception.
 #include "common.hpp"
-#include "lib/errors_internal.hpp"
+#include "lib/errors/errors_internal.hpp"
 #include "proto/backend.hpp"
 
 #include <cstdio>

@@ -16,7 +16,7 @@
 // nothing else: only uvpg::Error is caught; it refuses types without a codec, and its text of
 // an array, record, range or multirange parses back to the same shape and NULLs.
 #include "common.hpp"
-#include "lib/type_support.hpp"
+#include "lib/values/type_support.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"

@@ -9,7 +9,7 @@
 // Contract: only uvpg::Error subclasses may escape. They are caught here; anything else
 // (std::out_of_range, std::length_error, ...) propagates and libFuzzer reports it as a crash.
 #include "common.hpp"
-#include "lib/dsn.hpp"
+#include "lib/config/conn_params.hpp"
 
 #include <uvpg/errors.hpp>
 

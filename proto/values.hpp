@@ -1,6 +1,6 @@
 // The plain values the scalar codecs (codec_basic.hpp, codec_datetime.hpp) read and write: the
 // fields of PostgreSQL's own representation of each type, nothing more. proto/ knows nothing of
-// the public API; lib/proto_values.hpp maps these to and from the public value types, field for
+// the public API; lib/values/proto_mapping.hpp maps these to and from the public value types, field for
 // field.
 #pragma once
 #include <array>

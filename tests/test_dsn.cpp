@@ -1,6 +1,6 @@
 // Connection parameters: DSN parsing (key=value and URI), resolution against options, a fake
 // environment, the password file and the defaults, and the masked DSN.
-#include "lib/dsn.hpp"
+#include "lib/config/conn_params.hpp"
 
 #include <uvpg/errors.hpp>
 

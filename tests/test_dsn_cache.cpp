@@ -1,6 +1,6 @@
 // statement_cache_size in a DSN (key=value and URI), as operators set it: parsing, the option
 // winning over the DSN, and bad values.
-#include "lib/dsn.hpp"
+#include "lib/config/conn_params.hpp"
 
 #include <uvpg/errors.hpp>
 

@@ -2,7 +2,7 @@
 // messages formatted as psql prints them (expected texts recorded from psql 15).
 #include <uvpg/errors.hpp>
 
-#include "lib/errors_internal.hpp"
+#include "lib/errors/errors_internal.hpp"
 
 #include <doctest/doctest.h>
 

@@ -3,7 +3,7 @@
 // statement it ran as remembered across cursors, even when the server drops statements.
 #include <doctest/doctest.h>
 
-#include "lib/connection_impl.hpp"
+#include "lib/conn/connection_impl.hpp"
 #include "tests/support.hpp"
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 // statement cache follows the server through ALTER TABLE.
 #include <doctest/doctest.h>
 
-#include "lib/connection_impl.hpp"
+#include "lib/conn/connection_impl.hpp"
 #include "tests/support.hpp"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 // where they are reached, and a stream given up on leaving the connection usable.
 #include <doctest/doctest.h>
 
-#include "lib/connection_impl.hpp"
+#include "lib/conn/connection_impl.hpp"
 #include "tests/support.hpp"
 
 #include <string>

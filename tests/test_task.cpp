@@ -2,7 +2,7 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/task.hpp>
 
-#include "lib/recycle.hpp"
+#include "lib/runtime/recycle.hpp"
 
 #include <doctest/doctest.h>
 #include <uv.h>

@@ -4,7 +4,7 @@
 // without a password under channel_binding=require, direct TLS negotiation.
 #include "support.hpp"
 
-#include "lib/tls.hpp"
+#include "lib/net/tls_session.hpp"
 
 #include <doctest/doctest.h>
 
@@ -535,7 +535,7 @@ X509* self_signed(EVP_PKEY* key, const EVP_MD* md) {
     return x;
 }
 
-// tls-server-end-point as RFC 5929 4.1 defines it, computed here apart from lib/tls.cpp.
+// tls-server-end-point as RFC 5929 4.1 defines it, computed here apart from lib/net/tls_session.cpp.
 std::string expected_end_point(X509* cert, const EVP_MD* md) {
     unsigned char buf[EVP_MAX_MD_SIZE];
     unsigned len = 0;

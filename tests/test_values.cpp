@@ -5,8 +5,8 @@
 #include <uvpg/params.hpp>
 #include <uvpg/value.hpp>
 
-#include "lib/proto_values.hpp"
-#include "lib/row.hpp"
+#include "lib/values/proto_mapping.hpp"
+#include "lib/values/row.hpp"
 
 #include <cmath>
 #include <limits>

@@ -19,7 +19,7 @@ class Task;
 
 namespace detail {
 
-// Coroutine frames come from a free list of the thread (lib/recycle.cpp): a frame per query
+// Coroutine frames come from a free list of the thread (lib/runtime/recycle.cpp): a frame per query
 // would otherwise cost a malloc/free pair each time.
 void* frame_alloc(std::size_t n);
 void frame_free(void* p, std::size_t n) noexcept;

@@ -62,7 +62,7 @@ struct Column {
 namespace detail {
 struct RowShape;  // columns and name lookup, shared by every row of a result
 // What every Row of one result shares: its shape and the memory its rows are packed in
-// (lib/row.hpp). Copying a Row copies one reference to it.
+// (lib/values/row.hpp). Copying a Row copies one reference to it.
 struct RowSetBase {
     // Rows referring to the set (and its owner): a result hands out many Rows with one atomic
     // add, and the last Row gone frees the set through release().
@@ -210,7 +210,7 @@ template <> inline constexpr const char* value_type_name<Hstore> = "uvpg::Hstore
 [[noreturn]] void throw_null_value(const Value& v);
 // As above, and names the C++ type the caller asked for.
 [[noreturn]] void throw_null_value(const Value& v, const char* cpp_type);
-// Defined in lib/value.cpp for each supported T; throws DataError.
+// Defined in lib/values/value.cpp for each supported T; throws DataError.
 template <class T> T value_as(const Value& v);
 }  // namespace detail
 
@@ -233,7 +233,7 @@ private:
 namespace detail {
 template <class T> struct is_tuple : std::false_type {};
 template <class... T> struct is_tuple<std::tuple<T...>> : std::true_type {};
-// DataError when v is not a record or its bytes are not a valid one (lib/record.cpp).
+// DataError when v is not a record or its bytes are not a valid one (lib/values/record.cpp).
 Record record_contents(const Value& v);
 [[noreturn]] void throw_record_arity(const Value& v, std::size_t fields, std::size_t wanted);
 template <class Tuple, std::size_t... I>
@@ -248,7 +248,7 @@ template <class T> struct is_array_vector<std::vector<T>> : std::bool_constant<!
 template <class T> struct is_uvpg_array : std::false_type {};
 template <class T> struct is_uvpg_array<Array<T>> : std::true_type {};
 
-// The elements of an array field, each a Value of the element type, row-major (lib/array.cpp).
+// The elements of an array field, each a Value of the element type, row-major (lib/values/array.cpp).
 struct ArrayContents {
     std::vector<std::int32_t> sizes;
     std::vector<std::int32_t> lower_bounds;
@@ -264,7 +264,7 @@ template <class T> struct is_range<Range<T>> : std::true_type {};
 template <class T> struct is_multirange : std::false_type {};
 template <class T> struct is_multirange<Multirange<T>> : std::true_type {};
 
-// A range field: its flags and bounds as Values of the subtype (lib/range.cpp).
+// A range field: its flags and bounds as Values of the subtype (lib/values/range.cpp).
 struct RangeContents {
     bool empty = true, lower_inc = false, upper_inc = false;
     std::optional<Value> lower, upper;  // nullopt: infinite
@@ -477,7 +477,7 @@ public:
         if (set_ && set_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::release(set_);
     }
 
-    // Internal: made by the connection over bytes packed in a result's row set (lib/row.cpp).
+    // Internal: made by the connection over bytes packed in a result's row set (lib/values/row.cpp).
     // Adopts one reference to `set` that the caller has already counted.
     Row(const detail::RowSetBase* set, const std::uint8_t* data) noexcept : set_(set), data_(data) {}
 

@@ -1,0 +1,496 @@
+// The running connection: the request queue, reading and dispatching backend messages,
+// asynchronous messages in every state (how it ends: lib/conn/connection_close.cpp).
+#include "lib/conn/connection_impl.hpp"
+#include "lib/errors/errors_internal.hpp"
+#include "lib/values/type_support.hpp"
+#include "proto/frontend.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace uvpg::detail {
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
+// What libpq says when the server hangs up (psycopg2's users know it from there).
+constexpr const char* kServerClosed =
+    "server closed the connection unexpectedly\n"
+    "\tThis probably means the server terminated abnormally\n"
+    "\tbefore or while processing the request.";
+}  // namespace
+
+ConnectionImpl::ConnectionImpl(ConnParams params)
+    : params_(std::move(params)),
+      loop_(params_.loop ? params_.loop : uv_default_loop()),
+      decoder_(params_.max_message) {}
+
+std::string ConnectionImpl::where() const { return peer_text_.empty() ? "server" : peer_text_; }
+
+TransactionStatus ConnectionImpl::transaction_status() const noexcept {
+    if (state_ != State::ready) return TransactionStatus::unknown;
+    if (!queue_.empty()) return TransactionStatus::active;
+    switch (tx_status_) {
+    case 'I': return TransactionStatus::idle;
+    case 'T': return TransactionStatus::intrans;
+    case 'E': return TransactionStatus::inerror;
+    default: return TransactionStatus::unknown;
+    }
+}
+
+std::optional<std::string> ConnectionImpl::parameter_status(std::string_view name) const {
+    auto it = server_params_.find(name);
+    if (it == server_params_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
+    return query(std::make_shared<const std::string>(sql));
+}
+
+std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql) {
+    auto req = new_request(Request::Kind::simple);
+    if (closed()) {
+        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->done = true;
+        return req;
+    }
+    proto::encode_query(out_, *sql);
+    req->sql = std::move(sql);
+    enqueue(req);
+    return req;
+}
+
+void ConnectionImpl::flush() {
+    if (!socket_ || socket_->writing() || closed()) return;
+    if (out_.empty() && wire_.empty() && !(tls_ && tls_->has_output())) return;
+    socket_->cork();
+}
+
+void ConnectionImpl::on_uncork() {
+    auto self = shared_from_this();
+    flush_now();
+}
+
+void ConnectionImpl::flush_now() {
+    if (!socket_ || socket_->writing() || closed()) return;
+    std::vector<std::uint8_t>* buf = &out_;
+    if (tls_) {
+        // Plaintext goes out only once the handshake is done; until then only its records.
+        if (tls_ready_ && !out_.empty()) {
+            if (!tls_->write(out_.data(), out_.size())) {
+                connection_lost(tls_->error());
+                resume_ready();
+                return;
+            }
+            out_.clear();
+        }
+        tls_->take_output(wire_);
+        buf = &wire_;
+    }
+    if (buf->empty()) return;
+    if (int rc = socket_->write(*buf); rc != 0) {
+        connection_lost("could not send data to server: " + system_error_text(rc));
+        resume_ready();  // the other requests in flight learn it now, not at the next read
+    }
+}
+
+void ConnectionImpl::on_written(int status) {
+    auto self = shared_from_this();
+    if (status < 0) {
+        connection_lost("could not send data to server: " + system_error_text(status));
+        resume_ready();
+        return;
+    }
+    flush_now();
+    if (!queue_.empty() && queue_.front()->copy_in && socket_ && !socket_->writing()) pump_copy_in();
+    resume_ready();
+}
+
+void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
+    if (tls_ || state_ == State::ssl_response) {  // ciphertext, or the one-byte reply to SSLRequest
+        tls_in_.resize(kReadChunk);
+        *buf = uv_buf_init(reinterpret_cast<char*>(tls_in_.data()), static_cast<unsigned>(tls_in_.size()));
+        return;
+    }
+    auto span = decoder_.prepare(kReadChunk);
+    *buf = uv_buf_init(reinterpret_cast<char*>(span.data()), static_cast<unsigned>(span.size()));
+}
+
+void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
+    auto self = shared_from_this();  // a resumed waiter may drop the last handle
+    if (nread < 0) {
+        if (state_ == State::ssl_response || state_ == State::tls_handshake) {
+            // A server that hangs up on SSLRequest, or during the handshake (prefer then retries in plain text).
+            connect_failed("server closed the connection during " +
+                           std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake"));
+        } else if (nread == UV_EOF) {
+            connection_lost(kServerClosed);
+        } else {
+            connection_lost("could not receive data from server: " + system_error_text(static_cast<int>(nread)));
+        }
+        resume_ready();
+        return;
+    }
+    const auto n = static_cast<std::size_t>(nread);
+    if (state_ == State::ssl_response) {
+        on_ssl_response(tls_in_.data(), n);
+    } else if (tls_) {
+        tls_->feed(tls_in_.data(), n);
+        if (state_ == State::tls_handshake) {
+            drive_handshake();
+        } else {
+            bool lost = false;
+            for (;;) {
+                auto span = decoder_.prepare(kReadChunk);
+                const long got = tls_->read(span.data(), span.size());
+                if (got < 0) {
+                    lost = true;
+                    break;
+                }
+                if (got == 0) break;
+                decoder_.commit(static_cast<std::size_t>(got));
+            }
+            if (tls_->has_output()) flush();
+            // What came before the end (a FATAL ErrorResponse, say) is read first. It may end
+            // this attempt (a fallback of sslmode prefer/allow starts another without tls_).
+            const std::string lost_why = lost ? tls_->error() : std::string();
+            const std::uint32_t attempt = attempt_;
+            process_input();
+            if (lost && !closed() && attempt == attempt_) connection_lost(lost_why);
+            watch_low_water(n);
+        }
+    } else {
+        decoder_.commit(n);
+        process_input();
+        watch_low_water(n);
+    }
+    resume_ready();
+}
+
+void ConnectionImpl::process_input() {
+    while (!closed()) {
+        auto next = decoder_.next();
+        if (next.status == proto::Decoder::Status::need_more) break;
+        if (next.status == proto::Decoder::Status::error) {
+            protocol_violation(proto::describe(next.error));
+            break;
+        }
+        dispatch(next.msg);
+    }
+}
+
+std::optional<std::string> ConnectionImpl::ssl_attribute(std::string_view name) const {
+    if (!ssl_in_use()) return std::nullopt;
+    if (name == "library") return std::string("OpenSSL");
+    if (name == "protocol") return tls_->protocol();
+    if (name == "cipher") return tls_->cipher();
+    if (name == "compression") return std::string("off");
+    if (name == "key_bits") return tls_->key_bits();
+    return std::nullopt;
+}
+
+std::string message_type_text(char type) {
+    unsigned char c = static_cast<unsigned char>(type);
+    if (c >= 0x21 && c < 0x7f) return std::string("'") + type + "'";
+    static const char hex[] = "0123456789abcdef";
+    return std::string("0x") + hex[c >> 4] + hex[c & 15];
+}
+
+void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
+    // Until authentication ends only Authentication, ErrorResponse and NegotiateProtocolVersion
+    // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
+    if (state_ == State::startup && !auth_ok_ && raw.type != 'R' && raw.type != 'E' && raw.type != 'v')
+        return protocol_violation("unexpected message type " + message_type_text(raw.type) + " during authentication");
+    // The messages of every query are handled straight from their bytes when well formed;
+    // anything else goes through the decoder, which also reports what is malformed.
+    if (!queue_.empty() && queue_.front()->kind != Request::Kind::startup) {
+        Request& front = *queue_.front();
+        const auto& b = raw.body;
+        switch (raw.type) {
+        case 'D':  // DataRow, the message of every row: from its bytes into the result
+            return on_data_row(front, b);
+        case 'T':  // the same RowDescription as the last one (the same statement again)
+            if (last_shape_ && std::ranges::equal(b, last_desc_)) return on_row_description(front);
+            break;
+        case 'C':
+            if (!b.empty() && std::find(b.begin(), b.end(), 0) == b.end() - 1)
+                return on_command_complete(front, std::string_view(reinterpret_cast<const char*>(b.data()), b.size() - 1));
+            break;
+        case 'Z':
+            if (b.size() == 1 && (b[0] == 'I' || b[0] == 'T' || b[0] == 'E'))
+                return on_ready_for_query(front, static_cast<char>(b[0]));
+            break;
+        case '1': case '2':
+            if (b.empty() && front.kind == Request::Kind::extended) {
+                if (raw.type == '2') front.bound = true, ++front.binds;
+                return;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    proto::BackendMessage m;
+    if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
+        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
+    }
+    // NoticeResponse, NotificationResponse and ParameterStatus may come in any state.
+    if (handle_async(m)) return;
+    if (queue_.empty()) {
+        if (auto* e = std::get_if<proto::ErrorResponse>(&m)) {
+            // FATAL while idle (pg_terminate_backend, idle_session_timeout): the next use fails with it.
+            return close(make_server_error(diagnostics_from_fields(e->fields)));
+        }
+        return protocol_violation("unexpected message type " + message_type_text(raw.type) + " while idle");
+    }
+    Request& front = *queue_.front();
+    if (front.kind == Request::Kind::startup) return on_startup_message(m, raw.type);
+    if (raw.type == 'T') remember_shape(raw.body, std::get<proto::RowDescription>(m));
+    on_query_message(front, m, raw.type);
+}
+
+bool ConnectionImpl::handle_async(const proto::BackendMessage& m) {
+    if (auto* n = std::get_if<proto::NoticeResponse>(&m)) {
+        add_notice(*n);
+        return true;
+    }
+    if (auto* s = std::get_if<proto::ParameterStatus>(&m)) {
+        server_params_[std::string(s->name)] = std::string(s->value);
+        return true;
+    }
+    if (auto* a = std::get_if<proto::NotificationResponse>(&m)) {
+        Notify n{a->pid, std::string(a->channel), std::string(a->payload)};
+        if (!notify_waiters.empty()) {
+            auto w = notify_waiters.front();
+            notify_waiters.pop_front();
+            *w.slot = std::move(n);
+            ready_.push_back({nullptr, w.h});
+        } else {
+            notifies.push_back(std::move(n));
+        }
+        return true;
+    }
+    return false;
+}
+
+void ConnectionImpl::add_notice(const proto::NoticeResponse& n) {
+    Diagnostics d = diagnostics_from_fields(n.fields);
+    std::string text = (d.severity.empty() ? std::string("NOTICE") : d.severity) + ":  " + d.message_primary + "\n";
+    if (!d.message_detail.empty()) text += "DETAIL:  " + d.message_detail + "\n";
+    if (!d.message_hint.empty()) text += "HINT:  " + d.message_hint + "\n";
+    notices_.push_back(std::move(text));
+    if (notices_.size() > kMaxNotices) notices_.pop_front();
+}
+
+void ConnectionImpl::pump_copy_in() {
+    // Fills the write buffer up to a high-water mark, writes, and goes on while writes complete
+    // at once; a write that waits resumes the pump from on_written. Memory stays bounded by the
+    // mark whatever the size of the data.
+    constexpr std::size_t kHighWater = 256 * 1024, kChunk = 64 * 1024;
+    static thread_local std::vector<char> chunk(kChunk);
+    while (!closed() && !queue_.empty() && queue_.front()->copy_in) {
+        Request& r = *queue_.front();
+        while (r.copy_in && out_.size() < kHighWater) {
+            std::size_t n = 0;
+            try {
+                n = r.copy_source(chunk.data(), chunk.size());
+            } catch (const std::exception& e) {
+                if (!r.error) r.error = std::current_exception();
+                proto::encode_copy_fail(out_, std::string("COPY FROM STDIN failed: ") + e.what());
+                r.copy_in = false;
+                break;
+            } catch (...) {
+                if (!r.error) r.error = std::current_exception();
+                proto::encode_copy_fail(out_, "COPY FROM STDIN failed: the data source threw");
+                r.copy_in = false;
+                break;
+            }
+            if (n == 0) {
+                proto::encode_copy_done(out_);
+                r.copy_in = false;
+                break;
+            }
+            proto::encode_copy_data(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), std::min(n, chunk.size())));
+        }
+        if (r.kind == Request::Kind::extended && !r.copy_in) proto::encode_sync(out_);
+        flush_now();
+        if (!socket_ || socket_->writing()) return;  // on_written goes on
+    }
+}
+
+void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
+    QueryResult& res = r.result;
+    if (r.batch) return;  // executemany drops rows, as psycopg2 does
+    if (r.stream && r.stream->dropping) return;
+    if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
+    if (!res.packer) res.packer.emplace(res.shape, r.stream ? kStreamFirstChunk : 0);
+    std::string why;
+    const std::uint8_t* row = res.packer->add(body, why);
+    if (!row) return protocol_violation("malformed message: " + why);
+    res.push_back(row);
+    if (r.stream) {
+        Request::Stream& st = *r.stream;
+        st.filling += body.size();
+        if (res.count >= kStreamBatchRows || st.filling >= kStreamBatchBytes) stream_cut(r);
+    }
+}
+
+
+
+
+
+void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) {
+    // A statement without rows after one that ended (a simple query's next) starts afresh.
+    if (r.statement_done) {
+        r.result.clear();
+        r.statement_done = false;
+    }
+    if (r.result.tag != tag) r.result.tag.assign(tag);  // executemany: the same tag many times
+    if (r.batch) {
+        ++r.executes;
+        if (auto n = rows_from_tag(tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
+    }
+    r.statement_done = true;
+    r.copy_out = false;
+    r.copy_in = false;
+}
+
+void ConnectionImpl::on_ready_for_query(Request& r, char status) {
+    tx_status_ = r.tx_status = status;
+    statement_done(r);
+    if (r.stream) {
+        if (!r.stream->dropping) stream_cut(r);
+        pause_reading(false);
+    }
+    complete_front();
+}
+
+void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
+    switch (type) {
+    case '1': case '2': case '3': case 'n': case 't':
+        if (r.kind != Request::Kind::extended) break;
+        if (type == '2') r.bound = true, ++r.binds;
+        return;
+    case 'T':
+        return on_row_description(r);
+    case 'D':
+        return protocol_violation("DataRow outside a query result");  // on_data_row takes them
+    case 'C':
+        return on_command_complete(r, std::get<proto::CommandComplete>(m).tag);
+    case 's':
+        r.statement_done = true;
+        r.copy_out = false;
+        r.copy_in = false;
+        return;
+    case 'I':
+        r.result.clear();
+        r.statement_done = true;
+        return;
+    case 'E':
+        r.copy_in = false;  // the server drops whatever CopyData is still coming
+        if (!r.error) {
+            Diagnostics d = diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields);
+            r.sqlstate = d.sqlstate;
+            r.failed_at_bind = r.binds == r.executes;
+            r.error = make_server_error(std::move(d), r.sql ? std::string_view(*r.sql) : std::string_view());
+        }
+        return;
+    case 'G': case 'H': case 'W':
+        if (type == 'W') return protocol_violation("CopyBothResponse outside replication");
+        if (type == 'G') {
+            if (!r.copy_source) {
+                // psycopg2's words: execute() cannot feed a COPY FROM STDIN.
+                if (!r.error)
+                    r.error = std::make_exception_ptr(ProgrammingError("can't execute COPY FROM: use the copy_from() method instead"));
+                proto::encode_copy_fail(out_, "COPY FROM STDIN without a data source");
+                if (r.kind == Request::Kind::extended) proto::encode_sync(out_);
+                flush();
+                return;
+            }
+            r.copy_in = true;
+            return pump_copy_in();
+        }
+        if (!r.copy_sink && !r.error)
+            r.error = std::make_exception_ptr(ProgrammingError("can't execute COPY TO: use the copy_to() method instead"));
+        r.copy_out = true;
+        return;
+    case 'd':
+        if (!r.copy_out) break;
+        if (r.copy_sink && !r.error) {
+            const auto& d = std::get<proto::CopyData>(m);
+            try {
+                r.copy_sink(std::string_view(reinterpret_cast<const char*>(d.data.data()), d.data.size()));
+            } catch (...) {
+                r.error = std::current_exception();  // the rest of the data is read and dropped
+            }
+        }
+        return;
+    case 'c':
+        if (!r.copy_out) break;
+        return;
+    case 'Z':
+        return on_ready_for_query(r, std::get<proto::ReadyForQuery>(m).status);
+    default:
+        break;
+    }
+    protocol_violation("unexpected message type " + message_type_text(type));
+}
+
+
+void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescription& desc) {
+    // The same statement run again describes its rows with the same bytes: reuse the shape
+    // (names, lookup table) instead of building it per query.
+    if (last_shape_ && body.size() == last_desc_.size() && std::equal(body.begin(), body.end(), last_desc_.begin()))
+        return;
+    last_shape_ = make_shape(desc, types_);
+    last_desc_.assign(body.begin(), body.end());
+}
+
+void ConnectionImpl::complete_front() {
+    auto req = std::move(queue_.front());
+    queue_.pop_front();
+    req->done = true;
+    req->followed = !queue_.empty() || !room_waiters_.empty() || held_ || reserved_ != 0;
+    if (req->waiter && !req->wake_queued) {
+        req->wake_queued = true;
+        ready_.push_back({std::move(req), {}});
+    }
+    grant_room();
+}
+
+void ConnectionImpl::wake(const std::shared_ptr<Request>& r) {
+    if (!r->waiter || r->wake_queued) return;
+    r->wake_queued = true;
+    ready_.push_back({r, {}});
+}
+
+void ConnectionImpl::resume_ready() {
+    if (ready_next_ == ready_.size()) return;
+    auto self = shared_from_this();
+    // One list, resumed in order; a waiter being resumed that calls this again (closing the
+    // connection, say) resumes the rest at once. The list keeps its memory.
+    const bool outer = !resuming_active_;
+    resuming_active_ = true;
+    while (ready_next_ < ready_.size()) {
+        Ready e = std::move(ready_[ready_next_++]);
+        std::coroutine_handle<> h = e.h;
+        if (e.req) {
+            e.req->wake_queued = false;
+            h = std::exchange(e.req->waiter, {});
+        }
+        if (h) h.resume();
+    }
+    if (outer) {
+        ready_.clear();
+        ready_next_ = 0;
+        resuming_active_ = false;
+    }
+}
+
+void ConnectionImpl::forget_waiter(std::coroutine_handle<> h) noexcept {
+    for (std::size_t i = ready_next_; i < ready_.size(); ++i)
+        if (ready_[i].h == h) ready_[i].h = {};
+}
+
+}  // namespace uvpg::detail

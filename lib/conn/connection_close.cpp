@@ -1,0 +1,124 @@
+// How a connection ends: closed by the user, lost (EOF, a socket error), or broken by a
+// protocol violation. Every pending request fails at once with the reason, and what waits on
+// the connection is woken; the last bytes (Terminate, TLS close_notify) go out on the way.
+#include "lib/conn/connection_impl.hpp"
+#include "lib/errors/errors_internal.hpp"
+#include "proto/frontend.hpp"
+
+namespace uvpg::detail {
+
+ConnectionImpl::~ConnectionImpl() {
+    // Requests' and room's waiters hold a handle (through their cursor), so none can be
+    // pending here. A task waiting for notifications holds none: its connection goes with the
+    // last handle, and the wait fails now rather than never ending.
+    while (!notify_waiters.empty()) {
+        auto w = notify_waiters.front();
+        notify_waiters.pop_front();
+        *w.gone = true;
+        w.h.resume();
+    }
+    forget_statements();  // a caller's memo must not match a connection made at this address later
+    if (connect_timer_) connect_timer_->stop_and_free();
+    if (addrs_) uv_freeaddrinfo(addrs_);
+    if (socket_) socket_->write_and_close(goodbye(state_ == State::ready));
+}
+
+std::vector<std::uint8_t> ConnectionImpl::goodbye(bool terminate) {
+    std::vector<std::uint8_t> bye;
+    if (terminate) proto::encode_terminate(bye);
+    if (!tls_) return bye;
+    std::vector<std::uint8_t> wire;
+    if (tls_ready_ && !bye.empty()) {
+        (void)tls_->write(bye.data(), bye.size());
+        tls_->close_notify();
+        tls_->take_output(wire);
+    }
+    return wire;
+}
+
+std::string ConnectionImpl::closed_message() const {
+    if (close_reason_.empty()) return "connection already closed";
+    return "connection already closed (" + close_reason_ + ")";
+}
+
+void ConnectionImpl::protocol_violation(const std::string& what) {
+    close(std::make_exception_ptr(
+        OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")));
+}
+
+void ConnectionImpl::connection_lost(const std::string& why) {
+    // libpq's lines: each ends with a newline, and before the first ReadyForQuery they follow
+    // the earlier attempts' lines and the "connection to server ... failed: " prefix.
+    std::string msg = why + "\n";
+    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + msg;
+    auto lost = std::make_exception_ptr(OperationalError(msg));
+    // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
+    // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the
+    // statement's outcome is lost with the connection, so it becomes an OperationalError, and
+    // the requests queued behind it never ran.
+    if (!queue_.empty() && queue_.front()->error) {
+        try {
+            std::rethrow_exception(queue_.front()->error);
+        } catch (const OperationalError&) {
+        } catch (...) {
+            queue_.front()->error = lost;
+        }
+    }
+    close(lost);
+}
+
+void ConnectionImpl::close(std::exception_ptr reason) noexcept {
+    if (state_ == State::closed) return;
+    bool was_ready = state_ == State::ready;
+    state_ = State::closed;
+    forget_statements();
+    if (!reason) {
+        reason = std::make_exception_ptr(InterfaceError("connection already closed"));
+    } else {
+        try {
+            std::rethrow_exception(reason);
+        } catch (const std::exception& e) {
+            close_reason_ = e.what();
+        }
+    }
+    if (connect_timer_) {
+        connect_timer_->stop_and_free();
+        connect_timer_ = nullptr;
+    }
+    if (resolve_req_) {
+        uv_cancel(reinterpret_cast<uv_req_t*>(resolve_req_));  // its callback still runs and finds us closed
+        resolve_req_ = nullptr;
+    }
+    if (addrs_) {
+        uv_freeaddrinfo(addrs_);
+        addrs_ = next_addr_ = nullptr;
+    }
+    if (socket_) {
+        socket_->write_and_close(goodbye(was_ready));
+        socket_ = nullptr;
+    }
+    close_error_ = reason;
+    // Nothing waits to be told (psycopg2: the next operation raises it, once). A close by the
+    // user (InterfaceError) has nothing to report.
+    if (!has_waiters()) {
+        try {
+            std::rethrow_exception(reason);
+        } catch (const InterfaceError&) {
+        } catch (...) {
+            unreported_ = reason;
+        }
+    }
+    for (auto& r : queue_) {
+        if (!r->error) r->error = reason;
+        r->done = true;
+        wake(r);
+    }
+    queue_.clear();
+    for (auto& w : notify_waiters) ready_.push_back({nullptr, w.h});
+    notify_waiters.clear();
+    for (auto& w : room_waiters_) ready_.push_back({nullptr, w.h});  // they find the connection closed
+    room_waiters_.clear();
+    if (auto hook = std::move(on_closed)) hook();
+}
+
+}  // namespace uvpg::detail
