@@ -1,0 +1,71 @@
+// ErrorValue's category and its one conversion into a DB-API exception.
+#include "lib/errors/error.hpp"
+#include "lib/errors/errors_internal.hpp"
+
+namespace uvpg::detail {
+
+namespace {
+class Category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "uvpg"; }
+    std::string message(int c) const override {
+        switch (static_cast<Errc>(c)) {
+        case Errc::ok: return "success";
+        case Errc::server_error: return "error reported by the server";
+        case Errc::connect_failed: return "could not connect";
+        case Errc::connection_lost: return "connection lost";
+        case Errc::protocol_violation: return "protocol violation";
+        case Errc::timeout: return "timed out";
+        case Errc::closed: return "connection closed";
+        case Errc::programming: return "programming error";
+        case Errc::data: return "data error";
+        case Errc::not_supported: return "not supported";
+        case Errc::operational: return "operational error";
+        }
+        return "unknown uvpg error";
+    }
+};
+}  // namespace
+
+const std::error_category& error_category() noexcept {
+    static const Category c;
+    return c;
+}
+
+ErrorValue server_error(Diagnostics d, std::shared_ptr<const std::string> query) {
+    return ErrorValue{make_error_code(Errc::server_error), {}, std::move(d), std::move(query)};
+}
+
+std::exception_ptr to_exception(const ErrorValue& e) {
+    if (e.code.category() != error_category()) return std::make_exception_ptr(OperationalError(e.message));
+    switch (static_cast<Errc>(e.code.value())) {
+    case Errc::server_error: {
+        auto ex = make_server_error(e.diag, e.query ? std::string_view(*e.query) : std::string_view());
+        if (e.message.empty()) return ex;
+        // A login refused by the server reads as libpq prints it, with the class of its SQLSTATE.
+        try {
+            std::rethrow_exception(ex);
+        } catch (Error& err) {
+            ErrorAccess::reword(err, e.message);
+            return std::current_exception();
+        }
+    }
+    case Errc::timeout: return std::make_exception_ptr(TimeoutError(e.message));
+    case Errc::closed: return std::make_exception_ptr(InterfaceError(e.message));
+    case Errc::programming: return std::make_exception_ptr(ProgrammingError(e.message));
+    case Errc::data: return std::make_exception_ptr(DataError(e.message));
+    case Errc::not_supported: return std::make_exception_ptr(NotSupportedError(e.message));
+    case Errc::ok:
+    case Errc::connect_failed:
+    case Errc::connection_lost:
+    case Errc::protocol_violation:
+    case Errc::operational: break;
+    }
+    return std::make_exception_ptr(OperationalError(e.message));
+}
+
+std::string connect_failed_prefix(std::string_view where) {
+    return "connection to " + std::string(where) + " failed: ";
+}
+
+}  // namespace uvpg::detail
