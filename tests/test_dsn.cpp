@@ -340,7 +340,7 @@ TEST_CASE("resolve_params: options > DSN > environment > default") {
          {"u-opt", "u-dsn", "u-env"}, "osuser"},
         {"password", "PGPASSWORD", &ConnectOptions::password,
          [](const ConnParams& p) { return p.password.value_or("<none>"); }, {"p-opt", "p-dsn", "p-env"}, ""},
-        {"sslmode", "PGSSLMODE", &ConnectOptions::sslmode, [](const ConnParams& p) { return p.sslmode; },
+        {"sslmode", "PGSSLMODE", &ConnectOptions::sslmode, [](const ConnParams& p) { return std::string(p.sslmode.name()); },
          {"disable", "allow", "disable"}, "prefer"},
         {"application_name", "PGAPPNAME", &ConnectOptions::application_name,
          [](const ConnParams& p) { return p.application_name; }, {"a-opt", "a-dsn", "a-env"}, ""},

@@ -49,18 +49,16 @@ constexpr Refused kRefused[] = {
      "target_session_attrs other than \"any\" or \"prefer-standby\" is not supported yet"},
 };
 
-std::string normalize_sslmode(const std::string& mode) {
-    if (mode.empty()) return "prefer";
-    if (mode == "disable" || mode == "allow" || mode == "prefer" || mode == "require" || mode == "verify-ca" ||
-        mode == "verify-full")
-        return mode;
+SslModeValue parse_sslmode(const std::string& mode) {
+    if (mode.empty()) return SslMode::prefer;
+    if (auto m = SslModeValue::parse(mode)) return *m;
     bad("invalid sslmode value: " + quote(mode));
 }
 
 // require_auth (libpq 16): a comma-separated list of methods, all plain or all negated with
 // '!'; returns the methods allowed.
 std::vector<std::string> parse_require_auth(const std::string& list) {
-    static const char* const methods[] = {"password", "md5", "gss", "sspi", "scram-sha-256", "none"};
+    const auto& methods = kAuthMethodNames;
     std::vector<std::string> given;
     bool negated = false, plain = false;
     std::size_t at = 0;
@@ -72,7 +70,7 @@ std::vector<std::string> parse_require_auth(const std::string& list) {
         const bool neg = !m.empty() && m[0] == '!';
         if (neg) m.erase(0, 1);
         bool known = false;
-        for (const char* k : methods) known = known || m == k;
+        for (std::string_view k : methods) known = known || m == k;
         if (!known) bad("invalid require_auth value: " + quote(list) + " (unknown method " + quote(m) + ")");
         (neg ? negated : plain) = true;
         if (negated && plain) bad("invalid require_auth value: " + quote(list) + " (negative and positive methods cannot be mixed)");
@@ -82,7 +80,7 @@ std::vector<std::string> parse_require_auth(const std::string& list) {
     }
     if (!negated) return given;
     std::vector<std::string> allowed;
-    for (const char* k : methods) {
+    for (std::string_view k : methods) {
         bool excluded = false;
         for (const auto& g : given) excluded = excluded || g == k;
         if (!excluded) allowed.emplace_back(k);
@@ -280,7 +278,7 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
         if (requiressl && !requiressl->empty() && (*requiressl)[0] == '1') sslmode = "require";
         else if (rootcert == "system") sslmode = "verify-full";
     }
-    p.sslmode = normalize_sslmode(sslmode.value_or(""));
+    p.sslmode = parse_sslmode(sslmode.value_or(""));
     const bool sslmode_given = sslmode && !sslmode->empty();
 
     TlsParams& t = p.tls;
@@ -309,23 +307,34 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     t.max_protocol = max_version;
     if (!t.max_protocol.empty() && version_rank(t.min_protocol) > version_rank(t.max_protocol))
         bad("invalid SSL protocol version range: " + t.min_protocol + " is above " + t.max_protocol);
-    t.sslnegotiation = value(o.sslnegotiation, "sslnegotiation", "PGSSLNEGOTIATION");
-    if (t.sslnegotiation.empty()) t.sslnegotiation = "postgres";
-    if (t.sslnegotiation != "postgres" && t.sslnegotiation != "direct")
-        bad("invalid sslnegotiation value: " + quote(t.sslnegotiation));
-    if (t.sslnegotiation == "direct" && p.sslmode != "require" && p.sslmode != "verify-ca" && p.sslmode != "verify-full")
-        bad("weak sslmode \"" + p.sslmode +
+    const std::string negotiation = value(o.sslnegotiation, "sslnegotiation", "PGSSLNEGOTIATION");
+    if (!negotiation.empty()) {
+        auto n = SslNegotiationValue::parse(negotiation);
+        if (!n) bad("invalid sslnegotiation value: " + quote(negotiation));
+        t.sslnegotiation = *n;
+    }
+    const std::string mode(p.sslmode.name());
+    const bool verifies_or_requires =
+        p.sslmode == SslMode::require || p.sslmode == SslMode::verify_ca || p.sslmode == SslMode::verify_full;
+    if (t.sslnegotiation == SslNegotiation::direct && !verifies_or_requires)
+        bad("weak sslmode \"" + mode +
             "\" may not be used with sslnegotiation=direct (use \"require\", \"verify-ca\", or \"verify-full\")");
-    if (t.rootcert == "system" && sslmode_given && p.sslmode != "verify-full")
-        bad("weak sslmode \"" + p.sslmode + "\" may not be used with sslrootcert=system (use \"verify-full\")");
-    t.channel_binding = value(o.channel_binding, "channel_binding", "PGCHANNELBINDING");
-    if (t.channel_binding.empty()) t.channel_binding = "prefer";
-    if (t.channel_binding != "disable" && t.channel_binding != "prefer" && t.channel_binding != "require")
-        bad("invalid channel_binding value: " + quote(t.channel_binding));
+    if (t.rootcert == "system" && sslmode_given && p.sslmode != SslMode::verify_full)
+        bad("weak sslmode \"" + mode + "\" may not be used with sslrootcert=system (use \"verify-full\")");
+    const std::string binding = value(o.channel_binding, "channel_binding", "PGCHANNELBINDING");
+    if (!binding.empty()) {
+        auto b = ChannelBindingValue::parse(binding);
+        if (!b) bad("invalid channel_binding value: " + quote(binding));
+        t.channel_binding = *b;
+    }
     if (env.home_dir) t.home = env.home_dir();
     const std::string require_auth = value(o.require_auth, "require_auth", "PGREQUIREAUTH");
     if (!require_auth.empty()) p.allowed_auth = parse_require_auth(require_auth);
+    for (const auto& m : p.allowed_auth) p.auth_methods.add(*AuthMethods::parse(m));
     p.require_auth = require_auth;
+    // Only "any" and "prefer-standby" get here (kRefused); both take the first server that answers.
+    if (auto tsa = pick(std::nullopt, "target_session_attrs", "PGTARGETSESSIONATTRS"); tsa && !tsa->empty())
+        if (auto v = TargetSessionAttrsValue::parse(*tsa)) p.target_session_attrs = *v;
 
     p.client_encoding =
         normalize_encoding(value(o.client_encoding, "client_encoding", "PGCLIENTENCODING"));

@@ -45,12 +45,15 @@ struct ConnParams {
     std::string dbname;
     std::string user;
     std::optional<std::string> password;  // from the DSN, options, PGPASSWORD or the passfile
-    std::string sslmode = "prefer";
+    SslModeValue sslmode = SslMode::prefer;
     TlsParams tls;             // every TLS keyword; tls.sslmode == sslmode
     // require_auth: the methods the server may use ("password", "md5", "scram-sha-256",
-    // "none"); empty = any. libpq's "!" lists are turned into this positive set.
+    // "none"); empty = any. libpq's "!" lists are turned into this positive set, by name and
+    // as the set of bits startup checks.
     std::vector<std::string> allowed_auth;
+    AuthMethods auth_methods;
     std::string require_auth;  // as given, for messages
+    TargetSessionAttrsValue target_session_attrs = TargetSessionAttrs::any;
     std::string application_name;
     std::string client_encoding = "UTF8";
     std::string options;       // sent as the startup "options" parameter when not empty

@@ -226,7 +226,7 @@ bool TlsSession::check_peer() {
         error_ = "server did not send a certificate";
         return false;
     }
-    if (im.params.sslmode != "verify-full") return true;
+    if (im.params.sslmode != SslMode::verify_full) return true;
     // libpq: subjectAltName dNSName and iPAddress entries; the Common Name only without them.
     const std::string ip = ip_bytes(im.host);
     std::vector<std::string> names;
