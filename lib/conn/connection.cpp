@@ -190,13 +190,6 @@ std::optional<std::string> ConnectionImpl::ssl_attribute(std::string_view name) 
     return std::nullopt;
 }
 
-std::string message_type_text(char type) {
-    unsigned char c = static_cast<unsigned char>(type);
-    if (c >= 0x21 && c < 0x7f) return std::string("'") + type + "'";
-    static const char hex[] = "0123456789abcdef";
-    return std::string("0x") + hex[c >> 4] + hex[c & 15];
-}
-
 void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     // Until authentication ends only Authentication, ErrorResponse and NegotiateProtocolVersion
     // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.

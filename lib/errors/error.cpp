@@ -55,13 +55,38 @@ std::exception_ptr to_exception(const ErrorValue& e) {
     case Errc::programming: return std::make_exception_ptr(ProgrammingError(e.message));
     case Errc::data: return std::make_exception_ptr(DataError(e.message));
     case Errc::not_supported: return std::make_exception_ptr(NotSupportedError(e.message));
-    case Errc::ok:
     case Errc::connect_failed:
+        // A login refused by the server (its ErrorResponse in diag): psycopg2 raises
+        // OperationalError whatever the SQLSTATE, so a class that is not one (3D000 is a
+        // ProgrammingError) is reported as a plain OperationalError. what() is libpq's
+        // "connection to server at ... failed: FATAL:  ..."; diag() keeps every field.
+        if (!e.diag.severity.empty() || !e.diag.sqlstate.empty()) {
+            auto ex = make_server_error(e.diag);
+            try {
+                std::rethrow_exception(ex);
+            } catch (OperationalError& op) {
+                ErrorAccess::reword(op, e.message);
+                return std::current_exception();
+            } catch (...) {
+            }
+            OperationalError op(e.diag);
+            ErrorAccess::reword(op, e.message);
+            return std::make_exception_ptr(std::move(op));
+        }
+        break;
+    case Errc::ok:
     case Errc::connection_lost:
     case Errc::protocol_violation:
     case Errc::operational: break;
     }
     return std::make_exception_ptr(OperationalError(e.message));
+}
+
+std::string message_type_text(char type) {
+    unsigned char c = static_cast<unsigned char>(type);
+    if (c >= 0x21 && c < 0x7f) return std::string("'") + type + "'";
+    static const char hex[] = "0123456789abcdef";
+    return std::string("0x") + hex[c >> 4] + hex[c & 15];
 }
 
 std::string connect_failed_prefix(std::string_view where) {

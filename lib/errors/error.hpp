@@ -52,6 +52,15 @@ std::exception_ptr to_exception(const ErrorValue& e);
 // "connection to " and " failed" (ConnectionImpl::where()).
 std::string connect_failed_prefix(std::string_view where);
 
+// What libpq says when the server hangs up (psycopg2's users know it from there).
+inline constexpr const char* kServerClosed =
+    "server closed the connection unexpectedly\n"
+    "\tThis probably means the server terminated abnormally\n"
+    "\tbefore or while processing the request.";
+
+// 'Z', or 0x01 for a byte that is not printable, for messages.
+std::string message_type_text(char type);
+
 }  // namespace uvpg::detail
 
 template <>
