@@ -13,11 +13,6 @@ namespace uvpg::detail {
 namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
-// What libpq says when the server hangs up (psycopg2's users know it from there).
-constexpr const char* kServerClosed =
-    "server closed the connection unexpectedly\n"
-    "\tThis probably means the server terminated abnormally\n"
-    "\tbefore or while processing the request.";
 }  // namespace
 
 ConnectionImpl::ConnectionImpl(ConnParams params)
@@ -108,7 +103,7 @@ void ConnectionImpl::on_written(int status) {
 }
 
 void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
-    if (tls_ || state_ == State::ssl_response) {  // ciphertext, or the one-byte reply to SSLRequest
+    if (tls_ || awaiting_ssl_reply()) {  // ciphertext, or the one-byte reply to SSLRequest
         tls_in_.resize(kReadChunk);
         *buf = uv_buf_init(reinterpret_cast<char*>(tls_in_.data()), static_cast<unsigned>(tls_in_.size()));
         return;
@@ -119,12 +114,13 @@ void ConnectionImpl::on_alloc(std::size_t, uv_buf_t* buf) {
 
 void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
     auto self = shared_from_this();  // a resumed waiter may drop the last handle
+    // Startup's reads: the SSL answer, the handshake, a failure (lib/conn/startup.cpp).
+    if (state_ == State::startup && on_startup_read(nread)) {
+        resume_ready();
+        return;
+    }
     if (nread < 0) {
-        if (state_ == State::ssl_response || state_ == State::tls_handshake) {
-            // A server that hangs up on SSLRequest, or during the handshake (prefer then retries in plain text).
-            connect_failed("server closed the connection during " +
-                           std::string(state_ == State::ssl_response ? "SSL negotiation" : "the SSL handshake"));
-        } else if (nread == UV_EOF) {
+        if (nread == UV_EOF) {
             connection_lost(kServerClosed);
         } else {
             connection_lost("could not receive data from server: " + system_error_text(static_cast<int>(nread)));
@@ -133,33 +129,28 @@ void ConnectionImpl::on_read(ssize_t nread, const uv_buf_t*) {
         return;
     }
     const auto n = static_cast<std::size_t>(nread);
-    if (state_ == State::ssl_response) {
-        on_ssl_response(tls_in_.data(), n);
-    } else if (tls_) {
+    if (tls_) {
         tls_->feed(tls_in_.data(), n);
-        if (state_ == State::tls_handshake) {
-            drive_handshake();
-        } else {
-            bool lost = false;
-            for (;;) {
-                auto span = decoder_.prepare(kReadChunk);
-                const long got = tls_->read(span.data(), span.size());
-                if (got < 0) {
-                    lost = true;
-                    break;
-                }
-                if (got == 0) break;
-                decoder_.commit(static_cast<std::size_t>(got));
+        bool lost = false;
+        for (;;) {
+            auto span = decoder_.prepare(kReadChunk);
+            const long got = tls_->read(span.data(), span.size());
+            if (got < 0) {
+                lost = true;
+                break;
             }
-            if (tls_->has_output()) flush();
-            // What came before the end (a FATAL ErrorResponse, say) is read first. It may end
-            // this attempt (a fallback of sslmode prefer/allow starts another without tls_).
-            const std::string lost_why = lost ? tls_->error() : std::string();
-            const std::uint32_t attempt = attempt_;
-            process_input();
-            if (lost && !closed() && attempt == attempt_) connection_lost(lost_why);
-            watch_low_water(n);
+            if (got == 0) break;
+            decoder_.commit(static_cast<std::size_t>(got));
         }
+        if (tls_->has_output()) flush();
+        // What came before the end (a FATAL ErrorResponse, say) is read first. It may end
+        // this attempt (a fallback of sslmode prefer/allow starts another, in plain text:
+        // without this session).
+        const std::string lost_why = lost ? tls_->error() : std::string();
+        const TlsSession* session = tls_.get();
+        process_input();
+        if (lost && !closed() && tls_.get() == session) connection_lost(lost_why);
+        watch_low_water(n);
     } else {
         decoder_.commit(n);
         process_input();
@@ -191,10 +182,7 @@ std::optional<std::string> ConnectionImpl::ssl_attribute(std::string_view name) 
 }
 
 void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
-    // Until authentication ends only Authentication, ErrorResponse and NegotiateProtocolVersion
-    // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
-    if (state_ == State::startup && !auth_ok_ && raw.type != 'R' && raw.type != 'E' && raw.type != 'v')
-        return protocol_violation("unexpected message type " + message_type_text(raw.type) + " during authentication");
+    if (state_ == State::startup) return on_startup_message(raw);  // lib/conn/startup.cpp
     // The messages of every query are handled straight from their bytes when well formed;
     // anything else goes through the decoder, which also reports what is malformed.
     if (!queue_.empty() && queue_.front()->kind != Request::Kind::startup) {
@@ -238,7 +226,6 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
         return protocol_violation("unexpected message type " + message_type_text(raw.type) + " while idle");
     }
     Request& front = *queue_.front();
-    if (front.kind == Request::Kind::startup) return on_startup_message(m, raw.type);
     if (raw.type == 'T') remember_shape(raw.body, std::get<proto::RowDescription>(m));
     on_query_message(front, m, raw.type);
 }

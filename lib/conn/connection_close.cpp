@@ -50,7 +50,7 @@ void ConnectionImpl::connection_lost(const std::string& why) {
     // libpq's lines: each ends with a newline, and before the first ReadyForQuery they follow
     // the earlier attempts' lines and the "connection to server ... failed: " prefix.
     std::string msg = why + "\n";
-    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + msg;
+    if (state_ != State::ready) msg = startup_error_text(msg);
     auto lost = std::make_exception_ptr(OperationalError(msg));
     // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
     // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the

@@ -9,6 +9,7 @@
 #include "lib/runtime/recycle.hpp"
 #include "lib/values/row.hpp"
 #include "lib/net/tls_session.hpp"
+#include "lib/ops/startup_op.hpp"
 #include "proto/auth.hpp"
 #include "proto/backend.hpp"
 #include "proto/frontend.hpp"
@@ -366,28 +367,32 @@ public:
     void on_uncork() override;
 
 private:
-    enum class State { resolving, connecting, ssl_response, tls_handshake, startup, ready, closed };
+    // startup: the socket is connected and ops::StartupOp runs on it (its phase is its own).
+    enum class State { resolving, connecting, startup, ready, closed };
 
-    // Connecting (lib/conn/startup.cpp).
+    // Connecting (lib/conn/startup.cpp): name lookup, connect, and the driver of ops::StartupOp,
+    // which takes every protocol decision.
     void start_resolve();
     static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
     void try_next_address();
-    void connect_failed(const std::string& why);
     void note_connect_failure(int status);          // adds libpq's lines for an address that failed
     std::string lookup_failed(int status) const;    // libpq's line for a failed name lookup
-    void on_startup_message(const proto::BackendMessage& m, char type);
-    void on_authentication(const proto::Authentication& a);
-    void on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok);
-    void fail_startup(std::exception_ptr e);
-    // TLS (lib/conn/startup.cpp): the reply to SSLRequest, the handshake, and libpq's fallback for
-    // prefer (plain text after TLS failed) and allow (TLS after plain text was refused).
-    void send_startup();
-    void on_ssl_response(const std::uint8_t* data, std::size_t n);
+    void startup_next(ops::Action a);               // the op's next action, as I/O
+    void on_startup_message(const proto::RawMessage& raw);  // dispatch() hands startup's messages over
+    bool on_startup_read(ssize_t nread);  // the SSL answer, handshake bytes, read errors; false: decode as usual
+    bool awaiting_ssl_reply() const noexcept;
     void start_tls();
     void drive_handshake();
+    void derive_keys();  // the SCRAM key derivation, on libuv's thread pool
+    void startup_done();
+    // Startup failed: `e.message` says why; libpq's lines follow those of the attempts before.
+    // `fallback`: the op says prefer/allow may try once more the other way (libpq's fallback:
+    // plain text after TLS failed, TLS after plain text was refused).
+    void startup_failed(ErrorValue e, bool fallback = false);
+    void fail_startup(ErrorValue e);  // closes with `e` as it is
     bool retry_connection(const std::string& failed);  // `failed`: this attempt's error line(s)
-    // Authentication policy: require_auth and channel_binding.
-    bool auth_allowed(const char* method, const char* what);
+    // The earlier attempts' lines, then 'connection to server at "h", port N failed: ' and `why`.
+    std::string startup_error_text(const std::string& why) const;
     void process_input();  // decodes and dispatches the plaintext buffered in decoder_
     // The last bytes for the socket: Terminate (when `terminate`), encrypted and followed by
     // TLS close_notify when TLS is up.
@@ -433,7 +438,6 @@ private:
     uv_getaddrinfo_t* resolve_req_ = nullptr;  // owned by libuv until its callback
     addrinfo* addrs_ = nullptr;
     addrinfo* next_addr_ = nullptr;
-    std::string error_log_;  // libpq's lines for the attempts that failed so far (addresses, TLS)
     sockaddr_storage peer_{};
     std::string peer_text_;
 
@@ -443,13 +447,16 @@ private:
     // ciphertext read and ciphertext waiting to be written.
     std::unique_ptr<TlsSession> tls_;
     bool tls_ready_ = false;      // handshake done: out_ is encrypted into wire_
-    bool tls_attempt_ = false;    // this connection attempt asks for TLS
-    bool tls_retried_ = false;    // the fallback of prefer/allow was used
-    std::uint32_t attempt_ = 0;   // counts connection attempts (the fallback makes a second)
     std::vector<std::uint8_t> tls_in_, wire_;
-    bool scram_binds_ = false;    // the SCRAM exchange under way binds the channel (PLUS)
-    bool scram_plus_ = false;     // a SCRAM-SHA-256-PLUS exchange completed
-    bool authenticated_ = false;  // the server asked for some authentication
+    // From open() to the first ReadyForQuery (lib/conn/startup.cpp); null once ready.
+    struct StartupAttempt {
+        std::optional<ops::StartupOp> op;  // on the connected socket
+        bool tls = false;                  // the next attempt asks for TLS
+        bool retried = false;              // the fallback of prefer/allow was used
+        std::uint32_t attempt = 0;         // counts attempts, so that a late key derivation knows its own
+        std::string error_log;             // libpq's lines for the attempts that failed so far (addresses, TLS)
+    };
+    std::unique_ptr<StartupAttempt> startup_;
     std::deque<std::shared_ptr<Request>> queue_;
     struct RoomWaiter {
         std::coroutine_handle<> h;
@@ -472,8 +479,6 @@ private:
     std::size_t ready_next_ = 0;    // the next entry to resume
     bool resuming_active_ = false;
 
-    std::unique_ptr<proto::ScramClient> scram_;  // away on libuv's thread pool while it derives keys
-    bool auth_ok_ = false;
     std::int32_t pid_ = 0, secret_ = 0;
     char tx_status_ = 'I';
     std::map<std::string, std::string, std::less<>> server_params_;

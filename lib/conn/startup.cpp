@@ -1,5 +1,8 @@
-// Opening a connection: name lookup, TCP or unix-socket connect, StartupMessage and
-// authentication (trust, cleartext password, md5, SCRAM-SHA-256), up to the first ReadyForQuery.
+// Opening a connection: name lookup, TCP or unix-socket connect, connect_timeout, and the driver
+// of ops::StartupOp (lib/ops/startup_op.hpp), which takes every protocol decision from the first
+// byte to the first ReadyForQuery. Here its actions become socket writes and reads, the TLS
+// handshake (lib/net/tls_session.*), the SCRAM key derivation on libuv's thread pool, and the
+// new connection of sslmode prefer/allow's fallback.
 #include "lib/conn/connection_impl.hpp"
 #include "lib/errors/errors_internal.hpp"
 #include "proto/frontend.hpp"
@@ -9,11 +12,6 @@
 namespace uvpg::detail {
 
 namespace {
-template <class E>
-std::exception_ptr err(std::string msg) {
-    return std::make_exception_ptr(E(std::move(msg)));
-}
-
 // The address connected to, as libpq shows it: "127.0.0.1", "::1".
 std::string numeric_host(const sockaddr* addr) {
     char ip[INET6_ADDRSTRLEN] = {0};
@@ -21,21 +19,37 @@ std::string numeric_host(const sockaddr* addr) {
     if (addr->sa_family == AF_INET6) uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(addr), ip, sizeof ip);
     return ip;
 }
+
+ops::StartupSettings startup_settings(const ConnParams& p) {
+    ops::StartupSettings s;
+    s.startup_params = p.startup_params();
+    s.user = p.user;
+    s.password = p.password;
+    s.sslmode = p.sslmode;
+    s.sslnegotiation = p.tls.sslnegotiation;
+    s.channel_binding = p.tls.channel_binding;
+    s.auth_methods = p.auth_methods;
+    s.require_auth = p.require_auth;
+    s.unix_socket = p.is_unix_socket();
+    s.host_given = !p.host.empty();
+    return s;
+}
 }  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::open() {
     auto req = new_request(Request::Kind::startup);
     queue_.push_back(req);
+    startup_ = std::make_unique<StartupAttempt>();
     // connect_timeout, else the per-operation timeout (aiopg's connect(timeout=...)).
     double limit = params_.connect_timeout > 0 ? params_.connect_timeout : params_.timeout.value_or(0);
     if (limit > 0) {
         connect_timer_ = Timer::start(loop_, limit, [this] {
             auto self = shared_from_this();
-            fail_startup(err<TimeoutError>(error_log_ + "connection to " + where() + " failed: timeout expired\n"));
+            startup_failed(make_error(Errc::timeout, "timeout expired"));
         });
     }
     // libpq: no TLS over unix sockets; allow starts in plain text, the stronger modes with TLS.
-    tls_attempt_ = !params_.is_unix_socket() && params_.sslmode != "disable" && params_.sslmode != "allow";
+    startup_->tls = !params_.is_unix_socket() && params_.sslmode != SslMode::disable && params_.sslmode != SslMode::allow;
     if (params_.is_unix_socket()) {
         state_ = State::connecting;
         peer_text_ = "server on socket \"" + params_.socket_path() + "\"";
@@ -64,7 +78,7 @@ void ConnectionImpl::start_resolve() {
         delete static_cast<std::weak_ptr<ConnectionImpl>*>(resolve_req_->data);
         delete resolve_req_;
         resolve_req_ = nullptr;
-        fail_startup(err<OperationalError>(lookup_failed(rc)));
+        fail_startup(make_error(Errc::connect_failed, lookup_failed(rc)));
     }
 }
 
@@ -85,7 +99,7 @@ void ConnectionImpl::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* re
     }
     self->resolve_req_ = nullptr;
     if (status != 0) {
-        self->fail_startup(err<OperationalError>(self->lookup_failed(status)));
+        self->fail_startup(make_error(Errc::connect_failed, self->lookup_failed(status)));
         self->resume_ready();
         return;
     }
@@ -112,14 +126,15 @@ void ConnectionImpl::try_next_address() {
         if (rc == 0) return;  // on_connected follows
         note_connect_failure(rc);
     }
-    if (error_log_.empty()) return connect_failed("no address to connect to");
-    fail_startup(err<OperationalError>(std::exchange(error_log_, {})));
+    if (startup_->error_log.empty()) return startup_failed(make_error(Errc::connect_failed, "no address to connect to"));
+    fail_startup(make_error(Errc::connect_failed, std::exchange(startup_->error_log, {})));
 }
 
 void ConnectionImpl::note_connect_failure(int status) {
     // As libpq: the system's words, then a hint; each address tried adds its lines.
-    error_log_ += "connection to " + where() + " failed: " + system_error_text(status) + "\n";
-    error_log_ += params_.is_unix_socket() ? "\tIs the server running locally and accepting connections on that socket?\n"
+    std::string& log = startup_->error_log;
+    log += connect_failed_prefix(where()) + system_error_text(status) + "\n";
+    log += params_.is_unix_socket() ? "\tIs the server running locally and accepting connections on that socket?\n"
                                            : "\tIs the server running on that host and accepting TCP/IP connections?\n";
 }
 
@@ -131,7 +146,7 @@ void ConnectionImpl::on_connected(int status) {
         if (next_addr_) {
             try_next_address();
         } else {
-            fail_startup(err<OperationalError>(std::exchange(error_log_, {})));
+            fail_startup(make_error(Errc::connect_failed, std::exchange(startup_->error_log, {})));
         }
         resume_ready();
         return;
@@ -141,63 +156,129 @@ void ConnectionImpl::on_connected(int status) {
         addrs_ = next_addr_ = nullptr;
     }
     state_ = State::startup;
+    startup_->op.emplace(startup_settings(params_), startup_->tls, startup_->retried);
     if (int rc = socket_->start_read(); rc != 0) {
-        connect_failed(system_error_text(rc));
+        startup_failed(make_error(Errc::connect_failed, system_error_text(rc)));
         resume_ready();
         return;
     }
-    if (!tls_attempt_) {
-        send_startup();
-    } else if (params_.tls.sslnegotiation == "direct") {
-        start_tls();  // PostgreSQL 17: the handshake at once, ALPN "postgresql"
-    } else {
-        state_ = State::ssl_response;
-        proto::encode_ssl_request(out_);
-        flush();
+    startup_next(startup_->op->start(out_));
+    resume_ready();
+}
+
+std::string ConnectionImpl::startup_error_text(const std::string& why) const {
+    return (startup_ ? startup_->error_log : std::string()) + connect_failed_prefix(where()) + why;
+}
+
+void ConnectionImpl::startup_failed(ErrorValue e, bool fallback) {
+    if (e.code == Errc::protocol_violation) return protocol_violation(e.message);
+    // libpq's lines: "connection to server at "host", port N failed: why", each ending in a
+    // newline, after those of the attempts that failed before.
+    std::string line = connect_failed_prefix(where()) + e.message;
+    if (line.back() != '\n') line += '\n';
+    if (fallback && retry_connection(line)) return;
+    e.message = (startup_ ? std::exchange(startup_->error_log, {}) : std::string()) + line;
+    fail_startup(std::move(e));
+}
+
+void ConnectionImpl::fail_startup(ErrorValue e) {
+    close(to_exception(e));
+    resume_ready();
+}
+
+bool ConnectionImpl::retry_connection(const std::string& failed) {
+    // The op said whether libpq would try once more (StartupOp::fallback()); here the new
+    // connection: the same address, the other TLS choice, nothing of this attempt kept.
+    if (closed() || !startup_ || !startup_->op) return false;
+    StartupAttempt& st = *startup_;
+    st.error_log += failed;
+    st.retried = true;
+    st.tls = !st.op->tls();
+    ++st.attempt;
+    st.op.reset();
+    tls_.reset();
+    tls_ready_ = false;
+    wire_.clear();
+    out_.clear();
+    decoder_ = proto::Decoder(params_.max_message);
+    server_params_.clear();
+    if (socket_) socket_->close();
+    socket_ = Socket::tcp(loop_, this);
+    state_ = State::connecting;
+    if (int rc = socket_->connect(reinterpret_cast<const sockaddr*>(&peer_)); rc != 0) {
+        note_connect_failure(rc);
+        fail_startup(make_error(Errc::connect_failed, std::exchange(st.error_log, {})));
+        return true;  // handled: the attempt failed for good
+    }
+    return true;
+}
+
+void ConnectionImpl::startup_next(ops::Action a) {
+    switch (a.kind) {
+    case ops::Action::Kind::read:
+    case ops::Action::Kind::write: return flush();
+    case ops::Action::Kind::start_tls: return start_tls();
+    case ops::Action::Kind::derive_keys: return derive_keys();
+    case ops::Action::Kind::done:
+        if (a.error) return startup_failed(std::move(a.error), startup_->op->fallback());
+        return startup_done();
     }
 }
 
-void ConnectionImpl::send_startup() {
-    state_ = State::startup;
-    proto::encode_startup(out_, params_.startup_params());
-    flush();
+void ConnectionImpl::startup_done() {
+    const ops::StartupOp& op = *startup_->op;
+    pid_ = op.backend_pid();
+    secret_ = op.backend_secret();
+    tx_status_ = op.transaction_status();
+    state_ = State::ready;
+    startup_.reset();  // the failed attempts before this one are of no more interest (libpq)
+    if (connect_timer_) {
+        connect_timer_->stop_and_free();
+        connect_timer_ = nullptr;
+    }
+    complete_front();
 }
 
-void ConnectionImpl::on_ssl_response(const std::uint8_t* data, std::size_t n) {
-    if (n == 0) return;
-    // CVE-2021-23222: bytes after the one-byte answer did not come through TLS; a
-    // man-in-the-middle may have injected them. Refuse rather than read them later as if they had.
-    switch (data[0]) {
-    case 'S':
-        if (n > 1) return connect_failed("received unencrypted data after SSL response");
-        return start_tls();
-    case 'N':
-        if (params_.sslmode == "prefer" || params_.sslmode == "allow") {
-            tls_attempt_ = false;
-            return send_startup();
-        }
-        return connect_failed("server does not support SSL, but SSL was required");
-    case 'E':
-        // libpq 17: the message of a server not yet authenticated is not read, and no plain
-        // text follows (it is a failure to start a backend, not a refusal of TLS).
-        return connect_failed("server sent an error response during SSL exchange");
-    default:
-        return connect_failed("received invalid response to SSL negotiation: " + message_type_text(static_cast<char>(data[0])));
+void ConnectionImpl::on_startup_message(const proto::RawMessage& raw) {
+    ops::StartupOp& op = *startup_->op;
+    if (ops::Action a = op.on_message_type(raw.type); a.kind == ops::Action::Kind::done) return startup_next(std::move(a));
+    proto::BackendMessage m;
+    if (auto e = proto::decode(raw, m); e != proto::Errc::ok)
+        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
+    // NoticeResponse, NotificationResponse and ParameterStatus may come in any state.
+    if (handle_async(m)) return;
+    startup_next(op.on_message(raw.type, m, out_));
+}
+
+bool ConnectionImpl::awaiting_ssl_reply() const noexcept {
+    return state_ == State::startup && startup_ && startup_->op && startup_->op->awaiting_ssl_reply();
+}
+
+bool ConnectionImpl::on_startup_read(ssize_t nread) {
+    if (state_ != State::startup || !startup_ || !startup_->op) return false;
+    ops::StartupOp& op = *startup_->op;
+    if (nread < 0) {
+        startup_next(op.on_read_failed(nread == UV_EOF, system_error_text(static_cast<int>(nread))));
+        return true;
     }
+    const auto n = static_cast<std::size_t>(nread);
+    if (op.awaiting_ssl_reply()) {
+        startup_next(op.on_ssl_reply(proto::ByteView(tls_in_.data(), n), out_));
+        return true;
+    }
+    if (op.in_tls_handshake() && tls_) {
+        tls_->feed(tls_in_.data(), n);
+        drive_handshake();
+        return true;
+    }
+    return false;
 }
 
 void ConnectionImpl::start_tls() {
     const std::string& host = params_.host.empty() ? params_.hostaddr : params_.host;
-    if (params_.sslmode == "verify-full" && params_.host.empty())
-        return connect_failed("host name must be specified for a verified SSL connection");
     std::string error;
     tls_ = TlsSession::create(params_.tls, host, error);
-    if (!tls_) {
-        // libpq counts this as a failed handshake too: prefer goes on in plain text.
-        state_ = State::tls_handshake;
-        return connect_failed(error);
-    }
-    state_ = State::tls_handshake;
+    if (!tls_) return startup_next(startup_->op->on_tls_failed(std::move(error)));
     drive_handshake();
 }
 
@@ -205,250 +286,41 @@ void ConnectionImpl::drive_handshake() {
     const TlsSession::Step step = tls_->handshake();
     flush();
     if (step == TlsSession::Step::more) return;
-    if (step == TlsSession::Step::failed) return connect_failed(tls_->error());  // prefer: plain text next
+    if (step == TlsSession::Step::failed) return startup_next(startup_->op->on_tls_failed(tls_->error()));
     tls_ready_ = true;
-    send_startup();
+    // The certificate's hash for SCRAM-SHA-256-PLUS, unless channel binding is off.
+    std::string binding;
+    if (params_.tls.channel_binding != ChannelBinding::disable) binding = tls_->server_end_point();
+    startup_next(startup_->op->on_tls_ready(std::move(binding), out_));
 }
 
-bool ConnectionImpl::retry_connection(const std::string& failed) {
-    // libpq's fallback (fe-connect.c, CONNECTION_FAILED): when the handshake fails, or the server
-    // refuses the login before AuthenticationOk, prefer tries once more in plain text and allow
-    // once more with TLS, on a new connection; libpq's error lines of both attempts are kept.
-    // require and stronger never retry. This buys no security under prefer or allow, whose
-    // plain text a man in the middle can force anyway (answering 'N' to SSLRequest).
-    const bool fallback = !tls_retried_ && !params_.is_unix_socket() &&
-                          ((params_.sslmode == "allow" && !tls_attempt_) || (params_.sslmode == "prefer" && tls_attempt_));
-    if (!fallback || closed()) return false;
-    error_log_ += failed;
-    tls_retried_ = true;
-    tls_attempt_ = !tls_attempt_;
-    ++attempt_;
-    tls_.reset();
-    tls_ready_ = false;
-    wire_.clear();
-    out_.clear();
-    decoder_ = proto::Decoder(params_.max_message);
-    auth_ok_ = false;
-    authenticated_ = false;
-    scram_plus_ = false;
-    scram_.reset();
-    pid_ = secret_ = 0;
-    server_params_.clear();
-    if (socket_) socket_->close();
-    socket_ = Socket::tcp(loop_, this);
-    state_ = State::connecting;
-    if (int rc = socket_->connect(reinterpret_cast<const sockaddr*>(&peer_)); rc != 0) {
-        note_connect_failure(rc);
-        fail_startup(err<OperationalError>(std::exchange(error_log_, {})));
-        return true;  // handled: the attempt failed for good
-    }
-    return true;
-}
-
-bool ConnectionImpl::auth_allowed(const char* method, const char* what) {
-    if (params_.allowed_auth.empty()) return true;
-    for (const auto& m : params_.allowed_auth)
-        if (m == method) return true;
-    connect_failed(std::string("authentication method requirement \"") + params_.require_auth + "\" failed: " + what);
-    return false;
-}
-
-void ConnectionImpl::connect_failed(const std::string& why) {
-    // libpq's lines: "connection to server at "host", port N failed: why", each ending in a
-    // newline, after those of the attempts that failed before.
-    std::string line = why;
-    if (line.rfind("connection to ", 0) != 0)
-        line = "connection to " + where() + " failed: " + line;
-    if (line.empty() || line.back() != '\n') line += '\n';
-    // The handshake failed (lib/conn/connection.cpp reports a hang-up during it here too).
-    if (state_ == State::tls_handshake && retry_connection(line)) return;
-    fail_startup(err<OperationalError>(error_log_ + line));
-}
-
-void ConnectionImpl::fail_startup(std::exception_ptr e) {
-    close(std::move(e));
-    resume_ready();
-}
-
-void ConnectionImpl::on_startup_message(const proto::BackendMessage& m, char type) {
-    if (auto* a = std::get_if<proto::Authentication>(&m)) return on_authentication(*a);
-    if (auto* k = std::get_if<proto::BackendKeyData>(&m)) {
-        pid_ = k->pid;
-        secret_ = k->secret;
-        return;
-    }
-    if (auto* e = std::get_if<proto::ErrorResponse>(&m)) {
-        // A login refused: psycopg2 raises OperationalError whatever the SQLSTATE, so a class
-        // that is not one (3D000 is a ProgrammingError) is reported as a plain OperationalError.
-        // Its text is libpq's, "connection to server at ... failed: FATAL:  ..."; diag() keeps
-        // every field of the server's.
-        Diagnostics d = diagnostics_from_fields(e->fields);
-        const std::string line = "connection to " + where() + " failed: " + format_server_message(d);
-        // Refused before AuthenticationOk: prefer/allow try the other way (libpq), except for
-        // "cannot connect now" (57P03), after which libpq only tries another host.
-        if (!auth_ok_ && d.sqlstate != "57P03" && retry_connection(line)) return;
-        auto ex = make_server_error(d);
-        try {
-            std::rethrow_exception(ex);
-        } catch (OperationalError& op) {
-            ErrorAccess::reword(op, error_log_ + line);
-        } catch (...) {
-            OperationalError op(std::move(d));
-            ErrorAccess::reword(op, error_log_ + line);
-            ex = std::make_exception_ptr(std::move(op));
-        }
-        return fail_startup(ex);
-    }
-    if (auto* z = std::get_if<proto::ReadyForQuery>(&m)) {
-        if (!auth_ok_) return protocol_violation("ReadyForQuery before authentication completed");
-        tx_status_ = z->status;
-        state_ = State::ready;
-        error_log_.clear();  // the failed attempts before this one are of no more interest (libpq)
-        if (connect_timer_) {
-            connect_timer_->stop_and_free();
-            connect_timer_ = nullptr;
-        }
-        complete_front();
-        return;
-    }
-    if (auto* v = std::get_if<proto::NegotiateProtocolVersion>(&m)) {
-        // We ask for 3.0 with no _pq_ options, so a server has nothing to downgrade.
-        if (v->newest_minor == 0 && v->unrecognized.empty()) return;
-        return protocol_violation("unexpected NegotiateProtocolVersion");
-    }
-    protocol_violation("unexpected message type " + message_type_text(type) + " during startup");
-}
-
-void ConnectionImpl::on_scram_first_done(std::unique_ptr<proto::ScramClient> scram, bool ok) {
-    scram_ = std::move(scram);
-    if (!ok) {
-        std::string why = scram_->error().empty() ? "SCRAM key derivation failed" : scram_->error();
-        return connect_failed(why);
-    }
-    const std::string& fin = scram_->client_final();
-    proto::encode_sasl_response(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(fin.data()), fin.size()));
-    flush();
-}
-
-void ConnectionImpl::on_authentication(const proto::Authentication& a) {
-    using A = proto::Authentication;
-    auto need_password = [this]() -> bool {
-        if (params_.password) return true;
-        connect_failed("fe_sendauth: no password supplied");
-        return false;
+void ConnectionImpl::derive_keys() {
+    // PBKDF2 (4096 rounds or more) runs on libuv's thread pool, not on the loop.
+    struct Work {
+        uv_work_t req;
+        std::weak_ptr<ConnectionImpl> conn;
+        std::unique_ptr<ops::KeyDerivation> job;
+        std::uint32_t attempt = 0;
     };
-    auto refuse = [this](const std::string& why) { connect_failed(why); };
-    const bool binding_required = params_.tls.channel_binding == "require";
-    if (auth_ok_) return protocol_violation("authentication request after authentication completed");
-    switch (a.code) {
-    case A::ok:
-        if (scram_) return protocol_violation("server skipped the end of the SCRAM exchange");
-        // channel_binding=require: nothing but a completed SCRAM-SHA-256-PLUS exchange will do.
-        if (binding_required && !scram_plus_)
-            return refuse("channel binding required, but server authenticated client without channel binding");
-        if (!authenticated_ && !auth_allowed("none", "server did not complete authentication")) return;
-        auth_ok_ = true;
-        return;
-    case A::cleartext_password:
-        authenticated_ = true;
-        if (!auth_allowed("password", "server requested a cleartext password")) return;
-        if (binding_required) return refuse("channel binding required but not supported by server's authentication request");
-        if (!need_password()) return;
-        proto::encode_password(out_, *params_.password);
-        return flush();
-    case A::md5_password: {
-        authenticated_ = true;
-        if (!auth_allowed("md5", "server requested a hashed password")) return;
-        if (binding_required) return refuse("channel binding required but not supported by server's authentication request");
-        if (!need_password()) return;
-        proto::encode_password(out_, proto::md5_password(params_.user, *params_.password, a.data.data()));
-        return flush();
-    }
-    case A::sasl: {
-        authenticated_ = true;
-        if (!auth_allowed("scram-sha-256", "server requested SASL authentication")) return;
-        bool plain = false, plus = false;
-        for (auto mech : a.mechanisms) {
-            plain = plain || mech == "SCRAM-SHA-256";
-            plus = plus || mech == "SCRAM-SHA-256-PLUS";
-        }
-        // libpq's choice: PLUS whenever TLS is up and the server offers it (unless
-        // channel_binding=disable); "y" tells the server we could have bound the channel.
-        proto::ScramBinding binding;
-        if (ssl_in_use() && params_.tls.channel_binding != "disable") {
-            if (plus) {
-                binding.flag = proto::ScramBinding::Flag::plus;
-                binding.data = tls_->server_end_point();
-                if (binding.data.empty())
-                    return refuse("could not compute channel binding data from the server certificate");
-            } else {
-                binding.flag = proto::ScramBinding::Flag::supported;
-            }
-        }
-        if (binding_required && binding.flag != proto::ScramBinding::Flag::plus)
-            return refuse("channel binding is required, but server did not offer an authentication method that supports "
-                          "channel binding");
-        if (binding.flag != proto::ScramBinding::Flag::plus && !plain)
-            return refuse("none of the server's SASL authentication mechanisms are supported");
-        if (!need_password()) return;
-        scram_plus_ = false;
-        const bool binds = binding.flag == proto::ScramBinding::Flag::plus;
-        scram_ = std::make_unique<proto::ScramClient>(*params_.password, std::move(binding));
-        scram_binds_ = binds;
-        const std::string& first = scram_->client_first();
-        proto::encode_sasl_initial_response(
-            out_, scram_->mechanism(),
-            proto::ByteView(reinterpret_cast<const std::uint8_t*>(first.data()), first.size()));
-        return flush();
-    }
-    case A::sasl_continue: {
-        if (!scram_) return protocol_violation("SASLContinue without a SASL exchange");
-        // PBKDF2 (4096 rounds or more) runs on libuv's thread pool, not on the loop.
-        struct Work {
-            uv_work_t req;
-            std::weak_ptr<ConnectionImpl> conn;
-            std::unique_ptr<proto::ScramClient> scram;
-            std::string server_first;
-            std::uint32_t attempt = 0;
-            bool ok = false;
-        };
-        auto* w = new Work;
-        w->req.data = w;
-        w->conn = weak_from_this();
-        w->scram = std::move(scram_);
-        w->attempt = attempt_;
-        w->server_first.assign(reinterpret_cast<const char*>(a.data.data()), a.data.size());
-        int rc = uv_queue_work(
-            loop_, &w->req,
-            [](uv_work_t* r) {
-                auto* work = static_cast<Work*>(r->data);
-                work->ok = work->scram->handle_server_first(work->server_first);
-            },
-            [](uv_work_t* r, int status) {
-                std::unique_ptr<Work> work(static_cast<Work*>(r->data));
-                auto c = work->conn.lock();
-                if (!c || c->closed() || c->attempt_ != work->attempt) return;  // a later attempt now
-                c->on_scram_first_done(std::move(work->scram), status == 0 && work->ok);
-                c->resume_ready();
-            });
-        if (rc != 0) {
-            scram_ = std::move(w->scram);
-            delete w;
-            return connect_failed(system_error_text(rc));
-        }
-        return;
-    }
-    case A::sasl_final: {
-        if (!scram_) return protocol_violation("SASLFinal without a SASL exchange");
-        std::string_view data(reinterpret_cast<const char*>(a.data.data()), a.data.size());
-        if (!scram_->handle_server_final(data))
-            return connect_failed(scram_->error());
-        scram_.reset();  // verified; AuthenticationOk follows
-        scram_plus_ = scram_binds_;
-        return;
-    }
-    default:
-        return connect_failed("authentication method " + std::to_string(a.code) + " is not supported by uvpg");
+    auto* w = new Work;
+    w->req.data = w;
+    w->conn = weak_from_this();
+    w->job = startup_->op->take_key_derivation();
+    w->attempt = startup_->attempt;
+    int rc = uv_queue_work(
+        loop_, &w->req, [](uv_work_t* r) { static_cast<Work*>(r->data)->job->run(); },
+        [](uv_work_t* r, int status) {
+            std::unique_ptr<Work> work(static_cast<Work*>(r->data));
+            auto c = work->conn.lock();
+            if (!c || c->closed() || !c->startup_ || !c->startup_->op || c->startup_->attempt != work->attempt)
+                return;  // gone, closed, or a later attempt now
+            if (status != 0) work->job->ok = false;
+            c->startup_next(c->startup_->op->on_keys_derived(std::move(work->job), c->out_));
+            c->resume_ready();
+        });
+    if (rc != 0) {
+        delete w;
+        return startup_failed(make_error(Errc::connect_failed, system_error_text(rc)));
     }
 }
 
