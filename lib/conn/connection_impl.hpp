@@ -497,7 +497,4 @@ private:
     std::shared_ptr<const TypeRegistry> types_;  // Connection::register_type
 };
 
-// 'Z', or 0x01 for a byte that is not printable, for messages.
-std::string message_type_text(char type);
-
 }  // namespace uvpg::detail

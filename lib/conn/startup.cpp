@@ -135,7 +135,7 @@ void ConnectionImpl::note_connect_failure(int status) {
     std::string& log = startup_->error_log;
     log += connect_failed_prefix(where()) + system_error_text(status) + "\n";
     log += params_.is_unix_socket() ? "\tIs the server running locally and accepting connections on that socket?\n"
-                                           : "\tIs the server running on that host and accepting TCP/IP connections?\n";
+                                    : "\tIs the server running on that host and accepting TCP/IP connections?\n";
 }
 
 void ConnectionImpl::on_connected(int status) {
