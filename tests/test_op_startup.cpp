@@ -349,6 +349,21 @@ TEST_CASE("startup transcript: ErrorResponse at login, with libpq's retry rules"
                          fallback);
         }
     }
+    SUBCASE("allow in plain text: retry with TLS, once; prefer after 'N': no retry") {
+        StartupOp allow = make_op(settings(SslMode::allow));
+        (void)allow.start(out);
+        check_failed(allow, feed_startup(allow, error_response("28000", "no"), out), Errc::connect_failed, "FATAL:  no\n",
+                     true);
+        StartupOp again = make_op(settings(SslMode::allow), true);
+        (void)again.start(out);
+        check_failed(again, feed_startup(again, error_response("28000", "no"), out), Errc::connect_failed, "FATAL:  no\n",
+                     false);
+        StartupOp prefer = make_op(settings(SslMode::prefer));
+        (void)prefer.start(out);
+        (void)prefer.on_ssl_reply(view("N"), out);
+        check_failed(prefer, feed_startup(prefer, error_response("28000", "no"), out), Errc::connect_failed,
+                     "FATAL:  no\n", false);
+    }
     SUBCASE("after AuthenticationOk: no retry") {
         StartupOp op = make_op(settings(SslMode::prefer));
         (void)op.start(out);
