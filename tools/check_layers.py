@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks the layering of proto/ and lib/ by their #include lines (docs/design.md).
+"""Checks the layering of include/, proto/ and lib/ by their #include lines (docs/design.md).
 
     tools/check_layers.py               # the tree: prints "ok: layers ..." or one FAILED line per breach
     tools/check_layers.py --self-test   # a temporary tree that breaks each rule must fail, a clean one pass
@@ -18,6 +18,7 @@ import tempfile
 ABOVE_CONFIG = ["lib/values/", "lib/net/", "lib/conn/", "lib/ops/", "lib/cursor/", "lib/pool/"]
 RULES = [
     # (folder, forbidden includes: a path prefix or an exact <header>, why)
+    ("include/uvpg/", ["lib/", "proto/"], "the public headers are installed alone: lib/ and proto/ are not"),
     ("proto/", ["lib/", "include/", "<uvpg/"], "proto/ is pure: it knows nothing of lib/ or the public API"),
     ("lib/ops/", ["<uv.h>", "lib/net/", "lib/conn/", "lib/cursor/", "lib/pool/", "<uvpg/task.hpp>", "<coroutine>"],
      "operations are sans-I/O: no libuv, no sockets, no coroutines"),
@@ -70,7 +71,7 @@ def forbidden(target, prefixes):
 def check(root):
     """Returns (breaches, allowances used, files read)."""
     breaches, used, files = [], set(), 0
-    for top in ("proto", "lib"):
+    for top in ("include", "proto", "lib"):
         for dirpath, _, names in os.walk(os.path.join(root, top)):
             for n in sorted(names):
                 if not n.endswith(SOURCES):
@@ -109,7 +110,7 @@ def run_tree(root):
               f"tools/check_layers.py")
     if breaches or stale:
         return 1
-    print(f"ok: layers: {files} files of proto/ and lib/ include only what their layer may "
+    print(f"ok: layers: {files} files of include/, proto/ and lib/ include only what their layer may "
           f"({len(used)} known breaches allowed, listed in tools/check_layers.py)")
     return 0
 
@@ -129,6 +130,7 @@ def self_test():
         "lib/config/j.cpp": '#include "lib/values/row.hpp"\n',
         "lib/errors/k.cpp": '#include "lib/config/conn_params.hpp"\n',
         "lib/runtime/l.cpp": '#include "lib/cursor/cursor_state.hpp"\n',
+        "include/uvpg/m.hpp": '#include "proto/backend.hpp"\n',
     }
     clean = {
         "proto/ok.cpp": '#include "proto/backend.hpp"\n#include <vector>\n',
@@ -136,6 +138,7 @@ def self_test():
         "lib/values/ok.cpp": '#include "lib/runtime/recycle.hpp"\n#include <uvpg/value.hpp>\n',
         "lib/net/ok.cpp": "#include <uv.h>\n#include <coroutine>\n",
         "lib/conn/ok.cpp": '#include "lib/net/uv_handles.hpp"\n#include "lib/ops/action.hpp"\n',
+        "include/uvpg/ok.hpp": '#include <uvpg/value.hpp>\n#include "task.hpp"\n',
     }
     targets = ["lib/conn/connection_impl.hpp", "lib/errors/error.hpp", "lib/net/uv_handles.hpp",
                "lib/pool/pool_impl.hpp", "lib/ops/action.hpp", "lib/values/row.hpp",
