@@ -134,7 +134,7 @@ check() {  # check LABEL COMMAND...
         failed=$((failed + 1))
     fi
 }
-# The layering of proto/ and lib/ by their #include lines: the checker's self-test, then the tree.
+# The layering of include/, proto/ and lib/ by their #include lines: the self-test, then the tree.
 layers() { tools/check_layers.py --self-test && tools/check_layers.py; }
 check layers layers
 # clang-tidy over lib/ and proto/ (.clang-tidy; what is enforced where: scripts/tidy.sh).
