@@ -186,10 +186,10 @@ bool base64_decode(std::string_view text, std::string& out) {
 
 ScramClient::ScramClient(std::string password) : ScramClient(std::move(password), ScramBinding{}) {}
 
-ScramClient::ScramClient(std::string password, std::string client_nonce, std::string user)
-    : ScramClient(std::move(password), std::move(client_nonce), std::move(user), ScramBinding{}) {}
+ScramClient::ScramClient(std::string password, std::string client_nonce, const std::string& user)
+    : ScramClient(std::move(password), std::move(client_nonce), user, ScramBinding{}) {}
 
-ScramClient::ScramClient(std::string password, ScramBinding binding) : password_(std::move(password)) {
+ScramClient::ScramClient(std::string password, const ScramBinding& binding) : password_(std::move(password)) {
     unsigned char raw[kRawNonceLen];
     if (RAND_bytes(raw, sizeof raw) != 1) {
         error_ = "SCRAM: could not generate a random nonce";
@@ -197,20 +197,21 @@ ScramClient::ScramClient(std::string password, ScramBinding binding) : password_
         return;  // client_first() stays empty
     }
     nonce_ = base64_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-    start({}, std::move(binding));
+    start({}, binding);
 }
 
-ScramClient::ScramClient(std::string password, std::string client_nonce, std::string user, ScramBinding binding)
+ScramClient::ScramClient(std::string password, std::string client_nonce, const std::string& user,
+                         const ScramBinding& binding)
     : password_(std::move(password)), nonce_(std::move(client_nonce)) {
     if (nonce_.empty() || !is_printable_nonce(nonce_)) {
         error_ = "SCRAM: invalid client nonce";
         state_ = State::failed;
         return;
     }
-    start(std::move(user), std::move(binding));
+    start(user, binding);
 }
 
-void ScramClient::start(std::string user, ScramBinding binding) {
+void ScramClient::start(const std::string& user, const ScramBinding& binding) {
     // RFC 5802 gs2-header: gs2-cbind-flag "," [authzid] ","; PostgreSQL never sends an authzid.
     std::string gs2;
     switch (binding.flag) {

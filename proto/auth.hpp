@@ -45,9 +45,9 @@ class ScramClient {
 public:
     explicit ScramClient(std::string password);                       // 18 random bytes, base64
     // For tests: a fixed nonce, and a user name (the RFC 7677 vector uses "user").
-    ScramClient(std::string password, std::string client_nonce, std::string user = {});
-    ScramClient(std::string password, ScramBinding binding);          // random nonce
-    ScramClient(std::string password, std::string client_nonce, std::string user, ScramBinding binding);
+    ScramClient(std::string password, std::string client_nonce, const std::string& user = {});
+    ScramClient(std::string password, const ScramBinding& binding);   // random nonce
+    ScramClient(std::string password, std::string client_nonce, const std::string& user, const ScramBinding& binding);
     static constexpr std::uint32_t kMaxIterations = 1u << 20;          // refuse to burn more CPU
     // The cap for this exchange, checked before any hashing; call before handle_server_first.
     void set_max_iterations(std::uint32_t n) { max_iterations_ = n; }
@@ -68,7 +68,7 @@ public:
 
 private:
     enum class State { initial, sent_final, done, failed };
-    void start(std::string user, ScramBinding binding);  // builds client-first from nonce_
+    void start(const std::string& user, const ScramBinding& binding);  // builds client-first from nonce_
     bool fail(const char* why);  // records why, wipes the password, returns false
     State state_ = State::initial;
     ScramBinding::Flag flag_ = ScramBinding::Flag::none;

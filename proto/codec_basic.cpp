@@ -126,7 +126,7 @@ bool parse_ipv6(std::string_view s, std::uint8_t* dst) {
         for (int k = 0; k < tail; ++k) words[7 - k] = words[n - 1 - k];
         for (int k = gap; k < 8 - tail; ++k) words[k] = 0;
     }
-    for (int k = 0; k < 8; ++k) {
+    for (std::size_t k = 0; k < 8; ++k) {
         dst[2 * k] = static_cast<std::uint8_t>(words[k] >> 8);
         dst[2 * k + 1] = static_cast<std::uint8_t>(words[k]);
     }
@@ -139,7 +139,7 @@ char* put_uint(char* o, unsigned v) { return std::to_chars(o, o + 10, v).ptr; }
 // "::", and the IPv4-compatible and IPv4-mapped forms end in a dotted quad.
 char* put_ipv6(char* o, const std::uint8_t* a) {
     unsigned words[8];
-    for (int k = 0; k < 8; ++k) words[k] = (unsigned{a[2 * k]} << 8) | a[2 * k + 1];
+    for (std::size_t k = 0; k < 8; ++k) words[k] = (unsigned{a[2 * k]} << 8) | a[2 * k + 1];
     int best = -1, best_len = 0;
     for (int k = 0; k < 8;) {
         if (words[k] != 0) { ++k; continue; }

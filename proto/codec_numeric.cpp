@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 
@@ -64,7 +65,7 @@ CodecErrc bin_to_numeric(ByteView in, std::string& text) {
     if ((dscale & kDscaleMax) != dscale) return CodecErrc::bad_digit_count;
     const std::uint8_t* digits = p + 8;
     for (int i = 0; i < ndigits; ++i)
-        if (get_u16(digits + 2 * i) >= kNBase) return CodecErrc::bad_digit_count;
+        if (get_u16(digits + 2 * std::ptrdiff_t{i}) >= kNBase) return CodecErrc::bad_digit_count;
     if (sign == kNumericNaN) { text.assign("NaN"); return CodecErrc::ok; }
     if (sign == kNumericPInf) { text.assign("Infinity"); return CodecErrc::ok; }
     if (sign == kNumericNInf) { text.assign("-Infinity"); return CodecErrc::ok; }
@@ -72,7 +73,7 @@ CodecErrc bin_to_numeric(ByteView in, std::string& text) {
     // Leading zero digits do not count: digits [first, ndigits) with w the weight of the first.
     int first = 0;
     int w = weight;
-    while (first < ndigits && get_u16(digits + 2 * first) == 0) { ++first; --w; }
+    while (first < ndigits && get_u16(digits + 2 * std::ptrdiff_t{first}) == 0) { ++first; --w; }
     const int count = ndigits - first;
     auto digit = [&](long g) -> unsigned {  // g: index after `first`; outside the digits, zero
         return g >= 0 && g < count ? get_u16(digits + 2 * (first + g)) : 0u;

@@ -34,9 +34,9 @@ constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount *
 void decompose(char32_t c, std::u32string& out) {
     if (c >= kSBase && c < kSBase + kSCount) {
         const char32_t s = c - kSBase;
-        out += kLBase + s / kNCount;
-        out += kVBase + s % kNCount / kTCount;
-        if (s % kTCount) out += kTBase + s % kTCount;
+        out += static_cast<char32_t>(kLBase + s / kNCount);
+        out += static_cast<char32_t>(kVBase + s % kNCount / kTCount);
+        if (s % kTCount) out += static_cast<char32_t>(kTBase + s % kTCount);
         return;
     }
     const auto& index = T::kDecompositions;

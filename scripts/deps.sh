@@ -9,6 +9,9 @@ pkgs+=(unicode-data bzip2)
 # compiler-rt archives that hold libFuzzer and clang's sanitizer runtimes (not a dependency of
 # Debian's clang package, so named here).
 pkgs+=(clang libclang-rt-dev)
+# scripts/format.sh and scripts/tidy.sh (clang-format and clang-tidy 14 on Debian 12), which
+# scripts/test.sh runs too; g++'s ThreadSanitizer runtime comes with g++ (libtsan2).
+pkgs+=(clang-format clang-tidy)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
