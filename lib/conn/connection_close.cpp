@@ -42,8 +42,9 @@ std::string ConnectionImpl::closed_message() const {
 }
 
 void ConnectionImpl::protocol_violation(const std::string& what) {
-    close(std::make_exception_ptr(
-        OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")));
+    fail_all(std::make_exception_ptr(
+                 OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")),
+             false);
 }
 
 void ConnectionImpl::connection_lost(const std::string& why) {
@@ -51,23 +52,15 @@ void ConnectionImpl::connection_lost(const std::string& why) {
     // the earlier attempts' lines and the "connection to server ... failed: " prefix.
     std::string msg = why + "\n";
     if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + msg;
-    auto lost = std::make_exception_ptr(OperationalError(msg));
-    // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
-    // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the
-    // statement's outcome is lost with the connection, so it becomes an OperationalError, and
-    // the requests queued behind it never ran.
-    if (!queue_.empty() && queue_.front()->error) {
-        try {
-            std::rethrow_exception(queue_.front()->error);
-        } catch (const OperationalError&) {
-        } catch (...) {
-            queue_.front()->error = lost;
-        }
-    }
-    close(lost);
+    fail_all(std::make_exception_ptr(OperationalError(msg)), true);
 }
 
-void ConnectionImpl::close(std::exception_ptr reason) noexcept {
+void ConnectionImpl::close(std::exception_ptr reason) noexcept { fail_all(std::move(reason), false); }
+
+// Every way a connection ends comes here: the connection closes, and every request pending on
+// it fails at once (lib/ops/query_ops.hpp, ending_error, says with what), and whatever waits
+// on it is woken.
+void ConnectionImpl::fail_all(std::exception_ptr reason, bool lost) noexcept {
     if (state_ == State::closed) return;
     bool was_ready = state_ == State::ready;
     state_ = State::closed;
@@ -109,7 +102,7 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
         }
     }
     for (auto& r : queue_) {
-        if (!r->error) r->error = reason;
+        r->error = ops::ending_error(r->error ? r->error : r->op_exception(), reason, lost);
         r->done = true;
         wake(r);
     }
