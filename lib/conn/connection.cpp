@@ -325,7 +325,13 @@ void ConnectionImpl::on_row_description(Request& r) {
 
 void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) { ops::command_complete(r.op, tag); }
 
-void ConnectionImpl::on_ready_for_query(Request& r, char status) { apply(r, ops::ready_for_query(r.op, status), 'Z'); }
+void ConnectionImpl::on_ready_for_query(Request& r, char status) {
+    const ops::Step s = ops::ready_for_query(r.op, status);
+    if (s.bits != ops::Step::complete) return apply(r, s, 'Z');
+    tx_status_ = status;  // the usual end, without the rest of apply()
+    statement_done(r);
+    complete_front();
+}
 
 void ConnectionImpl::on_query_message(Request& r, const proto::RawMessage& raw, const proto::BackendMessage& m) {
     if (ops::Step s = ops::feed(r.op, raw, m, out_, last_shape_); s.bits) apply(r, s, raw.type);

@@ -9,6 +9,7 @@
 namespace uvpg::detail::ops {
 
 struct CopyInOp : QueryCore {
+    CopyInOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
     std::function<std::size_t(char*, std::size_t)> source;
     bool pumping = false;  // the server waits for CopyData: the source is being pumped
 
@@ -37,6 +38,7 @@ struct CopyInOp : QueryCore {
 };
 
 struct CopyOutOp : QueryCore {
+    CopyOutOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
     std::function<void(std::string_view)> sink;
 
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {

@@ -29,30 +29,44 @@ inline decltype(auto) visit(const QueryOp& op, F&& f) {
     return visit(const_cast<QueryOp&>(op), [&](const auto& o) -> decltype(auto) { return f(o); });
 }
 
+// Every op is a QueryCore, at the start of the variant's storage.
 inline QueryCore& core(QueryOp& op) noexcept {
     return visit(op, [](QueryCore& c) -> QueryCore& { return c; });
 }
 inline const QueryCore& core(const QueryOp& op) noexcept { return core(const_cast<QueryOp&>(op)); }
 
-// The hot messages, from their bytes (the driver's fast path).
+// The hot messages, from their bytes (the driver's fast path). Most ops take them as
+// QueryCore does, so these test for the few that differ rather than visit every kind: the
+// common handler is inlined once.
+namespace kind {
+inline constexpr std::size_t simple = 0, extended = 1, batch = 2, copy_in = 3, copy_out = 4, stream = 5;
+}
+static_assert(std::is_same_v<std::variant_alternative_t<kind::batch, QueryOp>, BatchOp> &&
+              std::is_same_v<std::variant_alternative_t<kind::copy_in, QueryOp>, CopyInOp> &&
+              std::is_same_v<std::variant_alternative_t<kind::stream, QueryOp>, StreamOp>);
+
 inline Step data_row(QueryOp& op, proto::ByteView body) {
-    return visit(op, [&](auto& o) { return Step(o.data_row(body)); });
+    switch (op.index()) {
+    case kind::batch: return std::get_if<kind::batch>(&op)->data_row(body);
+    case kind::stream: return std::get_if<kind::stream>(&op)->data_row(body);
+    default: return core(op).data_row(body);
+    }
 }
 inline Step row_description(QueryOp& op, const std::shared_ptr<const RowShape>& shape) {
-    return visit(op, [&](auto& o) {
-        if constexpr (std::is_same_v<decltype(o.row_description(shape)), void>) {
-            o.row_description(shape);
-            return Step{};
-        } else {
-            return o.row_description(shape);
-        }
-    });
+    if (op.index() == kind::stream) return std::get_if<kind::stream>(&op)->row_description(shape);
+    core(op).row_description(shape);
+    return {};
 }
 inline void command_complete(QueryOp& op, std::string_view tag) {
-    visit(op, [&](auto& o) { o.command_complete(tag); });
+    switch (op.index()) {
+    case kind::batch: return std::get_if<kind::batch>(&op)->command_complete(tag);
+    case kind::copy_in: return std::get_if<kind::copy_in>(&op)->command_complete(tag);
+    default: return core(op).command_complete(tag);
+    }
 }
 inline Step ready_for_query(QueryOp& op, char status) {
-    return visit(op, [&](auto& o) { return o.ready_for_query(status); });
+    if (op.index() == kind::stream) return std::get_if<kind::stream>(&op)->ready_for_query(status);
+    return core(op).ready_for_query(status);
 }
 // BindComplete, for the ops of the extended protocol (the others take none).
 inline void bind_complete(QueryOp& op) noexcept {
