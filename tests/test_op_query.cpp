@@ -392,3 +392,66 @@ TEST_CASE("query ops: a connection lost after every message of every reply ends 
         }
     }
 }
+
+TEST_CASE("extended query: what it writes: the unnamed statement, a cached one, a cached one prepared in the same write") {
+    const std::uint32_t types[] = {23};
+    const std::string_view value = "42";
+    const proto::BindParam params[] = {
+        proto::BindParam{proto::ByteView(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()), proto::Format::text}};
+    static constexpr proto::Format kText[] = {proto::Format::text};
+    ops::ExtendedQueryOp unnamed;
+    proto::Bytes out;
+    unnamed.start(out, "SELECT $1::int4", types, params);
+    CHECK(out == frontend([&](proto::Bytes& b) {
+              proto::encode_parse(b, "", "SELECT $1::int4", types);
+              proto::encode_bind(b, "", "", params, kText);
+              proto::encode_describe(b, 'P', "");
+              proto::encode_execute(b, "", 0);
+              proto::encode_sync(b);
+          }));
+
+    auto st = ready_statement();
+    st->result_formats = {proto::Format::binary};
+    ops::ExtendedQueryOp cached;
+    cached.statement = st;
+    out.clear();
+    cached.start(out, "SELECT $1::int4", types, params);
+    CHECK(out == frontend([&](proto::Bytes& b) {
+              proto::encode_bind(b, "", st->name, params, st->result_formats);
+              proto::encode_execute(b, "", 0);
+              proto::encode_sync(b);
+          }));
+
+    ops::ExtendedQueryOp prepares;
+    prepares.statement = st;
+    prepares.prepares = true;
+    out.clear();
+    prepares.start(out, "SELECT $1::int4", types, params);
+    CHECK(out == frontend([&](proto::Bytes& b) {
+              proto::encode_close(b, 'S', st->name);  // whatever holds the name goes first
+              proto::encode_parse(b, st->name, "SELECT $1::int4", types);
+              proto::encode_describe(b, 'S', st->name);
+              proto::encode_bind(b, "", st->name, params, kText);
+              proto::encode_execute(b, "", 0);
+              proto::encode_sync(b);
+          }));
+
+    ops::ExtendedQueryOp alone;
+    alone.statement = st;
+    alone.prepares = true;
+    out.clear();
+    alone.start_prepare(out, "SELECT $1::int4", types);
+    CHECK(out == frontend([&](proto::Bytes& b) {
+              proto::encode_close(b, 'S', st->name);
+              proto::encode_parse(b, st->name, "SELECT $1::int4", types);
+              proto::encode_describe(b, 'S', st->name);
+              proto::encode_sync(b);
+          }));
+}
+
+TEST_CASE("simple query: what it writes is one Query") {
+    ops::SimpleQueryOp op;
+    proto::Bytes out;
+    op.start(out, "SELECT 1; SELECT 2");
+    CHECK(out == frontend([](proto::Bytes& b) { proto::encode_query(b, "SELECT 1; SELECT 2"); }));
+}

@@ -55,7 +55,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
         req->done = true;
         return req;
     }
-    proto::encode_query(out_, *sql);
+    std::get<ops::SimpleQueryOp>(req->op).start(out_, *sql);
     req->sql = std::move(sql);
     enqueue(req);
     return req;
@@ -72,7 +72,7 @@ std::shared_ptr<Request> ConnectionImpl::copy(std::shared_ptr<const std::string>
         req->done = true;
         return req;
     }
-    proto::encode_query(out_, *sql);
+    proto::encode_query(out_, *sql);  // as SimpleQueryOp::start
     req->sql = std::move(sql);
     enqueue(req);
     return req;

@@ -57,9 +57,9 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
         req->done = true;
         return req;
     }
-    // One request, one write. A cached statement needs only Bind/Execute/Sync; a new one is
-    // prepared and described in the same write; otherwise the unnamed statement is used.
-    static constexpr proto::Format kText[] = {proto::Format::text};
+    // One request, one write (ExtendedQueryOp::start): a cached statement needs only
+    // Bind/Execute/Sync; a new one is prepared and described in the same write; otherwise the
+    // unnamed statement is used.
     bool prepare = false;
     std::shared_ptr<Prepared> st;
     if (known && known->live && known->ready) {
@@ -75,29 +75,9 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
         st->ready = false;
         prepare = true;
     }
-    if (st) {
-        op.statement = st;
-        op.prepares = prepare;
-        if (prepare) {
-            // Close first: whatever holds the name on the server connection this write reaches
-            // (the same statement, left by another client of a pooler, or anything else) goes,
-            // so the Parse cannot fail with 42P05 and the name is ours. Closing a name that does
-            // not exist is no error.
-            proto::encode_close(out_, 'S', st->name);
-            proto::encode_parse(out_, st->name, sql, types);
-            proto::encode_describe(out_, 'S', st->name);
-            proto::encode_bind(out_, "", st->name, params, kText);
-        } else {
-            op.result.shape = st->bound_shape;
-            proto::encode_bind(out_, "", st->name, params, st->result_formats);
-        }
-    } else {
-        proto::encode_parse(out_, "", sql, types);
-        proto::encode_bind(out_, "", "", params, kText);
-        proto::encode_describe(out_, 'P', "");
-    }
-    proto::encode_execute(out_, "", 0);
-    proto::encode_sync(out_);
+    op.statement = std::move(st);
+    op.prepares = prepare;
+    op.start(out_, sql, types, params);
     req->sql = std::move(sql_text);
     enqueue(req);
     return req;
@@ -133,10 +113,7 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
     op.statement = st;
     op.prepares = true;
     req->sql = sql;
-    proto::encode_close(out_, 'S', st->name);  // as in query(): the name is ours afterwards
-    proto::encode_parse(out_, st->name, *sql, types);
-    proto::encode_describe(out_, 'S', st->name);
-    proto::encode_sync(out_);
+    op.start_prepare(out_, *sql, types);
     held_ = true;  // until the caller's own request is queued (release_hold)
     enqueue(req);
     return req;

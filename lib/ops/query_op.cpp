@@ -42,6 +42,39 @@ Step QueryCore::on_other(const proto::BackendMessage& m, char type, proto::Bytes
     return {Step::unexpected};
 }
 
+void ExtendedQueryOp::start(proto::Bytes& out, std::string_view sql, std::span<const std::uint32_t> types,
+                            std::span<const proto::BindParam> params) {
+    static constexpr proto::Format kText[] = {proto::Format::text};
+    if (statement) {
+        if (prepares) {
+            // Close first: whatever holds the name on the server connection this write reaches
+            // (the same statement, left by another client of a pooler, or anything else) goes,
+            // so the Parse cannot fail with 42P05 and the name is ours. Closing a name that does
+            // not exist is no error.
+            proto::encode_close(out, 'S', statement->name);
+            proto::encode_parse(out, statement->name, sql, types);
+            proto::encode_describe(out, 'S', statement->name);
+            proto::encode_bind(out, "", statement->name, params, kText);
+        } else {
+            result.shape = statement->bound_shape;
+            proto::encode_bind(out, "", statement->name, params, statement->result_formats);
+        }
+    } else {
+        proto::encode_parse(out, "", sql, types);
+        proto::encode_bind(out, "", "", params, kText);
+        proto::encode_describe(out, 'P', "");
+    }
+    proto::encode_execute(out, "", 0);
+    proto::encode_sync(out);
+}
+
+void ExtendedQueryOp::start_prepare(proto::Bytes& out, std::string_view sql, std::span<const std::uint32_t> types) {
+    proto::encode_close(out, 'S', statement->name);  // as in start(): the name is ours afterwards
+    proto::encode_parse(out, statement->name, sql, types);
+    proto::encode_describe(out, 'S', statement->name);
+    proto::encode_sync(out);
+}
+
 }  // namespace uvpg::detail::ops
 
 namespace uvpg::detail {

@@ -10,6 +10,7 @@
 #include "lib/errors/error.hpp"
 #include "lib/ops/query_result.hpp"
 #include "proto/backend.hpp"
+#include "proto/frontend.hpp"
 
 #include <cstdint>
 #include <exception>
@@ -122,6 +123,7 @@ struct QueryCore {
 // Query: one or more statements in one string; the result is the last statement's.
 struct SimpleQueryOp : QueryCore {
     SimpleQueryOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
+    void start(proto::Bytes& out, std::string_view sql) { proto::encode_query(out, sql); }
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
         return on_other(m, type, out, false);
     }
@@ -144,6 +146,15 @@ struct ExtendedQueryOp : QueryCore {
     // A BindComplete came: the statement was bound and ran, so an error after it is the
     // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
     bool bound = false;
+
+    // Appends the query (`statement` and `prepares` set first): Bind/Execute/Sync for a cached
+    // statement, with Close/Parse/Describe ahead when `prepares`; Parse/Bind/Describe/
+    // Execute/Sync of the unnamed statement without one.
+    void start(proto::Bytes& out, std::string_view sql, std::span<const std::uint32_t> types,
+               std::span<const proto::BindParam> params);
+    // Appends the prepare step alone (Close/Parse/Describe/Sync): `statement` is described
+    // before its first Bind, which then asks for binary results column by column.
+    void start_prepare(proto::Bytes& out, std::string_view sql, std::span<const std::uint32_t> types);
 
     void bind_complete() noexcept { bound = true; }
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
