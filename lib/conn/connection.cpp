@@ -28,7 +28,7 @@ ConnectionImpl::ConnectionImpl(ConnParams params)
 std::string ConnectionImpl::where() const { return peer_text_.empty() ? "server" : peer_text_; }
 
 TransactionStatus ConnectionImpl::transaction_status() const noexcept {
-    if (state_ != State::ready) return TransactionStatus::unknown;
+    if (!running()) return TransactionStatus::unknown;
     if (!queue_.empty()) return TransactionStatus::active;
     switch (tx_status_) {
     case 'I': return TransactionStatus::idle;

@@ -20,7 +20,7 @@ ConnectionImpl::~ConnectionImpl() {
     forget_statements();  // a caller's memo must not match a connection made at this address later
     if (connect_timer_) connect_timer_->stop_and_free();
     if (addrs_) uv_freeaddrinfo(addrs_);
-    if (socket_) socket_->write_and_close(goodbye(state_ == State::ready));
+    if (socket_) socket_->write_and_close(goodbye(running()));
 }
 
 std::vector<std::uint8_t> ConnectionImpl::goodbye(bool terminate) {
@@ -51,7 +51,7 @@ void ConnectionImpl::connection_lost(const std::string& why) {
     // libpq's lines: each ends with a newline, and before the first ReadyForQuery they follow
     // the earlier attempts' lines and the "connection to server ... failed: " prefix.
     std::string msg = why + "\n";
-    if (state_ != State::ready) msg = error_log_ + "connection to " + where() + " failed: " + msg;
+    if (!running()) msg = error_log_ + "connection to " + where() + " failed: " + msg;
     fail_all(std::make_exception_ptr(OperationalError(msg)), true);
 }
 
@@ -62,7 +62,7 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept { fail_all(std::m
 // on it is woken.
 void ConnectionImpl::fail_all(std::exception_ptr reason, bool lost) noexcept {
     if (state_ == State::closed) return;
-    bool was_ready = state_ == State::ready;
+    bool was_ready = running();
     state_ = State::closed;
     forget_statements();
     if (!reason) {

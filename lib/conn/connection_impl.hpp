@@ -209,7 +209,7 @@ public:
     // Reading starts again once what waits falls under the low-water mark.
     void stream_taken(Request& r, std::size_t bytes);
     void stream_drop(Request& r);
-    bool reading_paused() const noexcept { return reading_paused_; }
+    bool reading_paused() const noexcept { return state_ == State::paused; }
     const Socket* socket() const noexcept { return socket_; }  // null before connecting and once closed
     std::size_t stream_peak() const noexcept { return stream_peak_; }  // most bytes of rows ever waiting
 
@@ -275,7 +275,11 @@ public:
     void on_uncork() override;
 
 private:
-    enum class State { resolving, connecting, ssl_response, tls_handshake, startup, ready, closed };
+    // The connection's one state. ready and paused are both running (startup done, queries
+    // flow); paused: the socket is not read while a stream's reader is behind (the StreamOp
+    // said pause_reading, until it says resume_reading).
+    enum class State { resolving, connecting, ssl_response, tls_handshake, startup, ready, paused, closed };
+    bool running() const noexcept { return state_ == State::ready || state_ == State::paused; }
 
     // Connecting (lib/conn/startup.cpp).
     void start_resolve();
@@ -372,7 +376,6 @@ private:
     std::deque<RoomWaiter> room_waiters_;
     std::size_t reserved_ = 0;  // 1 while a waiter let through has not queued yet
     bool held_ = false;         // a statement being prepared keeps its place (prepare())
-    bool reading_paused_ = false;  // a stream's reader fell behind: the socket is not read
     std::size_t result_bytes_ = 0;  // read while the front request's rows (or COPY data) came in
     std::size_t stream_peak_ = 0;
     // Waiters of completed work, resumed after dispatch in order: a request's waiter (taken

@@ -76,8 +76,9 @@ void ConnectionImpl::stream_drop(Request& r) {
 }
 
 void ConnectionImpl::pause_reading(bool pause) {
-    if (pause == reading_paused_ || !socket_ || closed()) return;
-    reading_paused_ = pause;
+    const State want = pause ? State::paused : State::ready;
+    if (state_ == want || !socket_ || !running()) return;
+    state_ = want;
     // Everything read so far has been decoded, so nothing waits in the buffers meanwhile.
     if (pause) socket_->stop_read();
     else if (int rc = socket_->start_read(); rc != 0)
