@@ -221,6 +221,12 @@ public:
     // Closes at once. Pending requests fail with `reason` (InterfaceError when null). Callers
     // outside a libuv callback of this connection call resume_ready() afterwards.
     void close(std::exception_ptr reason = nullptr) noexcept;
+    // Its keeper (the pool) closes it: the same one step as close(), without calling the
+    // keeper's own on_closed hook back.
+    void close_kept(std::exception_ptr reason = nullptr) noexcept {
+        on_closed = nullptr;
+        close(std::move(reason));
+    }
     bool closed() const noexcept { return state_ == State::closed; }
     // Why it closed (InterfaceError when the user closed it); null while open.
     std::exception_ptr close_error() const noexcept { return close_error_; }
