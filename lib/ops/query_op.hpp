@@ -14,7 +14,7 @@
 
 #include <cstdint>
 #include <exception>
-#include <optional>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -51,17 +51,18 @@ struct QueryCore {
     QueryCore() noexcept {}
     QueryResult result;
     // The first error; the request still runs to ReadyForQuery. `thrown` is the user's own
-    // exception from a COPY source or sink, passed on as it is.
-    std::optional<ErrorValue> error;
+    // exception from a COPY source or sink, passed on as it is. On the heap: rare, and an
+    // ErrorValue (Diagnostics) would more than double the size of every request.
+    std::unique_ptr<ErrorValue> error;
     std::exception_ptr thrown;
     std::string violation;        // with Step::violation: what was wrong
     bool statement_done = false;  // the current statement ended; the next message starts another
     bool copying_out = false;     // inside COPY TO STDOUT: CopyData goes to the sink (or nowhere)
     char tx_status = 0;           // of the ReadyForQuery that ended it
 
-    bool failed() const noexcept { return error.has_value() || thrown; }
+    bool failed() const noexcept { return error || thrown; }
     void fail(ErrorValue e) {
-        if (!failed()) error.emplace(std::move(e));
+        if (!failed()) error = std::make_unique<ErrorValue>(std::move(e));
     }
     // The SQLSTATE of the first error, when the server sent it.
     std::string_view sqlstate() const noexcept {
