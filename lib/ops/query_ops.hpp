@@ -29,7 +29,7 @@ inline decltype(auto) visit(const QueryOp& op, F&& f) {
     return visit(const_cast<QueryOp&>(op), [&](const auto& o) -> decltype(auto) { return f(o); });
 }
 
-// Every op is a QueryCore, at the start of the variant's storage.
+// Every op is a QueryCore: what the driver reads of any of them.
 inline QueryCore& core(QueryOp& op) noexcept {
     return visit(op, [](QueryCore& c) -> QueryCore& { return c; });
 }
@@ -74,12 +74,6 @@ inline void bind_complete(QueryOp& op) noexcept {
     else if (auto* e = std::get_if<ExtendedQueryOp>(&op)) e->bind_complete();
     else if (auto* s = std::get_if<StreamOp>(&op)) s->bind_complete();
 }
-// Whether the op has a BindComplete to take (the fast path's check).
-inline bool takes_bind(const QueryOp& op) noexcept {
-    return std::holds_alternative<ExtendedQueryOp>(op) || std::holds_alternative<BatchOp>(op) ||
-           std::holds_alternative<StreamOp>(op);
-}
-
 // Any message of a query's reply, decoded (`m`) and raw (`raw`: its type, and the body a
 // DataRow is packed from). `shape`: for a RowDescription, its shape. Appends to `out` what
 // must be written.
