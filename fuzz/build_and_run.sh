@@ -8,7 +8,7 @@ set -u
 seconds=${1:-20}
 shift $(( $# > 0 ? 1 : 0 ))
 case $seconds in ''|*[!0-9]*) echo "usage: $0 [seconds] [target...]" >&2; exit 2 ;; esac
-all_targets=(backend scram sql dsn values codecs startup)
+all_targets=(backend scram sql dsn values codecs startup ops)
 targets=("${@:-${all_targets[@]}}")
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +50,8 @@ lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
              lib/errors/errors.cpp lib/errors/errors_sqlstate.cpp lib/config/conn_params.cpp lib/config/dsn_parse.cpp
              lib/config/pgpass.cpp lib/values/value.cpp lib/values/param.cpp lib/values/value_types.cpp lib/values/type_support.cpp lib/values/row.cpp
-             lib/runtime/recycle.cpp lib/errors/error.cpp lib/ops/startup_op.cpp lib/ops/auth_exchange.cpp)
+             lib/runtime/recycle.cpp lib/errors/error.cpp lib/ops/startup_op.cpp lib/ops/auth_exchange.cpp
+             lib/ops/query_op.cpp lib/ops/copy_op.cpp lib/ops/query_ops.cpp)
 build=$work/build
 mkdir -p "$build"
 

@@ -23,7 +23,7 @@ ConnectionImpl::ConnectionImpl(ConnParams params)
 std::string ConnectionImpl::where() const { return peer_text_.empty() ? "server" : peer_text_; }
 
 TransactionStatus ConnectionImpl::transaction_status() const noexcept {
-    if (state_ != State::ready) return TransactionStatus::unknown;
+    if (!running()) return TransactionStatus::unknown;
     if (!queue_.empty()) return TransactionStatus::active;
     switch (tx_status_) {
     case 'I': return TransactionStatus::idle;
@@ -50,7 +50,24 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
         req->done = true;
         return req;
     }
-    proto::encode_query(out_, *sql);
+    std::get<ops::SimpleQueryOp>(req->op).start(out_, *sql);
+    req->sql = std::move(sql);
+    enqueue(req);
+    return req;
+}
+
+std::shared_ptr<Request> ConnectionImpl::copy(std::shared_ptr<const std::string> sql,
+                                              std::function<std::size_t(char*, std::size_t)> source,
+                                              std::function<void(std::string_view)> sink) {
+    auto req = source ? new_request<ops::CopyInOp>(Request::Kind::simple) : new_request<ops::CopyOutOp>(Request::Kind::simple);
+    if (auto* in = std::get_if<ops::CopyInOp>(&req->op)) in->source = std::move(source);
+    else std::get<ops::CopyOutOp>(req->op).sink = std::move(sink);
+    if (closed()) {
+        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->done = true;
+        return req;
+    }
+    proto::encode_query(out_, *sql);  // as SimpleQueryOp::start
     req->sql = std::move(sql);
     enqueue(req);
     return req;
@@ -98,7 +115,8 @@ void ConnectionImpl::on_written(int status) {
         return;
     }
     flush_now();
-    if (!queue_.empty() && queue_.front()->copy_in && socket_ && !socket_->writing()) pump_copy_in();
+    if (!queue_.empty() && socket_ && !socket_->writing())
+        if (auto* copy = std::get_if<ops::CopyInOp>(&queue_.front()->op); copy && copy->pumping) pump_copy_in();
     resume_ready();
 }
 
@@ -204,7 +222,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
             break;
         case '1': case '2':
             if (b.empty() && front.kind == Request::Kind::extended) {
-                if (raw.type == '2') front.bound = true, ++front.binds;
+                if (raw.type == '2') ops::bind_complete(front.op);
                 return;
             }
             break;
@@ -227,7 +245,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     }
     Request& front = *queue_.front();
     if (raw.type == 'T') remember_shape(raw.body, std::get<proto::RowDescription>(m));
-    on_query_message(front, m, raw.type);
+    on_query_message(front, raw, m);
 }
 
 bool ConnectionImpl::handle_async(const proto::BackendMessage& m) {
@@ -264,159 +282,59 @@ void ConnectionImpl::add_notice(const proto::NoticeResponse& n) {
 }
 
 void ConnectionImpl::pump_copy_in() {
-    // Fills the write buffer up to a high-water mark, writes, and goes on while writes complete
-    // at once; a write that waits resumes the pump from on_written. Memory stays bounded by the
-    // mark whatever the size of the data.
-    constexpr std::size_t kHighWater = 256 * 1024, kChunk = 64 * 1024;
-    static thread_local std::vector<char> chunk(kChunk);
-    while (!closed() && !queue_.empty() && queue_.front()->copy_in) {
-        Request& r = *queue_.front();
-        while (r.copy_in && out_.size() < kHighWater) {
-            std::size_t n = 0;
-            try {
-                n = r.copy_source(chunk.data(), chunk.size());
-            } catch (const std::exception& e) {
-                if (!r.error) r.error = std::current_exception();
-                proto::encode_copy_fail(out_, std::string("COPY FROM STDIN failed: ") + e.what());
-                r.copy_in = false;
-                break;
-            } catch (...) {
-                if (!r.error) r.error = std::current_exception();
-                proto::encode_copy_fail(out_, "COPY FROM STDIN failed: the data source threw");
-                r.copy_in = false;
-                break;
-            }
-            if (n == 0) {
-                proto::encode_copy_done(out_);
-                r.copy_in = false;
-                break;
-            }
-            proto::encode_copy_data(out_, proto::ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), std::min(n, chunk.size())));
-        }
-        if (r.kind == Request::Kind::extended && !r.copy_in) proto::encode_sync(out_);
+    // The op fills the write buffer up to a high-water mark; it is written, and the pump goes
+    // on while writes complete at once. A write that waits resumes the pump from on_written.
+    constexpr std::size_t kHighWater = 256 * 1024;
+    while (!closed() && !queue_.empty()) {
+        auto* copy = std::get_if<ops::CopyInOp>(&queue_.front()->op);
+        if (!copy || !copy->pumping) return;
+        copy->fill(out_, kHighWater);
         flush_now();
         if (!socket_ || socket_->writing()) return;  // on_written goes on
     }
 }
 
+// The front request's messages go to its op; what it answers is done here.
 void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
-    QueryResult& res = r.result;
-    if (r.batch) return;  // executemany drops rows, as psycopg2 does
-    if (r.stream && r.stream->dropping) return;
-    if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
-    if (!res.packer) res.packer.emplace(res.shape, r.stream ? kStreamFirstChunk : 0);
-    std::string why;
-    const std::uint8_t* row = res.packer->add(body, why);
-    if (!row) return protocol_violation("malformed message: " + why);
-    res.push_back(row);
-    if (r.stream) {
-        Request::Stream& st = *r.stream;
-        st.filling += body.size();
-        if (res.count >= kStreamBatchRows || st.filling >= kStreamBatchBytes) stream_cut(r);
-    }
+    if (ops::Step s = ops::data_row(r.op, body); s.bits) apply(r, s, 'D');
 }
 
-
-
-
-
-void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) {
-    // A statement without rows after one that ended (a simple query's next) starts afresh.
-    if (r.statement_done) {
-        r.result.clear();
-        r.statement_done = false;
-    }
-    if (r.result.tag != tag) r.result.tag.assign(tag);  // executemany: the same tag many times
-    if (r.batch) {
-        ++r.executes;
-        if (auto n = rows_from_tag(tag); n >= 0) r.batch_rows = std::max<std::int64_t>(r.batch_rows, 0) + n;
-    }
-    r.statement_done = true;
-    r.copy_out = false;
-    r.copy_in = false;
+void ConnectionImpl::on_row_description(Request& r) {
+    if (ops::Step s = ops::row_description(r.op, last_shape_); s.bits) apply(r, s, 'T');
 }
+
+void ConnectionImpl::on_command_complete(Request& r, std::string_view tag) { ops::command_complete(r.op, tag); }
 
 void ConnectionImpl::on_ready_for_query(Request& r, char status) {
-    tx_status_ = r.tx_status = status;
+    const ops::Step s = ops::ready_for_query(r.op, status);
+    if (s.bits != ops::Step::complete) return apply(r, s, 'Z');
+    tx_status_ = status;  // the usual end, without the rest of apply()
     statement_done(r);
-    if (r.stream) {
-        if (!r.stream->dropping) stream_cut(r);
-        pause_reading(false);
-    }
     complete_front();
 }
 
-void ConnectionImpl::on_query_message(Request& r, const proto::BackendMessage& m, char type) {
-    switch (type) {
-    case '1': case '2': case '3': case 'n': case 't':
-        if (r.kind != Request::Kind::extended) break;
-        if (type == '2') r.bound = true, ++r.binds;
-        return;
-    case 'T':
-        return on_row_description(r);
-    case 'D':
-        return protocol_violation("DataRow outside a query result");  // on_data_row takes them
-    case 'C':
-        return on_command_complete(r, std::get<proto::CommandComplete>(m).tag);
-    case 's':
-        r.statement_done = true;
-        r.copy_out = false;
-        r.copy_in = false;
-        return;
-    case 'I':
-        r.result.clear();
-        r.statement_done = true;
-        return;
-    case 'E':
-        r.copy_in = false;  // the server drops whatever CopyData is still coming
-        if (!r.error) {
-            Diagnostics d = diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields);
-            r.sqlstate = d.sqlstate;
-            r.failed_at_bind = r.binds == r.executes;
-            r.error = make_server_error(std::move(d), r.sql ? std::string_view(*r.sql) : std::string_view());
-        }
-        return;
-    case 'G': case 'H': case 'W':
-        if (type == 'W') return protocol_violation("CopyBothResponse outside replication");
-        if (type == 'G') {
-            if (!r.copy_source) {
-                // psycopg2's words: execute() cannot feed a COPY FROM STDIN.
-                if (!r.error)
-                    r.error = std::make_exception_ptr(ProgrammingError("can't execute COPY FROM: use the copy_from() method instead"));
-                proto::encode_copy_fail(out_, "COPY FROM STDIN without a data source");
-                if (r.kind == Request::Kind::extended) proto::encode_sync(out_);
-                flush();
-                return;
-            }
-            r.copy_in = true;
-            return pump_copy_in();
-        }
-        if (!r.copy_sink && !r.error)
-            r.error = std::make_exception_ptr(ProgrammingError("can't execute COPY TO: use the copy_to() method instead"));
-        r.copy_out = true;
-        return;
-    case 'd':
-        if (!r.copy_out) break;
-        if (r.copy_sink && !r.error) {
-            const auto& d = std::get<proto::CopyData>(m);
-            try {
-                r.copy_sink(std::string_view(reinterpret_cast<const char*>(d.data.data()), d.data.size()));
-            } catch (...) {
-                r.error = std::current_exception();  // the rest of the data is read and dropped
-            }
-        }
-        return;
-    case 'c':
-        if (!r.copy_out) break;
-        return;
-    case 'Z':
-        return on_ready_for_query(r, std::get<proto::ReadyForQuery>(m).status);
-    default:
-        break;
-    }
-    protocol_violation("unexpected message type " + message_type_text(type));
+void ConnectionImpl::on_query_message(Request& r, const proto::RawMessage& raw, const proto::BackendMessage& m) {
+    if (ops::Step s = ops::feed(r.op, raw, m, out_, last_shape_); s.bits) apply(r, s, raw.type);
 }
 
+void ConnectionImpl::apply(Request& r, ops::Step s, char type) {
+    using ops::Step;
+    if (s.bits & Step::unexpected) return protocol_violation("unexpected message type " + message_type_text(type));
+    if (s.bits & Step::violation) return protocol_violation(r.core().violation);
+    if (s.bits & Step::flush) flush();
+    if (s.bits & Step::pump) pump_copy_in();
+    if (s.bits & Step::wake) {
+        wake(queue_.front());  // r is the front request
+        if (auto* st = std::get_if<ops::StreamOp>(&r.op)) stream_peak_ = std::max(stream_peak_, st->buffered);
+    }
+    if (s.bits & Step::pause_reading) pause_reading(true);
+    if (s.bits & Step::resume_reading) pause_reading(false);
+    if (s.bits & Step::complete) {
+        tx_status_ = r.core().tx_status;
+        statement_done(r);
+        complete_front();
+    }
+}
 
 void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescription& desc) {
     // The same statement run again describes its rows with the same bytes: reuse the shape
@@ -427,10 +345,13 @@ void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescri
     last_desc_.assign(body.begin(), body.end());
 }
 
+std::exception_ptr Request::op_exception() const { return ops::exception_of(core(), sql); }
+
 void ConnectionImpl::complete_front() {
     auto req = std::move(queue_.front());
     queue_.pop_front();
     req->done = true;
+    if (!req->error && req->core().failed()) req->error = req->op_exception();
     req->followed = !queue_.empty() || !room_waiters_.empty() || held_ || reserved_ != 0;
     if (req->waiter && !req->wake_queued) {
         req->wake_queued = true;

@@ -20,7 +20,7 @@ ConnectionImpl::~ConnectionImpl() {
     forget_statements();  // a caller's memo must not match a connection made at this address later
     if (connect_timer_) connect_timer_->stop_and_free();
     if (addrs_) uv_freeaddrinfo(addrs_);
-    if (socket_) socket_->write_and_close(goodbye(state_ == State::ready));
+    if (socket_) socket_->write_and_close(goodbye(running()));
 }
 
 std::vector<std::uint8_t> ConnectionImpl::goodbye(bool terminate) {
@@ -42,34 +42,27 @@ std::string ConnectionImpl::closed_message() const {
 }
 
 void ConnectionImpl::protocol_violation(const std::string& what) {
-    close(std::make_exception_ptr(
-        OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")));
+    fail_all(std::make_exception_ptr(
+                 OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")),
+             false);
 }
 
 void ConnectionImpl::connection_lost(const std::string& why) {
     // libpq's lines: each ends with a newline, and before the first ReadyForQuery they follow
     // the earlier attempts' lines and the "connection to server ... failed: " prefix.
     std::string msg = why + "\n";
-    if (state_ != State::ready) msg = startup_error_text(msg);
-    auto lost = std::make_exception_ptr(OperationalError(msg));
-    // A FATAL already received for the front request (57P01 from pg_terminate_backend, say)
-    // explains the loss better than the EOF does and is kept. An ordinary ERROR is not: the
-    // statement's outcome is lost with the connection, so it becomes an OperationalError, and
-    // the requests queued behind it never ran.
-    if (!queue_.empty() && queue_.front()->error) {
-        try {
-            std::rethrow_exception(queue_.front()->error);
-        } catch (const OperationalError&) {
-        } catch (...) {
-            queue_.front()->error = lost;
-        }
-    }
-    close(lost);
+    if (!running()) msg = startup_error_text(msg);
+    fail_all(std::make_exception_ptr(OperationalError(msg)), true);
 }
 
-void ConnectionImpl::close(std::exception_ptr reason) noexcept {
+void ConnectionImpl::close(std::exception_ptr reason) noexcept { fail_all(std::move(reason), false); }
+
+// Every way a connection ends comes here: the connection closes, and every request pending on
+// it fails at once (lib/ops/query_ops.hpp, ending_error, says with what), and whatever waits
+// on it is woken.
+void ConnectionImpl::fail_all(std::exception_ptr reason, bool lost) noexcept {
     if (state_ == State::closed) return;
-    bool was_ready = state_ == State::ready;
+    bool was_ready = running();
     state_ = State::closed;
     forget_statements();
     if (!reason) {
@@ -109,7 +102,7 @@ void ConnectionImpl::close(std::exception_ptr reason) noexcept {
         }
     }
     for (auto& r : queue_) {
-        if (!r->error) r->error = reason;
+        r->error = ops::ending_error(r->error ? r->error : r->op_exception(), reason, lost);
         r->done = true;
         wake(r);
     }

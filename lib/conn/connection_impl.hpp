@@ -8,6 +8,8 @@
 #include "lib/net/uv_handles.hpp"
 #include "lib/runtime/recycle.hpp"
 #include "lib/values/row.hpp"
+#include "lib/ops/query_ops.hpp"
+#include "lib/ops/query_result.hpp"
 #include "lib/net/tls_session.hpp"
 #include "lib/ops/startup_op.hpp"
 #include "proto/auth.hpp"
@@ -26,143 +28,47 @@
 
 namespace uvpg::detail {
 
-// What one statement left behind; a simple query keeps its last statement's.
-struct QueryResult {
-    std::shared_ptr<const RowShape> shape;  // null when the statement returned no rows
-    std::optional<RowPacker> packer;        // the rows' memory, made at the first row
-    // Where each row starts in the packer's set. The first rows' places are kept inline, so a
-    // small result allocates no index; the rest go in blocks that never move (growing a single
-    // vector would copy the index of a large result over and over). The first block starts
-    // small and doubles up to the full size.
-    static constexpr std::size_t kIndexBlock = 1024, kInline = 8;
-    const std::uint8_t* inline_index[kInline] = {};
-    std::vector<std::unique_ptr<const std::uint8_t*[]>> index;  // rows from kInline on
-    std::size_t count = 0;
-    std::size_t first_capacity = 0;
-    std::string tag;
-    std::size_t size() const { return count; }
-    static QueryResult empty(std::shared_ptr<const RowShape> shape) {
-        QueryResult r;
-        r.shape = std::move(shape);
-        return r;
-    }
-    const std::uint8_t* at(std::size_t i) const {
-        if (i < kInline) return inline_index[i];
-        i -= kInline;
-        return index[i / kIndexBlock][i % kIndexBlock];
-    }
-    void push_back(const std::uint8_t* row) {
-        if (count < kInline) {
-            inline_index[count++] = row;
-            return;
-        }
-        const std::size_t i = count - kInline;
-        if (i < kIndexBlock) {
-            if (i == first_capacity) grow_first();
-        } else if (i % kIndexBlock == 0) {
-            index.push_back(std::make_unique_for_overwrite<const std::uint8_t*[]>(kIndexBlock));
-        }
-        index.back()[i % kIndexBlock] = row;
-        ++count;
-    }
-    void grow_first() {
-        const std::size_t cap = first_capacity ? first_capacity * 2 : kInline;
-        auto block = std::make_unique_for_overwrite<const std::uint8_t*[]>(cap);
-        if (first_capacity) std::copy(index[0].get(), index[0].get() + first_capacity, block.get());
-        if (index.empty()) index.push_back(std::move(block));
-        else index[0] = std::move(block);
-        first_capacity = cap;
-    }
-    // No rows (the shape and tag stay).
-    void clear_rows() noexcept {
-        packer.reset();
-        index.clear();
-        count = 0;
-        first_capacity = 0;
-    }
-    // As new, without building one.
-    void clear() noexcept {
-        clear_rows();
-        shape.reset();
-        tag.clear();
-    }
-    Row row(std::size_t i) const { return Row(packer->share(1), at(i)); }
-};
-
-// A named prepared statement kept by the connection (the statement cache), so that running
-// the same SQL again sends only Bind/Execute/Sync and the server skips parsing and planning.
-struct Prepared {
-    std::string name;  // from its content (text and parameter types): see lib/conn/statement_cache.cpp
-    std::shared_ptr<const RowShape> shape;  // null: the statement returns no rows
-    // Once described: the result formats Bind asks for (binary where uvpg has a codec) and the
-    // shape of rows that come back in them.
-    std::vector<proto::Format> result_formats;
-    std::shared_ptr<const RowShape> bound_shape;
-    bool ready = false;                      // its Parse and Describe were answered without error
-    bool live = true;                        // still in its connection's cache (see KnownStatement)
-    // The server said it is missing (26000), its name taken (42P05) or its plan stale (0A000):
-    // the next run sends Close/Parse/Describe with its Bind, in one write.
-    bool reparse = false;
-    std::uint64_t last_used = 0;
-};
-
+// One caller's request: its running operation (lib/ops/), which decides what each message of
+// its reply means, and what the driver needs to wake its awaiter. Allocated from a free list.
 struct Request {
     enum class Kind { startup, simple, extended };
-    Kind kind;
-    QueryResult result;
-    bool statement_done = false;  // the current statement ended; the next message starts another
-    // COPY. The cursor's copy_* set a source (FROM STDIN: fills a buffer, returns the bytes,
-    // 0 at the end) or a sink (TO STDOUT: takes each chunk). Without one, COPY is refused
-    // without losing the connection, as psycopg2's execute() refuses it.
-    std::function<std::size_t(char*, std::size_t)> copy_source;
-    std::function<void(std::string_view)> copy_sink;
-    bool copy_in = false;         // the server waits for CopyData: the source is being pumped
-    bool copy_out = false;        // inside COPY TO STDOUT: CopyData goes to the sink (or nowhere)
-    std::exception_ptr error;     // first error; the request still runs to ReadyForQuery
+    Kind kind;  // startup (lib/conn/startup.cpp runs it) or a query of either protocol
+    ops::QueryOp op;
+    // Set when it ends: the op's error as the exception its awaiter gets, or why the
+    // connection closed under it.
+    std::exception_ptr error;
     std::shared_ptr<const std::string> sql;  // for psql's "LINE 1: ..." display of an error position
-    std::string sqlstate;         // of `error`, when the server sent it
-    std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
-    bool prepares = false;                // this request sends the statement's Parse
-    // A BindComplete came: the statement was bound and ran, so an error after it is the
-    // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
-    bool bound = false;
-    std::uint32_t binds = 0, executes = 0;  // executemany: BindCompletes and CommandCompletes
-    bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)
     bool followed = false;  // when it completed, another caller's request was queued (or waited) behind it
-    // executemany: many Bind/Execute pairs before one Sync. Their rows are dropped, their counts
-    // summed; the cached statements the batch binds are forgotten if the server drops them.
-    bool batch = false;
-    std::int64_t batch_rows = -1;
-    std::vector<std::shared_ptr<Prepared>> batch_statements;
-    char tx_status = 0;                   // of the ReadyForQuery that ended it
-    // Cursor::stream: rows are cut into batches as they arrive and the cursor takes them; the
-    // connection stops reading while too many bytes of rows wait (see ConnectionImpl).
-    struct Stream {
-        std::deque<QueryResult> batches;  // full batches not taken yet (the last one at the end)
-        std::size_t buffered = 0;         // bytes of rows received and not taken
-        std::deque<std::size_t> sizes;    // bytes of each batch in `batches`, in order
-        std::size_t filling = 0;          // bytes of rows in `result`, the batch being filled
-        bool dropping = false;            // the cursor gave up on the rest: rows are dropped
-    };
-    std::unique_ptr<Stream> stream;
     std::coroutine_handle<> waiter;
     bool wake_queued = false;  // in its connection's ready list: `waiter` is resumed from there
     bool done = false;
     explicit Request(Kind k) : kind(k) {}
+    template <class Op>
+    Request(Kind k, std::in_place_type_t<Op> t) : kind(k), op(t) {}
+
+    ops::QueryCore& core() noexcept { return ops::core(op); }
+    const ops::QueryCore& core() const noexcept { return ops::core(op); }
+    QueryResult& result() noexcept { return core().result; }
+    char tx_status() const noexcept { return core().tx_status; }
+    ops::StreamOp& stream() noexcept { return *std::get_if<ops::StreamOp>(&op); }
+    // The cached statement it prepared or used, if any.
+    const std::shared_ptr<Prepared>& statement() const noexcept {
+        static const std::shared_ptr<Prepared> none;
+        if (auto* e = std::get_if<ops::ExtendedQueryOp>(&op)) return e->statement;
+        if (auto* s = std::get_if<ops::StreamOp>(&op)) return s->statement;
+        return none;
+    }
+    // The exception of the error its op met so far (null: none), for its awaiter.
+    std::exception_ptr op_exception() const;
 };
 
 inline std::shared_ptr<Request> new_request(Request::Kind kind) {
     return std::allocate_shared<Request>(Recycling<Request>{}, kind);
 }
-
-// Streaming: batches of at most this many rows or bytes; reading stops while 8 MiB of rows
-// wait for the cursor and starts again once 2 MiB do.
-inline constexpr std::size_t kStreamBatchRows = 4096, kStreamBatchBytes = 256 * 1024;
-inline constexpr std::size_t kStreamFirstChunk = 64 * 1024;
-inline constexpr std::size_t kStreamHighWater = 8 << 20, kStreamLowWater = 2 << 20;
-
-// Rows affected, from a command tag: "INSERT 0 5", "UPDATE 3", "SELECT 2", "COPY 7"; -1 if none.
-std::int64_t rows_from_tag(std::string_view tag);
+template <class Op>
+std::shared_ptr<Request> new_request(Request::Kind kind) {
+    return std::allocate_shared<Request>(Recycling<Request>{}, kind, std::in_place_type<Op>);
+}
 
 // A caller's memo of the cached statement it ran last (a cursor's), so that running the same
 // SQL with the same parameter types again skips building the cache key and looking it up.
@@ -226,7 +132,7 @@ struct RequestAwaiter {
     QueryResult&& await_resume() {
         h = {};
         if (r->error) std::rethrow_exception(r->error);
-        return std::move(r->result);
+        return std::move(r->result());
     }
 };
 
@@ -246,7 +152,10 @@ public:
     // (KnownStatement), which saves looking it up; ignored unless still live and ready.
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
                                    std::span<const proto::BindParam> params,
-                                   const std::shared_ptr<Prepared>& known = nullptr);
+                                   const std::shared_ptr<Prepared>& known = nullptr, bool stream = false);
+    // COPY by the simple protocol, with a source (FROM STDIN) or else a sink (TO STDOUT).
+    std::shared_ptr<Request> copy(std::shared_ptr<const std::string> sql, std::function<std::size_t(char*, std::size_t)> source,
+                                  std::function<void(std::string_view)> sink);
     // A statement not in the cache yet is prepared and described (Close/Parse/Describe/Sync) on
     // its own first, so that its Bind can ask for binary results column by column. Null when there
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
@@ -301,7 +210,7 @@ public:
     // Reading starts again once what waits falls under the low-water mark.
     void stream_taken(Request& r, std::size_t bytes);
     void stream_drop(Request& r);
-    bool reading_paused() const noexcept { return reading_paused_; }
+    bool reading_paused() const noexcept { return state_ == State::paused; }
     const Socket* socket() const noexcept { return socket_; }  // null before connecting and once closed
     std::size_t stream_peak() const noexcept { return stream_peak_; }  // most bytes of rows ever waiting
 
@@ -313,6 +222,12 @@ public:
     // Closes at once. Pending requests fail with `reason` (InterfaceError when null). Callers
     // outside a libuv callback of this connection call resume_ready() afterwards.
     void close(std::exception_ptr reason = nullptr) noexcept;
+    // Its keeper (the pool) closes it: the same one step as close(), without calling the
+    // keeper's own on_closed hook back.
+    void close_kept(std::exception_ptr reason = nullptr) noexcept {
+        on_closed = nullptr;
+        close(std::move(reason));
+    }
     bool closed() const noexcept { return state_ == State::closed; }
     // Why it closed (InterfaceError when the user closed it); null while open.
     std::exception_ptr close_error() const noexcept { return close_error_; }
@@ -367,8 +282,12 @@ public:
     void on_uncork() override;
 
 private:
-    // startup: the socket is connected and ops::StartupOp runs on it (its phase is its own).
-    enum class State { resolving, connecting, startup, ready, closed };
+    // The connection's one state. startup: the socket is connected and ops::StartupOp runs on it
+    // (its phases are its own). ready and paused are both running (startup done, queries flow);
+    // paused: the socket is not read while a stream's reader is behind (the StreamOp said
+    // pause_reading, until it says resume_reading).
+    enum class State { resolving, connecting, startup, ready, paused, closed };
+    bool running() const noexcept { return state_ == State::ready || state_ == State::paused; }
 
     // Connecting (lib/conn/startup.cpp): name lookup, connect, and the driver of ops::StartupOp,
     // which takes every protocol decision.
@@ -402,11 +321,12 @@ private:
     void dispatch(const proto::RawMessage& raw);
     void on_data_row(Request& r, proto::ByteView body);
     void on_row_description(Request& r);  // its shape is last_shape_
-    void stream_cut(Request& r);         // the batch being filled joins the ones to take
+    // Does what the front request's op answered to a message of type `type`.
+    void apply(Request& r, ops::Step s, char type);
     void pause_reading(bool pause);
     void watch_low_water(std::size_t n);  // after a read of `n` bytes (see Socket::low_water)
     void pump_copy_in();  // CopyData from the front request's source, as the socket takes it
-    void on_query_message(Request& r, const proto::BackendMessage& m, char type);
+    void on_query_message(Request& r, const proto::RawMessage& raw, const proto::BackendMessage& m);
     void on_command_complete(Request& r, std::string_view tag);
     void on_ready_for_query(Request& r, char status);
     bool handle_async(const proto::BackendMessage& m);
@@ -422,6 +342,10 @@ private:
     void forget_statements() noexcept;  // every cached statement, gone on the server or with the connection
     void protocol_violation(const std::string& what);
     void connection_lost(const std::string& why);
+    // The one way the connection ends (close, connection_lost, protocol_violation): closed,
+    // every pending request failed (`lost`: the connection went away under them), every
+    // waiter woken.
+    void fail_all(std::exception_ptr reason, bool lost) noexcept;
     void complete_front();
     void wake(const std::shared_ptr<Request>& r);  // its waiter goes on the ready list, once
     void grant_room();  // lets the next waiting caller queue, when there is room
@@ -465,7 +389,6 @@ private:
     std::deque<RoomWaiter> room_waiters_;
     std::size_t reserved_ = 0;  // 1 while a waiter let through has not queued yet
     bool held_ = false;         // a statement being prepared keeps its place (prepare())
-    bool reading_paused_ = false;  // a stream's reader fell behind: the socket is not read
     std::size_t result_bytes_ = 0;  // read while the front request's rows (or COPY data) came in
     std::size_t stream_peak_ = 0;
     // Waiters of completed work, resumed after dispatch in order: a request's waiter (taken

@@ -4,7 +4,6 @@
 #include "proto/frontend.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 namespace uvpg::detail {
 
@@ -15,19 +14,19 @@ constexpr std::size_t kEarlyWrite = 64 * 1024;   // bytes encoded before writing
 
 std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
                                                      std::span<const BatchSegment> segments) {
-    auto req = new_request(Request::Kind::extended);
+    auto req = new_request<ops::BatchOp>(Request::Kind::extended);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
         return req;
     }
-    req->batch = true;
+    auto& batch = std::get<ops::BatchOp>(req->op);
     const std::size_t mark = out_.size();
     bool sent = false;  // part of the batch went out early
     try {
         for (const auto& seg : segments) {
             std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
-            if (st) req->batch_statements.push_back(st);
+            if (st) batch.statements.push_back(st);
             else proto::encode_parse(out_, "", *sql, seg.types);
             const std::string_view name = st ? std::string_view(st->name) : std::string_view();
             // Rows are dropped: text results are fine. A long batch starts going out while the
@@ -69,24 +68,17 @@ bool ConnectionImpl::write_early() {
 }
 
 void ConnectionImpl::stream_taken(Request& r, std::size_t bytes) {
-    if (!r.stream) return;
-    r.stream->buffered -= std::min(bytes, r.stream->buffered);
-    if (r.stream->buffered <= kStreamLowWater) pause_reading(false);
+    if (auto* st = std::get_if<ops::StreamOp>(&r.op)) apply(r, st->taken(bytes), 'd');
 }
 
 void ConnectionImpl::stream_drop(Request& r) {
-    if (!r.stream) return;
-    r.stream->dropping = true;
-    r.stream->batches.clear();
-    r.stream->sizes.clear();
-    r.stream->buffered = 0;
-    if (r.result.count) r.result = QueryResult::empty(r.result.shape);
-    pause_reading(false);
+    if (auto* st = std::get_if<ops::StreamOp>(&r.op)) apply(r, st->drop(), 'd');
 }
 
 void ConnectionImpl::pause_reading(bool pause) {
-    if (pause == reading_paused_ || !socket_ || closed()) return;
-    reading_paused_ = pause;
+    const State want = pause ? State::paused : State::ready;
+    if (state_ == want || !socket_ || !running()) return;
+    state_ = want;
     // Everything read so far has been decoded, so nothing waits in the buffers meanwhile.
     if (pause) socket_->stop_read();
     else if (int rc = socket_->start_read(); rc != 0)
@@ -100,8 +92,7 @@ void ConnectionImpl::watch_low_water(std::size_t n) {
     constexpr std::size_t kBigResult = 8 << 20;
     if (!socket_ || closed()) return;
     const Request* front = queue_.empty() ? nullptr : queue_.front().get();
-    const bool in_rows = front && front->kind != Request::Kind::startup &&
-                         ((front->result.shape && !front->statement_done) || front->copy_out);
+    const bool in_rows = front && front->kind != Request::Kind::startup && front->core().in_rows();
     if (!in_rows) {
         if (result_bytes_ != 0) socket_->low_water(false);
         result_bytes_ = 0;
@@ -141,41 +132,6 @@ void ConnectionImpl::enqueue(std::shared_ptr<Request> req) {
     queue_.push_back(std::move(req));
     flush();
     grant_room();  // the next waiter may follow
-}
-
-std::int64_t rows_from_tag(std::string_view tag) {
-    auto sp = tag.rfind(' ');
-    if (sp == std::string_view::npos) return -1;
-    std::int64_t n = -1;
-    auto num = tag.substr(sp + 1);
-    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-    if (ec != std::errc() || p != num.data() + num.size()) return -1;
-    return n;
-}
-
-void ConnectionImpl::stream_cut(Request& r) {
-    Request::Stream& st = *r.stream;
-    if (r.result.count == 0) return;
-    auto shape = r.result.shape;
-    st.batches.push_back(std::move(r.result));
-    st.sizes.push_back(st.filling);
-    st.buffered += st.filling;
-    st.filling = 0;
-    stream_peak_ = std::max(stream_peak_, st.buffered);
-    r.result = QueryResult::empty(std::move(shape));
-    r.result.tag = st.batches.back().tag;
-    wake(queue_.front());  // r is the front request
-    if (st.buffered >= kStreamHighWater) pause_reading(true);
-}
-
-void ConnectionImpl::on_row_description(Request& r) {
-    if (r.statement_done) {  // a new statement of a simple query
-        r.result.clear();
-        r.statement_done = false;
-    }
-    r.result.shape = last_shape_;
-    r.result.clear_rows();
-    if (r.stream) wake(queue_.front());  // the columns are known (r is the front request)
 }
 
 }  // namespace uvpg::detail

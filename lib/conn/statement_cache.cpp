@@ -42,28 +42,24 @@ std::string content_name(std::string_view sql, std::span<const std::uint32_t> ty
     return name;
 }
 
-// Errors that say the server's prepared statement is not the one the cache knows: gone
-// (26000), its name already taken (42P05), or its plan's result type changed (0A000, "cached
-// plan must not change result type"). They come before the statement runs.
-bool cache_fact(std::string_view sqlstate) {
-    return sqlstate == "26000" || sqlstate == "42P05" || sqlstate == "0A000";
-}
 }  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql_text,
                                                std::span<const std::uint32_t> types,
                                                std::span<const proto::BindParam> params,
-                                               const std::shared_ptr<Prepared>& known) {
+                                               const std::shared_ptr<Prepared>& known, bool stream) {
     std::string_view sql = *sql_text;
-    auto req = new_request(Request::Kind::extended);
+    auto req = stream ? new_request<ops::StreamOp>(Request::Kind::extended)
+                      : new_request<ops::ExtendedQueryOp>(Request::Kind::extended);
+    auto& op = stream ? std::get<ops::StreamOp>(req->op) : std::get<ops::ExtendedQueryOp>(req->op);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
         return req;
     }
-    // One request, one write. A cached statement needs only Bind/Execute/Sync; a new one is
-    // prepared and described in the same write; otherwise the unnamed statement is used.
-    static constexpr proto::Format kText[] = {proto::Format::text};
+    // One request, one write (ExtendedQueryOp::start): a cached statement needs only
+    // Bind/Execute/Sync; a new one is prepared and described in the same write; otherwise the
+    // unnamed statement is used.
     bool prepare = false;
     std::shared_ptr<Prepared> st;
     if (known && known->live && known->ready) {
@@ -79,29 +75,9 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
         st->ready = false;
         prepare = true;
     }
-    if (st) {
-        req->statement = st;
-        req->prepares = prepare;
-        if (prepare) {
-            // Close first: whatever holds the name on the server connection this write reaches
-            // (the same statement, left by another client of a pooler, or anything else) goes,
-            // so the Parse cannot fail with 42P05 and the name is ours. Closing a name that does
-            // not exist is no error.
-            proto::encode_close(out_, 'S', st->name);
-            proto::encode_parse(out_, st->name, sql, types);
-            proto::encode_describe(out_, 'S', st->name);
-            proto::encode_bind(out_, "", st->name, params, kText);
-        } else {
-            req->result.shape = st->bound_shape;
-            proto::encode_bind(out_, "", st->name, params, st->result_formats);
-        }
-    } else {
-        proto::encode_parse(out_, "", sql, types);
-        proto::encode_bind(out_, "", "", params, kText);
-        proto::encode_describe(out_, 'P', "");
-    }
-    proto::encode_execute(out_, "", 0);
-    proto::encode_sync(out_);
+    op.statement = std::move(st);
+    op.prepares = prepare;
+    op.start(out_, sql, types, params);
     req->sql = std::move(sql_text);
     enqueue(req);
     return req;
@@ -132,14 +108,12 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
     bool prepare = false;
     auto st = cached_statement(*sql, types, prepare);
     if (!st || !prepare) return nullptr;
-    auto req = new_request(Request::Kind::extended);
-    req->statement = st;
-    req->prepares = true;
+    auto req = new_request<ops::ExtendedQueryOp>(Request::Kind::extended);
+    auto& op = std::get<ops::ExtendedQueryOp>(req->op);
+    op.statement = st;
+    op.prepares = true;
     req->sql = sql;
-    proto::encode_close(out_, 'S', st->name);  // as in query(): the name is ours afterwards
-    proto::encode_parse(out_, st->name, *sql, types);
-    proto::encode_describe(out_, 'S', st->name);
-    proto::encode_sync(out_);
+    op.start_prepare(out_, *sql, types);
     held_ = true;  // until the caller's own request is queued (release_hold)
     enqueue(req);
     return req;
@@ -241,6 +215,7 @@ void ConnectionImpl::forget_statements() noexcept {
     statements_.clear();
 }
 
+// What the statement cache learns from a query that ended (the op says it as a value).
 void ConnectionImpl::statement_done(Request& r) {
     auto forget = [this](const std::shared_ptr<Prepared>& st) {
         for (auto it = statements_.begin(); it != statements_.end(); ++it) {
@@ -251,27 +226,30 @@ void ConnectionImpl::statement_done(Request& r) {
             }
         }
     };
-    if (r.statement) {
-        if (r.prepares) {
-            if (r.error) forget(r.statement);  // not prepared after all
-            else {
-                r.statement->shape = r.result.shape;
-                set_result_formats(*r.statement, types_.get());
-                r.statement->ready = true;
-            }
-        } else if (cache_fact(r.sqlstate) && !r.bound && r.statement->ready) {
+    auto learn = [&](const ops::ExtendedQueryOp& op) {
+        switch (op.cache_news()) {
+        case ops::CacheNews::none: break;
+        case ops::CacheNews::not_prepared: forget(op.statement); break;  // not prepared after all
+        case ops::CacheNews::prepared:
+            op.statement->shape = op.result.shape;
+            set_result_formats(*op.statement, types_.get());
+            op.statement->ready = true;
+            break;
+        case ops::CacheNews::reparse:
             // Gone where this run landed (DEALLOCATE, a pooler's other server connection) or
             // stale: its next run prepares it again in the same write (the cursor retries at
-            // once outside a transaction block). Still cached meanwhile, so the retry and the
-            // caller's memo find it.
-            r.statement->reparse = true;
+            // once outside a transaction block).
+            op.statement->reparse = true;
+            break;
         }
-    }
-    if (cache_fact(r.sqlstate))
-        for (const auto& st : r.batch_statements)
-            if (st->ready) st->reparse = true;
+    };
+    if (auto* e = std::get_if<ops::ExtendedQueryOp>(&r.op)) learn(*e);
+    else if (auto* st = std::get_if<ops::StreamOp>(&r.op)) learn(*st);
+    else if (auto* b = std::get_if<ops::BatchOp>(&r.op); b && b->reparse_all())
+        for (const auto& p : b->statements)
+            if (p->ready) p->reparse = true;
     // The user dropped every prepared statement of the session: so are ours.
-    if (!r.error && (r.result.tag == "DEALLOCATE ALL" || r.result.tag == "DISCARD ALL")) forget_statements();
+    if (r.core().forgets_statements()) forget_statements();
 }
 
 }  // namespace uvpg::detail

@@ -115,9 +115,7 @@ Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep) {
 // the rerun would run after that one (inside a BEGIN called later, say); the caller gets the
 // error, and the statement's next run prepares it again.
 bool stale_plan(const Request& r, int attempt) {
-    return attempt == 0 && r.tx_status == 'I' && !r.followed &&
-           (r.sqlstate == "0A000" || r.sqlstate == "26000" || r.sqlstate == "42P05") &&
-           ((r.statement && !r.prepares && !r.bound) || (!r.batch_statements.empty() && r.failed_at_bind));
+    return attempt == 0 && r.tx_status() == 'I' && !r.followed && ops::stale(r.op);
 }
 
 namespace {
@@ -202,7 +200,7 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
             if (!known)
                 if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
             req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params, known);
-            st->known.remember(c, st->sent, s->bound.types, req->statement);
+            st->known.remember(c, st->sent, s->bound.types, req->statement());
         }
         Deadline deadline(*c);
         RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
@@ -268,7 +266,7 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
         bool retry = false;
         try {
             store(*s, co_await reply);
-            s->rowcount = req->batch_rows;
+            s->rowcount = std::get<ops::BatchOp>(req->op).rows;
         } catch (...) {
             if (!stale_plan(*reply.r, attempt)) throw;
             retry = true;

@@ -10,8 +10,7 @@ namespace uvpg {
 namespace detail {
 namespace {
 
-// COPY through the simple query protocol, with the request's source or sink set before the
-// loop can deliver CopyInResponse / CopyOutResponse.
+// COPY through the simple query protocol, with a source or a sink (lib/ops/copy_op.hpp).
 struct CopyIo {
     std::function<std::size_t(char*, std::size_t)> source;
     std::function<void(std::string_view)> sink;
@@ -35,9 +34,7 @@ Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
         c.hold();
         hold.c = &c;
     }
-    std::shared_ptr<Request> req = c.query(sql);
-    req->copy_source = std::move(io.source);
-    req->copy_sink = std::move(io.sink);
+    std::shared_ptr<Request> req = c.copy(std::make_shared<const std::string>(sql), std::move(io.source), std::move(io.sink));
     Deadline deadline(c);
     RequestAwaiter reply{std::move(req)};
     store(*s, co_await reply);

@@ -42,22 +42,21 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
         {
             HoldGuard hold;
             if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
-            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params);
-            req->stream = std::make_unique<Request::Stream>();  // also when already done (failed at once)
+            req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params, nullptr, true);  // a StreamOp
         }
         Deadline deadline(*c);
-        while (!req->done && req->stream->batches.empty()) {
+        while (!req->done && req->stream().batches.empty()) {
             StreamWait w{*req};
             co_await w;
         }
-        if (!(req->error && req->stream->batches.empty() && stale_plan(*req, attempt))) break;
+        if (!(req->error && req->stream().batches.empty() && stale_plan(*req, attempt))) break;
     }
-    if (req->error && req->stream->batches.empty()) std::rethrow_exception(req->error);  // else a fetch throws it
-    if (!req->result.shape && req->stream->batches.empty()) {  // no rows to stream (an INSERT, say)
-        store(*s, std::move(req->result));
+    if (req->error && req->stream().batches.empty()) std::rethrow_exception(req->error);  // else a fetch throws it
+    if (!req->result().shape && req->stream().batches.empty()) {  // no rows to stream (an INSERT, say)
+        store(*s, std::move(req->result()));
         co_return;
     }
-    s->result = QueryResult::empty(req->result.shape);
+    s->result = QueryResult::empty(req->result().shape);
     s->executed = true;
     s->stream_mode = true;
     s->streaming = std::move(req);
@@ -79,11 +78,11 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
         }
         if (!s->streaming) break;
         Request& r = *s->streaming;
-        if (!r.stream->batches.empty()) {
-            s->result = std::move(r.stream->batches.front());
-            r.stream->batches.pop_front();
-            const std::size_t bytes = r.stream->sizes.front();
-            r.stream->sizes.pop_front();
+        if (!r.stream().batches.empty()) {
+            s->result = std::move(r.stream().batches.front());
+            r.stream().batches.pop_front();
+            const std::size_t bytes = r.stream().sizes.front();
+            r.stream().sizes.pop_front();
             s->pos = 0;
             if (!s->conn.closed()) s->conn.impl()->stream_taken(r, bytes);
             continue;
@@ -94,7 +93,7 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
             // "all the rows" short of its end would be a wrong answer.
             if (r.error && !out.empty() && n != SIZE_MAX) break;
             auto req = std::move(s->streaming);
-            s->status = req->result.tag;
+            s->status = req->result().tag;
             s->rowcount = s->streamed;
             if (req->error) std::rethrow_exception(req->error);
             break;

@@ -67,8 +67,7 @@ std::shared_ptr<ConnectionImpl> PoolImpl::take_free() {
         free_.pop_front();
         if (c->closed()) continue;
         if (expired(*c)) {
-            c->on_closed = nullptr;
-            c->close();
+            c->close_kept();
             continue;
         }
         used_.insert(c);
@@ -133,8 +132,7 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
     // Whatever still waits on a connection that is closed here is told at once (the user gave
     // it back: InterfaceError).
     auto drop = [&](const char* why) {
-        conn->on_closed = nullptr;
-        conn->close(why ? err<InterfaceError>(why) : nullptr);
+        conn->close_kept(why ? err<InterfaceError>(why) : nullptr);
         room_freed();
         check_closed();
         conn->resume_ready();
@@ -159,8 +157,7 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
                 co_await rollback;
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "uvpg: pool: ROLLBACK of a released connection failed (%s); closing it\n", e.what());
-                c->on_closed = nullptr;
-                c->close();
+                c->close_kept();
             }
             p->give_back(std::move(c));
         }(shared_from_this(), std::move(conn));
@@ -238,10 +235,7 @@ void PoolImpl::abandon(PoolWaiter& w) {
 void PoolImpl::close_free() {
     auto doomed = std::move(free_);
     free_.clear();
-    for (auto& c : doomed) {
-        c->on_closed = nullptr;
-        c->close();
-    }
+    for (auto& c : doomed) c->close_kept();
 }
 
 void PoolImpl::close() {
@@ -264,8 +258,7 @@ void PoolImpl::terminate() {
     auto doomed = std::move(used_);
     used_.clear();
     for (auto& c : doomed) {
-        c->on_closed = nullptr;
-        c->close(err<InterfaceError>("pool terminated"));
+        c->close_kept(err<InterfaceError>("pool terminated"));
         c->resume_ready();
     }
     check_closed();

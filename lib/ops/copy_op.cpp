@@ -1,0 +1,36 @@
+// Pumping a COPY FROM STDIN source into the output buffer.
+#include "lib/ops/copy_op.hpp"
+#include "proto/frontend.hpp"
+
+#include <vector>
+
+namespace uvpg::detail::ops {
+
+void CopyInOp::fill(proto::Bytes& out, std::size_t high_water) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    static thread_local std::vector<char> chunk(kChunk);
+    while (pumping && out.size() < high_water) {
+        std::size_t n = 0;
+        try {
+            n = source(chunk.data(), chunk.size());
+        } catch (const std::exception& e) {
+            if (!failed()) thrown = std::current_exception();
+            proto::encode_copy_fail(out, std::string("COPY FROM STDIN failed: ") + e.what());
+            pumping = false;
+            return;
+        } catch (...) {
+            if (!failed()) thrown = std::current_exception();
+            proto::encode_copy_fail(out, "COPY FROM STDIN failed: the data source threw");
+            pumping = false;
+            return;
+        }
+        if (n == 0) {
+            proto::encode_copy_done(out);
+            pumping = false;
+            return;
+        }
+        proto::encode_copy_data(out, proto::ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), std::min(n, chunk.size())));
+    }
+}
+
+}  // namespace uvpg::detail::ops
