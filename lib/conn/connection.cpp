@@ -202,34 +202,34 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
     if (state_ == State::startup && !auth_ok_ && raw.type != 'R' && raw.type != 'E' && raw.type != 'v')
         return protocol_violation("unexpected message type " + message_type_text(raw.type) + " during authentication");
-    // The messages of every query are handled straight from their bytes when well formed;
-    // anything else goes through the decoder, which also reports what is malformed.
+    // The messages of every query are decoded as views (proto::decode_hot: no allocation, no
+    // variant) and handled at once; anything else, or these outside a query, goes through
+    // proto::decode below.
     if (!queue_.empty() && queue_.front()->kind != Request::Kind::startup) {
         Request& front = *queue_.front();
-        const auto& b = raw.body;
-        switch (raw.type) {
-        case 'D':  // DataRow, the message of every row: from its bytes into the result
-            return on_data_row(front, b);
-        case 'T':  // the same RowDescription as the last one (the same statement again)
-            if (last_shape_ && std::ranges::equal(b, last_desc_)) return on_row_description(front);
-            break;
-        case 'C':
-            if (!b.empty() && std::find(b.begin(), b.end(), 0) == b.end() - 1)
-                return on_command_complete(front, std::string_view(reinterpret_cast<const char*>(b.data()), b.size() - 1));
-            break;
-        case 'Z':
-            if (b.size() == 1 && (b[0] == 'I' || b[0] == 'T' || b[0] == 'E'))
-                return on_ready_for_query(front, static_cast<char>(b[0]));
-            break;
-        case '1': case '2':
-            if (b.empty() && front.kind == Request::Kind::extended) {
-                if (raw.type == '2') front.bound = true, ++front.binds;
-                return;
+        // The same RowDescription as the last one (the same statement again): a byte compare
+        // with the last one decoded, whose shape is kept.
+        if (raw.type == 'T' && last_shape_ && std::ranges::equal(raw.body, last_desc_)) return on_row_description(front);
+        const proto::Hot hot = proto::decode_hot(raw, [&](const auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, proto::DataRow>) {
+                on_data_row(front, m);  // the message of every row: into the result
+            } else if constexpr (std::is_same_v<M, proto::CommandComplete>) {
+                on_command_complete(front, m.tag);
+            } else if constexpr (std::is_same_v<M, proto::ReadyForQuery>) {
+                on_ready_for_query(front, m.status);
+            } else if constexpr (std::is_same_v<M, proto::ParseComplete> || std::is_same_v<M, proto::BindComplete>) {
+                if (front.kind != Request::Kind::extended) return false;
+                if constexpr (std::is_same_v<M, proto::BindComplete>) front.bound = true, ++front.binds;
+            } else {
+                return false;  // the rest below, from the BackendMessage
             }
-            break;
-        default:
-            break;
-        }
+            return true;
+        });
+        if (hot == proto::Hot::taken) return;
+        if (hot == proto::Hot::malformed)
+            return protocol_violation(std::string(proto::describe(proto::Errc::malformed)) + " (message type " +
+                                      message_type_text(raw.type) + ")");
     }
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
@@ -319,19 +319,19 @@ void ConnectionImpl::pump_copy_in() {
     }
 }
 
-void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
+void ConnectionImpl::on_data_row(Request& r, const proto::DataRow& row) {
     QueryResult& res = r.result;
     if (r.batch) return;  // executemany drops rows, as psycopg2 does
     if (r.stream && r.stream->dropping) return;
     if (!res.shape || r.statement_done) return protocol_violation("DataRow without RowDescription");
     if (!res.packer) res.packer.emplace(res.shape, r.stream ? kStreamFirstChunk : 0);
     std::string why;
-    const std::uint8_t* row = res.packer->add(body, why);
-    if (!row) return protocol_violation("malformed message: " + why);
-    res.push_back(row);
+    const std::uint8_t* packed = res.packer->add(row, why);
+    if (!packed) return protocol_violation("malformed message: " + why);
+    res.push_back(packed);
     if (r.stream) {
         Request::Stream& st = *r.stream;
-        st.filling += body.size();
+        st.filling += 2 + row.values.size();  // the message's body
         if (res.count >= kStreamBatchRows || st.filling >= kStreamBatchBytes) stream_cut(r);
     }
 }

@@ -395,7 +395,7 @@ private:
 
     // Running (lib/conn/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
-    void on_data_row(Request& r, proto::ByteView body);
+    void on_data_row(Request& r, const proto::DataRow& row);  // decoded and validated
     void on_row_description(Request& r);  // its shape is last_shape_
     void stream_cut(Request& r);         // the batch being filled joins the ones to take
     void pause_reading(bool pause);
