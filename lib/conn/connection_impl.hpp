@@ -358,6 +358,11 @@ public:
     };
     std::deque<NotifyWaiter> notify_waiters;
 
+    // Tests and fuzz/fuzz_connection.cpp (lib/conn/receive_entry.cpp): a connection ready
+    // without a socket (nothing is written), and server bytes handled as if read from one.
+    static std::shared_ptr<ConnectionImpl> ready_without_socket(ConnParams params);
+    void receive(proto::ByteView bytes);
+
     // SocketOwner
     void on_connected(int status) override;
     void on_alloc(std::size_t suggested, uv_buf_t* buf) override;
