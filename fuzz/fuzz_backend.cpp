@@ -9,6 +9,8 @@
 // walks a decoded DataRow exactly and stops safely on bytes decode() never validated. An
 // ErrorResponse or NoticeResponse goes on, as the connection takes it, into Diagnostics, the
 // psql-style message (whose LINE/caret display parses the server's position) and the exception.
+// The hot messages (DataRow, CommandComplete, ReadyForQuery, the bodiless ones) also go to
+// decode_hot, which must agree with the Reader-based decoding it replaced.
 #include "common.hpp"
 #include "lib/errors/errors_internal.hpp"
 #include "proto/backend.hpp"
@@ -99,6 +101,75 @@ void check_server_error(const std::vector<std::pair<char, std::string_view>>& fi
     }
 }
 
+// The hot messages as decode() read them before proto::decode_hot took them over (Reader, one
+// field at a time), kept as the reference decode_hot must agree with: the same bodies accepted,
+// with the same fields.
+bool reference_hot(const RawMessage& raw, BackendMessage& out) {
+    Reader r(raw.body);
+    switch (raw.type) {
+    case 'D': {
+        const std::int16_t n = r.i16();
+        if (!r.ok() || n < 0) return false;
+        DataRow row;
+        row.count = static_cast<std::uint16_t>(n);
+        row.values = r.bytes(r.remaining());
+        Reader v(row.values);
+        for (std::int16_t i = 0; i < n; ++i) {
+            const std::int32_t len = v.i32();
+            if (len < -1) return false;
+            if (len > 0) v.bytes(static_cast<std::size_t>(len));
+        }
+        if (!v.done()) return false;
+        out = row;
+        return true;
+    }
+    case 'C': {
+        CommandComplete c;
+        c.tag = r.cstr();
+        if (!r.done()) return false;
+        out = c;
+        return true;
+    }
+    case 'Z': {
+        const char st = static_cast<char>(r.u8());
+        if (st != 'I' && st != 'T' && st != 'E') return false;
+        if (!r.done()) return false;
+        out = ReadyForQuery{st};
+        return true;
+    }
+    case '1': out = ParseComplete{}; return raw.body.empty();
+    case '2': out = BindComplete{}; return raw.body.empty();
+    case '3': out = CloseComplete{}; return raw.body.empty();
+    case 'n': out = NoData{}; return raw.body.empty();
+    case 's': out = PortalSuspended{}; return raw.body.empty();
+    case 'I': out = EmptyQueryResponse{}; return raw.body.empty();
+    default: return false;
+    }
+}
+
+void check_hot(const RawMessage& raw) {
+    BackendMessage ref;
+    const bool ref_ok = reference_hot(raw, ref);
+    BackendMessage got;
+    int calls = 0;
+    const Hot h = decode_hot(raw, [&](const auto& m) {
+        ++calls;
+        got = m;
+        return true;
+    });
+    check(h != Hot::other, "decode_hot passed on a hot message type");
+    check((h == Hot::taken) == ref_ok, "decode_hot and the reference disagree on a body");
+    check(calls == (h == Hot::taken ? 1 : 0), "decode_hot called its handler other than once per message taken");
+    if (!ref_ok) return;
+    check(got.index() == ref.index(), "decode_hot gave another message type than the reference");
+    Bytes a, b;
+    encode_backend(a, got);
+    encode_backend(b, ref);
+    check(a == b, "decode_hot gave other fields than the reference");
+    if (const auto* row = std::get_if<DataRow>(&got))
+        check(row->values.data() == raw.body.data() + 2, "the DataRow's view is not into the body");
+}
+
 void check_message(const RawMessage& raw, const std::uint8_t* framed) {
     Exact body(raw.body);
     Bytes wire(framed, framed + 5 + raw.body.size());
@@ -107,6 +178,13 @@ void check_message(const RawMessage& raw, const std::uint8_t* framed) {
     const Errc e = decode(RawMessage{raw.type, body.view}, out);
     check(describe(e) != nullptr, "describe() returned null");
     walk_unvalidated(body.view);
+    switch (raw.type) {
+    case 'D': case 'C': case 'Z': case '1': case '2': case '3': case 'n': case 's': case 'I':
+        check_hot(RawMessage{raw.type, body.view});
+        break;
+    default:
+        break;
+    }
     if (e != Errc::ok) {
         check(std::holds_alternative<CopyDone>(out), "a failed decode changed its output");
         check(e == Errc::malformed || e == Errc::unknown_message_type, "decode() returned a framing error");

@@ -98,25 +98,6 @@ Errc decode_row_description(Reader& r, BackendMessage& out) {
     return finish(r, out, std::move(d));
 }
 
-Errc decode_data_row(Reader& r, BackendMessage& out) {
-    const std::int16_t n = r.i16();
-    if (!r.ok() || n < 0) return Errc::malformed;
-    DataRow row;
-    row.count = static_cast<std::uint16_t>(n);
-    const std::size_t rest = r.remaining();
-    row.values = r.bytes(rest);
-    // Validated here once so DataRowIterator and every row consumer can trust the lengths.
-    Reader v(row.values);
-    for (std::int16_t i = 0; i < n; ++i) {
-        const std::int32_t len = v.i32();
-        if (len < -1) return Errc::malformed;
-        if (len > 0) v.bytes(static_cast<std::size_t>(len));
-    }
-    if (!v.done()) return Errc::malformed;
-    out = row;
-    return Errc::ok;
-}
-
 template <class T>
 Errc decode_fields(Reader& r, BackendMessage& out) {
     T msg;
@@ -167,6 +148,15 @@ Errc decode_negotiate(Reader& r, BackendMessage& out) {
 }  // namespace
 
 Errc decode(const RawMessage& raw, BackendMessage& out) {
+    // The hot messages through the one parser of them (decode_hot), then into the variant.
+    switch (decode_hot(raw, [&out](const auto& m) {
+        out = m;
+        return true;
+    })) {
+    case Hot::taken: return Errc::ok;
+    case Hot::malformed: return Errc::malformed;
+    case Hot::other: break;
+    }
     Reader r(raw.body);
     switch (raw.type) {
         case 'R': return decode_auth(r, out);
@@ -182,19 +172,7 @@ Errc decode(const RawMessage& raw, BackendMessage& out) {
             p.value = r.cstr();
             return finish(r, out, p);
         }
-        case 'Z': {
-            const char s = static_cast<char>(r.u8());
-            if (s != 'I' && s != 'T' && s != 'E') return Errc::malformed;
-            return finish(r, out, ReadyForQuery{s});
-        }
         case 'T': return decode_row_description(r, out);
-        case 'D': return decode_data_row(r, out);
-        case 'C': {
-            CommandComplete c;
-            c.tag = r.cstr();
-            return finish(r, out, c);
-        }
-        case 'I': return empty_body<EmptyQueryResponse>(raw, out);
         case 'E': return decode_fields<ErrorResponse>(r, out);
         case 'N': return decode_fields<NoticeResponse>(r, out);
         case 'A': {
@@ -204,11 +182,6 @@ Errc decode(const RawMessage& raw, BackendMessage& out) {
             a.payload = r.cstr();
             return finish(r, out, a);
         }
-        case '1': return empty_body<ParseComplete>(raw, out);
-        case '2': return empty_body<BindComplete>(raw, out);
-        case '3': return empty_body<CloseComplete>(raw, out);
-        case 'n': return empty_body<NoData>(raw, out);
-        case 's': return empty_body<PortalSuspended>(raw, out);
         case 't': return decode_parameter_description(r, out);
         case 'G':
         case 'H':

@@ -48,8 +48,9 @@ struct FieldDescription {
     std::int16_t format = 0;
 };
 struct RowDescription { std::vector<FieldDescription> fields; };
-// DataRow is validated on decode (every length >= -1 and inside the body) but not split into
-// a vector, so a row costs no allocation: walk `values` with DataRowIterator.
+// DataRow is validated on decode (every length >= -1 and inside the body, no byte after the
+// last column) but not split into a vector, so a row costs no allocation: walk `values` with
+// DataRowIterator, or copy it whole (RowPacker) without checking it again.
 struct DataRow {
     std::uint16_t count = 0;
     ByteView values;  // the body after the Int16 column count
@@ -91,6 +92,17 @@ using BackendMessage = std::variant<
 
 // Decodes the body of one framed message from exactly its bytes. Never reads past body.
 Errc decode(const RawMessage& raw, BackendMessage& out);
+
+// The messages every query brings, decoded in place by decode_hot() (proto/backend_hot.hpp):
+// DataRow, CommandComplete, ReadyForQuery and the bodiless ParseComplete, BindComplete,
+// CloseComplete, NoData, PortalSuspended and EmptyQueryResponse. Each is a view that is
+// trivially copyable, so decoding one builds and destroys no variant and allocates nothing.
+// decode() gives the same messages through the same parser.
+enum class Hot : std::uint8_t {
+    taken,      // decoded, and the handler took it
+    other,      // not one of these, or the handler declined it: decode() it
+    malformed,  // one of these, malformed (Errc::malformed)
+};
 
 inline constexpr std::size_t kDefaultMaxMessage = std::size_t{1} << 30;  // 1 GiB
 // Cap for the message types that are never long (all but D d T t E N A V), as libpq's 30000.
@@ -134,3 +146,5 @@ void encode_backend(Bytes& out, const BackendMessage& msg);
 void encode_data_row(Bytes& out, std::span<const std::optional<std::string_view>> values);
 
 }  // namespace uvpg::proto
+
+#include "proto/backend_hot.hpp"

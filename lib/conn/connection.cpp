@@ -201,34 +201,34 @@ std::optional<std::string> ConnectionImpl::ssl_attribute(std::string_view name) 
 
 void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     if (state_ == State::startup) return on_startup_message(raw);  // lib/conn/startup.cpp
-    // The messages of every query are handled straight from their bytes when well formed;
-    // anything else goes through the decoder, which also reports what is malformed.
+    // The messages of every query are decoded as views (proto::decode_hot: no allocation, no
+    // variant) and handled at once; anything else, or these outside a query, goes through
+    // proto::decode below.
     if (!queue_.empty() && queue_.front()->kind != Request::Kind::startup) {
         Request& front = *queue_.front();
-        const auto& b = raw.body;
-        switch (raw.type) {
-        case 'D':  // DataRow, the message of every row: from its bytes into the result
-            return on_data_row(front, b);
-        case 'T':  // the same RowDescription as the last one (the same statement again)
-            if (last_shape_ && std::ranges::equal(b, last_desc_)) return on_row_description(front);
-            break;
-        case 'C':
-            if (!b.empty() && std::find(b.begin(), b.end(), 0) == b.end() - 1)
-                return on_command_complete(front, std::string_view(reinterpret_cast<const char*>(b.data()), b.size() - 1));
-            break;
-        case 'Z':
-            if (b.size() == 1 && (b[0] == 'I' || b[0] == 'T' || b[0] == 'E'))
-                return on_ready_for_query(front, static_cast<char>(b[0]));
-            break;
-        case '1': case '2':
-            if (b.empty() && front.kind == Request::Kind::extended) {
-                if (raw.type == '2') ops::bind_complete(front.op);
-                return;
+        // The same RowDescription as the last one (the same statement again): a byte compare
+        // with the last one decoded, whose shape is kept.
+        if (raw.type == 'T' && last_shape_ && std::ranges::equal(raw.body, last_desc_)) return on_row_description(front);
+        const proto::Hot hot = proto::decode_hot(raw, [&](const auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, proto::DataRow>) {
+                on_data_row(front, m);  // the message of every row: into the result
+            } else if constexpr (std::is_same_v<M, proto::CommandComplete>) {
+                on_command_complete(front, m.tag);
+            } else if constexpr (std::is_same_v<M, proto::ReadyForQuery>) {
+                on_ready_for_query(front, m.status);
+            } else if constexpr (std::is_same_v<M, proto::ParseComplete> || std::is_same_v<M, proto::BindComplete>) {
+                if (front.kind != Request::Kind::extended) return false;
+                if constexpr (std::is_same_v<M, proto::BindComplete>) ops::bind_complete(front.op);
+            } else {
+                return false;  // the rest below, from the BackendMessage
             }
-            break;
-        default:
-            break;
-        }
+            return true;
+        });
+        if (hot == proto::Hot::taken) return;
+        if (hot == proto::Hot::malformed)
+            return protocol_violation(std::string(proto::describe(proto::Errc::malformed)) + " (message type " +
+                                      message_type_text(raw.type) + ")");
     }
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
@@ -295,8 +295,8 @@ void ConnectionImpl::pump_copy_in() {
 }
 
 // The front request's messages go to its op; what it answers is done here.
-void ConnectionImpl::on_data_row(Request& r, proto::ByteView body) {
-    if (ops::Step s = ops::data_row(r.op, body); s.bits) apply(r, s, 'D');
+void ConnectionImpl::on_data_row(Request& r, const proto::DataRow& row) {
+    if (ops::Step s = ops::data_row(r.op, row); s.bits) apply(r, s, 'D');
 }
 
 void ConnectionImpl::on_row_description(Request& r) {

@@ -274,6 +274,11 @@ public:
     };
     std::deque<NotifyWaiter> notify_waiters;
 
+    // Tests and fuzz/fuzz_connection.cpp (lib/conn/receive_entry.cpp): a connection ready
+    // without a socket (nothing is written), and server bytes handled as if read from one.
+    static std::shared_ptr<ConnectionImpl> ready_without_socket(ConnParams params);
+    void receive(proto::ByteView bytes);
+
     // SocketOwner
     void on_connected(int status) override;
     void on_alloc(std::size_t suggested, uv_buf_t* buf) override;
@@ -319,7 +324,7 @@ private:
 
     // Running (lib/conn/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
-    void on_data_row(Request& r, proto::ByteView body);
+    void on_data_row(Request& r, const proto::DataRow& row);  // decoded and validated
     void on_row_description(Request& r);  // its shape is last_shape_
     // Does what the front request's op answered to a message of type `type`.
     void apply(Request& r, ops::Step s, char type);

@@ -92,7 +92,7 @@ struct QueryCore {
         result.shape = shape;
         result.clear_rows();
     }
-    [[gnu::always_inline]] Step data_row(proto::ByteView body, std::size_t first_chunk = 0) {
+    [[gnu::always_inline]] Step data_row(const proto::DataRow& body, std::size_t first_chunk = 0) {
         if (!result.shape || statement_done) return violate("DataRow without RowDescription");
         if (!result.packer) result.packer.emplace(result.shape, first_chunk);
         std::string why;
@@ -188,7 +188,7 @@ struct BatchOp : QueryCore {
     bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)
 
     void bind_complete() noexcept { ++binds; }
-    Step data_row(proto::ByteView) { return {}; }  // executemany drops rows, as psycopg2 does
+    Step data_row(const proto::DataRow&) { return {}; }  // executemany drops rows, as psycopg2 does
     void command_complete(std::string_view tag) {
         QueryCore::command_complete(tag);
         ++executes;

@@ -9,7 +9,7 @@ Step feed(QueryOp& op, const proto::RawMessage& raw, const proto::BackendMessage
           const std::shared_ptr<const RowShape>& shape) {
     switch (raw.type) {
     case 'T': return row_description(op, shape);
-    case 'D': return data_row(op, raw.body);
+    case 'D': return data_row(op, std::get<proto::DataRow>(m));
     case 'C':
         command_complete(op, std::get<proto::CommandComplete>(m).tag);
         return {};

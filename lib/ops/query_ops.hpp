@@ -45,7 +45,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<kind::batch, QueryOp>, B
               std::is_same_v<std::variant_alternative_t<kind::copy_in, QueryOp>, CopyInOp> &&
               std::is_same_v<std::variant_alternative_t<kind::stream, QueryOp>, StreamOp>);
 
-inline Step data_row(QueryOp& op, proto::ByteView body) {
+inline Step data_row(QueryOp& op, const proto::DataRow& body) {
     switch (op.index()) {
     case kind::batch: return std::get_if<kind::batch>(&op)->data_row(body);
     case kind::stream: return std::get_if<kind::stream>(&op)->data_row(body);

@@ -26,10 +26,10 @@ struct StreamOp : ExtendedQueryOp {
         QueryCore::row_description(shape);
         return {Step::wake};  // the columns are known
     }
-    Step data_row(proto::ByteView body) {
+    Step data_row(const proto::DataRow& body) {
         if (dropping) return {};
         if (Step s = QueryCore::data_row(body, kStreamFirstChunk); s.bits) return s;
-        filling += body.size();
+        filling += 2 + body.values.size();  // the message's body
         if (result.count >= kStreamBatchRows || filling >= kStreamBatchBytes) return cut();
         return {};
     }

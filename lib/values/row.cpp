@@ -183,50 +183,29 @@ std::uint8_t* RowPacker::more_room(std::size_t need) {
     return chunk_;
 }
 
-const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
+const std::uint8_t* RowPacker::add(const proto::DataRow& data, std::string& why) {
     const std::size_t n = set_->columns;
-    if (body.size() < 2) {
-        why = "DataRow too short";
+    if (data.count != n) {
+        why = "DataRow has " + std::to_string(data.count) + " columns, RowDescription " + std::to_string(n);
         return nullptr;
     }
-    const std::size_t count = (std::size_t{body[0]} << 8) | body[1];
-    if (count != n) {
-        why = "DataRow has " + std::to_string(count) + " columns, RowDescription " + std::to_string(n);
-        return nullptr;
-    }
-    const std::size_t fields = body.size() - 2;
+    const std::size_t fields = data.values.size();
     const bool directory = set_->directory;
     const std::size_t need = (directory ? n * kEntry : 0) + fields;
     std::uint8_t* row = room(need);
-    const std::uint8_t* in = body.data() + 2;
-    const std::uint8_t* const end = in + fields;
-    const std::uint8_t* p = in;
-    // Each column: a big-endian length (-1: NULL), then that many bytes, all inside the message.
-    const char* bad = nullptr;
-    for (std::size_t i = 0; i < n && !bad; ++i) {
-        if (end - p < 4) {
-            bad = "DataRow ends inside a column length";
-            break;
-        }
-        const std::int32_t length = load_be32(p);
-        if (directory) {
+    const std::uint8_t* const in = data.values.data();
+    if (directory) {
+        // Each column: a big-endian length (-1: NULL), then that many bytes. decode() checked
+        // them all, so only where each starts is left to note.
+        const std::uint8_t* p = in;
+        for (std::size_t i = 0; i < n; ++i) {
             const auto offset = static_cast<std::uint32_t>(p - in);
             std::memcpy(row + i * kEntry, &offset, sizeof offset);
-        }
-        p += 4;
-        if (length > 0) {
-            if (end - p < length) bad = "DataRow column runs past the end of the message";
-            else p += length;
-        } else if (length < -1) {
-            bad = "DataRow has a negative column length";
+            const std::int32_t length = load_be32(p);
+            p += 4 + (length > 0 ? static_cast<std::size_t>(length) : 0);
         }
     }
-    if (!bad && p != end) bad = "DataRow has bytes after its last column";
-    if (bad) {
-        why = bad;
-        return nullptr;
-    }
-    std::memcpy(row + (directory ? n * kEntry : 0), in, fields);
+    if (fields) std::memcpy(row + (directory ? n * kEntry : 0), in, fields);
     used_ += need;
     return row;
 }
@@ -234,9 +213,16 @@ const std::uint8_t* RowPacker::add(proto::ByteView body, std::string& why) {
 Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
     proto::Bytes body{static_cast<std::uint8_t>(row.count >> 8), static_cast<std::uint8_t>(row.count)};
     body.insert(body.end(), row.values.begin(), row.values.end());
+    // Checked by the one parser of DataRows, as a row off the wire would be.
+    proto::DataRow decoded;
+    if (proto::decode_hot(proto::RawMessage{'D', body}, [&decoded](const auto& m) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(m)>, proto::DataRow>) decoded = m;
+            return true;
+        }) != proto::Hot::taken)
+        throw InterfaceError("malformed DataRow");
     RowPacker packer(std::move(shape));
     std::string why;
-    const std::uint8_t* data = packer.add(body, why);
+    const std::uint8_t* data = packer.add(decoded, why);
     if (!data) throw InterfaceError(why);
     return Row(packer.share(1), data);
 }

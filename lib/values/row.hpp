@@ -62,9 +62,10 @@ class RowPacker {
 public:
     // `first_chunk`: the size of the first chunk (default 4 KiB), for results known to be big.
     explicit RowPacker(std::shared_ptr<const RowShape> shape, std::size_t first_chunk = 0);
-    // Validates one DataRow body (Int16 count, then the fields) against the shape and packs it;
-    // returns where the row starts, or nullptr (with `why` set) if the message is malformed.
-    const std::uint8_t* add(proto::ByteView body, std::string& why);
+    // Packs one DataRow that proto::decode validated (so its fields are only copied, not checked
+    // again); returns where the row starts, or nullptr (with `why` set) if its column count is
+    // not the shape's.
+    const std::uint8_t* add(const proto::DataRow& row, std::string& why);
     RowPacker(RowPacker&& o) noexcept
         : set_(std::exchange(o.set_, nullptr)), chunk_(o.chunk_), used_(o.used_), capacity_(o.capacity_) {}
     RowPacker& operator=(RowPacker&& o) noexcept {
@@ -89,8 +90,9 @@ private:
     std::size_t used_ = 0, capacity_ = 0;
 };
 
-// One row in a set of its own, for tests and for rows built outside a result. Throws
-// InterfaceError when the DataRow does not match the shape.
+// One row in a set of its own, for tests and for rows built outside a result. The DataRow
+// need not come from decode(): it is checked as one off the wire. Throws InterfaceError when
+// it is malformed or does not match the shape.
 Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row);
 
 }  // namespace uvpg::detail
