@@ -1,0 +1,63 @@
+// A login refused by an ErrorResponse that carries fewer fields than a PostgreSQL server sends
+// (a pooler or proxy in front of one may send only a message): the exception keeps what came,
+// as before the startup operation (lib/ops/startup_op.*) took over.
+#include "fake_server.hpp"
+#include "outcome.hpp"
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace uvpg_test;
+
+namespace {
+
+// The exception's diag() and pgerror(), or a failed check when it is not a uvpg::Error.
+struct Fields {
+    uvpg::Diagnostics diag;
+    std::string pgerror;
+};
+Fields fields_of(const Outcome& o) {
+    try {
+        std::rethrow_exception(o.ep);
+    } catch (const uvpg::Error& e) {
+        return {e.diag(), e.pgerror()};
+    } catch (...) {
+        FAIL("not a uvpg::Error: " << o.describe());
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a login refused with only a message keeps it in diag() and pgerror()") {
+    // ErrorResponse with one field, 'M': no severity, no SQLSTATE.
+    const std::vector<std::pair<char, std::string_view>> only_message{{'M', "too many clients for this pool"}};
+    Script s{expect_startup(), send(uvpg::proto::ErrorResponse{only_message}), close()};
+    FakeServer srv(s);
+    const std::string port = std::to_string(srv.port());
+    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port + " user=u dbname=d connect_timeout=5 sslmode=disable"));
+    REQUIRE_MESSAGE(o, "the login was refused");
+    CHECK_MESSAGE(o.is<uvpg::OperationalError>(), o.describe());
+    CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port + " failed: too many clients for this pool\n");
+    const Fields f = fields_of(o);
+    CHECK(f.diag.message_primary == "too many clients for this pool");
+    CHECK(f.pgerror == "too many clients for this pool\n");
+    srv.finish();
+    CHECK(srv.error() == "");
+}
+
+TEST_CASE("a login refused with a non-localized severity and a message keeps both") {
+    const std::vector<std::pair<char, std::string_view>> fields{{'V', "FATAL"}, {'M', "no"}};
+    Script s{expect_startup(), send(uvpg::proto::ErrorResponse{fields}), close()};
+    FakeServer srv(s);
+    const std::string port = std::to_string(srv.port());
+    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port + " user=u dbname=d connect_timeout=5 sslmode=disable"));
+    REQUIRE_MESSAGE(o, "the login was refused");
+    CHECK_MESSAGE(o.is<uvpg::OperationalError>(), o.describe());
+    CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port + " failed: FATAL:  no\n");
+    const Fields f = fields_of(o);
+    CHECK(f.diag.severity_nonlocalized == "FATAL");
+    CHECK(f.diag.message_primary == "no");
+    srv.finish();
+    CHECK(srv.error() == "");
+}
