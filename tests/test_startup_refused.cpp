@@ -1,6 +1,7 @@
-// A login refused by an ErrorResponse that carries fewer fields than a PostgreSQL server sends
-// (a pooler or proxy in front of one may send only a message): the exception keeps what came,
-// as before the startup operation (lib/ops/startup_op.*) took over.
+// Logins refused at startup, scripted: an ErrorResponse that carries fewer fields than a
+// PostgreSQL server sends (a pooler or proxy in front of one may send only a message) keeps what
+// came, as before the startup operation (lib/ops/startup_op.*) took over; and a SCRAM-SHA-256-PLUS
+// offer in plain text is refused as libpq refuses it.
 #include "fake_server.hpp"
 #include "outcome.hpp"
 #include "support.hpp"
@@ -60,4 +61,28 @@ TEST_CASE("a login refused with a non-localized severity and a message keeps bot
     CHECK(f.diag.message_primary == "no");
     srv.finish();
     CHECK(srv.error() == "");
+}
+
+// A server offers SCRAM-SHA-256-PLUS only over TLS: in plain text the offer means TLS was
+// stripped between client and server, and libpq (fe-auth.c, pg_SASL_init) refuses to go on
+// without channel binding, whatever channel_binding says. Nothing of the password may go out.
+TEST_CASE("SCRAM-SHA-256-PLUS offered in plain text is refused before anything is sent") {
+    uvpg::proto::Authentication sasl;
+    sasl.code = uvpg::proto::Authentication::sasl;
+    sasl.mechanisms = {"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"};
+    // allow does not retry with TLS: libpq tries again only after the server's ErrorResponse.
+    for (std::string extra : {"sslmode=disable", "sslmode=prefer", "sslmode=allow channel_binding=disable"}) {
+        CAPTURE(extra);
+        Script s{expect_startup(), send(sasl), wait_close()};
+        FakeServer srv(s);
+        const std::string port = std::to_string(srv.port());
+        Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port + " user=u password=pw dbname=d connect_timeout=5 " + extra));
+        REQUIRE_MESSAGE(o, "the login went on without channel binding");
+        CHECK_MESSAGE(o.is<uvpg::OperationalError>(), o.describe());
+        CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port +
+                              " failed: server offered SCRAM-SHA-256-PLUS authentication over a non-SSL connection\n");
+        srv.finish();
+        CHECK(srv.error() == "");
+        CHECK(srv.log().messages.empty());  // no SASLInitialResponse
+    }
 }

@@ -86,6 +86,11 @@ Action StartupOp::on_sasl(const proto::Authentication& a, proto::Bytes& out) {
         plain = plain || mech == "SCRAM-SHA-256";
         plus = plus || mech == "SCRAM-SHA-256-PLUS";
     }
+    // libpq (fe-auth.c, pg_SASL_init): a server offers PLUS only over TLS, so an offer in plain
+    // text means TLS was stripped on the way (sslmode prefer/allow let a man in the middle do
+    // that); going on with SCRAM-SHA-256 would be the downgrade channel binding exists to stop.
+    if (plus && !tls_up_)
+        return fail(Errc::connect_failed, "server offered SCRAM-SHA-256-PLUS authentication over a non-SSL connection");
     // libpq's choice: PLUS whenever TLS is up and the server offers it (unless
     // channel_binding=disable); "y" tells the server we could have bound the channel.
     proto::ScramBinding binding;
