@@ -86,3 +86,21 @@ TEST_CASE("SCRAM-SHA-256-PLUS offered in plain text is refused before anything i
         CHECK(srv.log().messages.empty());  // no SASLInitialResponse
     }
 }
+
+// libpq (pg_SASL_init) says first that it knows none of the mechanisms, and only then that none of
+// them binds the channel when channel_binding=require.
+TEST_CASE("channel_binding=require and no SASL mechanism the client knows: libpq's 'none of the server's' text") {
+    uvpg::proto::Authentication sasl;
+    sasl.code = uvpg::proto::Authentication::sasl;
+    sasl.mechanisms = {"SCRAM-SHA-512"};
+    Script s{expect_startup(), send(sasl), wait_close()};
+    FakeServer srv(s);
+    const std::string port = std::to_string(srv.port());
+    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port +
+                                          " user=u password=pw dbname=d connect_timeout=5 sslmode=disable channel_binding=require"));
+    REQUIRE_MESSAGE(o, "the login went on");
+    CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port +
+                          " failed: none of the server's SASL authentication mechanisms are supported\n");
+    srv.finish();
+    CHECK(srv.error() == "");
+}

@@ -104,12 +104,13 @@ Action StartupOp::on_sasl(const proto::Authentication& a, proto::Bytes& out) {
             binding.flag = proto::ScramBinding::Flag::supported;
         }
     }
+    // libpq's order: no mechanism at all first, then one without channel binding when it is required.
+    if (binding.flag != proto::ScramBinding::Flag::plus && !plain)
+        return fail(Errc::connect_failed, "none of the server's SASL authentication mechanisms are supported");
     if (binding_required && binding.flag != proto::ScramBinding::Flag::plus)
         return fail(Errc::connect_failed,
                     "channel binding is required, but server did not offer an authentication method that supports "
                     "channel binding");
-    if (binding.flag != proto::ScramBinding::Flag::plus && !plain)
-        return fail(Errc::connect_failed, "none of the server's SASL authentication mechanisms are supported");
     if (!s_.password) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
     scram_plus_ = false;
     scram_binds_ = binding.flag == proto::ScramBinding::Flag::plus;
