@@ -104,3 +104,26 @@ TEST_CASE("channel_binding=require and no SASL mechanism the client knows: libpq
     srv.finish();
     CHECK(srv.error() == "");
 }
+
+// libpq (fe-auth.c, pg_password_sendauth and pg_SASL_init): an empty password is no password, and
+// nothing is sent (a server refuses an empty one anyway, with a less helpful message).
+TEST_CASE("an empty password is no password: fe_sendauth: no password supplied, nothing sent") {
+    uvpg::proto::Authentication sasl;
+    sasl.code = uvpg::proto::Authentication::sasl;
+    sasl.mechanisms = {"SCRAM-SHA-256"};
+    uvpg::proto::Authentication cleartext;
+    cleartext.code = uvpg::proto::Authentication::cleartext_password;
+    for (const auto& request : {cleartext, sasl}) {
+        CAPTURE(request.code);
+        Script s{expect_startup(), send(request), wait_close()};
+        FakeServer srv(s);
+        const std::string port = std::to_string(srv.port());
+        Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port +
+                                              " user=u password='' passfile=/nonexistent dbname=d connect_timeout=5 sslmode=disable"));
+        REQUIRE_MESSAGE(o, "the login went on");
+        CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port + " failed: fe_sendauth: no password supplied\n");
+        srv.finish();
+        CHECK(srv.error() == "");
+        CHECK(srv.log().messages.empty());
+    }
+}

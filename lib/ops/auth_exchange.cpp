@@ -13,6 +13,9 @@ proto::ByteView bytes_of(const std::string& s) {
 }
 }  // namespace
 
+// libpq (fe-auth.c): an empty password is no password; none is sent.
+bool StartupOp::has_password() const noexcept { return s_.password && !s_.password->empty(); }
+
 std::optional<Action> StartupOp::auth_refused(AuthMethod method, const char* what) {
     if (s_.auth_methods.allows(method)) return std::nullopt;
     return fail(Errc::connect_failed,
@@ -48,7 +51,7 @@ Action StartupOp::on_authentication(const proto::Authentication& a, proto::Bytes
         if (binding_required)
             return fail(Errc::connect_failed,
                         "channel binding required but not supported by server's authentication request");
-        if (!s_.password) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
+        if (!has_password()) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
         if (md5) proto::encode_password(out, proto::md5_password(s_.user, *s_.password, a.data.data()));
         else proto::encode_password(out, *s_.password);
         return Action::read();
@@ -111,7 +114,7 @@ Action StartupOp::on_sasl(const proto::Authentication& a, proto::Bytes& out) {
         return fail(Errc::connect_failed,
                     "channel binding is required, but server did not offer an authentication method that supports "
                     "channel binding");
-    if (!s_.password) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
+    if (!has_password()) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
     scram_plus_ = false;
     scram_binds_ = binding.flag == proto::ScramBinding::Flag::plus;
     if (s_.scram_nonce.empty())
