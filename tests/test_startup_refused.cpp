@@ -127,3 +127,20 @@ TEST_CASE("an empty password is no password: fe_sendauth: no password supplied, 
         CHECK(srv.log().messages.empty());
     }
 }
+
+// libpq (fe-auth.c, check_expected_areq) checks require_auth before channel_binding: a server that
+// lets the client in without asking fails the first, and that is what libpq reports.
+TEST_CASE("a login without authentication under require_auth and channel_binding=require: require_auth's text") {
+    Script s{expect_startup(), send(trust_reply()), wait_close()};
+    FakeServer srv(s);
+    const std::string port = std::to_string(srv.port());
+    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port +
+                                          " user=u password=pw dbname=d connect_timeout=5 sslmode=disable"
+                                          " require_auth=scram-sha-256 channel_binding=require"));
+    REQUIRE_MESSAGE(o, "the login went through");
+    CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port +
+                          " failed: authentication method requirement \"scram-sha-256\" failed: server did not complete "
+                          "authentication\n");
+    srv.finish();
+    CHECK(srv.error() == "");
+}

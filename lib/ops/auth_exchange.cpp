@@ -33,12 +33,13 @@ Action StartupOp::on_authentication(const proto::Authentication& a, proto::Bytes
         // it knows the password.
         if (scram_ || phase_ == Phase::deriving_keys)
             return fail(Errc::protocol_violation, "server skipped the end of the SCRAM exchange");
+        // require_auth first, then channel binding (libpq's check_expected_areq).
+        if (!authenticated_)
+            if (auto no = auth_refused(AuthMethod::none, "server did not complete authentication")) return *no;
         // channel_binding=require: nothing but a completed SCRAM-SHA-256-PLUS exchange will do.
         if (binding_required && !scram_plus_)
             return fail(Errc::connect_failed,
                         "channel binding required, but server authenticated client without channel binding");
-        if (!authenticated_)
-            if (auto no = auth_refused(AuthMethod::none, "server did not complete authentication")) return *no;
         phase_ = Phase::authenticated;
         return Action::read();
     case A::cleartext_password:
