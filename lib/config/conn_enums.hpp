@@ -75,7 +75,11 @@ inline constexpr std::array<std::string_view, 6> kAuthMethodNames = {"password",
 struct AuthMethods {
     std::uint8_t bits = 0;  // 0: no require_auth, every method allowed
     static constexpr std::uint8_t kAll = 63;
+    // require_auth was given. Without it, a list that negates every method ("!password,...,!none")
+    // would leave no bit and read as "any": libpq then allows none.
+    static constexpr std::uint8_t kGiven = 64;
     constexpr bool any() const noexcept { return bits == 0; }
+    constexpr void require() noexcept { bits = static_cast<std::uint8_t>(bits | kGiven); }
     constexpr bool allows(AuthMethod m) const noexcept { return bits == 0 || (bits & static_cast<std::uint8_t>(m)) != 0; }
     constexpr void add(AuthMethod m) noexcept { bits = static_cast<std::uint8_t>(bits | static_cast<std::uint8_t>(m)); }
     // The method spelled `name` as require_auth spells it, or nullopt.

@@ -329,7 +329,10 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     }
     if (env.home_dir) t.home = env.home_dir();
     const std::string require_auth = value(o.require_auth, "require_auth", "PGREQUIREAUTH");
-    if (!require_auth.empty()) p.allowed_auth = parse_require_auth(require_auth);
+    if (!require_auth.empty()) {
+        p.allowed_auth = parse_require_auth(require_auth);
+        p.auth_methods.require();  // an empty list then allows nothing
+    }
     for (const auto& m : p.allowed_auth) p.auth_methods.add(*AuthMethods::parse(m));
     p.require_auth = require_auth;
     // Only "any" and "prefer-standby" get here (kRefused); both take the first server that answers.

@@ -49,7 +49,7 @@ struct ConnParams {
     TlsParams tls;             // every TLS keyword; tls.sslmode == sslmode
     // require_auth: the methods the server may use ("password", "md5", "scram-sha-256",
     // "none"); empty = any. libpq's "!" lists are turned into this positive set, by name and
-    // as the set of bits startup checks.
+    // as the set of bits startup checks (which alone tells "every method negated": none allowed).
     std::vector<std::string> allowed_auth;
     AuthMethods auth_methods;
     std::string require_auth;  // as given, for messages

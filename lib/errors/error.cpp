@@ -25,6 +25,16 @@ public:
         return "unknown uvpg error";
     }
 };
+
+// Whether the server sent any field: a failure of uvpg's own has an empty Diagnostics.
+bool has_fields(const Diagnostics& d) {
+    for (const std::string* f :
+         {&d.severity, &d.severity_nonlocalized, &d.sqlstate, &d.message_primary, &d.message_detail, &d.message_hint,
+          &d.statement_position, &d.internal_position, &d.internal_query, &d.context, &d.schema_name, &d.table_name,
+          &d.column_name, &d.datatype_name, &d.constraint_name, &d.source_file, &d.source_line, &d.source_function})
+        if (!f->empty()) return true;
+    return false;
+}
 }  // namespace
 
 const std::error_category& error_category() noexcept {
@@ -59,8 +69,9 @@ std::exception_ptr to_exception(const ErrorValue& e) {
         // A login refused by the server (its ErrorResponse in diag): psycopg2 raises
         // OperationalError whatever the SQLSTATE, so a class that is not one (3D000 is a
         // ProgrammingError) is reported as a plain OperationalError. what() is libpq's
-        // "connection to server at ... failed: FATAL:  ..."; diag() keeps every field.
-        if (!e.diag.severity.empty() || !e.diag.sqlstate.empty()) {
+        // "connection to server at ... failed: FATAL:  ..."; diag() keeps every field, also
+        // when the server sent only a few (a pooler may send no severity and no SQLSTATE).
+        if (has_fields(e.diag)) {
             auto ex = make_server_error(e.diag);
             try {
                 std::rethrow_exception(ex);

@@ -13,6 +13,9 @@ proto::ByteView bytes_of(const std::string& s) {
 }
 }  // namespace
 
+// libpq (fe-auth.c): an empty password is no password; none is sent.
+bool StartupOp::has_password() const noexcept { return s_.password && !s_.password->empty(); }
+
 std::optional<Action> StartupOp::auth_refused(AuthMethod method, const char* what) {
     if (s_.auth_methods.allows(method)) return std::nullopt;
     return fail(Errc::connect_failed,
@@ -30,12 +33,13 @@ Action StartupOp::on_authentication(const proto::Authentication& a, proto::Bytes
         // it knows the password.
         if (scram_ || phase_ == Phase::deriving_keys)
             return fail(Errc::protocol_violation, "server skipped the end of the SCRAM exchange");
+        // require_auth first, then channel binding (libpq's check_expected_areq).
+        if (!authenticated_)
+            if (auto no = auth_refused(AuthMethod::none, "server did not complete authentication")) return *no;
         // channel_binding=require: nothing but a completed SCRAM-SHA-256-PLUS exchange will do.
         if (binding_required && !scram_plus_)
             return fail(Errc::connect_failed,
                         "channel binding required, but server authenticated client without channel binding");
-        if (!authenticated_)
-            if (auto no = auth_refused(AuthMethod::none, "server did not complete authentication")) return *no;
         phase_ = Phase::authenticated;
         return Action::read();
     case A::cleartext_password:
@@ -48,7 +52,7 @@ Action StartupOp::on_authentication(const proto::Authentication& a, proto::Bytes
         if (binding_required)
             return fail(Errc::connect_failed,
                         "channel binding required but not supported by server's authentication request");
-        if (!s_.password) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
+        if (!has_password()) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
         if (md5) proto::encode_password(out, proto::md5_password(s_.user, *s_.password, a.data.data()));
         else proto::encode_password(out, *s_.password);
         return Action::read();
@@ -86,6 +90,11 @@ Action StartupOp::on_sasl(const proto::Authentication& a, proto::Bytes& out) {
         plain = plain || mech == "SCRAM-SHA-256";
         plus = plus || mech == "SCRAM-SHA-256-PLUS";
     }
+    // libpq (fe-auth.c, pg_SASL_init): a server offers PLUS only over TLS, so an offer in plain
+    // text means TLS was stripped on the way (sslmode prefer/allow let a man in the middle do
+    // that); going on with SCRAM-SHA-256 would be the downgrade channel binding exists to stop.
+    if (plus && !tls_up_)
+        return fail(Errc::connect_failed, "server offered SCRAM-SHA-256-PLUS authentication over a non-SSL connection");
     // libpq's choice: PLUS whenever TLS is up and the server offers it (unless
     // channel_binding=disable); "y" tells the server we could have bound the channel.
     proto::ScramBinding binding;
@@ -99,13 +108,14 @@ Action StartupOp::on_sasl(const proto::Authentication& a, proto::Bytes& out) {
             binding.flag = proto::ScramBinding::Flag::supported;
         }
     }
+    // libpq's order: no mechanism at all first, then one without channel binding when it is required.
+    if (binding.flag != proto::ScramBinding::Flag::plus && !plain)
+        return fail(Errc::connect_failed, "none of the server's SASL authentication mechanisms are supported");
     if (binding_required && binding.flag != proto::ScramBinding::Flag::plus)
         return fail(Errc::connect_failed,
                     "channel binding is required, but server did not offer an authentication method that supports "
                     "channel binding");
-    if (binding.flag != proto::ScramBinding::Flag::plus && !plain)
-        return fail(Errc::connect_failed, "none of the server's SASL authentication mechanisms are supported");
-    if (!s_.password) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
+    if (!has_password()) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
     scram_plus_ = false;
     scram_binds_ = binding.flag == proto::ScramBinding::Flag::plus;
     if (s_.scram_nonce.empty())

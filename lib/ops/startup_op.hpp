@@ -105,6 +105,7 @@ private:
     Action fail(Errc code, std::string why, bool fallback = false);
     bool fallback_allowed() const noexcept;  // prefer/allow, not yet retried, over TCP
     std::optional<Action> auth_refused(AuthMethod method, const char* what);
+    bool has_password() const noexcept;
 
     StartupSettings s_;
     Phase phase_ = Phase::begin;
