@@ -16,6 +16,7 @@ class Cursor;
 namespace detail {
 class ConnectionImpl;
 struct Lease;
+struct Access;
 }
 
 // A NOTIFY received by LISTEN (aiopg: Notify(pid, channel, payload)).
@@ -96,16 +97,15 @@ public:
     };
     Notifies notifies() const;
 
-    // Internal. A pooled connection also holds a lease, which gives it back to its pool when
-    // the last handle (this Connection and its Cursors) is gone.
+private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    // A pooled connection also holds a lease, which gives it back to its pool when the last
+    // handle (this Connection and its Cursors) is gone.
     explicit Connection(std::shared_ptr<detail::ConnectionImpl> impl,
                         std::shared_ptr<detail::Lease> lease = nullptr) noexcept;
-    const std::shared_ptr<detail::ConnectionImpl>& impl() const noexcept { return impl_; }
-    const std::shared_ptr<detail::Lease>& lease() const noexcept { return lease_; }
     // The live connection, or InterfaceError (closed, or given back to its pool).
     detail::ConnectionImpl& checked() const;
 
-private:
     std::shared_ptr<detail::ConnectionImpl> impl_;
     std::shared_ptr<detail::Lease> lease_;
 };

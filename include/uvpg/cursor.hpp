@@ -19,6 +19,7 @@ namespace uvpg {
 
 namespace detail {
 struct CursorState;
+struct Access;
 }
 
 enum class ScrollMode { relative, absolute };
@@ -100,10 +101,9 @@ public:
 
     std::size_t arraysize = 1;
 
-    // Internal.
-    explicit Cursor(Connection conn);
-
 private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    explicit Cursor(Connection conn);
     detail::CursorState& checked() const;
     std::unique_ptr<detail::CursorState> s_;
 };

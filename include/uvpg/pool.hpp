@@ -13,6 +13,7 @@ namespace uvpg {
 
 namespace detail {
 class PoolImpl;
+struct Access;
 }
 
 // Runs once for each new pooled connection, before its first use (aiopg: on_connect).
@@ -98,25 +99,23 @@ public:
     bool closed() const noexcept;
 
     // co_await pool: the same as co_await pool.acquire().
+    // It owns the acquire() task and awaits it as co_await on the task itself would.
     class AcquireAwaiter {
     public:
-        explicit AcquireAwaiter(Task<Connection> t) : task_(std::move(t)) {}
-        bool await_ready() const noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
-            task_.handle().promise().continuation = h;
-            return task_.handle();
-        }
-        Connection await_resume() { return task_.handle().promise().take(); }
+        explicit AcquireAwaiter(Task<Connection> t) : task_(std::move(t)), awaiter_(std::move(task_).operator co_await()) {}
+        bool await_ready() noexcept { return awaiter_.await_ready(); }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept { return awaiter_.await_suspend(h); }
+        Connection await_resume() { return awaiter_.await_resume(); }
 
     private:
         Task<Connection> task_;
+        decltype(std::declval<Task<Connection>>().operator co_await()) awaiter_;  // refers to task_'s frame
     };
     AcquireAwaiter operator co_await() { return AcquireAwaiter(acquire()); }
 
-    // Internal.
-    explicit Pool(std::shared_ptr<detail::PoolImpl> impl) noexcept;
-
 private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    explicit Pool(std::shared_ptr<detail::PoolImpl> impl) noexcept;
     std::shared_ptr<detail::PoolImpl> impl_;
 };
 

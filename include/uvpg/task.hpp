@@ -19,6 +19,8 @@ class Task;
 
 namespace detail {
 
+struct Access;  // lib/runtime/access.hpp: lib/'s (and the tests') way to a Task's handle
+
 // Coroutine frames come from a free list of the thread (lib/runtime/recycle.cpp): a frame per query
 // would otherwise cost a malloc/free pair each time.
 void* frame_alloc(std::size_t n);
@@ -129,10 +131,10 @@ public:
         return Awaiter{h_};
     }
 
-    // Internal (run, spawn): the handle.
-    std::coroutine_handle<promise_type> handle() const noexcept { return h_; }
-
 private:
+    friend struct detail::Access;
+    template <class U>
+    friend U run(uv_loop_t* loop, Task<U> task);
     std::coroutine_handle<promise_type> h_;
 };
 
@@ -150,7 +152,7 @@ inline Task<void> Promise<void>::get_return_object() noexcept {
 // (aiopg: loop.run_until_complete). Must not be called from inside a running loop.
 template <class T>
 T run(uv_loop_t* loop, Task<T> task) {
-    auto h = task.handle();
+    auto h = task.h_;
     if (!h) return detail::Promise<T>{}.take();
     h.resume();
     detail::run_until(loop, h);

@@ -87,6 +87,7 @@ inline std::int64_t load_be64(const std::uint8_t* p) noexcept {
                                      static_cast<std::uint32_t>(load_be32(p + 4)));
 }
 struct ValueAccess;
+struct Access;
 }
 
 // An array of any dimension with its bounds, for arrays whose lower bounds matter or whose
@@ -477,11 +478,12 @@ public:
         if (set_ && set_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::release(set_);
     }
 
-    // Internal: made by the connection over bytes packed in a result's row set (lib/values/row.cpp).
+private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    // Made by the connection over bytes packed in a result's row set (lib/values/row.cpp).
     // Adopts one reference to `set` that the caller has already counted.
     Row(const detail::RowSetBase* set, const std::uint8_t* data) noexcept : set_(set), data_(data) {}
 
-private:
     // The result's shape and memory, shared by all its rows: copying a Row copies no data.
     const detail::RowSetBase* set_ = nullptr;
     // This row: the DataRow's fields as received (each a big-endian length, -1 for NULL, then

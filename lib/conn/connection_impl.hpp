@@ -6,6 +6,7 @@
 
 #include "lib/config/conn_params.hpp"
 #include "lib/net/uv_handles.hpp"
+#include "lib/runtime/access.hpp"
 #include "lib/runtime/recycle.hpp"
 #include "lib/values/row.hpp"
 #include "lib/net/tls_session.hpp"
@@ -85,7 +86,7 @@ struct QueryResult {
         shape.reset();
         tag.clear();
     }
-    Row row(std::size_t i) const { return Row(packer->share(1), at(i)); }
+    Row row(std::size_t i) const { return Access::row(packer->share(1), at(i)); }
 };
 
 // A named prepared statement kept by the connection (the statement cache), so that running

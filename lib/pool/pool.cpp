@@ -87,7 +87,7 @@ Task<std::shared_ptr<ConnectionImpl>> PoolImpl::open_one() {
         co_await startup;
         conn->born_ms = uv_hrtime() / 1000000;
         if (on_connect_) {
-            Connection handle(conn);
+            Connection handle = Access::connection(conn);
             co_await on_connect_(handle);
         }
         if (closing_) throw InterfaceError("pool closed while a connection was being opened");
@@ -125,7 +125,7 @@ Task<void> PoolImpl::fill_to_min() {
 
 Connection PoolImpl::lease(std::shared_ptr<ConnectionImpl> conn) {
     auto l = std::make_shared<Lease>(conn, weak_from_this());
-    return Connection(std::move(conn), std::move(l));
+    return Access::connection(std::move(conn), std::move(l));
 }
 
 void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
@@ -321,7 +321,7 @@ namespace {
 
 Task<Pool> create_pool_impl(std::shared_ptr<PoolImpl> p) {
     co_await p->fill_to_min();
-    co_return Pool(std::move(p));
+    co_return Access::pool(std::move(p));
 }
 
 Task<Pool> fail_pool(std::exception_ptr e) {
@@ -439,7 +439,7 @@ Task<Connection> Pool::acquire() {
 }
 
 void Pool::release(Connection& conn) {
-    const auto& lease = conn.lease();
+    const auto& lease = detail::Access::lease(conn);
     if (!lease || lease->pool.lock() != impl_ || !impl_)
         throw InterfaceError("this connection was not handed out by this pool");
     if (lease->released) throw InterfaceError("connection already returned to its pool");
