@@ -44,7 +44,17 @@ struct PoolOptions {
     std::optional<std::string_view> password{};
     std::optional<std::string_view> passfile{};
     std::optional<std::string_view> sslmode{};
-    UVPG_TLS_OPTION_FIELDS(UVPG_DECLARE_OPTION_FIELD)
+    std::optional<std::string_view> sslrootcert{};
+    std::optional<std::string_view> sslcert{};
+    std::optional<std::string_view> sslkey{};
+    std::optional<std::string_view> sslcrl{};
+    std::optional<std::string_view> sslpassword{};
+    std::optional<std::string_view> sslsni{};
+    std::optional<std::string_view> ssl_min_protocol_version{};
+    std::optional<std::string_view> ssl_max_protocol_version{};
+    std::optional<std::string_view> sslnegotiation{};
+    std::optional<std::string_view> channel_binding{};
+    std::optional<std::string_view> require_auth{};
     std::optional<std::string_view> application_name{};
     std::optional<std::string_view> fallback_application_name{};
     std::optional<std::string_view> client_encoding{};

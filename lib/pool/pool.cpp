@@ -375,9 +375,17 @@ ConnectOptions PoolOptions::connect_options() const {
     c.password = password;
     c.passfile = passfile;
     c.sslmode = sslmode;
-#define UVPG_COPY_OPTION_FIELD(name) c.name = name;
-    UVPG_TLS_OPTION_FIELDS(UVPG_COPY_OPTION_FIELD)
-#undef UVPG_COPY_OPTION_FIELD
+    c.sslrootcert = sslrootcert;
+    c.sslcert = sslcert;
+    c.sslkey = sslkey;
+    c.sslcrl = sslcrl;
+    c.sslpassword = sslpassword;
+    c.sslsni = sslsni;
+    c.ssl_min_protocol_version = ssl_min_protocol_version;
+    c.ssl_max_protocol_version = ssl_max_protocol_version;
+    c.sslnegotiation = sslnegotiation;
+    c.channel_binding = channel_binding;
+    c.require_auth = require_auth;
     c.application_name = application_name;
     c.fallback_application_name = fallback_application_name;
     c.client_encoding = client_encoding;
