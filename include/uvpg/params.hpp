@@ -2,6 +2,7 @@
 // execute takes (positional or named).
 #pragma once
 #include <uvpg/value.hpp>
+#include <uvpg/detail/oids.hpp>
 
 namespace uvpg {
 
@@ -210,11 +211,11 @@ std::uint32_t element_oid() {
     } else if constexpr (is_array_vector<T>::value) {
         return element_oid<typename T::value_type>();
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        constexpr std::uint32_t int2 = 21, int4 = 23, int8 = 20, numeric = 1700;
+        using namespace pg_oid;
         if constexpr (std::is_signed_v<T>) return sizeof(T) <= 2 ? int2 : sizeof(T) <= 4 ? int4 : int8;
         else return sizeof(T) <= 1 ? int2 : sizeof(T) <= 2 ? int4 : sizeof(T) <= 4 ? int8 : numeric;
     } else if constexpr (std::is_same_v<T, Numeric>) {
-        return 1700;
+        return pg_oid::numeric;
     } else if constexpr (std::is_same_v<T, std::chrono::year_month_day>) {
         return Param(Date{}).type_oid();
     } else if constexpr (std::is_convertible_v<T, std::string_view> || std::is_same_v<T, const char*>) {

@@ -98,7 +98,7 @@ public:
 
     // Converts to T. A SQL NULL reads as std::nullopt through as<std::optional<T>>() and throws
     // DataError through as<T>(). A value that cannot be T throws DataError naming the column,
-    // its type and T. Supported T: UVPG_FOR_EACH_VALUE_TYPE below and std::optional of those.
+    // its type and T. Supported T: detail::ValueTypes (<uvpg/detail/value_types.hpp>) and std::optional of those.
     // Only exact conversions happen (int8 into int when it fits, date into Timestamp); numeric
     // into float or double rounds, because asking for a double is asking for that.
     // std::string reads any type: its text, byte for byte as the type's output function prints

@@ -3,6 +3,7 @@
 // of <uvpg/value.hpp>, which declares what it defines. Not API: use Value::as<T>().
 #pragma once
 #include <uvpg/value.hpp>
+#include <uvpg/detail/oids.hpp>
 #include <uvpg/detail/row_set.hpp>
 #include <uvpg/detail/value_types.hpp>
 
@@ -23,7 +24,7 @@ namespace detail {
 // As above, and names the C++ type the caller asked for.
 [[noreturn]] void throw_null_value(const Value& v, const char* cpp_type);
 // Defined in lib/values/value.cpp for each supported T; throws DataError.
-template <class T> T value_as(const Value& v);
+template <ValueType T> T value_as(const Value& v);
 }  // namespace detail
 
 namespace detail {
@@ -141,8 +142,8 @@ T Value::as() const {
             out.ranges.push_back(detail::range_of<typename decltype(out.ranges)::value_type::value_type_>(c));
         return out;
     } else {
-        static_assert(detail::value_type_name<T> != nullptr,
-                      "Value::as<T>(): T must be one of UVPG_FOR_EACH_VALUE_TYPE (value.hpp), "
+        static_assert(detail::ValueType<T>,
+                      "Value::as<T>(): T must be one of detail::ValueTypes (uvpg/detail/value_types.hpp), "
                       "or std::optional of one");
         if (null_) detail::throw_null_value(*this, detail::value_type_name<T>);
         if constexpr (std::is_default_constructible_v<T>) {
@@ -154,56 +155,57 @@ T Value::as() const {
 
 template <class T>
 bool Value::as_fast(T& out) const noexcept {
-    // Built-in OIDs (pg_type.dat): bool 16, "char" 18, name 19, int8 20, int2 21, int4 23,
-    // text 25, oid 26, float8 701, bpchar 1042, varchar 1043, timestamp 1114, timestamptz 1184.
+    namespace oid = detail::pg_oid;
+    // Built-in types only (their OIDs are fixed: detail/oids.hpp, generated from pg_type.dat).
     // Anything unusual (another type, a bad length, an infinite timestamp, a value out of the
     // C++ type's range) takes the general path, which also reports errors.
     const auto* p = reinterpret_cast<const std::uint8_t*>(data_.data());
     if constexpr (std::is_same_v<T, int> || std::is_same_v<T, long> || std::is_same_v<T, long long> ||
                   std::is_same_v<T, short>) {
-        if (binary_ && type_ == 21 && data_.size() == 2) {
+        if (binary_ && type_ == oid::int2 && data_.size() == 2) {
             out = static_cast<std::int16_t>(static_cast<std::uint16_t>((p[0] << 8) | p[1]));
             return true;
         }
         if constexpr (std::is_same_v<T, short>) {
             return false;
-        } else if (binary_ && type_ == 23 && data_.size() == 4) {
+        } else if (binary_ && type_ == oid::int4 && data_.size() == 4) {
             out = detail::load_be32(p);
             return true;
         }
         if constexpr (sizeof(T) == 8) {
-            if (binary_ && type_ == 20 && data_.size() == 8) {
+            if (binary_ && type_ == oid::int8 && data_.size() == 8) {
                 out = detail::load_be64(p);
                 return true;
             }
         }
     } else if constexpr (std::is_same_v<T, unsigned> || std::is_same_v<T, unsigned long> ||
                          std::is_same_v<T, unsigned long long>) {
-        if (binary_ && type_ == 26 && data_.size() == 4) {  // oid: unsigned 32 bits
+        if (binary_ && type_ == oid::oid && data_.size() == 4) {  // oid: unsigned 32 bits
             out = static_cast<std::uint32_t>(detail::load_be32(p));
             return true;
         }
     } else if constexpr (std::is_same_v<T, double>) {
-        if (binary_ && type_ == 701 && data_.size() == 8) {
+        if (binary_ && type_ == oid::float8 && data_.size() == 8) {
             const auto bits = static_cast<std::uint64_t>(detail::load_be64(p));
             std::memcpy(&out, &bits, sizeof out);
             return true;
         }
     } else if constexpr (std::is_same_v<T, bool>) {
-        if (binary_ && type_ == 16 && data_.size() == 1 && p[0] <= 1) {
+        if (binary_ && type_ == oid::bool_ && data_.size() == 1 && p[0] <= 1) {
             out = p[0] == 1;
             return true;
         }
     } else if constexpr (std::is_same_v<T, std::string_view>) {
-        if (!binary_ || type_ == 25 || type_ == 1043 || type_ == 19 || type_ == 18 || type_ == 1042) {
+        if (!binary_ || type_ == oid::text || type_ == oid::varchar || type_ == oid::name || type_ == oid::char_ ||
+            type_ == oid::bpchar) {
             out = data_;
             return true;
         }
     } else if constexpr (std::is_same_v<T, TimestampTz> || std::is_same_v<T, Timestamp>) {
-        constexpr std::uint32_t oid = std::is_same_v<T, TimestampTz> ? 1184 : 1114;
+        constexpr std::uint32_t type = std::is_same_v<T, TimestampTz> ? oid::timestamptz : oid::timestamp;
         // PostgreSQL's finite range: 4714-11-24 BC up to (not including) 294277-01-01.
         constexpr std::int64_t min = -211'813'488'000'000'000, end = 9'223'371'331'200'000'000;
-        if (binary_ && type_ == oid && data_.size() == 8) {
+        if (binary_ && type_ == type && data_.size() == 8) {
             const std::int64_t us = detail::load_be64(p);
             if (us >= min && us < end) {
                 out = T::from_pg_micros(us);
