@@ -1,6 +1,7 @@
 // uvpg::Cursor: psycopg2's client-side cursor. execute() runs a statement and keeps its whole
 // result; fetch* read from it.
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/connection.hpp>
 #include <uvpg/task.hpp>
 #include <uvpg/params.hpp>
@@ -24,7 +25,7 @@ struct Access;
 
 enum class ScrollMode { relative, absolute };
 
-class Cursor {
+class UVPG_EXPORT Cursor {
 public:
     Cursor() noexcept;
     Cursor(Cursor&&) noexcept;

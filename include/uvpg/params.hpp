@@ -1,6 +1,7 @@
 // Query parameters: Param, one value encoded for the wire, and Params, the braced list an
 // execute takes (positional or named).
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/value.hpp>
 #include <uvpg/detail/oids.hpp>
 
@@ -30,7 +31,7 @@ template <class T> std::uint32_t element_oid();
 // its values: unsigned char / uint8_t as int2, unsigned short as int4, unsigned int as int8,
 // unsigned long (long) / uint64_t as numeric. bool is bool; the character types (char,
 // wchar_t, char8_t, char16_t, char32_t) are not integers here: u'x' is refused, not sent as 120.
-class Param {
+class UVPG_EXPORT Param {
 public:
     Param(std::nullopt_t) noexcept : null_(true) {}
     Param(std::nullptr_t) noexcept : null_(true) {}
@@ -240,7 +241,7 @@ struct NamedParam {
 // temporary inside a co_await expression ("array used as initializer"), which is exactly where
 // users write `co_await cur.execute(sql, {42, "text"})`. A variadic constructor takes the
 // positional form and a constructor with defaulted NamedParam arguments the named one.
-class Params {
+class UVPG_EXPORT Params {
 public:
     static constexpr std::size_t kMaxBracedNamed = 16;  // more: Params::from(vector)
 

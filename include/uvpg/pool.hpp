@@ -1,5 +1,6 @@
 // uvpg::create_pool and uvpg::Pool: aiopg's connection pool.
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/connection.hpp>
 #include <uvpg/cursor.hpp>
 #include <uvpg/options.hpp>
@@ -25,7 +26,7 @@ using OnConnect = Task<void> (*)(Connection&);
 // Every field is trivially destructible on purpose (g++ 12, see options.hpp): text fields are
 // views copied by create_pool() before it returns, and on_connect is a function pointer (a
 // captureless lambda converts); for a capturing callable use the create_pool overload below.
-struct PoolOptions {
+struct UVPG_EXPORT PoolOptions {
     // The pool's own fields come first, in aiopg's order, because designated initialisers must
     // follow declaration order: {.minsize = 1, .maxsize = 8, .timeout = 5} compiles only so.
     std::size_t minsize = 10;    // opened by create_pool and kept open
@@ -70,7 +71,7 @@ struct PoolOptions {
 
 // Move-only handle. Destroying it closes the pool (as close()); connections still out are
 // closed when they come back.
-class Pool {
+class UVPG_EXPORT Pool {
 public:
     Pool() noexcept;
     Pool(Pool&&) noexcept;
@@ -131,10 +132,10 @@ private:
 
 // Opens a pool with `minsize` connections (aiopg.create_pool). ProgrammingError when
 // minsize > maxsize (maxsize not 0), and the connect error when a first connection fails.
-Task<Pool> create_pool(std::string_view dsn = "", const PoolOptions& options = {});
-Task<Pool> create_pool(const PoolOptions& options);
+UVPG_EXPORT Task<Pool> create_pool(std::string_view dsn = "", const PoolOptions& options = {});
+UVPG_EXPORT Task<Pool> create_pool(const PoolOptions& options);
 // With a capturing on_connect (it replaces options.on_connect).
-Task<Pool> create_pool(std::string_view dsn, const PoolOptions& options,
-                       std::function<Task<void>(Connection&)> on_connect);
+UVPG_EXPORT Task<Pool> create_pool(std::string_view dsn, const PoolOptions& options,
+                                   std::function<Task<void>(Connection&)> on_connect);
 
 }  // namespace uvpg

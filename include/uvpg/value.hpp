@@ -1,6 +1,7 @@
 // Rows, values and parameters. A Row owns one copy of its DataRow's bytes; a Value is a view
 // into a Row and lives as long as the Row it came from.
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/types.hpp>
 
 #include <uvpg/detail/row_set.hpp>
@@ -85,7 +86,7 @@ struct Array {
 class Row;
 
 // A view of one field of a Row.
-class Value {
+class UVPG_EXPORT Value {
 public:
     bool is_null() const noexcept { return null_; }
     std::uint32_t type_oid() const noexcept { return type_; }
@@ -130,7 +131,7 @@ private:
 
 // A composite value (a ROW(...) or a record column): its fields as Values, each of its own
 // type. Lives as long as the Row it was read from.
-class Record {
+class UVPG_EXPORT Record {
 public:
     std::size_t size() const noexcept { return fields_.size(); }
     // ProgrammingError for an index out of range.
@@ -144,7 +145,7 @@ private:
     std::shared_ptr<const void> keep_;  // what the field Values point into
 };
 
-class Row {
+class UVPG_EXPORT Row {
 public:
     Row() = default;
     std::size_t size() const noexcept { return set_ ? set_->columns : 0; }

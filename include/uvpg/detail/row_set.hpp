@@ -1,6 +1,7 @@
 // The row set every Row of a result shares, and the big-endian loads that read its fields:
 // inline in <uvpg/value.hpp> for the hot path, defined in lib/values/row.cpp. Not API.
 #pragma once
+#include <uvpg/export.hpp>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -20,8 +21,8 @@ struct RowSetBase {
     const std::uint32_t* types = nullptr;  // per column: type OID
     const std::uint8_t* binary = nullptr;  // per column: 1 when sent in binary
 };
-void release(const RowSetBase* set) noexcept;  // the last reference went: frees the set
-[[noreturn]] void throw_column_index(std::size_t i, std::size_t n);
+UVPG_EXPORT void release(const RowSetBase* set) noexcept;  // the last reference went: frees the set
+[[noreturn]] UVPG_EXPORT void throw_column_index(std::size_t i, std::size_t n);
 // Rows of up to this many columns have no directory: finding a column walks the lengths
 // before it, which costs less than the memory a directory takes.
 inline constexpr std::size_t kWalkColumns = 8;

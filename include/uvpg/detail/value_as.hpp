@@ -2,6 +2,7 @@
 // records and tuples built from the Values lib/ gives for their elements. Included at the end
 // of <uvpg/value.hpp>, which declares what it defines. Not API: use Value::as<T>().
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/value.hpp>
 #include <uvpg/detail/oids.hpp>
 #include <uvpg/detail/row_set.hpp>
@@ -20,19 +21,19 @@
 namespace uvpg {
 
 namespace detail {
-[[noreturn]] void throw_null_value(const Value& v);
+[[noreturn]] UVPG_EXPORT void throw_null_value(const Value& v);
 // As above, and names the C++ type the caller asked for.
-[[noreturn]] void throw_null_value(const Value& v, const char* cpp_type);
+[[noreturn]] UVPG_EXPORT void throw_null_value(const Value& v, const char* cpp_type);
 // Defined in lib/values/value.cpp for each supported T; throws DataError.
-template <ValueType T> T value_as(const Value& v);
+template <ValueType T> UVPG_EXPORT T value_as(const Value& v);
 }  // namespace detail
 
 namespace detail {
 template <class T> struct is_tuple : std::false_type {};
 template <class... T> struct is_tuple<std::tuple<T...>> : std::true_type {};
 // DataError when v is not a record or its bytes are not a valid one (lib/values/record.cpp).
-Record record_contents(const Value& v);
-[[noreturn]] void throw_record_arity(const Value& v, std::size_t fields, std::size_t wanted);
+UVPG_EXPORT Record record_contents(const Value& v);
+[[noreturn]] UVPG_EXPORT void throw_record_arity(const Value& v, std::size_t fields, std::size_t wanted);
 template <class Tuple, std::size_t... I>
 Tuple read_tuple(const Record& r, std::index_sequence<I...>) {
     return Tuple(r[I].template as<std::tuple_element_t<I, Tuple>>()...);
@@ -53,8 +54,8 @@ struct ArrayContents {
     std::shared_ptr<const void> keep;  // what the element Values point into
 };
 // DataError when v is not an array, or its bytes are not a valid one.
-ArrayContents array_contents(const Value& v);
-[[noreturn]] void throw_array_shape(const Value& v, std::size_t dims, std::size_t wanted);
+UVPG_EXPORT ArrayContents array_contents(const Value& v);
+[[noreturn]] UVPG_EXPORT void throw_array_shape(const Value& v, std::size_t dims, std::size_t wanted);
 
 template <class T> struct is_range : std::false_type {};
 template <class T> struct is_range<Range<T>> : std::true_type {};
@@ -67,8 +68,8 @@ struct RangeContents {
     std::optional<Value> lower, upper;  // nullopt: infinite
     std::shared_ptr<const void> keep;
 };
-RangeContents range_contents(const Value& v);
-std::vector<RangeContents> multirange_contents(const Value& v);
+UVPG_EXPORT RangeContents range_contents(const Value& v);
+UVPG_EXPORT std::vector<RangeContents> multirange_contents(const Value& v);
 
 template <class T>
 Range<T> range_of(const RangeContents& c) {
