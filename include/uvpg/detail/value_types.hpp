@@ -77,8 +77,15 @@ struct type_name_in<T, TypeList<E...>> {
 template <class T>
 inline constexpr const char* value_type_name = type_name_in<T, ValueTypes>::value;
 
+template <class T, class List>
+struct in_type_list;
+template <class T, class... E>
+struct in_type_list<T, TypeList<E...>> : std::bool_constant<(std::is_same_v<T, typename E::type> || ...)> {};
+
 // A type Value::as<T>() reads directly (besides optionals, containers, records and tuples).
+// Not value_type_name<T> != nullptr: under -fsanitize=undefined g++ does not treat that
+// comparison as a constant expression.
 template <class T>
-concept ValueType = value_type_name<T> != nullptr;
+concept ValueType = in_type_list<T, ValueTypes>::value;
 }  // namespace detail
 }  // namespace uvpg
