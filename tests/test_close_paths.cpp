@@ -8,6 +8,7 @@
 #include "fake_server.hpp"
 #include "outcome.hpp"
 #include "support.hpp"
+#include "lib/runtime/access.hpp"
 
 #include <uvpg/uvpg.hpp>
 
@@ -363,11 +364,11 @@ TEST_CASE("a task destroyed while it waits on a request, room or notifications i
         {
             // `a` waits for its reply, `b` for room in the pipeline: both frames go.
             auto ta = a.execute("SELECT pg_sleep(0.05)");
-            ta.handle().resume();
+            uvpg::detail::Access::handle(ta).resume();
             auto tb = b.execute("SELECT 2");
-            tb.handle().resume();
+            uvpg::detail::Access::handle(tb).resume();
             auto tn = conn.notifies().get();
-            tn.handle().resume();
+            uvpg::detail::Access::handle(tn).resume();
             REQUIRE_FALSE(ta.done());
             REQUIRE_FALSE(tb.done());
             REQUIRE_FALSE(tn.done());
@@ -390,7 +391,7 @@ TEST_CASE("a task destroyed while it waits on a request, room or notifications i
                 co_return o;
             }(x, victim));
             *victim = y.execute("SELECT 5");
-            victim->handle().resume();
+            uvpg::detail::Access::handle(*victim).resume();
             REQUIRE_FALSE(victim->done());
             cn->close();
             CHECK(killer->finished);
@@ -551,7 +552,7 @@ TEST_CASE("a task destroyed while it waits on the pool, or on cancel(), is never
             // Waiting for a connection, then handed one (its resumption is posted to the next
             // turn of the loop), then destroyed before that turn: the connection goes back.
             auto waiting = pool.acquire();
-            waiting.handle().resume();
+            uvpg::detail::Access::handle(waiting).resume();
             REQUIRE_FALSE(waiting.done());
             pool.release(held);
         }
@@ -560,7 +561,7 @@ TEST_CASE("a task destroyed while it waits on the pool, or on cancel(), is never
         CHECK_FALSE(again.closed());
         {
             auto cancelling = again.cancel();
-            cancelling.handle().resume();
+            uvpg::detail::Access::handle(cancelling).resume();
         }
         co_await sleep_ms(1);
         {
@@ -568,7 +569,7 @@ TEST_CASE("a task destroyed while it waits on the pool, or on cancel(), is never
             // was posted.
             pool.close();
             auto closing = pool.wait_closed();
-            closing.handle().resume();
+            uvpg::detail::Access::handle(closing).resume();
             REQUIRE_FALSE(closing.done());
             pool.release(again);
         }

@@ -182,8 +182,8 @@ TEST_CASE("a long executemany starts writing before it is all encoded, and stays
 namespace {
 
 const uvpg::detail::Socket& socket_of(const uvpg::Connection& c) {
-    REQUIRE(c.impl()->socket() != nullptr);
-    return *c.impl()->socket();
+    REQUIRE(uvpg::detail::Access::impl(c)->socket() != nullptr);
+    return *uvpg::detail::Access::impl(c)->socket();
 }
 
 std::string tls_dsn() {

@@ -32,7 +32,7 @@ uvpg::Task<void> one(uvpg::Connection* conn, std::string sql, int param, Outcome
         out->error = e.pgcode();
     }
     order->push_back(param);
-    *deepest = std::max(*deepest, conn->impl()->in_flight());
+    *deepest = std::max(*deepest, uvpg::detail::Access::impl(*conn)->in_flight());
 }
 
 }  // namespace

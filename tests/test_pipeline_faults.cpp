@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "support.hpp"
+#include "lib/runtime/access.hpp"
 
 #include <string>
 #include <vector>
@@ -51,9 +52,9 @@ TEST_CASE("last handle dropped with two notify waiters, the first resumed destro
             *ran = true;
             *v = uvpg::Task<uvpg::Notify>();  // destroys the other waiter's frame before its turn
         }(conn.notifies(), victim, &killer_ran);
-        killer.handle().resume();
+        uvpg::detail::Access::handle(killer).resume();
         *victim = conn.notifies().get();
-        victim->handle().resume();
+        uvpg::detail::Access::handle(*victim).resume();
         REQUIRE_FALSE(killer.done());
         REQUIRE_FALSE(victim->done());
         conn = uvpg::Connection();  // the last handle: ~ConnectionImpl resumes both

@@ -1,6 +1,7 @@
 // uvpg::Pool against a real PostgreSQL: sizes, FIFO waiting, timeouts, release rules,
 // recycling, on_connect, dead connections, server restarts, close/terminate/wait_closed.
 #include "support.hpp"
+#include "lib/runtime/access.hpp"
 
 #include <doctest/doctest.h>
 
@@ -406,7 +407,7 @@ TEST_CASE("an acquirer destroyed while it waits leaves the queue and takes nothi
         auto held = co_await pool.acquire();
         {
             auto ghost = pool.acquire();
-            ghost.handle().resume();  // runs until it waits in the pool's queue
+            uvpg::detail::Access::handle(ghost).resume();  // runs until it waits in the pool's queue
             CHECK_FALSE(ghost.done());
         }  // destroyed while waiting
         pool.release(held);

@@ -24,7 +24,7 @@ TEST_CASE("streaming 3,000,000 rows: values right, the socket paused while the r
         // The reader falls behind: it does other work until the connection has stopped reading.
         // This ends either way: the rows (about 90 MB) cannot all arrive without a pause.
         int side_trips = 0;
-        while (!conn.impl()->reading_paused()) {
+        while (!uvpg::detail::Access::impl(conn)->reading_paused()) {
             co_await side.execute("SELECT 1");
             ++side_trips;
         }
@@ -50,9 +50,9 @@ TEST_CASE("streaming 3,000,000 rows: values right, the socket paused while the r
         CHECK(cur.rowcount() == n);
         CHECK(cur.statusmessage() == "SELECT 3000000");
         // At most the high-water mark (8 MiB) and one batch more ever waited.
-        CHECK(conn.impl()->stream_peak() <= (8u << 20) + (256u << 10));
-        CHECK(conn.impl()->stream_peak() >= (8u << 20));
-        CHECK(!conn.impl()->reading_paused());
+        CHECK(uvpg::detail::Access::impl(conn)->stream_peak() <= (8u << 20) + (256u << 10));
+        CHECK(uvpg::detail::Access::impl(conn)->stream_peak() >= (8u << 20));
+        CHECK(!uvpg::detail::Access::impl(conn)->reading_paused());
         co_await cur.execute("SELECT 42");
         CHECK((*co_await cur.fetchone())[0].as<int>() == 42);
     }());
@@ -145,6 +145,6 @@ TEST_CASE("streaming: a stream given up on (another execute, a closed or dropped
         }  // destroyed mid-stream
         co_await cur2.execute("SELECT 4");
         CHECK((*co_await cur2.fetchone())[0].as<int>() == 4);
-        CHECK(!conn.impl()->reading_paused());
+        CHECK(!uvpg::detail::Access::impl(conn)->reading_paused());
     }());
 }

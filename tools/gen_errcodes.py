@@ -151,7 +151,7 @@ def render_header(sections, names):
         for code, _ in codes:
             name, base = names[code], base_of(code)
             out.append(
-                "class %s : public ::uvpg::%s { public: using %s::%s; "
+                "class UVPG_EXPORT %s : public ::uvpg::%s { public: using %s::%s; "
                 'static constexpr const char* sqlstate = "%s"; };\n'
                 % (name, base, base, base, code))
     out.append("\n}  // namespace uvpg::errors\n")

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Generate uvpg's table of PostgreSQL's built-in types from pg_type.dat and pg_range.dat.
 
-    python3 tools/gen_pg_types.py tools/pg_type.dat tools/pg_range.dat proto/
+    python3 tools/gen_pg_types.py tools/pg_type.dat tools/pg_range.dat proto/ include/uvpg/detail/
 
 reads PostgreSQL's catalog data files (src/include/catalog/ in the PostgreSQL
-sources) and writes pg_types.hpp and pg_types.cpp into the output folder. The
-output depends on the two .dat files alone, so running the script twice gives
-identical files. Standard library only.
+sources) and writes pg_types.hpp and pg_types.cpp into the first output folder
+and oids.hpp, the OID constants alone for the public headers (which cannot
+include proto/), into the second. The output depends on the two .dat files
+alone, so running the script twice gives identical files. Standard library only.
 
 What the script reproduces of genbki.pl / Catalog.pm:
 - the .dat syntax: a Perl array of hashes, `{ key => 'value', ... }`, with
@@ -294,6 +295,28 @@ namespace oid {
     return "".join(out)
 
 
+def render_oids(types, by_oid):
+    """include/uvpg/detail/oids.hpp: the constants of proto::oid, for inline code of the public
+    headers (Value::as_fast), which must not include proto/."""
+    ids = [(identifier(t, by_oid), t["oid"]) for t in types]
+    width = max(len(i) for i, _ in ids)
+    out = [BANNER, """\
+// The OIDs of PostgreSQL's built-in types: proto/pg_types.hpp's namespace oid, for inline code
+// of the public headers, which cannot include proto/ (named pg_oid so that lib/ code that says
+// oid:: for proto::oid stays unambiguous). Not API.
+#pragma once
+
+#include <cstdint>
+
+namespace uvpg::detail::pg_oid {
+
+"""]
+    for ident, number in ids:
+        out.append(f"inline constexpr std::uint32_t {ident:<{width}} = {number};\n")
+    out.append("\n}  // namespace uvpg::detail::pg_oid\n")
+    return "".join(out)
+
+
 def render_source(types, by_oid):
     out = [BANNER, f"""\
 #include "proto/pg_types.hpp"
@@ -368,19 +391,21 @@ def write(path, text):
 
 
 def main(argv):
-    if len(argv) != 4:
-        sys.stderr.write("usage: gen_pg_types.py pg_type.dat pg_range.dat OUTDIR\n")
+    if len(argv) != 5:
+        sys.stderr.write("usage: gen_pg_types.py pg_type.dat pg_range.dat PROTO_DIR DETAIL_DIR\n")
         return 2
     try:
         types = build_types(parse_dat(argv[1]), parse_dat(argv[2]))
         by_oid = {t["oid"]: t for t in types}
         header = render_header(types, by_oid)
         source = render_source(types, by_oid)
+        oids = render_oids(types, by_oid)
     except (DatError, KeyError, ValueError) as e:
         sys.stderr.write(f"gen_pg_types.py: {e}\n")
         return 1
     write(os.path.join(argv[3], "pg_types.hpp"), header)
     write(os.path.join(argv[3], "pg_types.cpp"), source)
+    write(os.path.join(argv[4], "oids.hpp"), oids)
     print(f"{len(types)} types")
     return 0
 

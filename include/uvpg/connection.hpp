@@ -1,5 +1,6 @@
 // uvpg::connect and uvpg::Connection: one PostgreSQL session on a libuv loop.
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/options.hpp>
 #include <uvpg/task.hpp>
 
@@ -16,6 +17,7 @@ class Cursor;
 namespace detail {
 class ConnectionImpl;
 struct Lease;
+struct Access;
 }
 
 // A NOTIFY received by LISTEN (aiopg: Notify(pid, channel, payload)).
@@ -33,7 +35,7 @@ enum class TransactionStatus { idle = 0, active = 1, intrans = 2, inerror = 3, u
 // except close(), closed(), transaction_status() (unknown), dsn(), notices() and notifies();
 // when the server (or the network) closed it while nothing waited on it, the first one throws
 // that error instead (OperationalError, with the server's diag(): psycopg2's rule).
-class Connection {
+class UVPG_EXPORT Connection {
 public:
     Connection() noexcept;
     Connection(Connection&&) noexcept;
@@ -80,7 +82,7 @@ public:
     const std::deque<std::string>& notices() const;
 
     // LISTEN notifications, as something a coroutine waits on (aiopg: conn.notifies).
-    class Notifies {
+    class UVPG_EXPORT Notifies {
     public:
         // The next notification; waits for one. Once the connection is closed and the queue is
         // drained: InterfaceError when the user closed it (or dropped its last handle, or gave
@@ -96,16 +98,15 @@ public:
     };
     Notifies notifies() const;
 
-    // Internal. A pooled connection also holds a lease, which gives it back to its pool when
-    // the last handle (this Connection and its Cursors) is gone.
+private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    // A pooled connection also holds a lease, which gives it back to its pool when the last
+    // handle (this Connection and its Cursors) is gone.
     explicit Connection(std::shared_ptr<detail::ConnectionImpl> impl,
                         std::shared_ptr<detail::Lease> lease = nullptr) noexcept;
-    const std::shared_ptr<detail::ConnectionImpl>& impl() const noexcept { return impl_; }
-    const std::shared_ptr<detail::Lease>& lease() const noexcept { return lease_; }
     // The live connection, or InterfaceError (closed, or given back to its pool).
     detail::ConnectionImpl& checked() const;
 
-private:
     std::shared_ptr<detail::ConnectionImpl> impl_;
     std::shared_ptr<detail::Lease> lease_;
 };
@@ -114,7 +115,7 @@ private:
 // `options` override it. Throws ProgrammingError for a bad DSN, OperationalError when the
 // server cannot be reached, refuses the login (the uvpg::errors class of its SQLSTATE, such as
 // errors::InvalidPassword) or does not answer within connect_timeout.
-Task<Connection> connect(std::string_view dsn = "", const ConnectOptions& options = {});
-Task<Connection> connect(const ConnectOptions& options);
+UVPG_EXPORT Task<Connection> connect(std::string_view dsn = "", const ConnectOptions& options = {});
+UVPG_EXPORT Task<Connection> connect(const ConnectOptions& options);
 
 }  // namespace uvpg

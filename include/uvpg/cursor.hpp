@@ -1,6 +1,7 @@
 // uvpg::Cursor: psycopg2's client-side cursor. execute() runs a statement and keeps its whole
 // result; fetch* read from it.
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/connection.hpp>
 #include <uvpg/task.hpp>
 #include <uvpg/params.hpp>
@@ -19,11 +20,12 @@ namespace uvpg {
 
 namespace detail {
 struct CursorState;
+struct Access;
 }
 
 enum class ScrollMode { relative, absolute };
 
-class Cursor {
+class UVPG_EXPORT Cursor {
 public:
     Cursor() noexcept;
     Cursor(Cursor&&) noexcept;
@@ -100,10 +102,9 @@ public:
 
     std::size_t arraysize = 1;
 
-    // Internal.
-    explicit Cursor(Connection conn);
-
 private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    explicit Cursor(Connection conn);
     detail::CursorState& checked() const;
     std::unique_ptr<detail::CursorState> s_;
 };

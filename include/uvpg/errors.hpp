@@ -1,6 +1,7 @@
 // uvpg's exceptions: psycopg2's DB-API hierarchy. One class per SQLSTATE lives in
 // <uvpg/errors_sqlstate.hpp> (namespace uvpg::errors), generated from PostgreSQL's errcodes.txt.
 #pragma once
+#include <uvpg/export.hpp>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -33,7 +34,7 @@ struct Diagnostics {
     std::string source_function;        // 'R'
 };
 
-class Warning : public std::exception {
+class UVPG_EXPORT Warning : public std::exception {
 public:
     explicit Warning(std::string message) : message_(std::move(message)) {}
     const char* what() const noexcept override { return message_.c_str(); }
@@ -41,7 +42,7 @@ private:
     std::string message_;
 };
 
-class Error : public std::exception {
+class UVPG_EXPORT Error : public std::exception {
 public:
     explicit Error(std::string message);
     // An error reported by the server: what() is the message as psql prints it.
@@ -62,24 +63,24 @@ private:
     std::shared_ptr<const struct ErrorData> data_;
 };
 
-class InterfaceError : public Error { public: using Error::Error; };
-class DatabaseError : public Error { public: using Error::Error; };
-class DataError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class OperationalError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class QueryCanceledError : public OperationalError { public: using OperationalError::OperationalError; };
-class TransactionRollbackError : public OperationalError { public: using OperationalError::OperationalError; };
+class UVPG_EXPORT InterfaceError : public Error { public: using Error::Error; };
+class UVPG_EXPORT DatabaseError : public Error { public: using Error::Error; };
+class UVPG_EXPORT DataError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT OperationalError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT QueryCanceledError : public OperationalError { public: using OperationalError::OperationalError; };
+class UVPG_EXPORT TransactionRollbackError : public OperationalError { public: using OperationalError::OperationalError; };
 // uvpg's own: an operation ran past its `timeout`.
-class TimeoutError : public OperationalError { public: using OperationalError::OperationalError; };
-class IntegrityError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class InternalError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class ProgrammingError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class NotSupportedError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT TimeoutError : public OperationalError { public: using OperationalError::OperationalError; };
+class UVPG_EXPORT IntegrityError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT InternalError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT ProgrammingError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT NotSupportedError : public DatabaseError { public: using DatabaseError::DatabaseError; };
 
 // Builds the exception for a server error: the uvpg::errors class of its SQLSTATE, or else the
 // DB-API class psycopg2 picks for its SQLSTATE class (first two characters).
-std::exception_ptr make_server_error(Diagnostics diag);
+UVPG_EXPORT std::exception_ptr make_server_error(Diagnostics diag);
 // The same, for an error in `query`: see Error(Diagnostics, std::string_view).
-std::exception_ptr make_server_error(Diagnostics diag, std::string_view query);
+UVPG_EXPORT std::exception_ptr make_server_error(Diagnostics diag, std::string_view query);
 
 }  // namespace uvpg
 

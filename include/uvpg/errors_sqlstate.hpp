@@ -12,336 +12,336 @@ namespace uvpg::errors {
 inline constexpr std::size_t sqlstate_class_count = 251;
 
 // Class 02 - No Data (this is also a warning class per the SQL standard)
-class NoData : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "02000"; };
-class NoAdditionalDynamicResultSetsReturned : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "02001"; };
+class UVPG_EXPORT NoData : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "02000"; };
+class UVPG_EXPORT NoAdditionalDynamicResultSetsReturned : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "02001"; };
 
 // Class 03 - SQL Statement Not Yet Complete
-class SqlStatementNotYetComplete : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "03000"; };
+class UVPG_EXPORT SqlStatementNotYetComplete : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "03000"; };
 
 // Class 08 - Connection Exception
-class ConnectionException : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08000"; };
-class ConnectionDoesNotExist : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08003"; };
-class ConnectionFailure : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08006"; };
-class SqlclientUnableToEstablishSqlconnection : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08001"; };
-class SqlserverRejectedEstablishmentOfSqlconnection : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08004"; };
-class TransactionResolutionUnknown : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08007"; };
-class ProtocolViolation : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08P01"; };
+class UVPG_EXPORT ConnectionException : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08000"; };
+class UVPG_EXPORT ConnectionDoesNotExist : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08003"; };
+class UVPG_EXPORT ConnectionFailure : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08006"; };
+class UVPG_EXPORT SqlclientUnableToEstablishSqlconnection : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08001"; };
+class UVPG_EXPORT SqlserverRejectedEstablishmentOfSqlconnection : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08004"; };
+class UVPG_EXPORT TransactionResolutionUnknown : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08007"; };
+class UVPG_EXPORT ProtocolViolation : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "08P01"; };
 
 // Class 09 - Triggered Action Exception
-class TriggeredActionException : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "09000"; };
+class UVPG_EXPORT TriggeredActionException : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "09000"; };
 
 // Class 0A - Feature Not Supported
-class FeatureNotSupported : public ::uvpg::NotSupportedError { public: using NotSupportedError::NotSupportedError; static constexpr const char* sqlstate = "0A000"; };
+class UVPG_EXPORT FeatureNotSupported : public ::uvpg::NotSupportedError { public: using NotSupportedError::NotSupportedError; static constexpr const char* sqlstate = "0A000"; };
 
 // Class 0B - Invalid Transaction Initiation
-class InvalidTransactionInitiation : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0B000"; };
+class UVPG_EXPORT InvalidTransactionInitiation : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0B000"; };
 
 // Class 0F - Locator Exception
-class LocatorException : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0F000"; };
-class InvalidLocatorSpecification : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0F001"; };
+class UVPG_EXPORT LocatorException : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0F000"; };
+class UVPG_EXPORT InvalidLocatorSpecification : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0F001"; };
 
 // Class 0L - Invalid Grantor
-class InvalidGrantor : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0L000"; };
-class InvalidGrantOperation : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0LP01"; };
+class UVPG_EXPORT InvalidGrantor : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0L000"; };
+class UVPG_EXPORT InvalidGrantOperation : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0LP01"; };
 
 // Class 0P - Invalid Role Specification
-class InvalidRoleSpecification : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0P000"; };
+class UVPG_EXPORT InvalidRoleSpecification : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0P000"; };
 
 // Class 0Z - Diagnostics Exception
-class DiagnosticsException : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0Z000"; };
-class StackedDiagnosticsAccessedWithoutActiveHandler : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0Z002"; };
+class UVPG_EXPORT DiagnosticsException : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0Z000"; };
+class UVPG_EXPORT StackedDiagnosticsAccessedWithoutActiveHandler : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "0Z002"; };
 
 // Class 20 - Case Not Found
-class CaseNotFound : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "20000"; };
+class UVPG_EXPORT CaseNotFound : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "20000"; };
 
 // Class 21 - Cardinality Violation
-class CardinalityViolation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "21000"; };
+class UVPG_EXPORT CardinalityViolation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "21000"; };
 
 // Class 22 - Data Exception
-class DataException : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22000"; };
-class ArraySubscriptError : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2202E"; };
-class CharacterNotInRepertoire : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22021"; };
-class DatetimeFieldOverflow : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22008"; };
-class DivisionByZero : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22012"; };
-class ErrorInAssignment : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22005"; };
-class EscapeCharacterConflict : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200B"; };
-class IndicatorOverflow : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22022"; };
-class IntervalFieldOverflow : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22015"; };
-class InvalidArgumentForLogarithm : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201E"; };
-class InvalidArgumentForNtileFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22014"; };
-class InvalidArgumentForNthValueFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22016"; };
-class InvalidArgumentForPowerFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201F"; };
-class InvalidArgumentForWidthBucketFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201G"; };
-class InvalidCharacterValueForCast : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22018"; };
-class InvalidDatetimeFormat : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22007"; };
-class InvalidEscapeCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22019"; };
-class InvalidEscapeOctet : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200D"; };
-class InvalidEscapeSequence : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22025"; };
-class NonstandardUseOfEscapeCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P06"; };
-class InvalidIndicatorParameterValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22010"; };
-class InvalidParameterValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22023"; };
-class InvalidPrecedingOrFollowingSize : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22013"; };
-class InvalidRegularExpression : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201B"; };
-class InvalidRowCountInLimitClause : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201W"; };
-class InvalidRowCountInResultOffsetClause : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201X"; };
-class InvalidTablesampleArgument : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2202H"; };
-class InvalidTablesampleRepeat : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2202G"; };
-class InvalidTimeZoneDisplacementValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22009"; };
-class InvalidUseOfEscapeCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200C"; };
-class MostSpecificTypeMismatch : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200G"; };
-class NullValueNotAllowed : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22004"; };
-class NullValueNoIndicatorParameter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22002"; };
-class NumericValueOutOfRange : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22003"; };
-class SequenceGeneratorLimitExceeded : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200H"; };
-class StringDataLengthMismatch : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22026"; };
-class StringDataRightTruncation : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22001"; };
-class SubstringError : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22011"; };
-class TrimError : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22027"; };
-class UnterminatedCString : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22024"; };
-class ZeroLengthCharacterString : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200F"; };
-class FloatingPointException : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P01"; };
-class InvalidTextRepresentation : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P02"; };
-class InvalidBinaryRepresentation : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P03"; };
-class BadCopyFileFormat : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P04"; };
-class UntranslatableCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P05"; };
-class NotAnXmlDocument : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200L"; };
-class InvalidXmlDocument : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200M"; };
-class InvalidXmlContent : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200N"; };
-class InvalidXmlComment : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200S"; };
-class InvalidXmlProcessingInstruction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200T"; };
-class DuplicateJsonObjectKeyValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22030"; };
-class InvalidArgumentForSqlJsonDatetimeFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22031"; };
-class InvalidJsonText : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22032"; };
-class InvalidSqlJsonSubscript : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22033"; };
-class MoreThanOneSqlJsonItem : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22034"; };
-class NoSqlJsonItem : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22035"; };
-class NonNumericSqlJsonItem : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22036"; };
-class NonUniqueKeysInAJsonObject : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22037"; };
-class SingletonSqlJsonItemRequired : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22038"; };
-class SqlJsonArrayNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22039"; };
-class SqlJsonMemberNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203A"; };
-class SqlJsonNumberNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203B"; };
-class SqlJsonObjectNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203C"; };
-class TooManyJsonArrayElements : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203D"; };
-class TooManyJsonObjectMembers : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203E"; };
-class SqlJsonScalarRequired : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203F"; };
-class SqlJsonItemCannotBeCastToTargetType : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203G"; };
+class UVPG_EXPORT DataException : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22000"; };
+class UVPG_EXPORT ArraySubscriptError : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2202E"; };
+class UVPG_EXPORT CharacterNotInRepertoire : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22021"; };
+class UVPG_EXPORT DatetimeFieldOverflow : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22008"; };
+class UVPG_EXPORT DivisionByZero : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22012"; };
+class UVPG_EXPORT ErrorInAssignment : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22005"; };
+class UVPG_EXPORT EscapeCharacterConflict : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200B"; };
+class UVPG_EXPORT IndicatorOverflow : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22022"; };
+class UVPG_EXPORT IntervalFieldOverflow : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22015"; };
+class UVPG_EXPORT InvalidArgumentForLogarithm : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201E"; };
+class UVPG_EXPORT InvalidArgumentForNtileFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22014"; };
+class UVPG_EXPORT InvalidArgumentForNthValueFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22016"; };
+class UVPG_EXPORT InvalidArgumentForPowerFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201F"; };
+class UVPG_EXPORT InvalidArgumentForWidthBucketFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201G"; };
+class UVPG_EXPORT InvalidCharacterValueForCast : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22018"; };
+class UVPG_EXPORT InvalidDatetimeFormat : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22007"; };
+class UVPG_EXPORT InvalidEscapeCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22019"; };
+class UVPG_EXPORT InvalidEscapeOctet : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200D"; };
+class UVPG_EXPORT InvalidEscapeSequence : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22025"; };
+class UVPG_EXPORT NonstandardUseOfEscapeCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P06"; };
+class UVPG_EXPORT InvalidIndicatorParameterValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22010"; };
+class UVPG_EXPORT InvalidParameterValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22023"; };
+class UVPG_EXPORT InvalidPrecedingOrFollowingSize : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22013"; };
+class UVPG_EXPORT InvalidRegularExpression : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201B"; };
+class UVPG_EXPORT InvalidRowCountInLimitClause : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201W"; };
+class UVPG_EXPORT InvalidRowCountInResultOffsetClause : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2201X"; };
+class UVPG_EXPORT InvalidTablesampleArgument : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2202H"; };
+class UVPG_EXPORT InvalidTablesampleRepeat : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2202G"; };
+class UVPG_EXPORT InvalidTimeZoneDisplacementValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22009"; };
+class UVPG_EXPORT InvalidUseOfEscapeCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200C"; };
+class UVPG_EXPORT MostSpecificTypeMismatch : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200G"; };
+class UVPG_EXPORT NullValueNotAllowed : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22004"; };
+class UVPG_EXPORT NullValueNoIndicatorParameter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22002"; };
+class UVPG_EXPORT NumericValueOutOfRange : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22003"; };
+class UVPG_EXPORT SequenceGeneratorLimitExceeded : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200H"; };
+class UVPG_EXPORT StringDataLengthMismatch : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22026"; };
+class UVPG_EXPORT StringDataRightTruncation : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22001"; };
+class UVPG_EXPORT SubstringError : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22011"; };
+class UVPG_EXPORT TrimError : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22027"; };
+class UVPG_EXPORT UnterminatedCString : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22024"; };
+class UVPG_EXPORT ZeroLengthCharacterString : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200F"; };
+class UVPG_EXPORT FloatingPointException : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P01"; };
+class UVPG_EXPORT InvalidTextRepresentation : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P02"; };
+class UVPG_EXPORT InvalidBinaryRepresentation : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P03"; };
+class UVPG_EXPORT BadCopyFileFormat : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P04"; };
+class UVPG_EXPORT UntranslatableCharacter : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22P05"; };
+class UVPG_EXPORT NotAnXmlDocument : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200L"; };
+class UVPG_EXPORT InvalidXmlDocument : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200M"; };
+class UVPG_EXPORT InvalidXmlContent : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200N"; };
+class UVPG_EXPORT InvalidXmlComment : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200S"; };
+class UVPG_EXPORT InvalidXmlProcessingInstruction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2200T"; };
+class UVPG_EXPORT DuplicateJsonObjectKeyValue : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22030"; };
+class UVPG_EXPORT InvalidArgumentForSqlJsonDatetimeFunction : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22031"; };
+class UVPG_EXPORT InvalidJsonText : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22032"; };
+class UVPG_EXPORT InvalidSqlJsonSubscript : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22033"; };
+class UVPG_EXPORT MoreThanOneSqlJsonItem : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22034"; };
+class UVPG_EXPORT NoSqlJsonItem : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22035"; };
+class UVPG_EXPORT NonNumericSqlJsonItem : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22036"; };
+class UVPG_EXPORT NonUniqueKeysInAJsonObject : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22037"; };
+class UVPG_EXPORT SingletonSqlJsonItemRequired : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22038"; };
+class UVPG_EXPORT SqlJsonArrayNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "22039"; };
+class UVPG_EXPORT SqlJsonMemberNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203A"; };
+class UVPG_EXPORT SqlJsonNumberNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203B"; };
+class UVPG_EXPORT SqlJsonObjectNotFound : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203C"; };
+class UVPG_EXPORT TooManyJsonArrayElements : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203D"; };
+class UVPG_EXPORT TooManyJsonObjectMembers : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203E"; };
+class UVPG_EXPORT SqlJsonScalarRequired : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203F"; };
+class UVPG_EXPORT SqlJsonItemCannotBeCastToTargetType : public ::uvpg::DataError { public: using DataError::DataError; static constexpr const char* sqlstate = "2203G"; };
 
 // Class 23 - Integrity Constraint Violation
-class IntegrityConstraintViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23000"; };
-class RestrictViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23001"; };
-class NotNullViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23502"; };
-class ForeignKeyViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23503"; };
-class UniqueViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23505"; };
-class CheckViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23514"; };
-class ExclusionViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23P01"; };
+class UVPG_EXPORT IntegrityConstraintViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23000"; };
+class UVPG_EXPORT RestrictViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23001"; };
+class UVPG_EXPORT NotNullViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23502"; };
+class UVPG_EXPORT ForeignKeyViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23503"; };
+class UVPG_EXPORT UniqueViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23505"; };
+class UVPG_EXPORT CheckViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23514"; };
+class UVPG_EXPORT ExclusionViolation : public ::uvpg::IntegrityError { public: using IntegrityError::IntegrityError; static constexpr const char* sqlstate = "23P01"; };
 
 // Class 24 - Invalid Cursor State
-class InvalidCursorState : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "24000"; };
+class UVPG_EXPORT InvalidCursorState : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "24000"; };
 
 // Class 25 - Invalid Transaction State
-class InvalidTransactionState : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25000"; };
-class ActiveSqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25001"; };
-class BranchTransactionAlreadyActive : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25002"; };
-class HeldCursorRequiresSameIsolationLevel : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25008"; };
-class InappropriateAccessModeForBranchTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25003"; };
-class InappropriateIsolationLevelForBranchTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25004"; };
-class NoActiveSqlTransactionForBranchTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25005"; };
-class ReadOnlySqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25006"; };
-class SchemaAndDataStatementMixingNotSupported : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25007"; };
-class NoActiveSqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25P01"; };
-class InFailedSqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25P02"; };
-class IdleInTransactionSessionTimeout : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25P03"; };
+class UVPG_EXPORT InvalidTransactionState : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25000"; };
+class UVPG_EXPORT ActiveSqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25001"; };
+class UVPG_EXPORT BranchTransactionAlreadyActive : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25002"; };
+class UVPG_EXPORT HeldCursorRequiresSameIsolationLevel : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25008"; };
+class UVPG_EXPORT InappropriateAccessModeForBranchTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25003"; };
+class UVPG_EXPORT InappropriateIsolationLevelForBranchTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25004"; };
+class UVPG_EXPORT NoActiveSqlTransactionForBranchTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25005"; };
+class UVPG_EXPORT ReadOnlySqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25006"; };
+class UVPG_EXPORT SchemaAndDataStatementMixingNotSupported : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25007"; };
+class UVPG_EXPORT NoActiveSqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25P01"; };
+class UVPG_EXPORT InFailedSqlTransaction : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25P02"; };
+class UVPG_EXPORT IdleInTransactionSessionTimeout : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "25P03"; };
 
 // Class 26 - Invalid SQL Statement Name
-class InvalidSqlStatementName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "26000"; };
+class UVPG_EXPORT InvalidSqlStatementName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "26000"; };
 
 // Class 27 - Triggered Data Change Violation
-class TriggeredDataChangeViolation : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "27000"; };
+class UVPG_EXPORT TriggeredDataChangeViolation : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "27000"; };
 
 // Class 28 - Invalid Authorization Specification
-class InvalidAuthorizationSpecification : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "28000"; };
-class InvalidPassword : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "28P01"; };
+class UVPG_EXPORT InvalidAuthorizationSpecification : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "28000"; };
+class UVPG_EXPORT InvalidPassword : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "28P01"; };
 
 // Class 2B - Dependent Privilege Descriptors Still Exist
-class DependentPrivilegeDescriptorsStillExist : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2B000"; };
-class DependentObjectsStillExist : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2BP01"; };
+class UVPG_EXPORT DependentPrivilegeDescriptorsStillExist : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2B000"; };
+class UVPG_EXPORT DependentObjectsStillExist : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2BP01"; };
 
 // Class 2D - Invalid Transaction Termination
-class InvalidTransactionTermination : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2D000"; };
+class UVPG_EXPORT InvalidTransactionTermination : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2D000"; };
 
 // Class 2F - SQL Routine Exception
-class SqlRoutineException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F000"; };
-class FunctionExecutedNoReturnStatement : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F005"; };
-class ModifyingSqlDataNotPermitted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F002"; };
-class ProhibitedSqlStatementAttempted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F003"; };
-class ReadingSqlDataNotPermitted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F004"; };
+class UVPG_EXPORT SqlRoutineException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F000"; };
+class UVPG_EXPORT FunctionExecutedNoReturnStatement : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F005"; };
+class UVPG_EXPORT ModifyingSqlDataNotPermitted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F002"; };
+class UVPG_EXPORT ProhibitedSqlStatementAttempted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F003"; };
+class UVPG_EXPORT ReadingSqlDataNotPermitted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "2F004"; };
 
 // Class 34 - Invalid Cursor Name
-class InvalidCursorName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "34000"; };
+class UVPG_EXPORT InvalidCursorName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "34000"; };
 
 // Class 38 - External Routine Exception
-class ExternalRoutineException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38000"; };
-class ContainingSqlNotPermitted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38001"; };
-class ModifyingSqlDataNotPermittedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38002"; };
-class ProhibitedSqlStatementAttemptedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38003"; };
-class ReadingSqlDataNotPermittedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38004"; };
+class UVPG_EXPORT ExternalRoutineException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38000"; };
+class UVPG_EXPORT ContainingSqlNotPermitted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38001"; };
+class UVPG_EXPORT ModifyingSqlDataNotPermittedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38002"; };
+class UVPG_EXPORT ProhibitedSqlStatementAttemptedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38003"; };
+class UVPG_EXPORT ReadingSqlDataNotPermittedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "38004"; };
 
 // Class 39 - External Routine Invocation Exception
-class ExternalRoutineInvocationException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39000"; };
-class InvalidSqlstateReturned : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39001"; };
-class NullValueNotAllowedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39004"; };
-class TriggerProtocolViolated : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39P01"; };
-class SrfProtocolViolated : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39P02"; };
-class EventTriggerProtocolViolated : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39P03"; };
+class UVPG_EXPORT ExternalRoutineInvocationException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39000"; };
+class UVPG_EXPORT InvalidSqlstateReturned : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39001"; };
+class UVPG_EXPORT NullValueNotAllowedExt : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39004"; };
+class UVPG_EXPORT TriggerProtocolViolated : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39P01"; };
+class UVPG_EXPORT SrfProtocolViolated : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39P02"; };
+class UVPG_EXPORT EventTriggerProtocolViolated : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "39P03"; };
 
 // Class 3B - Savepoint Exception
-class SavepointException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "3B000"; };
-class InvalidSavepointSpecification : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "3B001"; };
+class UVPG_EXPORT SavepointException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "3B000"; };
+class UVPG_EXPORT InvalidSavepointSpecification : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "3B001"; };
 
 // Class 3D - Invalid Catalog Name
-class InvalidCatalogName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "3D000"; };
+class UVPG_EXPORT InvalidCatalogName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "3D000"; };
 
 // Class 3F - Invalid Schema Name
-class InvalidSchemaName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "3F000"; };
+class UVPG_EXPORT InvalidSchemaName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "3F000"; };
 
 // Class 40 - Transaction Rollback
-class TransactionRollback : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40000"; };
-class TransactionIntegrityConstraintViolation : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40002"; };
-class SerializationFailure : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40001"; };
-class StatementCompletionUnknown : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40003"; };
-class DeadlockDetected : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40P01"; };
+class UVPG_EXPORT TransactionRollback : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40000"; };
+class UVPG_EXPORT TransactionIntegrityConstraintViolation : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40002"; };
+class UVPG_EXPORT SerializationFailure : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40001"; };
+class UVPG_EXPORT StatementCompletionUnknown : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40003"; };
+class UVPG_EXPORT DeadlockDetected : public ::uvpg::TransactionRollbackError { public: using TransactionRollbackError::TransactionRollbackError; static constexpr const char* sqlstate = "40P01"; };
 
 // Class 42 - Syntax Error or Access Rule Violation
-class SyntaxErrorOrAccessRuleViolation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42000"; };
-class SyntaxError : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42601"; };
-class InsufficientPrivilege : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42501"; };
-class CannotCoerce : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42846"; };
-class GroupingError : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42803"; };
-class WindowingError : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P20"; };
-class InvalidRecursion : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P19"; };
-class InvalidForeignKey : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42830"; };
-class InvalidName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42602"; };
-class NameTooLong : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42622"; };
-class ReservedName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42939"; };
-class DatatypeMismatch : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42804"; };
-class IndeterminateDatatype : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P18"; };
-class CollationMismatch : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P21"; };
-class IndeterminateCollation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P22"; };
-class WrongObjectType : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42809"; };
-class GeneratedAlways : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "428C9"; };
-class UndefinedColumn : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42703"; };
-class UndefinedFunction : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42883"; };
-class UndefinedTable : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P01"; };
-class UndefinedParameter : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P02"; };
-class UndefinedObject : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42704"; };
-class DuplicateColumn : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42701"; };
-class DuplicateCursor : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P03"; };
-class DuplicateDatabase : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P04"; };
-class DuplicateFunction : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42723"; };
-class DuplicatePreparedStatement : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P05"; };
-class DuplicateSchema : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P06"; };
-class DuplicateTable : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P07"; };
-class DuplicateAlias : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42712"; };
-class DuplicateObject : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42710"; };
-class AmbiguousColumn : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42702"; };
-class AmbiguousFunction : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42725"; };
-class AmbiguousParameter : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P08"; };
-class AmbiguousAlias : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P09"; };
-class InvalidColumnReference : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P10"; };
-class InvalidColumnDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42611"; };
-class InvalidCursorDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P11"; };
-class InvalidDatabaseDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P12"; };
-class InvalidFunctionDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P13"; };
-class InvalidPreparedStatementDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P14"; };
-class InvalidSchemaDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P15"; };
-class InvalidTableDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P16"; };
-class InvalidObjectDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P17"; };
+class UVPG_EXPORT SyntaxErrorOrAccessRuleViolation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42000"; };
+class UVPG_EXPORT SyntaxError : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42601"; };
+class UVPG_EXPORT InsufficientPrivilege : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42501"; };
+class UVPG_EXPORT CannotCoerce : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42846"; };
+class UVPG_EXPORT GroupingError : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42803"; };
+class UVPG_EXPORT WindowingError : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P20"; };
+class UVPG_EXPORT InvalidRecursion : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P19"; };
+class UVPG_EXPORT InvalidForeignKey : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42830"; };
+class UVPG_EXPORT InvalidName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42602"; };
+class UVPG_EXPORT NameTooLong : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42622"; };
+class UVPG_EXPORT ReservedName : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42939"; };
+class UVPG_EXPORT DatatypeMismatch : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42804"; };
+class UVPG_EXPORT IndeterminateDatatype : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P18"; };
+class UVPG_EXPORT CollationMismatch : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P21"; };
+class UVPG_EXPORT IndeterminateCollation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P22"; };
+class UVPG_EXPORT WrongObjectType : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42809"; };
+class UVPG_EXPORT GeneratedAlways : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "428C9"; };
+class UVPG_EXPORT UndefinedColumn : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42703"; };
+class UVPG_EXPORT UndefinedFunction : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42883"; };
+class UVPG_EXPORT UndefinedTable : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P01"; };
+class UVPG_EXPORT UndefinedParameter : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P02"; };
+class UVPG_EXPORT UndefinedObject : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42704"; };
+class UVPG_EXPORT DuplicateColumn : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42701"; };
+class UVPG_EXPORT DuplicateCursor : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P03"; };
+class UVPG_EXPORT DuplicateDatabase : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P04"; };
+class UVPG_EXPORT DuplicateFunction : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42723"; };
+class UVPG_EXPORT DuplicatePreparedStatement : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P05"; };
+class UVPG_EXPORT DuplicateSchema : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P06"; };
+class UVPG_EXPORT DuplicateTable : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P07"; };
+class UVPG_EXPORT DuplicateAlias : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42712"; };
+class UVPG_EXPORT DuplicateObject : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42710"; };
+class UVPG_EXPORT AmbiguousColumn : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42702"; };
+class UVPG_EXPORT AmbiguousFunction : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42725"; };
+class UVPG_EXPORT AmbiguousParameter : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P08"; };
+class UVPG_EXPORT AmbiguousAlias : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P09"; };
+class UVPG_EXPORT InvalidColumnReference : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P10"; };
+class UVPG_EXPORT InvalidColumnDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42611"; };
+class UVPG_EXPORT InvalidCursorDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P11"; };
+class UVPG_EXPORT InvalidDatabaseDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P12"; };
+class UVPG_EXPORT InvalidFunctionDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P13"; };
+class UVPG_EXPORT InvalidPreparedStatementDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P14"; };
+class UVPG_EXPORT InvalidSchemaDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P15"; };
+class UVPG_EXPORT InvalidTableDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P16"; };
+class UVPG_EXPORT InvalidObjectDefinition : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "42P17"; };
 
 // Class 44 - WITH CHECK OPTION Violation
-class WithCheckOptionViolation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "44000"; };
+class UVPG_EXPORT WithCheckOptionViolation : public ::uvpg::ProgrammingError { public: using ProgrammingError::ProgrammingError; static constexpr const char* sqlstate = "44000"; };
 
 // Class 53 - Insufficient Resources
-class InsufficientResources : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53000"; };
-class DiskFull : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53100"; };
-class OutOfMemory : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53200"; };
-class TooManyConnections : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53300"; };
-class ConfigurationLimitExceeded : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53400"; };
+class UVPG_EXPORT InsufficientResources : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53000"; };
+class UVPG_EXPORT DiskFull : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53100"; };
+class UVPG_EXPORT OutOfMemory : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53200"; };
+class UVPG_EXPORT TooManyConnections : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53300"; };
+class UVPG_EXPORT ConfigurationLimitExceeded : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "53400"; };
 
 // Class 54 - Program Limit Exceeded
-class ProgramLimitExceeded : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54000"; };
-class StatementTooComplex : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54001"; };
-class TooManyColumns : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54011"; };
-class TooManyArguments : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54023"; };
+class UVPG_EXPORT ProgramLimitExceeded : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54000"; };
+class UVPG_EXPORT StatementTooComplex : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54001"; };
+class UVPG_EXPORT TooManyColumns : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54011"; };
+class UVPG_EXPORT TooManyArguments : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "54023"; };
 
 // Class 55 - Object Not In Prerequisite State
-class ObjectNotInPrerequisiteState : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55000"; };
-class ObjectInUse : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55006"; };
-class CantChangeRuntimeParam : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55P02"; };
-class LockNotAvailable : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55P03"; };
-class UnsafeNewEnumValueUsage : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55P04"; };
+class UVPG_EXPORT ObjectNotInPrerequisiteState : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55000"; };
+class UVPG_EXPORT ObjectInUse : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55006"; };
+class UVPG_EXPORT CantChangeRuntimeParam : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55P02"; };
+class UVPG_EXPORT LockNotAvailable : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55P03"; };
+class UVPG_EXPORT UnsafeNewEnumValueUsage : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "55P04"; };
 
 // Class 57 - Operator Intervention
-class OperatorIntervention : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57000"; };
-class QueryCanceled : public ::uvpg::QueryCanceledError { public: using QueryCanceledError::QueryCanceledError; static constexpr const char* sqlstate = "57014"; };
-class AdminShutdown : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P01"; };
-class CrashShutdown : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P02"; };
-class CannotConnectNow : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P03"; };
-class DatabaseDropped : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P04"; };
-class IdleSessionTimeout : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P05"; };
+class UVPG_EXPORT OperatorIntervention : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57000"; };
+class UVPG_EXPORT QueryCanceled : public ::uvpg::QueryCanceledError { public: using QueryCanceledError::QueryCanceledError; static constexpr const char* sqlstate = "57014"; };
+class UVPG_EXPORT AdminShutdown : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P01"; };
+class UVPG_EXPORT CrashShutdown : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P02"; };
+class UVPG_EXPORT CannotConnectNow : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P03"; };
+class UVPG_EXPORT DatabaseDropped : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P04"; };
+class UVPG_EXPORT IdleSessionTimeout : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "57P05"; };
 
 // Class 58 - System Error (errors external to PostgreSQL itself)
-class SystemError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58000"; };
-class IoError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58030"; };
-class UndefinedFile : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58P01"; };
-class DuplicateFile : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58P02"; };
+class UVPG_EXPORT SystemError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58000"; };
+class UVPG_EXPORT IoError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58030"; };
+class UVPG_EXPORT UndefinedFile : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58P01"; };
+class UVPG_EXPORT DuplicateFile : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "58P02"; };
 
 // Class 72 - Snapshot Failure
-class SnapshotTooOld : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "72000"; };
+class UVPG_EXPORT SnapshotTooOld : public ::uvpg::DatabaseError { public: using DatabaseError::DatabaseError; static constexpr const char* sqlstate = "72000"; };
 
 // Class F0 - Configuration File Error
-class ConfigFileError : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "F0000"; };
-class LockFileExists : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "F0001"; };
+class UVPG_EXPORT ConfigFileError : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "F0000"; };
+class UVPG_EXPORT LockFileExists : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "F0001"; };
 
 // Class HV - Foreign Data Wrapper Error (SQL/MED)
-class FdwError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV000"; };
-class FdwColumnNameNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV005"; };
-class FdwDynamicParameterValueNeeded : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV002"; };
-class FdwFunctionSequenceError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV010"; };
-class FdwInconsistentDescriptorInformation : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV021"; };
-class FdwInvalidAttributeValue : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV024"; };
-class FdwInvalidColumnName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV007"; };
-class FdwInvalidColumnNumber : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV008"; };
-class FdwInvalidDataType : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV004"; };
-class FdwInvalidDataTypeDescriptors : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV006"; };
-class FdwInvalidDescriptorFieldIdentifier : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV091"; };
-class FdwInvalidHandle : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00B"; };
-class FdwInvalidOptionIndex : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00C"; };
-class FdwInvalidOptionName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00D"; };
-class FdwInvalidStringLengthOrBufferLength : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV090"; };
-class FdwInvalidStringFormat : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00A"; };
-class FdwInvalidUseOfNullPointer : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV009"; };
-class FdwTooManyHandles : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV014"; };
-class FdwOutOfMemory : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV001"; };
-class FdwNoSchemas : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00P"; };
-class FdwOptionNameNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00J"; };
-class FdwReplyHandle : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00K"; };
-class FdwSchemaNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00Q"; };
-class FdwTableNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00R"; };
-class FdwUnableToCreateExecution : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00L"; };
-class FdwUnableToCreateReply : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00M"; };
-class FdwUnableToEstablishConnection : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00N"; };
+class UVPG_EXPORT FdwError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV000"; };
+class UVPG_EXPORT FdwColumnNameNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV005"; };
+class UVPG_EXPORT FdwDynamicParameterValueNeeded : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV002"; };
+class UVPG_EXPORT FdwFunctionSequenceError : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV010"; };
+class UVPG_EXPORT FdwInconsistentDescriptorInformation : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV021"; };
+class UVPG_EXPORT FdwInvalidAttributeValue : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV024"; };
+class UVPG_EXPORT FdwInvalidColumnName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV007"; };
+class UVPG_EXPORT FdwInvalidColumnNumber : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV008"; };
+class UVPG_EXPORT FdwInvalidDataType : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV004"; };
+class UVPG_EXPORT FdwInvalidDataTypeDescriptors : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV006"; };
+class UVPG_EXPORT FdwInvalidDescriptorFieldIdentifier : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV091"; };
+class UVPG_EXPORT FdwInvalidHandle : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00B"; };
+class UVPG_EXPORT FdwInvalidOptionIndex : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00C"; };
+class UVPG_EXPORT FdwInvalidOptionName : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00D"; };
+class UVPG_EXPORT FdwInvalidStringLengthOrBufferLength : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV090"; };
+class UVPG_EXPORT FdwInvalidStringFormat : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00A"; };
+class UVPG_EXPORT FdwInvalidUseOfNullPointer : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV009"; };
+class UVPG_EXPORT FdwTooManyHandles : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV014"; };
+class UVPG_EXPORT FdwOutOfMemory : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV001"; };
+class UVPG_EXPORT FdwNoSchemas : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00P"; };
+class UVPG_EXPORT FdwOptionNameNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00J"; };
+class UVPG_EXPORT FdwReplyHandle : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00K"; };
+class UVPG_EXPORT FdwSchemaNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00Q"; };
+class UVPG_EXPORT FdwTableNotFound : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00R"; };
+class UVPG_EXPORT FdwUnableToCreateExecution : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00L"; };
+class UVPG_EXPORT FdwUnableToCreateReply : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00M"; };
+class UVPG_EXPORT FdwUnableToEstablishConnection : public ::uvpg::OperationalError { public: using OperationalError::OperationalError; static constexpr const char* sqlstate = "HV00N"; };
 
 // Class P0 - PL/pgSQL Error
-class PlpgsqlError : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0000"; };
-class RaiseException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0001"; };
-class NoDataFound : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0002"; };
-class TooManyRows : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0003"; };
-class AssertFailure : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0004"; };
+class UVPG_EXPORT PlpgsqlError : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0000"; };
+class UVPG_EXPORT RaiseException : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0001"; };
+class UVPG_EXPORT NoDataFound : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0002"; };
+class UVPG_EXPORT TooManyRows : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0003"; };
+class UVPG_EXPORT AssertFailure : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "P0004"; };
 
 // Class XX - Internal Error
-class InternalError_ : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "XX000"; };
-class DataCorrupted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "XX001"; };
-class IndexCorrupted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "XX002"; };
+class UVPG_EXPORT InternalError_ : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "XX000"; };
+class UVPG_EXPORT DataCorrupted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "XX001"; };
+class UVPG_EXPORT IndexCorrupted : public ::uvpg::InternalError { public: using InternalError::InternalError; static constexpr const char* sqlstate = "XX002"; };
 
 }  // namespace uvpg::errors

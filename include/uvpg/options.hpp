@@ -16,22 +16,6 @@ typedef struct uv_loop_s uv_loop_t;
 
 namespace uvpg {
 
-// TLS and authentication keywords, with libpq's meanings and defaults (sslmode is separate):
-//   sslrootcert  CA file to verify the server, or "system" (default ~/.postgresql/root.crt)
-//   sslcert, sslkey  client certificate and key (default ~/.postgresql/postgresql.crt/.key)
-//   sslcrl       certificate revocation list (default ~/.postgresql/root.crl if present)
-//   sslpassword  for an encrypted sslkey
-//   sslsni       "1" (default) sends the host name in the handshake, "0" does not
-//   ssl_min_protocol_version / ssl_max_protocol_version  "TLSv1.2" (default min) ... "TLSv1.3"
-//   sslnegotiation  "postgres" (default: SSLRequest first) or "direct" (TLS at once, PG 17)
-//   channel_binding "disable", "prefer" (default), "require" (SCRAM-SHA-256-PLUS only)
-//   require_auth    methods the server may ask for: "scram-sha-256,md5", or "!password"...
-#define UVPG_TLS_OPTION_FIELDS(X)                                                                \
-    X(sslrootcert) X(sslcert) X(sslkey) X(sslcrl) X(sslpassword) X(sslsni)                       \
-    X(ssl_min_protocol_version) X(ssl_max_protocol_version) X(sslnegotiation) X(channel_binding) \
-    X(require_auth)
-#define UVPG_DECLARE_OPTION_FIELD(name) std::optional<std::string_view> name{};
-
 struct ConnectOptions {
     std::optional<std::string_view> host{};              // name, address, or a unix socket dir (starts with '/')
     std::optional<std::string_view> hostaddr{};          // numeric address, skips name lookup
@@ -41,7 +25,18 @@ struct ConnectOptions {
     std::optional<std::string_view> password{};
     std::optional<std::string_view> passfile{};          // default ~/.pgpass
     std::optional<std::string_view> sslmode{};           // disable, allow, prefer (default), require, verify-ca, verify-full
-    UVPG_TLS_OPTION_FIELDS(UVPG_DECLARE_OPTION_FIELD)
+    // TLS and authentication, with libpq's meanings and defaults:
+    std::optional<std::string_view> sslrootcert{};       // CA file to verify the server, or "system" (default ~/.postgresql/root.crt)
+    std::optional<std::string_view> sslcert{};           // client certificate (default ~/.postgresql/postgresql.crt)
+    std::optional<std::string_view> sslkey{};            // its key (default ~/.postgresql/postgresql.key)
+    std::optional<std::string_view> sslcrl{};            // certificate revocation list (default ~/.postgresql/root.crl if present)
+    std::optional<std::string_view> sslpassword{};       // for an encrypted sslkey
+    std::optional<std::string_view> sslsni{};            // "1" (default) sends the host name in the handshake, "0" does not
+    std::optional<std::string_view> ssl_min_protocol_version{};  // "TLSv1.2" (default) ... "TLSv1.3"
+    std::optional<std::string_view> ssl_max_protocol_version{};
+    std::optional<std::string_view> sslnegotiation{};    // "postgres" (default: SSLRequest first) or "direct" (TLS at once, PG 17)
+    std::optional<std::string_view> channel_binding{};   // "disable", "prefer" (default), "require" (SCRAM-SHA-256-PLUS only)
+    std::optional<std::string_view> require_auth{};      // methods the server may ask for: "scram-sha-256,md5", or "!password"...
     std::optional<std::string_view> application_name{};
     std::optional<std::string_view> fallback_application_name{};
     std::optional<std::string_view> client_encoding{};   // uvpg speaks UTF8 only

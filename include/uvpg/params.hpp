@@ -1,7 +1,9 @@
 // Query parameters: Param, one value encoded for the wire, and Params, the braced list an
 // execute takes (positional or named).
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/value.hpp>
+#include <uvpg/detail/oids.hpp>
 
 namespace uvpg {
 
@@ -29,7 +31,7 @@ template <class T> std::uint32_t element_oid();
 // its values: unsigned char / uint8_t as int2, unsigned short as int4, unsigned int as int8,
 // unsigned long (long) / uint64_t as numeric. bool is bool; the character types (char,
 // wchar_t, char8_t, char16_t, char32_t) are not integers here: u'x' is refused, not sent as 120.
-class Param {
+class UVPG_EXPORT Param {
 public:
     Param(std::nullopt_t) noexcept : null_(true) {}
     Param(std::nullptr_t) noexcept : null_(true) {}
@@ -210,11 +212,11 @@ std::uint32_t element_oid() {
     } else if constexpr (is_array_vector<T>::value) {
         return element_oid<typename T::value_type>();
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        constexpr std::uint32_t int2 = 21, int4 = 23, int8 = 20, numeric = 1700;
+        using namespace pg_oid;
         if constexpr (std::is_signed_v<T>) return sizeof(T) <= 2 ? int2 : sizeof(T) <= 4 ? int4 : int8;
         else return sizeof(T) <= 1 ? int2 : sizeof(T) <= 2 ? int4 : sizeof(T) <= 4 ? int8 : numeric;
     } else if constexpr (std::is_same_v<T, Numeric>) {
-        return 1700;
+        return pg_oid::numeric;
     } else if constexpr (std::is_same_v<T, std::chrono::year_month_day>) {
         return Param(Date{}).type_oid();
     } else if constexpr (std::is_convertible_v<T, std::string_view> || std::is_same_v<T, const char*>) {
@@ -239,7 +241,7 @@ struct NamedParam {
 // temporary inside a co_await expression ("array used as initializer"), which is exactly where
 // users write `co_await cur.execute(sql, {42, "text"})`. A variadic constructor takes the
 // positional form and a constructor with defaulted NamedParam arguments the named one.
-class Params {
+class UVPG_EXPORT Params {
 public:
     static constexpr std::size_t kMaxBracedNamed = 16;  // more: Params::from(vector)
 

@@ -1,5 +1,6 @@
 // uvpg::create_pool and uvpg::Pool: aiopg's connection pool.
 #pragma once
+#include <uvpg/export.hpp>
 #include <uvpg/connection.hpp>
 #include <uvpg/cursor.hpp>
 #include <uvpg/options.hpp>
@@ -13,6 +14,7 @@ namespace uvpg {
 
 namespace detail {
 class PoolImpl;
+struct Access;
 }
 
 // Runs once for each new pooled connection, before its first use (aiopg: on_connect).
@@ -24,7 +26,7 @@ using OnConnect = Task<void> (*)(Connection&);
 // Every field is trivially destructible on purpose (g++ 12, see options.hpp): text fields are
 // views copied by create_pool() before it returns, and on_connect is a function pointer (a
 // captureless lambda converts); for a capturing callable use the create_pool overload below.
-struct PoolOptions {
+struct UVPG_EXPORT PoolOptions {
     // The pool's own fields come first, in aiopg's order, because designated initialisers must
     // follow declaration order: {.minsize = 1, .maxsize = 8, .timeout = 5} compiles only so.
     std::size_t minsize = 10;    // opened by create_pool and kept open
@@ -43,7 +45,17 @@ struct PoolOptions {
     std::optional<std::string_view> password{};
     std::optional<std::string_view> passfile{};
     std::optional<std::string_view> sslmode{};
-    UVPG_TLS_OPTION_FIELDS(UVPG_DECLARE_OPTION_FIELD)
+    std::optional<std::string_view> sslrootcert{};
+    std::optional<std::string_view> sslcert{};
+    std::optional<std::string_view> sslkey{};
+    std::optional<std::string_view> sslcrl{};
+    std::optional<std::string_view> sslpassword{};
+    std::optional<std::string_view> sslsni{};
+    std::optional<std::string_view> ssl_min_protocol_version{};
+    std::optional<std::string_view> ssl_max_protocol_version{};
+    std::optional<std::string_view> sslnegotiation{};
+    std::optional<std::string_view> channel_binding{};
+    std::optional<std::string_view> require_auth{};
     std::optional<std::string_view> application_name{};
     std::optional<std::string_view> fallback_application_name{};
     std::optional<std::string_view> client_encoding{};
@@ -59,7 +71,7 @@ struct PoolOptions {
 
 // Move-only handle. Destroying it closes the pool (as close()); connections still out are
 // closed when they come back.
-class Pool {
+class UVPG_EXPORT Pool {
 public:
     Pool() noexcept;
     Pool(Pool&&) noexcept;
@@ -98,34 +110,32 @@ public:
     bool closed() const noexcept;
 
     // co_await pool: the same as co_await pool.acquire().
+    // It owns the acquire() task and awaits it as co_await on the task itself would.
     class AcquireAwaiter {
     public:
-        explicit AcquireAwaiter(Task<Connection> t) : task_(std::move(t)) {}
-        bool await_ready() const noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
-            task_.handle().promise().continuation = h;
-            return task_.handle();
-        }
-        Connection await_resume() { return task_.handle().promise().take(); }
+        explicit AcquireAwaiter(Task<Connection> t) : task_(std::move(t)), awaiter_(std::move(task_).operator co_await()) {}
+        bool await_ready() noexcept { return awaiter_.await_ready(); }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept { return awaiter_.await_suspend(h); }
+        Connection await_resume() { return awaiter_.await_resume(); }
 
     private:
         Task<Connection> task_;
+        decltype(std::declval<Task<Connection>>().operator co_await()) awaiter_;  // refers to task_'s frame
     };
     AcquireAwaiter operator co_await() { return AcquireAwaiter(acquire()); }
 
-    // Internal.
-    explicit Pool(std::shared_ptr<detail::PoolImpl> impl) noexcept;
-
 private:
+    friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
+    explicit Pool(std::shared_ptr<detail::PoolImpl> impl) noexcept;
     std::shared_ptr<detail::PoolImpl> impl_;
 };
 
 // Opens a pool with `minsize` connections (aiopg.create_pool). ProgrammingError when
 // minsize > maxsize (maxsize not 0), and the connect error when a first connection fails.
-Task<Pool> create_pool(std::string_view dsn = "", const PoolOptions& options = {});
-Task<Pool> create_pool(const PoolOptions& options);
+UVPG_EXPORT Task<Pool> create_pool(std::string_view dsn = "", const PoolOptions& options = {});
+UVPG_EXPORT Task<Pool> create_pool(const PoolOptions& options);
 // With a capturing on_connect (it replaces options.on_connect).
-Task<Pool> create_pool(std::string_view dsn, const PoolOptions& options,
-                       std::function<Task<void>(Connection&)> on_connect);
+UVPG_EXPORT Task<Pool> create_pool(std::string_view dsn, const PoolOptions& options,
+                                   std::function<Task<void>(Connection&)> on_connect);
 
 }  // namespace uvpg

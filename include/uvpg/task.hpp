@@ -1,5 +1,7 @@
 // Task<T>, run, spawn and gather: C++20 coroutines on a libuv loop.
 #pragma once
+#include <uvpg/export.hpp>
+#include <uvpg/detail/frame_alloc.hpp>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -19,10 +21,8 @@ class Task;
 
 namespace detail {
 
-// Coroutine frames come from a free list of the thread (lib/runtime/recycle.cpp): a frame per query
-// would otherwise cost a malloc/free pair each time.
-void* frame_alloc(std::size_t n);
-void frame_free(void* p, std::size_t n) noexcept;
+struct Access;  // lib/runtime/access.hpp: lib/'s (and the tests') way to a Task's handle
+
 
 template <class T>
 using slot_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
@@ -78,15 +78,15 @@ struct Detached {
         std::suspend_never initial_suspend() noexcept { return {}; }
         std::suspend_never final_suspend() noexcept { return {}; }
         void return_void() noexcept {}
-        void unhandled_exception() noexcept;  // reports to stderr; a detached task has no one to tell
+        UVPG_EXPORT void unhandled_exception() noexcept;  // reports to stderr; a detached task has no one to tell
     };
 };
 
-uv_loop_t* default_loop() noexcept;
+UVPG_EXPORT uv_loop_t* default_loop() noexcept;
 // Runs `loop` until `done` becomes true. Throws InterfaceError if the loop runs out of work first.
-void run_until(uv_loop_t* loop, const std::coroutine_handle<>& task);
+UVPG_EXPORT void run_until(uv_loop_t* loop, const std::coroutine_handle<>& task);
 // Lets close callbacks of handles closed during the run fire, so nothing leaks.
-void drain(uv_loop_t* loop) noexcept;
+UVPG_EXPORT void drain(uv_loop_t* loop) noexcept;
 
 }  // namespace detail
 
@@ -129,10 +129,10 @@ public:
         return Awaiter{h_};
     }
 
-    // Internal (run, spawn): the handle.
-    std::coroutine_handle<promise_type> handle() const noexcept { return h_; }
-
 private:
+    friend struct detail::Access;
+    template <class U>
+    friend U run(uv_loop_t* loop, Task<U> task);
     std::coroutine_handle<promise_type> h_;
 };
 
@@ -150,7 +150,7 @@ inline Task<void> Promise<void>::get_return_object() noexcept {
 // (aiopg: loop.run_until_complete). Must not be called from inside a running loop.
 template <class T>
 T run(uv_loop_t* loop, Task<T> task) {
-    auto h = task.handle();
+    auto h = task.h_;
     if (!h) return detail::Promise<T>{}.take();
     h.resume();
     detail::run_until(loop, h);

@@ -6,6 +6,7 @@
 // aggregate temporary with non-trivial members twice when it is built inside a co_await
 // expression, which is where parameters are written.
 #pragma once
+#include <uvpg/export.hpp>
 #include <array>
 #include <chrono>
 #include <compare>
@@ -24,7 +25,7 @@ inline constexpr std::chrono::sys_days kPgEpoch{std::chrono::days{10957}};
 
 // date: 4714-11-24 BC (Julian day 0) to 5874897 AD, plus infinity and -infinity. Converting an infinite date to a
 // std::chrono type throws DataError.
-class Date {
+class UVPG_EXPORT Date {
 public:
     constexpr Date() = default;  // 2000-01-01
     explicit Date(std::chrono::sys_days d);  // DataError beyond PostgreSQL's int32 day count
@@ -98,7 +99,7 @@ protected:
 }  // namespace detail
 
 // timestamp without time zone: 4714-11-24 BC to 294276 AD, microseconds, ±infinity.
-class Timestamp : public detail::TimestampBase<Timestamp> {
+class UVPG_EXPORT Timestamp : public detail::TimestampBase<Timestamp> {
 public:
     using local_us = std::chrono::local_time<std::chrono::microseconds>;
     constexpr Timestamp() = default;
@@ -107,7 +108,7 @@ public:
 };
 
 // timestamp with time zone: an instant, microseconds, ±infinity.
-class TimestampTz : public detail::TimestampBase<TimestampTz> {
+class UVPG_EXPORT TimestampTz : public detail::TimestampBase<TimestampTz> {
 public:
     using sys_us = std::chrono::sys_time<std::chrono::microseconds>;
     constexpr TimestampTz() = default;
@@ -136,7 +137,7 @@ private:
 };
 
 // uuid: 16 bytes; text form 8-4-4-4-12 lowercase hex.
-struct Uuid {
+struct UVPG_EXPORT Uuid {
     std::array<std::uint8_t, 16> bytes{};
     std::string to_string() const;
     static Uuid parse(std::string_view text);  // DataError on a malformed text
@@ -145,7 +146,7 @@ struct Uuid {
 
 // inet and cidr: an IPv4 or IPv6 address with its prefix length. For IPv4 only the first four
 // bytes are used.
-struct Inet {
+struct UVPG_EXPORT Inet {
     std::uint8_t family = 4;  // 4 or 6
     std::uint8_t prefix = 32; // bits of network mask
     bool cidr = false;        // the value is (or goes as) cidr, not inet
@@ -155,12 +156,12 @@ struct Inet {
     friend constexpr bool operator==(const Inet&, const Inet&) = default;
 };
 
-struct MacAddr {
+struct UVPG_EXPORT MacAddr {
     std::array<std::uint8_t, 6> bytes{};
     std::string to_string() const;  // 08:00:2b:01:02:03
     friend constexpr auto operator<=>(const MacAddr&, const MacAddr&) = default;
 };
-struct MacAddr8 {
+struct UVPG_EXPORT MacAddr8 {
     std::array<std::uint8_t, 8> bytes{};
     std::string to_string() const;  // 08:00:2b:01:02:03:04:05
     friend constexpr auto operator<=>(const MacAddr8&, const MacAddr8&) = default;

@@ -155,9 +155,17 @@ std::string masked_dsn(KeyValues given, const ConnectOptions& o) {
     put("password", o.password);
     put("passfile", o.passfile);
     put("sslmode", o.sslmode);
-#define UVPG_PUT_OPTION_FIELD(name) put(#name, o.name);
-    UVPG_TLS_OPTION_FIELDS(UVPG_PUT_OPTION_FIELD)
-#undef UVPG_PUT_OPTION_FIELD
+    put("sslrootcert", o.sslrootcert);
+    put("sslcert", o.sslcert);
+    put("sslkey", o.sslkey);
+    put("sslcrl", o.sslcrl);
+    put("sslpassword", o.sslpassword);
+    put("sslsni", o.sslsni);
+    put("ssl_min_protocol_version", o.ssl_min_protocol_version);
+    put("ssl_max_protocol_version", o.ssl_max_protocol_version);
+    put("sslnegotiation", o.sslnegotiation);
+    put("channel_binding", o.channel_binding);
+    put("require_auth", o.require_auth);
     put("application_name", o.application_name);
     put("fallback_application_name", o.fallback_application_name);
     put("client_encoding", o.client_encoding);

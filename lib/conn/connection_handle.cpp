@@ -12,7 +12,7 @@ Task<Connection> connect_impl(ConnParams params) {
     auto impl = std::make_shared<ConnectionImpl>(std::move(params));
     RequestAwaiter startup{impl->open()};  // named: g++ 12 mishandles non-trivial temporaries in co_await
     co_await startup;
-    co_return Connection(std::move(impl));
+    co_return Access::connection(std::move(impl));
 }
 
 Task<Connection> fail_connect(std::exception_ptr e) {
@@ -53,7 +53,7 @@ detail::ConnectionImpl& Connection::checked() const {
 }
 
 namespace {
-Task<Cursor> make_cursor(Connection conn) { co_return Cursor(std::move(conn)); }
+Task<Cursor> make_cursor(Connection conn) { co_return detail::Access::cursor(std::move(conn)); }
 }  // namespace
 
 Task<Cursor> Connection::cursor() {

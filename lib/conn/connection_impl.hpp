@@ -6,6 +6,7 @@
 
 #include "lib/config/conn_params.hpp"
 #include "lib/net/uv_handles.hpp"
+#include "lib/runtime/access.hpp"
 #include "lib/runtime/recycle.hpp"
 #include "lib/values/row.hpp"
 #include "lib/ops/query_ops.hpp"

@@ -55,8 +55,8 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
 std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
     if (s.last_parsed && s.last_parsed->source == sql) return s.last_parsed;
     const bool cached = !s.conn.closed();
-    s.last_parsed = cached ? s.conn.impl()->parsed(sql) : detail::parse_statement(sql);
-    s.parsed_on = cached ? s.conn.impl().get() : nullptr;
+    s.last_parsed = cached ? Access::impl(s.conn)->parsed(sql) : detail::parse_statement(sql);
+    s.parsed_on = cached ? Access::impl(s.conn).get() : nullptr;
     return s.last_parsed;
 }
 
@@ -292,7 +292,7 @@ std::vector<Row> take_rows(CursorState& s, std::size_t n) {
     out.reserve(end - s.pos);
     if (end > s.pos) {
         const detail::RowSetBase* set = r.packer->share(end - s.pos);  // one atomic add for all
-        for (std::size_t i = s.pos; i < end; ++i) out.emplace_back(set, r.at(i));
+        for (std::size_t i = s.pos; i < end; ++i) out.push_back(Access::row(set, r.at(i)));
     }
     s.pos = end;
     return out;
@@ -384,7 +384,7 @@ void retire(std::unique_ptr<CursorState> st) noexcept {
 
 Cursor::Cursor() noexcept = default;
 Cursor::Cursor(Connection conn) : s_(detail::new_cursor_state()) {
-    if (s_->parsed_on != conn.impl().get()) {  // a reused state's statement is for its own connection
+    if (s_->parsed_on != detail::Access::impl(conn).get()) {  // a reused state's statement is for its own connection
         s_->last_parsed.reset();
         s_->parsed_on = nullptr;
     }

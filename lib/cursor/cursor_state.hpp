@@ -43,7 +43,7 @@ struct CursorState {
 
     // A stream not read to its end: the rest of its rows are dropped as they come.
     void drop_stream() noexcept {
-        if (streaming && !conn.closed()) conn.impl()->stream_drop(*streaming);
+        if (streaming && !conn.closed()) Access::impl(conn)->stream_drop(*streaming);
         streaming.reset();
         stream_mode = false;
         streamed = 0;
@@ -89,7 +89,7 @@ struct BusyGuard {
 
 inline ConnectionImpl& live_connection(CursorState& s) {
     if (s.closed) throw InterfaceError("cursor already closed");
-    return s.conn.checked();
+    return Access::checked(s.conn);
 }
 
 // Bounds one execute by the connection's `timeout`, as aiopg does: past it, TimeoutError, and

@@ -71,7 +71,7 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
         if (s->pos < s->result.size()) {
             const std::size_t k = std::min(n - out.size(), s->result.size() - s->pos);
             const detail::RowSetBase* set = s->result.packer->share(k);
-            for (std::size_t i = 0; i < k; ++i) out.emplace_back(set, s->result.at(s->pos + i));
+            for (std::size_t i = 0; i < k; ++i) out.push_back(Access::row(set, s->result.at(s->pos + i)));
             s->pos += k;
             s->streamed += static_cast<std::int64_t>(k);
             continue;
@@ -84,7 +84,7 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
             const std::size_t bytes = r.stream().sizes.front();
             r.stream().sizes.pop_front();
             s->pos = 0;
-            if (!s->conn.closed()) s->conn.impl()->stream_taken(r, bytes);
+            if (!s->conn.closed()) Access::impl(s->conn)->stream_taken(r, bytes);
             continue;
         }
         if (r.done) {
@@ -98,7 +98,7 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
             if (req->error) std::rethrow_exception(req->error);
             break;
         }
-        Deadline deadline(s->conn.checked());
+        Deadline deadline(Access::checked(s->conn));
         StreamWait w{r};
         co_await w;
     }

@@ -72,7 +72,7 @@ struct QueryResult {
         shape.reset();
         tag.clear();
     }
-    Row row(std::size_t i) const { return Row(packer->share(1), at(i)); }
+    Row row(std::size_t i) const { return RowAccess::row(packer->share(1), at(i)); }
 };
 
 // A named prepared statement kept by the connection (the statement cache), so that running

@@ -86,7 +86,7 @@ Task<std::shared_ptr<ConnectionImpl>> PoolImpl::open_one() {
         co_await startup;
         conn->born_ms = uv_hrtime() / 1000000;
         if (on_connect_) {
-            Connection handle(conn);
+            Connection handle = Access::connection(conn);
             co_await on_connect_(handle);
         }
         if (closing_) throw InterfaceError("pool closed while a connection was being opened");
@@ -124,7 +124,7 @@ Task<void> PoolImpl::fill_to_min() {
 
 Connection PoolImpl::lease(std::shared_ptr<ConnectionImpl> conn) {
     auto l = std::make_shared<Lease>(conn, weak_from_this());
-    return Connection(std::move(conn), std::move(l));
+    return Access::connection(std::move(conn), std::move(l));
 }
 
 void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
@@ -314,7 +314,7 @@ namespace {
 
 Task<Pool> create_pool_impl(std::shared_ptr<PoolImpl> p) {
     co_await p->fill_to_min();
-    co_return Pool(std::move(p));
+    co_return Access::pool(std::move(p));
 }
 
 Task<Pool> fail_pool(std::exception_ptr e) {
@@ -368,9 +368,17 @@ ConnectOptions PoolOptions::connect_options() const {
     c.password = password;
     c.passfile = passfile;
     c.sslmode = sslmode;
-#define UVPG_COPY_OPTION_FIELD(name) c.name = name;
-    UVPG_TLS_OPTION_FIELDS(UVPG_COPY_OPTION_FIELD)
-#undef UVPG_COPY_OPTION_FIELD
+    c.sslrootcert = sslrootcert;
+    c.sslcert = sslcert;
+    c.sslkey = sslkey;
+    c.sslcrl = sslcrl;
+    c.sslpassword = sslpassword;
+    c.sslsni = sslsni;
+    c.ssl_min_protocol_version = ssl_min_protocol_version;
+    c.ssl_max_protocol_version = ssl_max_protocol_version;
+    c.sslnegotiation = sslnegotiation;
+    c.channel_binding = channel_binding;
+    c.require_auth = require_auth;
     c.application_name = application_name;
     c.fallback_application_name = fallback_application_name;
     c.client_encoding = client_encoding;
@@ -432,7 +440,7 @@ Task<Connection> Pool::acquire() {
 }
 
 void Pool::release(Connection& conn) {
-    const auto& lease = conn.lease();
+    const auto& lease = detail::Access::lease(conn);
     if (!lease || lease->pool.lock() != impl_ || !impl_)
         throw InterfaceError("this connection was not handed out by this pool");
     if (lease->released) throw InterfaceError("connection already returned to its pool");

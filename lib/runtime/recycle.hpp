@@ -2,7 +2,7 @@
 // frame_alloc) go back to a free list of their thread instead of to malloc: a round trip
 // otherwise pays several malloc/free pairs for objects of the same few sizes.
 #pragma once
-#include <uvpg/task.hpp>
+#include <uvpg/detail/frame_alloc.hpp>
 
 #include <cstddef>
 #include <new>

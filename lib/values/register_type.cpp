@@ -52,7 +52,7 @@ Task<void> register_type_impl(Connection conn, std::string name) {
         a.base = oid;
         added.emplace_back(array, std::move(a));
     }
-    conn.checked().add_types(added);
+    detail::Access::checked(conn).add_types(added);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Rows: packed back to back in a result's RowSet, each a column directory followed by the
 // DataRow's fields copied once, as received, so that rows outlive the receive buffer.
 #include "lib/values/row.hpp"
+#include "lib/runtime/access.hpp"
 
 #include <uvpg/errors.hpp>
 
@@ -224,7 +225,7 @@ Row make_row(std::shared_ptr<const RowShape> shape, const proto::DataRow& row) {
     std::string why;
     const std::uint8_t* data = packer.add(decoded, why);
     if (!data) throw InterfaceError(why);
-    return Row(packer.share(1), data);
+    return Access::row(packer.share(1), data);
 }
 
 }  // namespace detail

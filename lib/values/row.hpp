@@ -10,6 +10,13 @@
 
 namespace uvpg::detail {
 
+// A Row over bytes packed in a row set, for the code below lib/conn (lib/ops/ cannot include
+// lib/runtime/access.hpp, which brings the coroutine handles). Adopts one reference to `set`
+// that the caller has already counted.
+struct RowAccess {
+    static Row row(const RowSetBase* set, const std::uint8_t* data) noexcept { return Row(set, data); }
+};
+
 // Builds Values over bytes that are not a Row's own: array elements, range bounds.
 struct ValueAccess {
     static Value make(const RowShape* shape, std::size_t index, std::string_view data, bool null) {

@@ -284,9 +284,9 @@ void throw_null_value(const Value& v, const char* cpp_type) {
                     ") is NULL; read it as std::optional<" + cpp_type + ">");
 }
 
-// One definition for every supported T, instantiated below; the header's value_type_name trait
-// keeps callers to this list at compile time.
-template <class T>
+// One definition for every supported T, instantiated below; the ValueType concept keeps
+// callers to that list at compile time.
+template <ValueType T>
 T value_as(const Value& v) {
     const Field f = field_of(v);
     const std::uint32_t t = f.type;
@@ -413,9 +413,45 @@ T value_as(const Value& v) {
     }
 }
 
-#define UVPG_VALUE_AS(T) template T value_as<T>(const Value&);
-UVPG_FOR_EACH_VALUE_TYPE(UVPG_VALUE_AS)
-#undef UVPG_VALUE_AS
+// One line per type of detail::ValueTypes (detail/value_types.hpp), in its order.
+static_assert(ValueTypes::size == 37, "a type was added to or dropped from detail::ValueTypes: instantiate it here");
+template bool value_as<bool>(const Value&);
+template signed char value_as<signed char>(const Value&);
+template unsigned char value_as<unsigned char>(const Value&);
+template short value_as<short>(const Value&);
+template unsigned short value_as<unsigned short>(const Value&);
+template int value_as<int>(const Value&);
+template unsigned int value_as<unsigned int>(const Value&);
+template long value_as<long>(const Value&);
+template unsigned long value_as<unsigned long>(const Value&);
+template long long value_as<long long>(const Value&);
+template unsigned long long value_as<unsigned long long>(const Value&);
+template float value_as<float>(const Value&);
+template double value_as<double>(const Value&);
+template std::string value_as<std::string>(const Value&);
+template std::string_view value_as<std::string_view>(const Value&);
+template Bytes value_as<Bytes>(const Value&);
+template Numeric value_as<Numeric>(const Value&);
+template Json value_as<Json>(const Value&);
+template Xml value_as<Xml>(const Value&);
+template Date value_as<Date>(const Value&);
+template Time value_as<Time>(const Value&);
+template TimeTz value_as<TimeTz>(const Value&);
+template Timestamp value_as<Timestamp>(const Value&);
+template TimestampTz value_as<TimestampTz>(const Value&);
+template Interval value_as<Interval>(const Value&);
+template std::chrono::sys_days value_as<std::chrono::sys_days>(const Value&);
+template std::chrono::year_month_day value_as<std::chrono::year_month_day>(const Value&);
+template local_us value_as<local_us>(const Value&);
+template sys_us value_as<sys_us>(const Value&);
+template std::chrono::microseconds value_as<std::chrono::microseconds>(const Value&);
+template Uuid value_as<Uuid>(const Value&);
+template Inet value_as<Inet>(const Value&);
+template MacAddr value_as<MacAddr>(const Value&);
+template MacAddr8 value_as<MacAddr8>(const Value&);
+template Bits value_as<Bits>(const Value&);
+template Money value_as<Money>(const Value&);
+template Hstore value_as<Hstore>(const Value&);
 
 }  // namespace detail
 
