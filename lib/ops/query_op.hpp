@@ -7,6 +7,8 @@
 // COPY is in lib/ops/copy_op.hpp, streaming in lib/ops/stream_op.hpp, the set of them in
 // lib/ops/query_ops.hpp.
 #pragma once
+#include <uvpg/errors_sqlstate.hpp>
+
 #include "lib/errors/error.hpp"
 #include "lib/ops/query_result.hpp"
 #include "proto/backend.hpp"
@@ -40,7 +42,8 @@ struct Step {
 // (26000), its name already taken (42P05), or its plan's result type changed (0A000, "cached
 // plan must not change result type"). They come before the statement runs.
 inline bool cache_fact(std::string_view sqlstate) noexcept {
-    return sqlstate == "26000" || sqlstate == "42P05" || sqlstate == "0A000";
+    return sqlstate == errors::InvalidSqlStatementName::sqlstate || sqlstate == errors::DuplicatePreparedStatement::sqlstate ||
+           sqlstate == errors::FeatureNotSupported::sqlstate;
 }
 
 // What every query operation keeps: the result being built, the first error, and where in

@@ -2,6 +2,8 @@
 // first ReadyForQuery. Authentication itself is in lib/ops/auth_exchange.cpp.
 #include "lib/ops/startup_op.hpp"
 
+#include <uvpg/errors_sqlstate.hpp>
+
 #include "lib/errors/errors_internal.hpp"
 #include "proto/frontend.hpp"
 
@@ -10,7 +12,7 @@ namespace uvpg::detail::ops {
 namespace {
 // SQLSTATE 57P03 cannot_connect_now (the server is starting up or shutting down): libpq only
 // tries another host after it, never the other sslmode.
-constexpr std::string_view kCannotConnectNow = "57P03";
+constexpr std::string_view kCannotConnectNow = errors::CannotConnectNow::sqlstate;
 }  // namespace
 
 StartupOp::StartupOp(StartupSettings settings, bool tls, bool retried)
