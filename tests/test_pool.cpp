@@ -366,7 +366,8 @@ TEST_CASE("close(), wait_closed() and terminate()") {
 
 TEST_CASE("a server restart: running tasks get OperationalError, the next ones succeed") {
     std::string bindir = env("UVPG_TEST_PG_BINDIR"), pgdata = env("UVPG_TEST_PGDATA");
-    if (bindir.empty() || pgdata.empty()) return;  // an outside server is not ours to restart
+    if (bindir.empty() || pgdata.empty())
+        UVPG_SKIP("no UVPG_TEST_PG_BINDIR / UVPG_TEST_PGDATA: an outside server is not ours to restart");
     uvpg::run([](std::string bin, std::string data) -> uvpg::Task<void> {
         auto pool = co_await uvpg::create_pool(pool_dsn("pool_restart"), {.minsize = 4, .maxsize = 4});
         auto victim = [](uvpg::Pool& p) -> uvpg::Task<bool> {

@@ -11,7 +11,7 @@
 namespace uvpg::detail {
 
 namespace {
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 constexpr std::size_t kMaxNotices = 50;  // psycopg2 keeps the last 50
 }  // namespace
 
@@ -284,7 +284,7 @@ void ConnectionImpl::add_notice(const proto::NoticeResponse& n) {
 void ConnectionImpl::pump_copy_in() {
     // The op fills the write buffer up to a high-water mark; it is written, and the pump goes
     // on while writes complete at once. A write that waits resumes the pump from on_written.
-    constexpr std::size_t kHighWater = 256 * 1024;
+    constexpr std::size_t kHighWater = std::size_t{256} * 1024;
     while (!closed() && !queue_.empty()) {
         auto* copy = std::get_if<ops::CopyInOp>(&queue_.front()->op);
         if (!copy || !copy->pumping) return;

@@ -314,7 +314,7 @@ private:
     // `fallback`: the op says prefer/allow may try once more the other way (libpq's fallback:
     // plain text after TLS failed, TLS after plain text was refused).
     void startup_failed(ErrorValue e, bool fallback = false);
-    void fail_startup(ErrorValue e);  // closes with `e` as it is
+    void fail_startup(const ErrorValue& e);  // closes with `e` as it is
     bool retry_connection(const std::string& failed);  // `failed`: this attempt's error line(s)
     // The earlier attempts' lines, then 'connection to server at "h", port N failed: ' and `why`.
     std::string startup_error_text(const std::string& why) const;

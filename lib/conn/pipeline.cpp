@@ -8,8 +8,8 @@
 namespace uvpg::detail {
 
 namespace {
-constexpr std::size_t kBatchStep = 256;          // parameter sets encoded at a time
-constexpr std::size_t kEarlyWrite = 64 * 1024;   // bytes encoded before writing starts
+constexpr std::size_t kBatchStep = 256;                      // parameter sets encoded at a time
+constexpr std::size_t kEarlyWrite = std::size_t{64} * 1024;  // bytes encoded before writing starts
 }  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,

@@ -178,10 +178,10 @@ void ConnectionImpl::startup_failed(ErrorValue e, bool fallback) {
     if (line.back() != '\n') line += '\n';
     if (fallback && retry_connection(line)) return;
     e.message = (startup_ ? std::exchange(startup_->error_log, {}) : std::string()) + line;
-    fail_startup(std::move(e));
+    fail_startup(e);
 }
 
-void ConnectionImpl::fail_startup(ErrorValue e) {
+void ConnectionImpl::fail_startup(const ErrorValue& e) {
     close(to_exception(e));
     resume_ready();
 }

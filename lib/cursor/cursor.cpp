@@ -220,7 +220,10 @@ Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times
     bool counted = false;
     for (std::size_t i = 0; i < times; ++i) {
         Params none;
-        co_await execute_impl(s, statement_for(*s, sql, none), std::move(none));
+        // The statement first: in one call, `none` could be moved from before statement_for
+        // reads it (the order of evaluation of arguments is unspecified).
+        auto stmt = statement_for(*s, sql, none);
+        co_await execute_impl(s, std::move(stmt), std::move(none));
         if (s->rowcount >= 0) {
             total += s->rowcount;
             counted = true;

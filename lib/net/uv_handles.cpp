@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <cmath>
 #include <cstring>
 
 #include <csignal>
@@ -193,7 +194,7 @@ Timer* Timer::start_impl(uv_loop_t* loop, double seconds, Fn* fn) {
     t->fn_ = fn;
     uv_timer_init(loop, &t->timer_);
     t->timer_.data = t;
-    auto ms = seconds <= 0 ? 0 : static_cast<std::uint64_t>(seconds * 1000.0 + 0.5);
+    auto ms = seconds <= 0 ? 0 : static_cast<std::uint64_t>(std::llround(seconds * 1000.0));
     // libuv counts from the loop's cached time, taken when this iteration began: a timer armed
     // after a long stretch of work in the same iteration would fire that much early. Count from
     // now, as asyncio does.

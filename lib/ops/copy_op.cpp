@@ -7,7 +7,7 @@
 namespace uvpg::detail::ops {
 
 void CopyInOp::fill(proto::Bytes& out, std::size_t high_water) {
-    constexpr std::size_t kChunk = 64 * 1024;
+    constexpr std::size_t kChunk = std::size_t{64} * 1024;
     static thread_local std::vector<char> chunk(kChunk);
     while (pumping && out.size() < high_water) {
         std::size_t n = 0;

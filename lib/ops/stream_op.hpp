@@ -10,8 +10,8 @@ namespace uvpg::detail::ops {
 
 // Batches of at most this many rows or bytes; reading stops while 8 MiB of rows wait for the
 // cursor and starts again once 2 MiB do.
-inline constexpr std::size_t kStreamBatchRows = 4096, kStreamBatchBytes = 256 * 1024;
-inline constexpr std::size_t kStreamFirstChunk = 64 * 1024;
+inline constexpr std::size_t kStreamBatchRows = 4096, kStreamBatchBytes = std::size_t{256} * 1024;
+inline constexpr std::size_t kStreamFirstChunk = std::size_t{64} * 1024;
 inline constexpr std::size_t kStreamHighWater = 8 << 20, kStreamLowWater = 2 << 20;
 
 struct StreamOp : ExtendedQueryOp {

@@ -37,7 +37,9 @@ PoolImpl::~PoolImpl() {
 
 bool PoolImpl::expired(const ConnectionImpl& c) const {
     // The real time, not the loop's cached one (stale after a long stretch of work).
-    return recycle_ >= 0 && static_cast<double>(uv_hrtime() / 1000000 - c.born_ms) > recycle_ * 1000.0;
+    // Whole milliseconds, truncated on purpose: born_ms is counted the same way.
+    const std::uint64_t now_ms = uv_hrtime() / 1000000;
+    return recycle_ >= 0 && static_cast<double>(now_ms - c.born_ms) > recycle_ * 1000.0;
 }
 
 void PoolImpl::watch(const std::shared_ptr<ConnectionImpl>& c) {

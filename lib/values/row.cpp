@@ -115,12 +115,13 @@ std::uint8_t* map_huge() noexcept {
     const std::size_t len = 2 * kHugeChunk;
     void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return nullptr;
-    const auto base = reinterpret_cast<std::uintptr_t>(m);
-    const std::uintptr_t aligned = (base + kHugeChunk - 1) & ~(std::uintptr_t{kHugeChunk} - 1);
-    if (aligned > base) ::munmap(m, aligned - base);
-    if (const std::size_t tail = base + len - (aligned + kHugeChunk); tail > 0)
-        ::munmap(reinterpret_cast<void*>(aligned + kHugeChunk), tail);
-    auto* p = reinterpret_cast<std::uint8_t*>(aligned);
+    // Aligned by arithmetic on the pointer (an integer made back into a pointer loses its
+    // provenance): skip `lead` bytes to the next 2 MiB boundary, unmap what lies either side.
+    auto* const base = static_cast<std::uint8_t*>(m);
+    const std::size_t lead = (kHugeChunk - reinterpret_cast<std::uintptr_t>(m) % kHugeChunk) % kHugeChunk;
+    auto* p = base + lead;
+    if (lead > 0) ::munmap(base, lead);
+    if (const std::size_t tail = len - lead - kHugeChunk; tail > 0) ::munmap(p + kHugeChunk, tail);
     ::madvise(p, kHugeChunk, MADV_HUGEPAGE);  // a hint: refused (THP off), it is an ordinary mapping
     return p;
 }

@@ -153,7 +153,8 @@ std::string format_floating(F v) {
     } else if (exp >= n - 1) {
         out.append(digits).append(static_cast<std::size_t>(exp - (n - 1)), '0');
     } else {
-        out.append(digits, 0, static_cast<std::size_t>(exp + 1)).append(".").append(digits, static_cast<std::size_t>(exp + 1));
+        const std::size_t point = static_cast<std::size_t>(exp) + 1;  // exp >= 0 here
+        out.append(digits, 0, point).append(".").append(digits, point);
     }
     return out;
 }
@@ -350,6 +351,7 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegi
         std::vector<proto::ByteView> ranges;
         if (auto e = proto::bin_to_multirange(b, ranges); e != proto::CodecErrc::ok) bad_binary(type, e);
         std::vector<std::string> texts;
+        texts.reserve(ranges.size());
         for (const auto& r : ranges) texts.push_back(one(r));
         std::vector<std::string_view> views(texts.begin(), texts.end());
         return proto::multirange_to_text(views);
