@@ -68,7 +68,7 @@ template <class T, class... E>
 struct type_name_in<T, TypeList<E...>> {
     static constexpr const char* value = [] {
         const char* name = nullptr;
-        ((std::is_same_v<T, typename E::type> ? (name = E::name, true) : false) || ...);
+        (void)((std::is_same_v<T, typename E::type> && (name = E::name) != nullptr) || ...);
         return name;
     }();
 };
