@@ -12,25 +12,25 @@
 namespace bench {
 
 struct Config {
-    std::string dsn;            // empty: start a throwaway server (tests/pg_server.sh)
-    std::string tls_dsn;        // TLS workloads; empty: none by default
-    std::string server_script;  // tests/pg_server.sh, found by itself when empty
-    std::string json, plot;     // --json FILE, --plot FILE.svg
+    std::string dsn;                     // empty: start a throwaway server (tests/pg_server.sh)
+    std::string tls_dsn;                 // TLS workloads; empty: none by default
+    std::string server_script;           // tests/pg_server.sh, found by itself when empty
+    std::string json, plot;              // --json FILE, --plot FILE.svg
     std::vector<std::string> workloads;  // empty: the default list
-    int clients = 8;            // W2 pool size, W3 and W7 connections
-    double duration = 10;       // seconds, W2, W3 and W7
+    int clients = 8;                     // W2 pool size, W3 and W7 connections
+    double duration = 10;                // seconds, W2, W3 and W7
     int repeat = 5;
-    int scale = 10;             // pgbench -i -s
-    int threads = 2;            // W2: event loops, each with its own pool (as pgbench -j 2)
-    bool reference = true;      // --no-reference: uvpg only (for profiling)
-    bool pin = true;            // W1 and W5: client and its backend on CPU 0
-    int round_trips = 20000;    // W1 and W1 over TLS: queries per repetition
-    int connects = 200;         // TLS: connection set-ups per repetition
+    int scale = 10;           // pgbench -i -s
+    int threads = 2;          // W2: event loops, each with its own pool (as pgbench -j 2)
+    bool reference = true;    // --no-reference: uvpg only (for profiling)
+    bool pin = true;          // W1 and W5: client and its backend on CPU 0
+    int round_trips = 20000;  // W1 and W1 over TLS: queries per repetition
+    int connects = 200;       // TLS: connection set-ups per repetition
     long long w4_rows = 1000000;
     int w5_rows = 20000;
     long long w6_rows = 1000000;
     long long w8_rows = 10000000;
-    long long accounts = 0;     // pgbench_accounts rows, found at set-up
+    long long accounts = 0;  // pgbench_accounts rows, found at set-up
 };
 
 // An error that ends the run with exit code 1 (a throwaway server is still stopped).
@@ -41,7 +41,7 @@ struct Failure : std::runtime_error {
 double cpu_seconds();  // user + system of the whole process (every thread)
 double sys_seconds();
 double children_cpu_seconds();  // of the children waited for (pgbench)
-double now_s();        // steady clock
+double now_s();                 // steady clock
 
 // Wall and client CPU of one measured phase, from its construction.
 struct Clock {
@@ -64,11 +64,11 @@ struct Sample {
 Sample sample_of(const Clock& k, double units, double cpu_scale);
 
 struct LineSpec {
-    std::string id;           // "W1", "W5p", ...
+    std::string id;  // "W1", "W5p", ...
     std::string description;
-    std::string unit;         // of the rate: "q/s", "rows/s"
-    std::string cpu_unit;     // "us/q", "ns/row"
-    bool pinnable = false;    // says in its description whether it ran pinned
+    std::string unit;       // of the rate: "q/s", "rows/s"
+    std::string cpu_unit;   // "us/q", "ns/row"
+    bool pinnable = false;  // says in its description whether it ran pinned
 };
 
 // A workload: its table lines and, per driver, a phase giving one Sample per line. The uvpg

@@ -17,7 +17,8 @@ PqConn::PqConn(const std::string& dsn) : c_(PQconnectdb(dsn.c_str())) {
         PQfinish(c_);
         throw Failure("libpq: " + why);
     }
-    PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);  // as uvpg, which keeps them quietly
+    PQsetNoticeProcessor(
+        c_, [](void*, const char*) {}, nullptr);  // as uvpg, which keeps them quietly
 }
 
 PqConn::~PqConn() {

@@ -32,8 +32,9 @@ constexpr const char* kRow = "%-7s %-66s %15s %15s %6s %13s %13s %6s\n";
 }  // namespace
 
 void print_header(const Config& c) {
-    std::printf("uvpg-bench: median of %d interleaved repetitions (uvpg, then the reference); ratio = uvpg / reference\n",
-                c.repeat);
+    std::printf(
+        "uvpg-bench: median of %d interleaved repetitions (uvpg, then the reference); ratio = uvpg / reference\n",
+        c.repeat);
     std::printf(kRow, "id", "workload", "uvpg", "reference", "ratio", "uvpg CPU", "ref CPU", "CPU x");
     std::fflush(stdout);
 }
@@ -43,15 +44,16 @@ void print_line(const Line& l) {
     std::printf(kRow, l.spec.id.c_str(), l.spec.description.c_str(),
                 unsupported ? "not supported" : figure(l.uvpg_rate, l.spec.unit).c_str(),
                 figure(l.ref_rate, l.spec.unit).c_str(), ratio(l.ratio()).c_str(),
-                unsupported ? "-" : figure(l.uvpg_cpu, l.spec.cpu_unit).c_str(), figure(l.ref_cpu, l.spec.cpu_unit).c_str(),
-                ratio(l.cpu_ratio()).c_str());
+                unsupported ? "-" : figure(l.uvpg_cpu, l.spec.cpu_unit).c_str(),
+                figure(l.ref_cpu, l.spec.cpu_unit).c_str(), ratio(l.cpu_ratio()).c_str());
     std::string notes = l.reference_name == "libpq" ? "" : "; reference: " + l.reference_name;
     if (unsupported) notes += "; uvpg: " + l.unsupported;
     for (const auto& e : l.extra) {
         const bool cpu = e.name.ends_with("_cpu");  // in the line's CPU unit
         const std::string unit = cpu ? l.spec.cpu_unit : "";
         if (!e.uvpg && e.ref && cpu && l.ref_cpu && *l.ref_cpu > 0) {  // a figure of the run itself, not per driver
-            notes += "; " + e.name + " " + figure(e.ref, unit) + " (" + ratio(*e.ref / *l.ref_cpu) + "x " + l.reference_name + "'s CPU)";
+            notes += "; " + e.name + " " + figure(e.ref, unit) + " (" + ratio(*e.ref / *l.ref_cpu) + "x " +
+                     l.reference_name + "'s CPU)";
             continue;
         }
         notes += "; " + e.name + " uvpg " + figure(e.uvpg, unit) + ", " + l.reference_name + " " + figure(e.ref, unit);
@@ -61,8 +63,10 @@ void print_line(const Line& l) {
 }
 
 void print_summary(const Summary& s, const Config& c) {
-    std::printf("geometric mean: rate ratio %s over %d lines (target >= 1.0), client CPU ratio %s over %d lines (target <= 0.6)\n",
-                ratio(s.rate_ratio).c_str(), s.rate_lines, ratio(s.cpu_ratio).c_str(), s.cpu_lines);
+    std::printf(
+        "geometric mean: rate ratio %s over %d lines (target >= 1.0), client CPU ratio %s over %d lines (target <= "
+        "0.6)\n",
+        ratio(s.rate_ratio).c_str(), s.rate_lines, ratio(s.cpu_ratio).c_str(), s.cpu_lines);
     std::printf("(W2, W3, W7: %.0f s each, %d connections)\n", c.duration, c.clients);
     std::fflush(stdout);
 }
@@ -80,9 +84,7 @@ std::string json_string(const std::string& s) {
     return out + "\"";
 }
 
-std::string json_number(std::optional<double> v) {
-    return v && std::isfinite(*v) ? fmt("%.6g", *v) : "null";
-}
+std::string json_number(std::optional<double> v) { return v && std::isfinite(*v) ? fmt("%.6g", *v) : "null"; }
 
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream f(path, std::ios::binary);
@@ -112,12 +114,14 @@ std::string json_line(const Line& l) {
 
 void write_json(const std::string& path, const std::vector<Line>& lines, const Summary& s, const Config& c) {
     std::ostringstream o;
-    o << "{\n  \"tool\": \"uvpg-bench\",\n  \"repeat\": " << c.repeat << ",\n  \"duration_s\": " << json_number(c.duration)
-      << ",\n  \"clients\": " << c.clients << ",\n  \"workloads\": [\n";
+    o << "{\n  \"tool\": \"uvpg-bench\",\n  \"repeat\": " << c.repeat
+      << ",\n  \"duration_s\": " << json_number(c.duration) << ",\n  \"clients\": " << c.clients
+      << ",\n  \"workloads\": [\n";
     for (std::size_t i = 0; i < lines.size(); ++i) o << json_line(lines[i]) << (i + 1 < lines.size() ? ",\n" : "\n");
-    o << "  ],\n  \"summary\": {\"rate_ratio_geomean\": " << json_number(s.rate_ratio) << ", \"rate_lines\": " << s.rate_lines
-      << ", \"rate_target\": 1.0, \"cpu_ratio_geomean\": " << json_number(s.cpu_ratio) << ", \"cpu_lines\": " << s.cpu_lines
-      << ", \"cpu_target\": 0.6}\n}\n";
+    o << "  ],\n  \"summary\": {\"rate_ratio_geomean\": " << json_number(s.rate_ratio)
+      << ", \"rate_lines\": " << s.rate_lines
+      << ", \"rate_target\": 1.0, \"cpu_ratio_geomean\": " << json_number(s.cpu_ratio)
+      << ", \"cpu_lines\": " << s.cpu_lines << ", \"cpu_target\": 0.6}\n}\n";
     write_file(path, o.str());
 }
 
@@ -149,12 +153,13 @@ void svg_bar(std::ostringstream& o, const Chart& ch, std::size_t row, const std:
     o << "<text x=\"" << Chart::kLabel - 8 << "\" y=\"" << y + 16 << "\" text-anchor=\"end\""
       << (bold ? " font-weight=\"bold\"" : "") << ">" << xml_escape(label) << "</text>\n";
     if (!r) {
-        o << "<text x=\"" << Chart::kLabel + 4 << "\" y=\"" << y + 16 << "\" fill=\"#888\">" << xml_escape(none) << "</text>\n";
+        o << "<text x=\"" << Chart::kLabel + 4 << "\" y=\"" << y + 16 << "\" fill=\"#888\">" << xml_escape(none)
+          << "</text>\n";
         return;
     }
     const char* fill = *r >= 1 ? (bold ? "#1b7a4a" : "#4caf7d") : (bold ? "#a3392b" : "#e07a5f");
-    o << "<rect x=\"" << Chart::kLabel << "\" y=\"" << y + 4 << "\" width=\"" << ch.x(*r) - Chart::kLabel << "\" height=\""
-      << Chart::kRow - 8 << "\" fill=\"" << fill << "\"/>\n";
+    o << "<rect x=\"" << Chart::kLabel << "\" y=\"" << y + 4 << "\" width=\"" << ch.x(*r) - Chart::kLabel
+      << "\" height=\"" << Chart::kRow - 8 << "\" fill=\"" << fill << "\"/>\n";
     o << "<text x=\"" << ch.x(*r) + 4 << "\" y=\"" << y + 16 << "\">" << fmt("%.2f", *r) << "</text>\n";
 }
 
@@ -179,8 +184,8 @@ void write_svg(const std::string& path, const std::vector<Line>& lines, const Su
     svg_bar(o, ch, lines.size(), "geometric mean", s.rate_ratio, "-", true);
     const double bottom = ch.y(lines.size() + 1) + 4;
     for (double t = 0; t <= ch.xmax + 1e-9; t += 0.5)
-        o << "<text x=\"" << ch.x(t) << "\" y=\"" << bottom + 14 << "\" text-anchor=\"middle\" fill=\"#555\">" << fmt("%.1f", t)
-          << "</text>\n";
+        o << "<text x=\"" << ch.x(t) << "\" y=\"" << bottom + 14 << "\" text-anchor=\"middle\" fill=\"#555\">"
+          << fmt("%.1f", t) << "</text>\n";
     o << "<line x1=\"" << ch.x(1) << "\" y1=\"" << Chart::kTop - 8 << "\" x2=\"" << ch.x(1) << "\" y2=\"" << bottom
       << "\" stroke=\"black\" stroke-dasharray=\"4 3\"/>\n</svg>\n";
     write_file(path, o.str());

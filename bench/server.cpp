@@ -62,7 +62,8 @@ std::map<std::string, std::string> parse_env(const std::string& out) {
         const std::size_t eq = line.find('=');
         if (eq == std::string::npos) continue;
         std::string value = line.substr(eq + 1);
-        if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+        if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'')
+            value = value.substr(1, value.size() - 2);
         env[line.substr(0, eq)] = value;
     }
     return env;
@@ -155,10 +156,11 @@ void prepare_tables(Config& c, bool w2, bool w7) {
     }
     if (w7 && !table_exists(c.dsn, "world")) {
         std::fprintf(stderr, "uvpg-bench: loading the world table (10,000 rows)...\n");
-        uvpg::run(run_sql(c.dsn,
-                          "CREATE TABLE world (id int PRIMARY KEY, randomnumber int NOT NULL); "
-                          "INSERT INTO world SELECT i, 1 + floor(random() * 10000)::int FROM generate_series(1, 10000) i; "
-                          "ANALYZE world"));
+        uvpg::run(
+            run_sql(c.dsn,
+                    "CREATE TABLE world (id int PRIMARY KEY, randomnumber int NOT NULL); "
+                    "INSERT INTO world SELECT i, 1 + floor(random() * 10000)::int FROM generate_series(1, 10000) i; "
+                    "ANALYZE world"));
     }
 }
 

@@ -42,7 +42,8 @@ std::vector<std::string> parse_workloads(const std::string& list) {
         std::size_t end = std::min(list.find(',', at), list.size());
         std::string w = list.substr(at, end - at);
         at = end + 1;
-        std::transform(w.begin(), w.end(), w.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+        std::transform(w.begin(), w.end(), w.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
         if (w == "ALL") return {};
         if (std::find(kAll.begin(), kAll.end(), w) == kAll.end()) usage("unknown workload '" + w + "'");
         if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
@@ -74,7 +75,8 @@ public:
         const std::string v = value();
         char* end = nullptr;
         const double d = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end || !std::isfinite(d) || d < 0.1 || d > 86400) usage("bad value for " + key_ + ": '" + v + "'");
+        if (v.empty() || *end || !std::isfinite(d) || d < 0.1 || d > 86400)
+            usage("bad value for " + key_ + ": '" + v + "'");
         return d;
     }
 
@@ -143,8 +145,9 @@ bench::Workload make_workload(const std::string& id, const Config& c) {
 std::vector<std::string> chosen(const Config& c) {
     std::vector<std::string> out;
     for (const auto& w : kAll) {
-        const bool wanted = c.workloads.empty() ? (w != "TLS" || !c.tls_dsn.empty())
-                                                : std::find(c.workloads.begin(), c.workloads.end(), w) != c.workloads.end();
+        const bool wanted = c.workloads.empty()
+                                ? (w != "TLS" || !c.tls_dsn.empty())
+                                : std::find(c.workloads.begin(), c.workloads.end(), w) != c.workloads.end();
         if (wanted) out.push_back(w);
     }
     return out;

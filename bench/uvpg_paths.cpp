@@ -35,8 +35,9 @@ uvpg::Task<void> run(std::string dsn, std::string path, int n) {
         }
     } else if (path == "w4row") {
         uvpg::Params params(static_cast<std::int32_t>(n));
-        co_await cur.execute("SELECT i, i * 1.5::float8, 'row ' || i, now(), i % 2 = 0 FROM generate_series(1, $1::int4) i",
-                             std::move(params));
+        co_await cur.execute(
+            "SELECT i, i * 1.5::float8, 'row ' || i, now(), i % 2 = 0 FROM generate_series(1, $1::int4) i",
+            std::move(params));
         auto rows = co_await cur.fetchall();
         for (const auto& r : rows) {
             sink += r[0].as<int>() + r[1].as<double>() + static_cast<double>(r[2].as<std::string_view>().size());
@@ -44,7 +45,8 @@ uvpg::Task<void> run(std::string dsn, std::string path, int n) {
             sink += r[4].as<bool>() ? 1 : 0;
         }
     } else if (path == "w5insert") {
-        co_await cur.execute("CREATE UNLOGGED TABLE IF NOT EXISTS uvpg_paths_w5 (a int, b text); TRUNCATE uvpg_paths_w5");
+        co_await cur.execute(
+            "CREATE UNLOGGED TABLE IF NOT EXISTS uvpg_paths_w5 (a int, b text); TRUNCATE uvpg_paths_w5");
         for (int i = 0; i < n; ++i) {
             uvpg::Params params(i, "some text");
             co_await cur.execute("INSERT INTO uvpg_paths_w5(a, b) VALUES ($1, $2)", std::move(params));

@@ -15,8 +15,8 @@ namespace bench {
 
 namespace {
 
-constexpr int kQueries = 20;     // per request
-constexpr int kInFlight = 32;    // requests per connection
+constexpr int kQueries = 20;   // per request
+constexpr int kInFlight = 32;  // requests per connection
 constexpr const char* kW7Sql = "SELECT id, randomnumber FROM world WHERE id = $1";
 
 struct Requests {
@@ -137,9 +137,11 @@ std::vector<Sample> w7_libpq(const std::string& dsn, int clients, double duratio
 Workload w7_fan_out(const Config& c) {
     const std::string what = "20-select requests, " + std::to_string(c.clients * kInFlight) + " in flight on " +
                              std::to_string(c.clients) + " conns (pipeline mode)";
-    return {"W7", {{"W7", what, "req/s", "us/req", false}},
+    return {"W7",
+            {{"W7", what, "req/s", "us/req", false}},
             [&c] { return uvpg::run(w7_uvpg(c.dsn, c.clients, c.duration)); },
-            [&c] { return w7_libpq(c.dsn, c.clients, c.duration); }, "libpq"};
+            [&c] { return w7_libpq(c.dsn, c.clients, c.duration); },
+            "libpq"};
 }
 
 }  // namespace bench

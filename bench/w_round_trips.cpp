@@ -122,7 +122,8 @@ uvpg::Task<long long> w2_uvpg(std::string dsn, int clients, double duration, lon
     long long done = 0;
     std::vector<uvpg::Task<void>> ws;
     const double end = now_s() + duration;
-    for (int i = 0; i < clients; ++i) ws.push_back(w2_worker(&pool, &done, end, accounts, static_cast<unsigned>(i + 1)));
+    for (int i = 0; i < clients; ++i)
+        ws.push_back(w2_worker(&pool, &done, end, accounts, static_cast<unsigned>(i + 1)));
     co_await uvpg::gather(std::move(ws));
     co_return done;
 }
@@ -210,21 +211,27 @@ Workload w1_round_trips(const Config& c) {
             {{"W1", "SELECT 1 round trips, 1 connection", "q/s", "us/q", true},
              {"W1p", "SELECT $1::int4 round trips, 1 connection", "q/s", "us/q", true}},
             [&c] { return uvpg::run(w1_uvpg(c.dsn, c.round_trips, c.pin)); },
-            [&c] { return w1_libpq(c.dsn, c.round_trips, c.pin); }, "libpq"};
+            [&c] { return w1_libpq(c.dsn, c.round_trips, c.pin); },
+            "libpq"};
 }
 
 Workload w2_point_selects(const Config& c) {
     const std::string what = "point selects, pool " + std::to_string(c.clients) + " on " + std::to_string(c.threads) +
                              " loop(s); pgbench -S -M prepared -j 2";
-    return {"W2", {{"W2", what, "q/s", "us/q", false}}, [&c] { return w2_uvpg_threads(c); },
-            [&c] { return w2_pgbench(c); }, "pgbench"};
+    return {"W2",
+            {{"W2", what, "q/s", "us/q", false}},
+            [&c] { return w2_uvpg_threads(c); },
+            [&c] { return w2_pgbench(c); },
+            "pgbench"};
 }
 
 Workload tls_workload(const Config& c) {
-    std::vector<LineSpec> lines{{"TLS", "connection set-up (TCP + TLS + auth), one at a time", "conn/s", "us/conn", false},
-                                {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", true}};
+    std::vector<LineSpec> lines{
+        {"TLS", "connection set-up (TCP + TLS + auth), one at a time", "conn/s", "us/conn", false},
+        {"W1/TLS", "SELECT 1 round trips over TLS, 1 connection", "q/s", "us/q", true}};
     auto uvpg_phase = [&c] { return uvpg::run(tls_uvpg(c.tls_dsn, c.connects, c.round_trips, c.pin)); };
-    return {"TLS", std::move(lines), uvpg_phase, [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips, c.pin); }, "libpq"};
+    return {"TLS", std::move(lines), uvpg_phase,
+            [&c] { return tls_libpq(c.tls_dsn, c.connects, c.round_trips, c.pin); }, "libpq"};
 }
 
 }  // namespace bench

@@ -165,8 +165,8 @@ std::vector<Sample> w4_libpq(const std::string& dsn, long long n) {
     for (int i = 0; i < rows; ++i) {
         std::int64_t ts_us = 0;  // µs since 2000-01-01, what TimestampTz::pg_micros() holds
         (void)uvpg::proto::text_to_timestamptz(pq_text(res, i, 3), ts_us);
-        sum += pq_number<int>(res, i, 0) + pq_number<double>(res, i, 1) + static_cast<double>(pq_text(res, i, 2).size()) +
-               (ts_us > 0 ? 1 : 0) + (pq_bool(res, i, 4) ? 1 : 0);
+        sum += pq_number<int>(res, i, 0) + pq_number<double>(res, i, 1) +
+               static_cast<double>(pq_text(res, i, 2).size()) + (ts_us > 0 ? 1 : 0) + (pq_bool(res, i, 4) ? 1 : 0);
     }
     PQclear(res);
     return {w4_sample(k, static_cast<std::size_t>(rows), sum)};
@@ -179,7 +179,8 @@ constexpr long long kRssEvery = 100000;
 
 Sample w8_sample(const Clock& k, long long rows, long long want, const RssPeak& rss, const char* driver) {
     if (rows != want)
-        throw Failure(std::string("W8: ") + driver + " read " + std::to_string(rows) + " rows, not " + std::to_string(want));
+        throw Failure(std::string("W8: ") + driver + " read " + std::to_string(rows) + " rows, not " +
+                      std::to_string(want));
     Sample s = sample_of(k, static_cast<double>(rows), 1e9);
     s.extra.emplace_back("peak_rss_growth_mib", rss.growth_mib());
     return s;
@@ -197,7 +198,8 @@ uvpg::Task<std::vector<Sample>> w8_uvpg(std::string dsn, long long n) {
     for (;;) {
         auto batch = co_await cur.fetchmany(10000);
         if (batch.empty()) break;
-        for (const auto& r : batch) sum += r[0].as<int>() + static_cast<double>(r[1].as<std::string_view>().size()) + r[2].as<double>();
+        for (const auto& r : batch)
+            sum += r[0].as<int>() + static_cast<double>(r[1].as<std::string_view>().size()) + r[2].as<double>();
         if ((rows + static_cast<long long>(batch.size())) / kRssEvery != rows / kRssEvery) rss.sample();
         rows += static_cast<long long>(batch.size());
     }
@@ -233,21 +235,29 @@ std::vector<Sample> w8_libpq(const std::string& dsn, long long n) {
 
 Workload w3_catalog_rows(const Config& c) {
     const std::string what = "pg_type rows (-1, true), " + std::to_string(c.clients) + " conns (libpq: a thread each)";
-    return {"W3", {{"W3", what, "q/s", "ns/row", false}},
+    return {"W3",
+            {{"W3", what, "q/s", "ns/row", false}},
             [&c] { return uvpg::run(w3_uvpg(c.dsn, c.clients, c.duration)); },
-            [&c] { return w3_libpq(c.dsn, c.clients, c.duration); }, "libpq"};
+            [&c] { return w3_libpq(c.dsn, c.clients, c.duration); },
+            "libpq"};
 }
 
 Workload w4_decode(const Config& c) {
     const std::string what = "decode " + std::to_string(c.w4_rows) + " rows x 5 types into C++ (libpq: text)";
-    return {"W4", {{"W4", what, "rows/s", "ns/row", false}}, [&c] { return uvpg::run(w4_uvpg(c.dsn, c.w4_rows)); },
-            [&c] { return w4_libpq(c.dsn, c.w4_rows); }, "libpq"};
+    return {"W4",
+            {{"W4", what, "rows/s", "ns/row", false}},
+            [&c] { return uvpg::run(w4_uvpg(c.dsn, c.w4_rows)); },
+            [&c] { return w4_libpq(c.dsn, c.w4_rows); },
+            "libpq"};
 }
 
 Workload w8_streaming(const Config& c) {
     const std::string what = "stream " + std::to_string(c.w8_rows) + " rows x 3 (libpq single-row mode)";
-    return {"W8", {{"W8", what, "rows/s", "ns/row", false}}, [&c] { return uvpg::run(w8_uvpg(c.dsn, c.w8_rows)); },
-            [&c] { return w8_libpq(c.dsn, c.w8_rows); }, "libpq"};
+    return {"W8",
+            {{"W8", what, "rows/s", "ns/row", false}},
+            [&c] { return uvpg::run(w8_uvpg(c.dsn, c.w8_rows)); },
+            [&c] { return w8_libpq(c.dsn, c.w8_rows); },
+            "libpq"};
 }
 
 }  // namespace bench

@@ -19,7 +19,8 @@ constexpr const char* kW5Table = "CREATE UNLOGGED TABLE IF NOT EXISTS w5 (a int,
 constexpr const char* kW5Sql = "INSERT INTO w5(a, b) VALUES ($1, $2)";
 
 void check_count(long long got, long long want, const char* what) {
-    if (got != want) throw Failure(std::string("W5: ") + what + ": " + std::to_string(got) + " rows, not " + std::to_string(want));
+    if (got != want)
+        throw Failure(std::string("W5: ") + what + ": " + std::to_string(got) + " rows, not " + std::to_string(want));
 }
 
 uvpg::Task<long long> w5_count(uvpg::Cursor* cur) {
@@ -130,14 +131,16 @@ std::vector<Sample> w5_libpq(const std::string& dsn, int n, bool pin) {
 std::string w6_data(long long rows) {
     std::string data;
     data.reserve(static_cast<std::size_t>(rows) * 24);
-    for (long long i = 1; i <= rows; ++i) data += std::to_string(i) + "\tsome text for row " + std::to_string(i % 1000) + "\n";
+    for (long long i = 1; i <= rows; ++i)
+        data += std::to_string(i) + "\tsome text for row " + std::to_string(i % 1000) + "\n";
     return data;
 }
 
 constexpr const char* kW6Table = "DROP TABLE IF EXISTS uvpg_w6; CREATE UNLOGGED TABLE uvpg_w6 (a int, b text)";
 
 void check_copied(double copied, long long rows, const char* driver) {
-    if (copied != static_cast<double>(rows)) throw Failure(std::string("W6: ") + driver + " copied a different number of rows");
+    if (copied != static_cast<double>(rows))
+        throw Failure(std::string("W6: ") + driver + " copied a different number of rows");
 }
 
 uvpg::Task<std::vector<Sample>> w6_uvpg(std::string dsn, std::shared_ptr<const std::string> data, long long rows) {
@@ -185,15 +188,18 @@ Workload w5_small_writes(const Config& c) {
             {{"W5", n + " single-row INSERTs one at a time", "rows/s", "us/row", true},
              {"W5p", n + " INSERTs pipelined (executemany; pipeline mode)", "rows/s", "us/row", true}},
             [&c] { return uvpg::run(w5_uvpg(c.dsn, c.w5_rows, c.pin)); },
-            [&c] { return w5_libpq(c.dsn, c.w5_rows, c.pin); }, "libpq"};
+            [&c] { return w5_libpq(c.dsn, c.w5_rows, c.pin); },
+            "libpq"};
 }
 
 Workload w6_copy_in(const Config& c) {
     auto data = std::make_shared<const std::string>(w6_data(c.w6_rows));
     const std::string what = "COPY FROM STDIN " + std::to_string(c.w6_rows) + " rows (int, text)";
-    return {"W6", {{"W6", what, "rows/s", "ns/row", false}},
+    return {"W6",
+            {{"W6", what, "rows/s", "ns/row", false}},
             [&c, data] { return uvpg::run(w6_uvpg(c.dsn, data, c.w6_rows)); },
-            [&c, data] { return w6_libpq(c.dsn, *data, c.w6_rows); }, "libpq"};
+            [&c, data] { return w6_libpq(c.dsn, *data, c.w6_rows); },
+            "libpq"};
 }
 
 }  // namespace bench

@@ -13,8 +13,7 @@ uvpg::Task<void> go(std::string dsn) {
     co_await cur.execute("INSERT INTO tbl VALUES (%s, %s), (%s, %s)", {1, "one", 2, "two"});
     co_await cur.execute("SELECT * FROM tbl");
     std::vector<uvpg::Row> ret = co_await cur.fetchall();
-    for (const uvpg::Row& row : ret)
-        std::printf("%d %s\n", row["id"].as<int>(), row["val"].as<std::string>().c_str());
+    for (const uvpg::Row& row : ret) std::printf("%d %s\n", row["id"].as<int>(), row["val"].as<std::string>().c_str());
 }
 
 int main() {

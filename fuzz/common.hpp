@@ -15,11 +15,11 @@ inline void check(bool ok, const char* what) {
 }  // namespace uvpg_fuzz
 
 // Defines LLVMFuzzerInitialize: with UVPG_FUZZ_SEEDS set, write the seeds there and exit.
-#define UVPG_FUZZ_SEEDS_FROM(write_seeds)                             \
-    extern "C" int LLVMFuzzerInitialize(int*, char***) {              \
-        if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) {       \
-            write_seeds(dir);                                         \
-            std::exit(0);                                             \
-        }                                                             \
-        return 0;                                                     \
+#define UVPG_FUZZ_SEEDS_FROM(write_seeds)                       \
+    extern "C" int LLVMFuzzerInitialize(int*, char***) {        \
+        if (const char* dir = std::getenv("UVPG_FUZZ_SEEDS")) { \
+            write_seeds(dir);                                   \
+            std::exit(0);                                       \
+        }                                                       \
+        return 0;                                               \
     }

@@ -36,7 +36,14 @@ std::uint32_t be32(const std::uint8_t* p) {
 // The decoder's own limit rule, restated so that a wrong cap is noticed rather than trusted.
 std::size_t cap_for(char type, std::size_t max) {
     switch (type) {
-    case 'D': case 'd': case 'T': case 't': case 'E': case 'N': case 'A': case 'V': return max;
+    case 'D':
+    case 'd':
+    case 'T':
+    case 't':
+    case 'E':
+    case 'N':
+    case 'A':
+    case 'V': return max;
     default: return std::min(max, kMaxShortMessage);
     }
 }
@@ -179,11 +186,16 @@ void check_message(const RawMessage& raw, const std::uint8_t* framed) {
     check(describe(e) != nullptr, "describe() returned null");
     walk_unvalidated(body.view);
     switch (raw.type) {
-    case 'D': case 'C': case 'Z': case '1': case '2': case '3': case 'n': case 's': case 'I':
-        check_hot(RawMessage{raw.type, body.view});
-        break;
-    default:
-        break;
+    case 'D':
+    case 'C':
+    case 'Z':
+    case '1':
+    case '2':
+    case '3':
+    case 'n':
+    case 's':
+    case 'I': check_hot(RawMessage{raw.type, body.view}); break;
+    default: break;
     }
     if (e != Errc::ok) {
         check(std::holds_alternative<CopyDone>(out), "a failed decode changed its output");
@@ -285,9 +297,10 @@ void write_seeds(const std::string& dir) {
     std::filesystem::create_directories(dir);
     std::vector<BackendMessage> all;
     all.push_back(Authentication{Authentication::sasl, {}, {"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}});
-    all.push_back(Authentication{Authentication::sasl_continue,
-                                 bytes_of("r=abc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"), {}});
-    all.push_back(Authentication{Authentication::sasl_final, bytes_of("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="), {}});
+    all.push_back(
+        Authentication{Authentication::sasl_continue, bytes_of("r=abc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"), {}});
+    all.push_back(
+        Authentication{Authentication::sasl_final, bytes_of("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="), {}});
     static const std::uint8_t salt[4] = {1, 2, 3, 4};
     all.push_back(Authentication{Authentication::md5_password, ByteView(salt, 4), {}});
     all.push_back(Authentication{Authentication::ok, {}, {}});
@@ -305,14 +318,27 @@ void write_seeds(const std::string& dir) {
     all.push_back(EmptyQueryResponse{});
     all.push_back(PortalSuspended{});
     all.push_back(CloseComplete{});
-    all.push_back(ErrorResponse{{{'S', "ERROR"}, {'V', "ERROR"}, {'C', "42P01"}, {'M', "relation \"x\" does not exist"},
-                                 {'P', "15"}, {'F', "parse_relation.c"}, {'L', "1392"}, {'R', "parserOpenTable"}}});
+    all.push_back(ErrorResponse{{{'S', "ERROR"},
+                                 {'V', "ERROR"},
+                                 {'C', "42P01"},
+                                 {'M', "relation \"x\" does not exist"},
+                                 {'P', "15"},
+                                 {'F', "parse_relation.c"},
+                                 {'L', "1392"},
+                                 {'R', "parserOpenTable"}}});
     all.push_back(NoticeResponse{{{'S', "NOTICE"}, {'C', "00000"}, {'M', "hello"}}});
     all.push_back(ErrorResponse{{{'S', "ERROR"}, {'C', "42601"}, {'M', "syntax error"}, {'P', "61"}}});
-    all.push_back(ErrorResponse{{{'S', "ERROR"}, {'C', "22012"}, {'M', "division by zero"}, {'p', "30"},
-                                 {'q', "SELECT 1/0 FROM generate_series(1, 10) AS g\r\n\tWHERE \xe6\xbc\xa2\xe5\xad\x97 = 'x'"
-                                         " AND some_rather_long_column_name > 42 ORDER BY 1"},
-                                 {'W', "PL/pgSQL function f() line 3"}, {'D', "detail"}, {'H', "hint"}}});
+    all.push_back(
+        ErrorResponse{{{'S', "ERROR"},
+                       {'C', "22012"},
+                       {'M', "division by zero"},
+                       {'p', "30"},
+                       {'q',
+                        "SELECT 1/0 FROM generate_series(1, 10) AS g\r\n\tWHERE \xe6\xbc\xa2\xe5\xad\x97 = 'x'"
+                        " AND some_rather_long_column_name > 42 ORDER BY 1"},
+                       {'W', "PL/pgSQL function f() line 3"},
+                       {'D', "detail"},
+                       {'H', "hint"}}});
     all.push_back(NotificationResponse{77, "chan", "payload"});
     all.push_back(CopyResponse{'H', 0, {0, 0}});
     all.push_back(CopyResponse{'G', 1, {1}});

@@ -67,8 +67,7 @@ bool eq(const T& a, const T& b) {
         return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
     else if constexpr (std::is_same_v<T, double>)
         return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-    else
-        return a == b;
+    else return a == b;
 }
 
 // ---- scalars ------------------------------------------------------------------------------
@@ -324,7 +323,8 @@ void run_binary_to_text(std::uint32_t type, ByteView in) {
         // "char" prints as PostgreSQL 15's charout does: NUL as nothing, a high byte as \ooo.
         const unsigned c = in[0];
         std::string want = c == 0 ? "" : c < 0x80 ? std::string(1, static_cast<char>(c)) : "\\";
-        if (c >= 0x80) for (int shift = 6; shift >= 0; shift -= 3) want.push_back(static_cast<char>('0' + ((c >> shift) & 7)));
+        if (c >= 0x80)
+            for (int shift = 6; shift >= 0; shift -= 3) want.push_back(static_cast<char>('0' + ((c >> shift) & 7)));
         check(text && *text == want, "a \"char\"'s text is not charout's");
     } else if (detail::is_text_type(type)) {
         check(text && *text == sv(in), "a text type's binary is not its text");
@@ -552,10 +552,8 @@ void bin_range(ByteView in) {
     const bool empty = r.flags & kRangeEmpty;
     Bytes out;
     range_to_bin(r, out);
-    if (empty)
-        check(out.size() == 1 && out[0] == kRangeEmpty, "an empty range is not written as 0x01");
-    else
-        check(same_bytes(out, in), "range_to_bin changed the bytes bin_to_range took");
+    if (empty) check(out.size() == 1 && out[0] == kRangeEmpty, "an empty range is not written as 0x01");
+    else check(same_bytes(out, in), "range_to_bin changed the bytes bin_to_range took");
     BinRange b;
     check(bin_to_range(out, b) == kOk, "bin_to_range refused range_to_bin's output");
     check(empty ? b.flags == kRangeEmpty
@@ -782,56 +780,56 @@ void run(std::size_t sel, ByteView in) {
     InetValue cidr;
     cidr.cidr = true;
     switch (sel) {
-        case bin_bool_: return run_bin(kBool, in);
-        case bin_int2_: return run_bin(kInt2, in);
-        case bin_int4_: return run_bin(kInt4, in);
-        case bin_int8_: return run_bin(kInt8, in);
-        case bin_oid_: return run_bin(kOid, in);
-        case bin_float4_: return run_bin(kFloat4, in);
-        case bin_float8_: return run_bin(kFloat8, in);
-        case bin_numeric_: return bin_numeric(in);
-        case bin_uuid_: return run_bin(kUuid, in);
-        case bin_jsonb_: return bin_jsonb(in);
-        case bin_inet_: return run_bin(kInet, in);
-        case bin_macaddr_: return run_bin(kMacAddr, in);
-        case bin_macaddr8_: return run_bin(kMacAddr8, in);
-        case bin_bits_: return run_bin(kBits, in);
-        case bin_money_: return run_bin(kMoney, in);
-        case bin_date_: return run_bin(kDate, in);
-        case bin_time_: return run_bin(kTime, in);
-        case bin_timetz_: return run_bin(kTimeTz, in);
-        case bin_timestamp_: return run_bin(kTimestamp, in);
-        case bin_timestamptz_: return run_bin(kTimestampTz, in);
-        case bin_interval_: return run_bin(kInterval, in);
-        case text_bool_: return run_text(kBool, s, false);
-        case text_bytea_: return text_bytea(s);
-        case text_uuid_: return run_text(kUuid, s, UuidBytes{});
-        case text_inet_: return run_text(kInet, s, InetValue{});
-        case text_cidr_: return run_text(kInet, s, cidr);
-        case text_macaddr_: return run_text(kMacAddr, s, MacAddrBytes{});
-        case text_macaddr8_: return run_text(kMacAddr8, s, MacAddr8Bytes{});
-        case text_bits_: return run_text(kBits, s, std::string());
-        case text_money_: return run_text(kMoney, s, std::int64_t{0});
-        case text_numeric_: return text_numeric(s);
-        case text_date_: return run_text(kDate, s, std::int32_t{0});
-        case text_time_: return run_text(kTime, s, std::int64_t{0});
-        case text_timetz_: return run_text(kTimeTz, s, TimeTzValue{});
-        case text_timestamp_: return run_text(kTimestamp, s, std::int64_t{0});
-        case text_timestamptz_: return run_text(kTimestampTz, s, std::int64_t{0});
-        case text_interval_: return run_text(kInterval, s, IntervalValue{});
-        case bin_array_: return bin_array(in);
-        case bin_record_: return bin_record(in);
-        case bin_range_: return bin_range(in);
-        case bin_multirange_: return bin_multirange(in);
-        case bin_hstore_: return bin_hstore(in);
-        case text_array_comma_: return text_array(s, ',');
-        case text_array_semicolon_: return text_array(s, ';');
-        case text_record_: return text_record(s);
-        case text_range_: return text_range(s);
-        case text_multirange_: return text_multirange(s);
-        case text_hstore_: return text_hstore(s);
-        case calendar_: return calendar(in);
-        default: return run_binary_to_text(kTextOids[sel - kDecoders], in);
+    case bin_bool_: return run_bin(kBool, in);
+    case bin_int2_: return run_bin(kInt2, in);
+    case bin_int4_: return run_bin(kInt4, in);
+    case bin_int8_: return run_bin(kInt8, in);
+    case bin_oid_: return run_bin(kOid, in);
+    case bin_float4_: return run_bin(kFloat4, in);
+    case bin_float8_: return run_bin(kFloat8, in);
+    case bin_numeric_: return bin_numeric(in);
+    case bin_uuid_: return run_bin(kUuid, in);
+    case bin_jsonb_: return bin_jsonb(in);
+    case bin_inet_: return run_bin(kInet, in);
+    case bin_macaddr_: return run_bin(kMacAddr, in);
+    case bin_macaddr8_: return run_bin(kMacAddr8, in);
+    case bin_bits_: return run_bin(kBits, in);
+    case bin_money_: return run_bin(kMoney, in);
+    case bin_date_: return run_bin(kDate, in);
+    case bin_time_: return run_bin(kTime, in);
+    case bin_timetz_: return run_bin(kTimeTz, in);
+    case bin_timestamp_: return run_bin(kTimestamp, in);
+    case bin_timestamptz_: return run_bin(kTimestampTz, in);
+    case bin_interval_: return run_bin(kInterval, in);
+    case text_bool_: return run_text(kBool, s, false);
+    case text_bytea_: return text_bytea(s);
+    case text_uuid_: return run_text(kUuid, s, UuidBytes{});
+    case text_inet_: return run_text(kInet, s, InetValue{});
+    case text_cidr_: return run_text(kInet, s, cidr);
+    case text_macaddr_: return run_text(kMacAddr, s, MacAddrBytes{});
+    case text_macaddr8_: return run_text(kMacAddr8, s, MacAddr8Bytes{});
+    case text_bits_: return run_text(kBits, s, std::string());
+    case text_money_: return run_text(kMoney, s, std::int64_t{0});
+    case text_numeric_: return text_numeric(s);
+    case text_date_: return run_text(kDate, s, std::int32_t{0});
+    case text_time_: return run_text(kTime, s, std::int64_t{0});
+    case text_timetz_: return run_text(kTimeTz, s, TimeTzValue{});
+    case text_timestamp_: return run_text(kTimestamp, s, std::int64_t{0});
+    case text_timestamptz_: return run_text(kTimestampTz, s, std::int64_t{0});
+    case text_interval_: return run_text(kInterval, s, IntervalValue{});
+    case bin_array_: return bin_array(in);
+    case bin_record_: return bin_record(in);
+    case bin_range_: return bin_range(in);
+    case bin_multirange_: return bin_multirange(in);
+    case bin_hstore_: return bin_hstore(in);
+    case text_array_comma_: return text_array(s, ',');
+    case text_array_semicolon_: return text_array(s, ';');
+    case text_record_: return text_record(s);
+    case text_range_: return text_range(s);
+    case text_multirange_: return text_multirange(s);
+    case text_hstore_: return text_hstore(s);
+    case calendar_: return calendar(in);
+    default: return run_binary_to_text(kTextOids[sel - kDecoders], in);
     }
 }
 
@@ -910,9 +908,9 @@ void write_seeds(const std::string& dir) {
     // IntervalValue{micros, days, months}
     add(bin_interval_, bin_of([](Bytes& b) { interval_to_bin(IntervalValue{14706789000, -3, 14}, b); }));
     add(bin_interval_, bin_of([](Bytes& b) {
-            interval_to_bin(IntervalValue{std::numeric_limits<std::int64_t>::min(), 0,
-                                          std::numeric_limits<std::int32_t>::min()},
-                            b);
+            interval_to_bin(
+                IntervalValue{std::numeric_limits<std::int64_t>::min(), 0, std::numeric_limits<std::int32_t>::min()},
+                b);
         }));
 
     for (std::string_view t : {"t", "f"}) add(text_bool_, std::string(t));

@@ -248,22 +248,22 @@ void write_seeds(const std::string& dir) {
     std::filesystem::create_directories(dir);
     const Bytes simple = cat({row_description(1), data_row(1, 1), complete("SELECT 1"), row_description(1),
                               data_row(1, 2), complete("SELECT 1"), ready()});
-    const Bytes extended = cat({empty('1'), empty('2'), row_description(1), data_row(1, 42), complete("SELECT 1"),
-                                ready()});
+    const Bytes extended =
+        cat({empty('1'), empty('2'), row_description(1), data_row(1, 42), complete("SELECT 1"), ready()});
     Bytes streamed = cat({empty('1'), empty('2'), row_description(12)});
     for (int i = 0; i < 40; ++i) streamed = cat({streamed, data_row(12, i)});
     streamed = cat({streamed, complete("SELECT 40"), ready()});
-    const Bytes batch = cat({empty('1'), empty('2'), complete("INSERT 0 1"), empty('2'), complete("INSERT 0 1"),
-                             ready()});
+    const Bytes batch =
+        cat({empty('1'), empty('2'), complete("INSERT 0 1"), empty('2'), complete("INSERT 0 1"), ready()});
     const Bytes copy_out = cat({frame('H', std::string(1, '\0') + be16(1) + be16(0)), frame('d', "1\n"),
                                 frame('d', "2\n"), frame('c', ""), complete("COPY 2"), ready()});
     const Bytes copy_in = cat({frame('G', std::string(1, '\0') + be16(1) + be16(0)), complete("COPY 2"), ready()});
     const Bytes prepared = cat({empty('3'), empty('1'), frame('t', be16(1) + be32(23)), row_description(1), ready()});
-    const Bytes error = cat({frame('E', std::string("SERROR") + '\0' + "C42601" + '\0' + "Msyntax" + '\0' + '\0'),
-                             ready()});
-    const Bytes async = cat({frame('N', std::string("SNOTICE") + '\0' + "Mhi" + '\0' + '\0'),
-                             frame('S', std::string("a") + '\0' + "b" + '\0'),
-                             frame('A', be32(7) + "ch" + '\0' + "payload" + '\0')});
+    const Bytes error =
+        cat({frame('E', std::string("SERROR") + '\0' + "C42601" + '\0' + "Msyntax" + '\0' + '\0'), ready()});
+    const Bytes async =
+        cat({frame('N', std::string("SNOTICE") + '\0' + "Mhi" + '\0' + '\0'),
+             frame('S', std::string("a") + '\0' + "b" + '\0'), frame('A', be32(7) + "ch" + '\0' + "payload" + '\0')});
 
     write_seed(dir, "simple", 1, 0, {}, simple);
     write_seed(dir, "simple-bytewise", 1, 0, {1}, simple);
@@ -277,8 +277,7 @@ void write_seeds(const std::string& dir) {
     write_seed(dir, "prepare", 64, 16, {}, cat({prepared, extended}));
     write_seed(dir, "error", 1, 0, {}, cat({error}));
     write_seed(dir, "async-then-simple", 1, 0, {5}, cat({async, simple}));
-    write_seed(dir, "all", 0xFF, 16, {},
-               cat({simple, extended, streamed, batch, copy_out, copy_in, prepared, simple}));
+    write_seed(dir, "all", 0xFF, 16, {}, cat({simple, extended, streamed, batch, copy_out, copy_in, prepared, simple}));
     write_seed(dir, "all-bytewise", 0xFF, 48, {1},
                cat({simple, extended, streamed, batch, copy_out, copy_in, prepared, simple}));
     write_seed(dir, "bad-row", 1, 0, {}, cat({row_description(1), frame('D', be16(1) + be32(-2))}));

@@ -61,16 +61,35 @@ void write_private(const std::string& path, std::string_view text) {
 }
 
 constexpr const char* kVars[16] = {
-    "PGHOST",      "PGHOSTADDR",        "PGPORT",     "PGDATABASE",   "PGUSER",        "PGPASSWORD",
-    "PGPASSFILE",  "PGSSLMODE",         "PGAPPNAME",  "PGOPTIONS",    "PGCONNECT_TIMEOUT",
-    "PGCLIENTENCODING", "PGREQUIRESSL", "PGSSLROOTCERT", "PGTARGETSESSIONATTRS", "PGSERVICE",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSSLMODE",
+    "PGAPPNAME",
+    "PGOPTIONS",
+    "PGCONNECT_TIMEOUT",
+    "PGCLIENTENCODING",
+    "PGREQUIRESSL",
+    "PGSSLROOTCERT",
+    "PGTARGETSESSIONATTRS",
+    "PGSERVICE",
 };
 
 const std::map<std::string, std::string, std::less<>>& fixed_env() {
     static const std::map<std::string, std::string, std::less<>> env = {
-        {"PGHOST", "/tmp"},     {"PGPORT", "5433"},        {"PGUSER", "fuzzer"},
-        {"PGDATABASE", "fuzz"}, {"PGAPPNAME", "fuzz_dsn"}, {"PGCONNECT_TIMEOUT", "1"},
-        {"PGSSLMODE", "disable"}, {"PGCLIENTENCODING", "utf-8"}, {"PGTARGETSESSIONATTRS", "any"},
+        {"PGHOST", "/tmp"},
+        {"PGPORT", "5433"},
+        {"PGUSER", "fuzzer"},
+        {"PGDATABASE", "fuzz"},
+        {"PGAPPNAME", "fuzz_dsn"},
+        {"PGCONNECT_TIMEOUT", "1"},
+        {"PGSSLMODE", "disable"},
+        {"PGCLIENTENCODING", "utf-8"},
+        {"PGTARGETSESSIONATTRS", "any"},
     };
     return env;
 }
@@ -111,8 +130,7 @@ ConnectOptions make_options(std::uint8_t preset, const std::string& passfile) {
     ConnectOptions o;
     o.passfile = passfile;
     switch (preset) {
-    case 0:
-        break;
+    case 0: break;
     case 1:
         o.host = "localhost";
         o.port = "5432";

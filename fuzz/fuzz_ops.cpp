@@ -90,7 +90,8 @@ void write_seeds(const char* dir) {
     auto seed = [&](const char* name, std::uint8_t kind, std::initializer_list<proto::BackendMessage> msgs) {
         proto::Bytes b{kind};
         for (const auto& m : msgs) proto::encode_backend(b, m);
-        std::ofstream(std::string(dir) + "/" + name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
+        std::ofstream(std::string(dir) + "/" + name, std::ios::binary)
+            .write(reinterpret_cast<const char*>(b.data()), b.size());
     };
     const proto::RowDescription desc{{{"a", 0, 0, 23, 4, -1, 0}}};
     const std::uint8_t row_bytes[] = {0, 1, 0, 0, 0, 1, '7'};
@@ -98,16 +99,21 @@ void write_seeds(const char* dir) {
     const proto::ErrorResponse gone{{{'S', "ERROR"}, {'C', "26000"}, {'M', "gone"}}};
     seed("simple", 0, {desc, row, proto::CommandComplete{"SELECT 1"}, proto::ReadyForQuery{'I'}});
     seed("extended", 1 | 8, {gone, proto::ReadyForQuery{'I'}});
-    seed("prepare", 1 | 8 | 16, {proto::CloseComplete{}, proto::ParseComplete{}, proto::ParameterDescription{{23}}, desc,
-                                 proto::BindComplete{}, row, proto::CommandComplete{"SELECT 1"}, proto::ReadyForQuery{'T'}});
-    seed("batch", 2, {proto::ParseComplete{}, proto::BindComplete{}, proto::CommandComplete{"INSERT 0 1"}, gone,
-                      proto::ReadyForQuery{'I'}});
+    seed("prepare", 1 | 8 | 16,
+         {proto::CloseComplete{}, proto::ParseComplete{}, proto::ParameterDescription{{23}}, desc,
+          proto::BindComplete{}, row, proto::CommandComplete{"SELECT 1"}, proto::ReadyForQuery{'T'}});
+    seed("batch", 2,
+         {proto::ParseComplete{}, proto::BindComplete{}, proto::CommandComplete{"INSERT 0 1"}, gone,
+          proto::ReadyForQuery{'I'}});
     seed("copy_in", 3, {proto::CopyResponse{'G', 0, {0}}, proto::CommandComplete{"COPY 3"}, proto::ReadyForQuery{'I'}});
-    seed("copy_out", 4, {proto::CopyResponse{'H', 0, {0}}, proto::CopyData{proto::ByteView(row_bytes, 3)}, proto::CopyDone{},
-                         proto::CommandComplete{"COPY 1"}, proto::ReadyForQuery{'I'}});
-    seed("stream", 5, {proto::ParseComplete{}, proto::BindComplete{}, desc, row, row, proto::CommandComplete{"SELECT 2"},
-                       proto::ReadyForQuery{'I'}});
-    seed("refused", 0, {proto::CopyResponse{'G', 0, {}}, proto::NoticeResponse{{{'M', "hi"}}}, gone, proto::ReadyForQuery{'E'}});
+    seed("copy_out", 4,
+         {proto::CopyResponse{'H', 0, {0}}, proto::CopyData{proto::ByteView(row_bytes, 3)}, proto::CopyDone{},
+          proto::CommandComplete{"COPY 1"}, proto::ReadyForQuery{'I'}});
+    seed("stream", 5,
+         {proto::ParseComplete{}, proto::BindComplete{}, desc, row, row, proto::CommandComplete{"SELECT 2"},
+          proto::ReadyForQuery{'I'}});
+    seed("refused", 0,
+         {proto::CopyResponse{'G', 0, {}}, proto::NoticeResponse{{{'M', "hi"}}}, gone, proto::ReadyForQuery{'E'}});
 }
 
 }  // namespace

@@ -145,7 +145,8 @@ void fuzz_client_first(std::string_view nonce, std::string_view user) {
     const std::string bare = c.client_first().substr(3);
     ScramClient y{"pw", std::string(nonce), std::string(user), ScramBinding{ScramBinding::Flag::supported, {}}};
     check(y.client_first() == std::string(kGs2Y) + bare, "client-first with the y flag differs");
-    ScramClient p{"pw", std::string(nonce), std::string(user), ScramBinding{ScramBinding::Flag::plus, std::string(user)}};
+    ScramClient p{"pw", std::string(nonce), std::string(user),
+                  ScramBinding{ScramBinding::Flag::plus, std::string(user)}};
     if (user.empty()) check(p.client_first().empty() && !p.error().empty(), "PLUS accepted empty binding data");
     else check(p.client_first() == std::string(kGs2Plus) + bare, "client-first with the p flag differs");
 }
@@ -182,7 +183,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz_saslprep(all);
     fuzz_nfkc(all);
     if (server_final.size() >= 4) {
-        const std::string md5 = md5_password(password, server_first, reinterpret_cast<const std::uint8_t*>(server_final.data()));
+        const std::string md5 =
+            md5_password(password, server_first, reinterpret_cast<const std::uint8_t*>(server_final.data()));
         check(md5.empty() || md5.size() == 35, "md5_password has the wrong length");
     }
     return 0;
@@ -208,7 +210,8 @@ std::string server_final_for(const ScramBinding& binding, std::string_view passw
                       reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
                       static_cast<int>(iterations), EVP_sha256(), sizeof salted, salted);
     const std::string auth_message = "n=" + std::string(kUser) + ",r=" + std::string(kNonce) + "," +
-                                     std::string(server_first) + ",c=" + channel_binding(binding) + ",r=" + std::string(server_nonce);
+                                     std::string(server_first) + ",c=" + channel_binding(binding) +
+                                     ",r=" + std::string(server_nonce);
     const std::string server_key = hmac(std::string_view(reinterpret_cast<const char*>(salted), 32), "Server Key");
     return "v=" + base64_encode(hmac(server_key, auth_message));
 }
@@ -231,9 +234,18 @@ void write_seeds(const std::string& dir) {
         {"nbsp", "p\xC2\xA0w\xC2\xADrd", "\x01\x02\x03", 1},  // non-ASCII space, soft hyphen
         {"prohibited", "a\xEF\xBF\xBE", "xyz", 3},            // U+FFFE: PostgreSQL falls back to raw bytes
         {"latin1", "caf\xE9", "s", 1},                        // not UTF-8
-        {"nfkc", "\xEF\xBD\x93" "e\xCC\x81\xEA\xB0\x81", "s", 1},    // fullwidth s, e + U+0301, Hangul
-        {"bidi", "\xD7\x90" "1\xD7\x90", "s", 1},              // right-to-left, first and last
-        {"bidi-fail", "\xD7\x90" "a", "s", 1},                 // refused: raw bytes
+        {"nfkc",
+         "\xEF\xBD\x93"
+         "e\xCC\x81\xEA\xB0\x81",
+         "s", 1},  // fullwidth s, e + U+0301, Hangul
+        {"bidi",
+         "\xD7\x90"
+         "1\xD7\x90",
+         "s", 1},  // right-to-left, first and last
+        {"bidi-fail",
+         "\xD7\x90"
+         "a",
+         "s", 1},  // refused: raw bytes
         {"empty", "", "0123456789abcdef", 5},
     };
     // 32 bytes standing for a certificate hash (no '\n', which would end the binding line).
@@ -248,20 +260,21 @@ void write_seeds(const std::string& dir) {
         {"plus-", ScramBinding{ScramBinding::Flag::plus, cert_hash}},
     };
     for (const auto& b : bindings) {
-        const std::string header = b.binding.flag == ScramBinding::Flag::none ? std::string()
-                                   : gs2_header(b.binding) + b.binding.data + "\n";
+        const std::string header =
+            b.binding.flag == ScramBinding::Flag::none ? std::string() : gs2_header(b.binding) + b.binding.data + "\n";
         for (const auto& c : cases) {
             const std::string server_nonce = std::string(kNonce) + "srv+/nonce";
-            const std::string server_first = "r=" + server_nonce + ",s=" + base64_encode(c.salt) +
-                                             ",i=" + std::to_string(c.iterations);
+            const std::string server_first =
+                "r=" + server_nonce + ",s=" + base64_encode(c.salt) + ",i=" + std::to_string(c.iterations);
             write_seed(dir, b.prefix + std::string(c.name),
                        header + std::string(c.password) + "\n" + server_first + "\n" +
                            server_final_for(b.binding, c.password, c.salt, c.iterations, server_first, server_nonce));
         }
     }
     write_seed(dir, "plus-no-data", std::string(kGs2Plus) + "\npw\nr=" + std::string(kNonce) + "x,s=QUJD,i=1\n");
-    write_seed(dir, "plus-mismatch", std::string(kGs2Plus) + cert_hash + "\npw\nr=" + std::string(kNonce) +
-                                         "x,s=QUJD,i=1\ne=channel-bindings-dont-match");
+    write_seed(dir, "plus-mismatch",
+               std::string(kGs2Plus) + cert_hash + "\npw\nr=" + std::string(kNonce) +
+                   "x,s=QUJD,i=1\ne=channel-bindings-dont-match");
     write_seed(dir, "server-error", "pw\nr=" + std::string(kNonce) + "x,s=QUJD,i=1\ne=invalid-proof");
     write_seed(dir, "extension", "pw\nm=ext,r=" + std::string(kNonce) + "x,s=QUJD,i=1\n");
     write_seed(dir, "base64", "\n\nYWJj\nZA==");

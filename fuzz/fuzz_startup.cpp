@@ -46,7 +46,8 @@ void check_done(const ops::Action& a, bool authenticated) {
         return;
     }
     check(!a.error.message.empty(), "a failure without a reason");
-    check(a.error.code == make_error_code(Errc::connect_failed) || a.error.code == make_error_code(Errc::protocol_violation),
+    check(a.error.code == make_error_code(Errc::connect_failed) ||
+              a.error.code == make_error_code(Errc::protocol_violation),
           "a failure of an unexpected kind");
 }
 
@@ -129,8 +130,10 @@ void write_seeds(const std::string& dir) {
                                        proto::BackendKeyData{1, 2}, proto::ReadyForQuery{'I'}});
     const proto::Bytes scram = encode(
         {Authentication{Authentication::sasl, {}, {"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}},
-         Authentication{Authentication::sasl_continue,
-                        bytes_of("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"), {}},
+         Authentication{
+             Authentication::sasl_continue,
+             bytes_of("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"),
+             {}},
          Authentication{Authentication::sasl_final, bytes_of("v=3HO6Qt1M4MKJrmlKaoOqLAI0/0TV0HZe7J9H3MBtSOg="), {}}});
     static const std::uint8_t salt[4] = {1, 2, 3, 4};
     const proto::Bytes md5 = encode({Authentication{Authentication::md5_password, proto::ByteView(salt, 4), {}}});

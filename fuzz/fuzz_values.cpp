@@ -37,9 +37,9 @@ namespace {
 using uvpg_fuzz::check;
 
 // The OIDs lib/values/value.cpp converts from, and two it does not (0, point).
-constexpr std::uint32_t kOids[32] = {16,   17,   20,   21,   23,   26,   28,  29,  114, 700,  701,
-                                     1700, 3802, 5069, 25,   0,    1082, 1083, 1266, 1114, 1184, 1186,
-                                     2950, 869,  650,  829,  774,  1560, 1562, 790, 142, 600};
+constexpr std::uint32_t kOids[32] = {16,   17,   20,   21,  23,  26,   28,   29,   114,  700,  701,
+                                     1700, 3802, 5069, 25,  0,   1082, 1083, 1266, 1114, 1184, 1186,
+                                     2950, 869,  650,  829, 774, 1560, 1562, 790,  142,  600};
 constexpr const char* kNames[4] = {"a", "b", "a", ""};
 
 template <class T>
@@ -75,7 +75,8 @@ std::optional<T> read(const Value& v) {
 }
 
 template <class T>
-void read_integer(const Value& v, const std::optional<long long>& wide, const std::optional<unsigned long long>& uwide) {
+void read_integer(const Value& v, const std::optional<long long>& wide,
+                  const std::optional<unsigned long long>& uwide) {
     const std::optional<T> x = read<T>(v);
     if (!x) return;
     // Every integer type parses the same text: a narrow result must match the widest one.
@@ -178,8 +179,8 @@ void read_everything(const Row& row, std::size_t i, const std::optional<std::str
     if (const auto s = read<std::string_view>(v)) check(s->data() == v.raw().data(), "as<string_view> is not a view");
     if (const auto b = read<Bytes>(v)) {
         if (text_column) check(b->size() <= raw.size(), "bytea decoded longer than its text");
-        else check(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()) == raw,
-                   "binary bytea changed");
+        else
+            check(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()) == raw, "binary bytea changed");
         check(Param(*b).literal().size() == 2 * b->size() + 11, "bytea literal of the wrong size");
         send_value(v, *b);
     }
@@ -287,7 +288,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     d.feed(wire);
     BackendMessage msg;
     auto next = d.next();
-    check(next.status == Decoder::Status::message && decode(next.msg, msg) == Errc::ok, "RowDescription did not decode");
+    check(next.status == Decoder::Status::message && decode(next.msg, msg) == Errc::ok,
+          "RowDescription did not decode");
     const auto shape = detail::make_shape(std::get<RowDescription>(msg));
     check(shape->columns.size() == ncols, "shape has the wrong column count");
     next = d.next();
@@ -336,22 +338,62 @@ void write_seeds(const std::string& dir) {
         std::uint8_t oid_index;
         std::string_view text;
     } samples[] = {
-        {0, "t"}, {0, "f"}, {1, "\\x00ff10"}, {1, "ab\\\\c\\001\\377"}, {2, "-9223372036854775808"},
-        {2, "9223372036854775807"}, {3, "-32768"}, {4, "2147483647"}, {5, "4294967295"}, {6, "123"},
-        {7, "0"}, {8, "{\"a\": [1, 2]}"}, {9, "3.4028235e38"}, {9, "1e-46"}, {10, "-1.5e308"},
-        {10, "NaN"}, {10, "-Infinity"}, {11, "123456789012345678901234567890.000001"}, {11, "1e-400"},
-        {11, "-inf"}, {12, "[]"}, {13, "18446744073709551615"}, {14, "text"}, {15, "?"},
+        {0, "t"},
+        {0, "f"},
+        {1, "\\x00ff10"},
+        {1, "ab\\\\c\\001\\377"},
+        {2, "-9223372036854775808"},
+        {2, "9223372036854775807"},
+        {3, "-32768"},
+        {4, "2147483647"},
+        {5, "4294967295"},
+        {6, "123"},
+        {7, "0"},
+        {8, "{\"a\": [1, 2]}"},
+        {9, "3.4028235e38"},
+        {9, "1e-46"},
+        {10, "-1.5e308"},
+        {10, "NaN"},
+        {10, "-Infinity"},
+        {11, "123456789012345678901234567890.000001"},
+        {11, "1e-400"},
+        {11, "-inf"},
+        {12, "[]"},
+        {13, "18446744073709551615"},
+        {14, "text"},
+        {15, "?"},
         {11, "0.0000000000000000000000000000000000000000000000000000000000000000000000000000000000001"},
         // Exponents at the edges of long long, which the underflow check adds to a digit count.
-        {10, "1e9223372036854775807"}, {11, "0.01e-9223372036854775808"}, {9, "1e9223372036854775808"},
+        {10, "1e9223372036854775807"},
+        {11, "0.01e-9223372036854775808"},
+        {9, "1e9223372036854775808"},
         {9, "1e-9223372036854775809"},
-        {16, "2024-01-31"}, {16, "5874897-12-31"}, {16, "-infinity"}, {16, "4714-11-24 BC"}, {17, "24:00:00"},
-        {17, "12:34:56.789"}, {18, "12:34:56+05:30"}, {19, "294276-12-31 23:59:59.999999"},
-        {19, "4714-11-24 00:00:00 BC"}, {20, "2024-01-31 12:34:56.5+00"}, {20, "infinity"},
-        {21, "1 year 2 mons -3 days +04:05:06.789"}, {21, "3 days"}, {21, "-2562047788:00:54.775808"},
-        {22, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}, {23, "192.168.1.5/24"}, {23, "::ffff:1.2.3.4"},
-        {24, "10.0.0.0/8"}, {25, "08:00:2b:01:02:03"}, {26, "08:00:2b:01:02:03:04:05"}, {27, "101"},
-        {28, "1"}, {29, "-$1,234.56"}, {29, "($92,233,720,368,547,758.08)"}, {30, "<a>x</a>"}, {31, "(1,2)"},
+        {16, "2024-01-31"},
+        {16, "5874897-12-31"},
+        {16, "-infinity"},
+        {16, "4714-11-24 BC"},
+        {17, "24:00:00"},
+        {17, "12:34:56.789"},
+        {18, "12:34:56+05:30"},
+        {19, "294276-12-31 23:59:59.999999"},
+        {19, "4714-11-24 00:00:00 BC"},
+        {20, "2024-01-31 12:34:56.5+00"},
+        {20, "infinity"},
+        {21, "1 year 2 mons -3 days +04:05:06.789"},
+        {21, "3 days"},
+        {21, "-2562047788:00:54.775808"},
+        {22, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+        {23, "192.168.1.5/24"},
+        {23, "::ffff:1.2.3.4"},
+        {24, "10.0.0.0/8"},
+        {25, "08:00:2b:01:02:03"},
+        {26, "08:00:2b:01:02:03:04:05"},
+        {27, "101"},
+        {28, "1"},
+        {29, "-$1,234.56"},
+        {29, "($92,233,720,368,547,758.08)"},
+        {30, "<a>x</a>"},
+        {31, "(1,2)"},
     };
     for (const auto& s : samples) seeds.push_back(one_column(s.oid_index, 0, s.text));
     seeds.push_back(one_column(11, 0x1a, "12.50"));
@@ -388,8 +430,12 @@ void write_seeds(const std::string& dir) {
         {22, bin([](Bytes& b) { uuid_to_bin(Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11").bytes, b); })},
         {23, bin([](Bytes& b) { inet_to_bin(detail::to_proto(Inet::parse("2001:db8::1/64")), b); })},
         {24, bin([](Bytes& b) { inet_to_bin(detail::to_proto(Inet::parse("10.0.0.0/8", true)), b); })},
-        {25, bin([](Bytes& b) { macaddr_to_bin(MacAddr{{8, 0, 0x2b, 1, 2, 3}}.bytes, b); })},
-        {26, bin([](Bytes& b) { macaddr8_to_bin(MacAddr8{{8, 0, 0x2b, 1, 2, 3, 4, 5}}.bytes, b); })},
+        {25, bin([](Bytes& b) {
+             macaddr_to_bin(MacAddr{{8, 0, 0x2b, 1, 2, 3}}.bytes, b);
+         })},
+        {26, bin([](Bytes& b) {
+             macaddr8_to_bin(MacAddr8{{8, 0, 0x2b, 1, 2, 3, 4, 5}}.bytes, b);
+         })},
         {27, bin([](Bytes& b) { (void)bits_to_bin("101", b); })},
         {28, bin([](Bytes& b) { (void)bits_to_bin("1011001110", b); })},
         {29, bin([](Bytes& b) { money_to_bin(-123456, b); })},
@@ -398,9 +444,22 @@ void write_seeds(const std::string& dir) {
     for (const auto& [oid_index, bytes] : binary) seeds.push_back(one_column(oid_index, 0, bytes, true));
     seeds.push_back(one_column(2, 0, std::nullopt));
     // Four columns, two named "a", a NULL among them.
-    seeds.push_back(std::string("\x03\x00\x00\x24\x00\x44\x00\x6b\x00", 9) + "\x01" "t" "\x02" "42" "\xff" "\xfe" "3.5");
-    seeds.push_back(std::string("\x04\x02\x00", 3) + "\x01" "1" "\x01" "2");  // one value too many
-    seeds.push_back(std::string("\x09\x02\x00\x04\x00", 5) + "\x01" "1");     // one too few
+    seeds.push_back(std::string("\x03\x00\x00\x24\x00\x44\x00\x6b\x00", 9) +
+                    "\x01"
+                    "t"
+                    "\x02"
+                    "42"
+                    "\xff"
+                    "\xfe"
+                    "3.5");
+    seeds.push_back(std::string("\x04\x02\x00", 3) +
+                    "\x01"
+                    "1"
+                    "\x01"
+                    "2");  // one value too many
+    seeds.push_back(std::string("\x09\x02\x00\x04\x00", 5) +
+                    "\x01"
+                    "1");  // one too few
     int i = 0;
     for (const auto& s : seeds) std::ofstream(dir + "/seed-" + std::to_string(i++), std::ios::binary) << s;
 }

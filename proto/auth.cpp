@@ -224,9 +224,7 @@ void ScramClient::start(const std::string& user, const ScramBinding& binding) {
         }
         gs2 = "p=tls-server-end-point,,";
         break;
-    default:
-        fail("SCRAM: invalid channel binding flag");
-        return;
+    default: fail("SCRAM: invalid channel binding flag"); return;
     }
     flag_ = binding.flag;
     // cbind-input = gs2-header [cbind-data]; the data only with "p=".
@@ -285,20 +283,20 @@ bool ScramClient::handle_server_first(std::string_view msg) {
                                 reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
                                 static_cast<int>(iterations), EVP_sha256(), static_cast<int>(salted.size()),
                                 salted.data()) == 1 &&
-              hmac_sha256(salted.data(), salted.size(), "Client Key", client_key) &&
-              sha256(client_key, stored_key) &&
+              hmac_sha256(salted.data(), salted.size(), "Client Key", client_key) && sha256(client_key, stored_key) &&
               hmac_sha256(stored_key.data(), stored_key.size(), auth_message, client_sig) &&
               hmac_sha256(salted.data(), salted.size(), "Server Key", server_key) &&
               hmac_sha256(server_key.data(), server_key.size(), auth_message, server_sig);
     OPENSSL_cleanse(prepared.data(), prepared.size());
     Digest proof{};
     for (std::size_t i = 0; i < proof.size(); ++i) proof[i] = client_key[i] ^ client_sig[i];
-    for (Digest* d : {&salted, &client_key, &stored_key, &client_sig, &server_key}) OPENSSL_cleanse(d->data(), d->size());
+    for (Digest* d : {&salted, &client_key, &stored_key, &client_sig, &server_key})
+        OPENSSL_cleanse(d->data(), d->size());
     if (!ok) return fail("SCRAM: libcrypto failure");
 
     server_signature_.assign(reinterpret_cast<const char*>(server_sig.data()), server_sig.size());
-    client_final_ = final_without_proof + ",p=" +
-                    base64_encode(std::string_view(reinterpret_cast<const char*>(proof.data()), proof.size()));
+    client_final_ = final_without_proof +
+                    ",p=" + base64_encode(std::string_view(reinterpret_cast<const char*>(proof.data()), proof.size()));
     state_ = State::sent_final;
     return true;
 }

@@ -43,12 +43,12 @@ struct ScramBinding {
 // Without a binding (the first two constructors) it is SCRAM-SHA-256 with gs2 header "n,,".
 class ScramClient {
 public:
-    explicit ScramClient(std::string password);                       // 18 random bytes, base64
+    explicit ScramClient(std::string password);  // 18 random bytes, base64
     // For tests: a fixed nonce, and a user name (the RFC 7677 vector uses "user").
     ScramClient(std::string password, std::string client_nonce, const std::string& user = {});
-    ScramClient(std::string password, const ScramBinding& binding);   // random nonce
+    ScramClient(std::string password, const ScramBinding& binding);  // random nonce
     ScramClient(std::string password, std::string client_nonce, const std::string& user, const ScramBinding& binding);
-    static constexpr std::uint32_t kMaxIterations = 1u << 20;          // refuse to burn more CPU
+    static constexpr std::uint32_t kMaxIterations = 1u << 20;  // refuse to burn more CPU
     // The cap for this exchange, checked before any hashing; call before handle_server_first.
     void set_max_iterations(std::uint32_t n) { max_iterations_ = n; }
 
@@ -61,7 +61,7 @@ public:
     // "c=<base64(gs2 header + binding data)>,r=...,p=...": c=biws for "n,,", c=eSws for "y,,".
     const std::string& client_final() const { return client_final_; }
     bool handle_server_final(std::string_view server_final);
-    const std::string& error() const { return error_; }                // why the last step failed
+    const std::string& error() const { return error_; }  // why the last step failed
     // True once the server signature was verified. AuthenticationOk before that must be refused:
     // a server that skips SASLFinal has not proven it knows the password.
     bool finished() const { return state_ == State::done; }
@@ -69,7 +69,7 @@ public:
 private:
     enum class State { initial, sent_final, done, failed };
     void start(const std::string& user, const ScramBinding& binding);  // builds client-first from nonce_
-    bool fail(const char* why);  // records why, wipes the password, returns false
+    bool fail(const char* why);                                        // records why, wipes the password, returns false
     State state_ = State::initial;
     ScramBinding::Flag flag_ = ScramBinding::Flag::none;
     std::string channel_binding_;  // the c= value: base64(gs2 header + binding data)

@@ -10,11 +10,11 @@ namespace uvpg::proto {
 
 const char* describe(Errc e) {
     switch (e) {
-        case Errc::ok: return "ok";
-        case Errc::length_too_short: return "message length field is less than 4";
-        case Errc::length_too_long: return "message length field exceeds the configured maximum";
-        case Errc::malformed: return "malformed message body";
-        case Errc::unknown_message_type: return "unknown backend message type";
+    case Errc::ok: return "ok";
+    case Errc::length_too_short: return "message length field is less than 4";
+    case Errc::length_too_long: return "message length field exceeds the configured maximum";
+    case Errc::malformed: return "malformed message body";
+    case Errc::unknown_message_type: return "unknown backend message type";
     }
     return "unknown error";
 }
@@ -53,28 +53,25 @@ Errc decode_auth(Reader& r, BackendMessage& out) {
     Authentication a;
     a.code = r.i32();
     switch (a.code) {
-        case Authentication::ok:
-        case Authentication::kerberos_v5:
-        case Authentication::cleartext_password:
-        case Authentication::scm_credential:
-        case Authentication::gss:
-        case Authentication::sspi:
-            break;
-        case Authentication::md5_password:
-            a.data = r.bytes(4);
-            break;
-        case Authentication::sasl:
-            for (;;) {
-                std::string_view m = r.cstr();
-                if (!r.ok() || m.empty()) break;
-                a.mechanisms.push_back(m);
-            }
-            break;
-        default:
-            // sasl_continue/final and gss_continue carry a payload; a code protocol 3.0 does not
-            // define is passed up with its bytes so the connection can name it in its error.
-            a.data = r.bytes(r.remaining());
-            break;
+    case Authentication::ok:
+    case Authentication::kerberos_v5:
+    case Authentication::cleartext_password:
+    case Authentication::scm_credential:
+    case Authentication::gss:
+    case Authentication::sspi: break;
+    case Authentication::md5_password: a.data = r.bytes(4); break;
+    case Authentication::sasl:
+        for (;;) {
+            std::string_view m = r.cstr();
+            if (!r.ok() || m.empty()) break;
+            a.mechanisms.push_back(m);
+        }
+        break;
+    default:
+        // sasl_continue/final and gss_continue carry a payload; a code protocol 3.0 does not
+        // define is passed up with its bytes so the connection can name it in its error.
+        a.data = r.bytes(r.remaining());
+        break;
     }
     return finish(r, out, std::move(a));
 }
@@ -159,37 +156,37 @@ Errc decode(const RawMessage& raw, BackendMessage& out) {
     }
     Reader r(raw.body);
     switch (raw.type) {
-        case 'R': return decode_auth(r, out);
-        case 'K': {
-            BackendKeyData k;
-            k.pid = r.i32();
-            k.secret = r.i32();
-            return finish(r, out, k);
-        }
-        case 'S': {
-            ParameterStatus p;
-            p.name = r.cstr();
-            p.value = r.cstr();
-            return finish(r, out, p);
-        }
-        case 'T': return decode_row_description(r, out);
-        case 'E': return decode_fields<ErrorResponse>(r, out);
-        case 'N': return decode_fields<NoticeResponse>(r, out);
-        case 'A': {
-            NotificationResponse a;
-            a.pid = r.i32();
-            a.channel = r.cstr();
-            a.payload = r.cstr();
-            return finish(r, out, a);
-        }
-        case 't': return decode_parameter_description(r, out);
-        case 'G':
-        case 'H':
-        case 'W': return decode_copy_response(raw.type, r, out);
-        case 'd': out = CopyData{raw.body}; return Errc::ok;
-        case 'c': return empty_body<CopyDone>(raw, out);
-        case 'v': return decode_negotiate(r, out);
-        default: return Errc::unknown_message_type;
+    case 'R': return decode_auth(r, out);
+    case 'K': {
+        BackendKeyData k;
+        k.pid = r.i32();
+        k.secret = r.i32();
+        return finish(r, out, k);
+    }
+    case 'S': {
+        ParameterStatus p;
+        p.name = r.cstr();
+        p.value = r.cstr();
+        return finish(r, out, p);
+    }
+    case 'T': return decode_row_description(r, out);
+    case 'E': return decode_fields<ErrorResponse>(r, out);
+    case 'N': return decode_fields<NoticeResponse>(r, out);
+    case 'A': {
+        NotificationResponse a;
+        a.pid = r.i32();
+        a.channel = r.cstr();
+        a.payload = r.cstr();
+        return finish(r, out, a);
+    }
+    case 't': return decode_parameter_description(r, out);
+    case 'G':
+    case 'H':
+    case 'W': return decode_copy_response(raw.type, r, out);
+    case 'd': out = CopyData{raw.body}; return Errc::ok;
+    case 'c': return empty_body<CopyDone>(raw, out);
+    case 'v': return decode_negotiate(r, out);
+    default: return Errc::unknown_message_type;
     }
 }
 
@@ -228,10 +225,15 @@ std::size_t Decoder::limit_for(char type) const {
     // other message over kMaxShortMessage means the stream is lost (libpq's rule), so a bad
     // header cannot make us buffer up to the cap for a ReadyForQuery.
     switch (type) {
-    case 'D': case 'd': case 'T': case 't': case 'E': case 'N': case 'A': case 'V':
-        return max_;
-    default:
-        return std::min(max_, kMaxShortMessage);
+    case 'D':
+    case 'd':
+    case 'T':
+    case 't':
+    case 'E':
+    case 'N':
+    case 'A':
+    case 'V': return max_;
+    default: return std::min(max_, kMaxShortMessage);
     }
 }
 

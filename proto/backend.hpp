@@ -13,10 +13,10 @@ namespace uvpg::proto {
 
 enum class Errc {
     ok = 0,
-    length_too_short,     // declared length < 4
-    length_too_long,      // declared length > the decoder's cap
-    malformed,            // body disagrees with its own fields or its length
-    unknown_message_type, // a type byte protocol 3.0 does not define
+    length_too_short,      // declared length < 4
+    length_too_long,       // declared length > the decoder's cap
+    malformed,             // body disagrees with its own fields or its length
+    unknown_message_type,  // a type byte protocol 3.0 does not define
 };
 const char* describe(Errc e);
 
@@ -28,16 +28,32 @@ struct RawMessage {
 
 struct Authentication {
     enum Code : std::int32_t {
-        ok = 0, kerberos_v5 = 2, cleartext_password = 3, md5_password = 5, scm_credential = 6,
-        gss = 7, gss_continue = 8, sspi = 9, sasl = 10, sasl_continue = 11, sasl_final = 12,
+        ok = 0,
+        kerberos_v5 = 2,
+        cleartext_password = 3,
+        md5_password = 5,
+        scm_credential = 6,
+        gss = 7,
+        gss_continue = 8,
+        sspi = 9,
+        sasl = 10,
+        sasl_continue = 11,
+        sasl_final = 12,
     };
     std::int32_t code = ok;
-    ByteView data;                              // md5: the 4-byte salt; sasl_continue/final, gss_continue: payload
-    std::vector<std::string_view> mechanisms;   // sasl only
+    ByteView data;                             // md5: the 4-byte salt; sasl_continue/final, gss_continue: payload
+    std::vector<std::string_view> mechanisms;  // sasl only
 };
-struct BackendKeyData { std::int32_t pid = 0; std::int32_t secret = 0; };
-struct ParameterStatus { std::string_view name, value; };
-struct ReadyForQuery { char status = 'I'; };  // 'I' idle, 'T' in transaction, 'E' failed transaction
+struct BackendKeyData {
+    std::int32_t pid = 0;
+    std::int32_t secret = 0;
+};
+struct ParameterStatus {
+    std::string_view name, value;
+};
+struct ReadyForQuery {
+    char status = 'I';
+};  // 'I' idle, 'T' in transaction, 'E' failed transaction
 struct FieldDescription {
     std::string_view name;
     std::uint32_t table_oid = 0;
@@ -47,7 +63,9 @@ struct FieldDescription {
     std::int32_t type_modifier = 0;
     std::int16_t format = 0;
 };
-struct RowDescription { std::vector<FieldDescription> fields; };
+struct RowDescription {
+    std::vector<FieldDescription> fields;
+};
 // DataRow is validated on decode (every length >= -1 and inside the body, no byte after the
 // last column) but not split into a vector, so a row costs no allocation: walk `values` with
 // DataRowIterator, or copy it whole (RowPacker) without checking it again.
@@ -60,35 +78,52 @@ public:
     explicit DataRowIterator(const DataRow& r) : r_(r.values) {}
     // Next column: false at the end. `null` is set for SQL NULL (value empty then).
     bool next(ByteView& value, bool& null);
+
 private:
     Reader r_;
 };
-struct CommandComplete { std::string_view tag; };
+struct CommandComplete {
+    std::string_view tag;
+};
 struct EmptyQueryResponse {};
 // ErrorResponse and NoticeResponse: (field code, value) pairs in wire order.
-struct ErrorResponse { std::vector<std::pair<char, std::string_view>> fields; };
-struct NoticeResponse { std::vector<std::pair<char, std::string_view>> fields; };
-struct NotificationResponse { std::int32_t pid = 0; std::string_view channel, payload; };
+struct ErrorResponse {
+    std::vector<std::pair<char, std::string_view>> fields;
+};
+struct NoticeResponse {
+    std::vector<std::pair<char, std::string_view>> fields;
+};
+struct NotificationResponse {
+    std::int32_t pid = 0;
+    std::string_view channel, payload;
+};
 struct ParseComplete {};
 struct BindComplete {};
 struct CloseComplete {};
 struct NoData {};
 struct PortalSuspended {};
-struct ParameterDescription { std::vector<std::uint32_t> type_oids; };
-struct CopyResponse {       // CopyInResponse 'G', CopyOutResponse 'H', CopyBothResponse 'W'
+struct ParameterDescription {
+    std::vector<std::uint32_t> type_oids;
+};
+struct CopyResponse {  // CopyInResponse 'G', CopyOutResponse 'H', CopyBothResponse 'W'
     char type = 'G';
     std::int8_t format = 0;
     std::vector<std::int16_t> column_formats;
 };
-struct CopyData { ByteView data; };
+struct CopyData {
+    ByteView data;
+};
 struct CopyDone {};
-struct NegotiateProtocolVersion { std::int32_t newest_minor = 0; std::vector<std::string_view> unrecognized; };
+struct NegotiateProtocolVersion {
+    std::int32_t newest_minor = 0;
+    std::vector<std::string_view> unrecognized;
+};
 
-using BackendMessage = std::variant<
-    Authentication, BackendKeyData, ParameterStatus, ReadyForQuery, RowDescription, DataRow,
-    CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, NotificationResponse,
-    ParseComplete, BindComplete, CloseComplete, NoData, ParameterDescription, PortalSuspended,
-    CopyResponse, CopyData, CopyDone, NegotiateProtocolVersion>;
+using BackendMessage =
+    std::variant<Authentication, BackendKeyData, ParameterStatus, ReadyForQuery, RowDescription, DataRow,
+                 CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, NotificationResponse,
+                 ParseComplete, BindComplete, CloseComplete, NoData, ParameterDescription, PortalSuspended,
+                 CopyResponse, CopyData, CopyDone, NegotiateProtocolVersion>;
 
 // Decodes the body of one framed message from exactly its bytes. Never reads past body.
 Errc decode(const RawMessage& raw, BackendMessage& out);
@@ -123,7 +158,7 @@ public:
     enum class Status { need_more, message, error };
     struct Next {
         Status status = Status::need_more;
-        RawMessage msg;       // when status == message; valid until the next call on this Decoder
+        RawMessage msg;  // when status == message; valid until the next call on this Decoder
         Errc error = Errc::ok;
     };
     // The next complete message, or need_more, or an error (after which the stream is lost).

@@ -50,7 +50,10 @@ void Writer::cstr(std::string_view s) {
 
 std::string_view Reader::cstr() {
     const void* nul = remaining() ? std::memchr(p_, 0, remaining()) : nullptr;
-    if (nul == nullptr) { fail(); return {}; }
+    if (nul == nullptr) {
+        fail();
+        return {};
+    }
     const auto n = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - p_);
     std::string_view s(reinterpret_cast<const char*>(p_), n);
     p_ += n + 1;

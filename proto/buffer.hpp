@@ -40,17 +40,26 @@ public:
     explicit Reader(ByteView b) : p_(b.data()), end_(b.data() + b.size()) {}
     // Inline: these run once per field of every row.
     std::uint8_t u8() {
-        if (remaining() < 1) { fail(); return 0; }
+        if (remaining() < 1) {
+            fail();
+            return 0;
+        }
         return *p_++;
     }
     std::int16_t i16() {
-        if (remaining() < 2) { fail(); return 0; }
+        if (remaining() < 2) {
+            fail();
+            return 0;
+        }
         const auto u = static_cast<std::uint16_t>((p_[0] << 8) | p_[1]);
         p_ += 2;
         return static_cast<std::int16_t>(u);
     }
     std::int32_t i32() {
-        if (remaining() < 4) { fail(); return 0; }
+        if (remaining() < 4) {
+            fail();
+            return 0;
+        }
         const std::uint32_t u = (std::uint32_t{p_[0]} << 24) | (std::uint32_t{p_[1]} << 16) |
                                 (std::uint32_t{p_[2]} << 8) | std::uint32_t{p_[3]};
         p_ += 4;
@@ -58,7 +67,10 @@ public:
     }
     std::uint32_t u32() { return static_cast<std::uint32_t>(i32()); }
     ByteView bytes(std::size_t n) {
-        if (remaining() < n) { fail(); return {}; }
+        if (remaining() < n) {
+            fail();
+            return {};
+        }
         ByteView v(p_, n);
         p_ += n;
         return v;
@@ -67,7 +79,10 @@ public:
     std::size_t remaining() const { return static_cast<std::size_t>(end_ - p_); }
     bool ok() const { return ok_; }
     bool done() const { return ok_ && p_ == end_; }  // everything consumed, nothing failed
-    void fail() { ok_ = false; p_ = end_; }
+    void fail() {
+        ok_ = false;
+        p_ = end_;
+    }
 
 private:
     const std::uint8_t* p_;

@@ -36,8 +36,7 @@ bool dims_describe(std::span<const ArrayDim> dims, std::size_t count) {
 
 // Dims that do not describe the elements fall back to one dimension [1:n]: the output stays
 // bounded by the input and well formed.
-std::span<const ArrayDim> effective_dims(std::span<const ArrayDim> dims, std::size_t count,
-                                         ArrayDim& flat) {
+std::span<const ArrayDim> effective_dims(std::span<const ArrayDim> dims, std::size_t count, ArrayDim& flat) {
     if (dims_describe(dims, count)) return dims;
     if (count == 0) return {};
     flat = ArrayDim{static_cast<std::int32_t>(count), 1};
@@ -277,10 +276,8 @@ CodecErrc parse_text_array(std::string_view in, char delim, TextArray& out) {
             if (nelems[nest - 1] > 0 && !expect_delim) return CodecErrc::bad_text;
             --nest;
             if (nest > 0) ++nelems[nest - 1];
-            if (dim[nest] < 0)
-                dim[nest] = nelems[nest];
-            else if (nelems[nest] != dim[nest])
-                return CodecErrc::bad_text;
+            if (dim[nest] < 0) dim[nest] = nelems[nest];
+            else if (nelems[nest] != dim[nest]) return CodecErrc::bad_text;
             expect_delim = true;
             break;
         case ArrayToken::delim:
@@ -293,15 +290,12 @@ CodecErrc parse_text_array(std::string_view in, char delim, TextArray& out) {
             if (expect_delim) return CodecErrc::bad_text;
             frozen = true;
             if (nest != ndim) return CodecErrc::bad_text;
-            if (tok == ArrayToken::elem_null)
-                out.elements.emplace_back(std::nullopt);
-            else
-                out.elements.emplace_back(std::move(buf));
+            if (tok == ArrayToken::elem_null) out.elements.emplace_back(std::nullopt);
+            else out.elements.emplace_back(std::move(buf));
             ++nelems[nest - 1];
             expect_delim = true;
             break;
-        case ArrayToken::error:
-            return CodecErrc::bad_text;
+        case ArrayToken::error: return CodecErrc::bad_text;
         }
     } while (nest > 0);
     if (skip_space(in, p) != in.size()) return CodecErrc::bad_text;
@@ -320,8 +314,8 @@ CodecErrc text_to_array(std::string_view in, char delim, TextArray& out) {
     return reset_on_error(parse_text_array(in, delim, out), out);
 }
 
-std::string array_to_text(std::span<const ArrayDim> dims,
-                          std::span<const std::optional<std::string_view>> elements, char delim) {
+std::string array_to_text(std::span<const ArrayDim> dims, std::span<const std::optional<std::string_view>> elements,
+                          char delim) {
     ArrayDim flat;
     dims = effective_dims(dims, elements.size(), flat);
     if (dims.empty() || elements.empty()) return "{}";
@@ -347,10 +341,8 @@ std::string array_to_text(std::span<const ArrayDim> dims,
     do {
         for (int i = level; i < ndim - 1; ++i) out += '{';
         const auto& e = elements[k++];
-        if (e)
-            append_array_elem(out, *e, delim);
-        else
-            out += "NULL";
+        if (e) append_array_elem(out, *e, delim);
+        else out += "NULL";
         int i = ndim - 1;
         for (; i >= 0; --i) {
             if (++index[i] < dims[i].size) {

@@ -142,10 +142,16 @@ char* put_ipv6(char* o, const std::uint8_t* a) {
     for (std::size_t k = 0; k < 8; ++k) words[k] = (unsigned{a[2 * k]} << 8) | a[2 * k + 1];
     int best = -1, best_len = 0;
     for (int k = 0; k < 8;) {
-        if (words[k] != 0) { ++k; continue; }
+        if (words[k] != 0) {
+            ++k;
+            continue;
+        }
         int e = k;
         while (e < 8 && words[e] == 0) ++e;
-        if (e - k > best_len) { best = k; best_len = e - k; }
+        if (e - k > best_len) {
+            best = k;
+            best_len = e - k;
+        }
         k = e;
     }
     if (best_len < 2) best = -1;
@@ -324,8 +330,14 @@ void money_to_bin(std::int64_t minor_units, Bytes& out) { int8_to_bin(minor_unit
 // ---- text -> C++ -----------------------------------------------------------------------------
 
 CodecErrc text_to_bool(std::string_view in, bool& out) {
-    if (in == "t") { out = true; return CodecErrc::ok; }
-    if (in == "f") { out = false; return CodecErrc::ok; }
+    if (in == "t") {
+        out = true;
+        return CodecErrc::ok;
+    }
+    if (in == "f") {
+        out = false;
+        return CodecErrc::ok;
+    }
     return CodecErrc::bad_text;
 }
 
@@ -336,9 +348,15 @@ CodecErrc text_to_bytea(std::string_view in, std::vector<std::uint8_t>& out) {
         out.reserve((n - 2) / 2);
         for (std::size_t i = 2; i < n;) {
             const char c = in[i];
-            if (c == ' ' || c == '\n' || c == '\t' || c == '\r') { ++i; continue; }
+            if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+                ++i;
+                continue;
+            }
             const int b = i + 1 < n ? hex_pair(in, i) : -1;
-            if (b < 0) { out.clear(); return CodecErrc::bad_text; }
+            if (b < 0) {
+                out.clear();
+                return CodecErrc::bad_text;
+            }
             out.push_back(static_cast<std::uint8_t>(b));
             i += 2;
         }
@@ -441,8 +459,8 @@ CodecErrc text_to_macaddr(std::string_view in, MacAddrBytes& out) {
             return CodecErrc::ok;
         }
     }
-    for (const std::string_view layout : {"hhhhhh:hhhhhh", "hhhhhh-hhhhhh", "hhhh.hhhh.hhhh", "hhhh-hhhh-hhhh",
-                                          "hhhhhhhhhhhh"}) {
+    for (const std::string_view layout :
+         {"hhhhhh:hhhhhh", "hhhhhh-hhhhhh", "hhhh.hhhh.hhhh", "hhhh-hhhh-hhhh", "hhhhhhhhhhhh"}) {
         if (s.size() != layout.size()) continue;
         std::size_t k = 0;
         bool match = true;

@@ -14,12 +14,12 @@ namespace uvpg::proto {
 
 // ---- binary -> C++ ---------------------------------------------------------------------------
 // Fixed-size types take exactly their size (else bad_length).
-CodecErrc bin_to_bool(ByteView in, bool& out);                // 1 byte, 0 or 1
+CodecErrc bin_to_bool(ByteView in, bool& out);  // 1 byte, 0 or 1
 CodecErrc bin_to_int2(ByteView in, std::int16_t& out);
 CodecErrc bin_to_int4(ByteView in, std::int32_t& out);
 CodecErrc bin_to_int8(ByteView in, std::int64_t& out);
-CodecErrc bin_to_oid(ByteView in, std::uint32_t& out);        // oid, xid, cid, regclass...
-CodecErrc bin_to_float4(ByteView in, float& out);             // bit-exact: NaN, ±Infinity, -0
+CodecErrc bin_to_oid(ByteView in, std::uint32_t& out);  // oid, xid, cid, regclass...
+CodecErrc bin_to_float4(ByteView in, float& out);       // bit-exact: NaN, ±Infinity, -0
 CodecErrc bin_to_float8(ByteView in, double& out);
 // numeric_send's form to exactly what numeric_out prints for the value numeric_recv makes of it.
 CodecErrc bin_to_numeric(ByteView in, std::string& text);
@@ -51,14 +51,14 @@ void jsonb_to_bin(std::string_view text, Bytes& out);
 void inet_to_bin(const InetValue& v, Bytes& out);
 void macaddr_to_bin(const MacAddrBytes& v, Bytes& out);
 void macaddr8_to_bin(const MacAddr8Bytes& v, Bytes& out);
-CodecErrc bits_to_bin(std::string_view digits, Bytes& out);   // only '0'/'1', else bad_text
+CodecErrc bits_to_bin(std::string_view digits, Bytes& out);  // only '0'/'1', else bad_text
 void money_to_bin(std::int64_t minor_units, Bytes& out);
 
 // ---- text -> C++ (the server's output forms: simple-query results are always text) -----------
-CodecErrc text_to_bool(std::string_view in, bool& out);       // "t" / "f"
+CodecErrc text_to_bool(std::string_view in, bool& out);  // "t" / "f"
 // Hex ("\x0a1b") and escape ("a\\b\001") formats; out is replaced.
 CodecErrc text_to_bytea(std::string_view in, std::vector<std::uint8_t>& out);
-CodecErrc text_to_uuid(std::string_view in, UuidBytes& out);   // as uuid_in: braces, hyphens optional
+CodecErrc text_to_uuid(std::string_view in, UuidBytes& out);  // as uuid_in: braces, hyphens optional
 // Full dotted-quad IPv4 or RFC 4291 IPv6, optional /prefix (default 32/128). cidr: host bits
 // set -> bad_value. The abbreviated IPv4 forms cidr_in also takes ("10/8") are not accepted.
 CodecErrc text_to_inet(std::string_view in, bool cidr, InetValue& out);
@@ -70,9 +70,9 @@ CodecErrc text_to_bits(std::string_view in, std::string& digits);
 CodecErrc text_to_money(std::string_view in, std::int64_t& minor_units);
 
 // ---- C++ -> text ------------------------------------------------------------------------------
-std::string uuid_to_text(const UuidBytes& v);          // lowercase 8-4-4-4-12
-std::string inet_to_text(const InetValue& v);          // as inet_out / cidr_out (v.cidr)
-std::string macaddr_to_text(const MacAddrBytes& v);    // 08:00:2b:01:02:03
+std::string uuid_to_text(const UuidBytes& v);        // lowercase 8-4-4-4-12
+std::string inet_to_text(const InetValue& v);        // as inet_out / cidr_out (v.cidr)
+std::string macaddr_to_text(const MacAddrBytes& v);  // 08:00:2b:01:02:03
 std::string macaddr8_to_text(const MacAddr8Bytes& v);
 
 }  // namespace uvpg::proto

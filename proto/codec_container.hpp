@@ -57,8 +57,8 @@ CodecErrc text_to_array(std::string_view in, char delim, TextArray& out);
 // array_in-compatible text: quotes an element when needed (empty, the word NULL in any case,
 // whitespace, delimiter, braces, quotes, backslash) and writes a "[lb:ub]...=" prefix when any
 // lower bound is not 1. nullopt elements are written as NULL; dims as for array_to_bin.
-std::string array_to_text(std::span<const ArrayDim> dims,
-                          std::span<const std::optional<std::string_view>> elements, char delim);
+std::string array_to_text(std::span<const ArrayDim> dims, std::span<const std::optional<std::string_view>> elements,
+                          char delim);
 
 // ---- records (composite types, anonymous records) --------------------------------------------
 
@@ -69,8 +69,7 @@ struct BinRecord {
 };
 CodecErrc bin_to_record(ByteView in, BinRecord& out);
 // types and fields must have the same length; a missing type is written as oid 0.
-void record_to_bin(std::span<const std::uint32_t> types,
-                   std::span<const std::optional<ByteView>> fields, Bytes& out);
+void record_to_bin(std::span<const std::uint32_t> types, std::span<const std::optional<ByteView>> fields, Bytes& out);
 
 // Text record (record_out): "(1,abc,)": an empty unquoted field is NULL, "" is the empty string,
 // quotes are doubled or backslash-escaped. "()" is one NULL field: record_out writes a
@@ -80,8 +79,8 @@ std::string record_to_text(std::span<const std::optional<std::string_view>> fiel
 
 // ---- ranges ----------------------------------------------------------------------------------
 
-inline constexpr std::uint8_t kRangeEmpty = 0x01, kRangeLbInc = 0x02, kRangeUbInc = 0x04,
-                              kRangeLbInf = 0x08, kRangeUbInf = 0x10;
+inline constexpr std::uint8_t kRangeEmpty = 0x01, kRangeLbInc = 0x02, kRangeUbInc = 0x04, kRangeLbInf = 0x08,
+                              kRangeUbInf = 0x10;
 
 // Binary range (range_send): uint8 flags, then for each present bound int32 len + bytes. A bound
 // is present unless the range is empty or that bound is infinite.
@@ -120,15 +119,11 @@ std::string multirange_to_text(std::span<const std::string_view> ranges);
 
 // Binary: int32 count, per pair int32 klen + key, int32 vlen (-1 NULL) + value. Views into `in`.
 // Pairs come back in wire order; keys are not deduplicated (the server never sends duplicates).
-CodecErrc bin_to_hstore(ByteView in,
-                        std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out);
-void hstore_to_bin(std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs,
-                   Bytes& out);
+CodecErrc bin_to_hstore(ByteView in, std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out);
+void hstore_to_bin(std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs, Bytes& out);
 // Text: "\"a\"=>\"1\", \"b\"=>NULL" (hstore_in's grammar: quotes optional, backslash escapes,
 // an unquoted NULL in any case is NULL). Duplicate keys are returned as they appear.
-CodecErrc text_to_hstore(std::string_view in,
-                         std::vector<std::pair<std::string, std::optional<std::string>>>& out);
-std::string hstore_to_text(
-    std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs);
+CodecErrc text_to_hstore(std::string_view in, std::vector<std::pair<std::string, std::optional<std::string>>>& out);
+std::string hstore_to_text(std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs);
 
 }  // namespace uvpg::proto

@@ -102,10 +102,8 @@ struct Cursor {
         int n = 0;
         bool round_up = false;
         for (; digit(); ++p, ++n) {
-            if (n < 6)
-                us = us * 10 + (*p - '0');
-            else if (n == 6)
-                round_up = *p >= '5';
+            if (n < 6) us = us * 10 + (*p - '0');
+            else if (n == 6) round_up = *p >= '5';
         }
         for (int i = n; i < 6; ++i) us *= 10;
         us += round_up;
@@ -188,7 +186,8 @@ CodecErrc parse_timestamp(std::string_view in, bool with_zone, std::int64_t& out
     if (auto e = check_ymd(v, bc); e != CodecErrc::ok) return e;
     const std::int64_t days = days_from_civil(v.y, static_cast<unsigned>(v.m), static_cast<unsigned>(v.d));
     // A day either side of the range leaves room for the zone and keeps the product in int64.
-    if (days < kTimestampMin / kUsecsPerDay - 1 || days > kTimestampEnd / kUsecsPerDay + 1) return CodecErrc::out_of_range;
+    if (days < kTimestampMin / kUsecsPerDay - 1 || days > kTimestampEnd / kUsecsPerDay + 1)
+        return CodecErrc::out_of_range;
     const std::int64_t t = days * kUsecsPerDay + tod - std::int64_t{east} * kUsPerSec;
     if (t < kTimestampMin || t >= kTimestampEnd) return CodecErrc::out_of_range;
     out = t;
@@ -203,7 +202,8 @@ bool add_i64(std::int64_t& acc, std::int64_t a, std::int64_t b) {
 }
 
 CodecErrc finish_interval(std::int64_t months, std::int64_t days, std::int64_t us, IntervalValue& out) {
-    if (months < kInt32Min || months > kInt32Max || days < kInt32Min || days > kInt32Max) return CodecErrc::out_of_range;
+    if (months < kInt32Min || months > kInt32Max || days < kInt32Min || days > kInt32Max)
+        return CodecErrc::out_of_range;
     out = IntervalValue{us, static_cast<std::int32_t>(days), static_cast<std::int32_t>(months)};
     return CodecErrc::ok;
 }
@@ -287,14 +287,10 @@ CodecErrc parse_postgres_interval(Cursor c, IntervalValue& out) {
         unsigned slot = 0;
         std::int64_t* acc = &days;
         std::int64_t mul = 1;
-        if (unit == "year" || unit == "years")
-            slot = 1, acc = &months, mul = 12;
-        else if (unit == "mon" || unit == "mons" || unit == "month" || unit == "months")
-            slot = 2, acc = &months;
-        else if (unit == "day" || unit == "days")
-            slot = 4;
-        else
-            return CodecErrc::bad_text;
+        if (unit == "year" || unit == "years") slot = 1, acc = &months, mul = 12;
+        else if (unit == "mon" || unit == "mons" || unit == "month" || unit == "months") slot = 2, acc = &months;
+        else if (unit == "day" || unit == "days") slot = 4;
+        else return CodecErrc::bad_text;
         if (seen & slot) return CodecErrc::bad_text;
         seen |= slot;
         if (!add_i64(*acc, neg ? -n : n, mul)) return CodecErrc::out_of_range;

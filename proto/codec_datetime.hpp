@@ -52,11 +52,11 @@ void interval_to_bin(const IntervalValue& v, Bytes& out);
 
 // Text as the server prints it (DateStyle=ISO) -> values. Also accepted: 'T' between date and
 // time, up to 6 fractional digits rounded from more, seconds 60 (as PostgreSQL does).
-CodecErrc text_to_date(std::string_view in, std::int32_t& days);          // "2024-01-31", "4713-01-01 BC", "infinity"
-CodecErrc text_to_time(std::string_view in, std::int64_t& micros);        // "12:34:56.789", "24:00:00"
-CodecErrc text_to_timetz(std::string_view in, TimeTzValue& out);          // "12:34:56+05:30", "00:00:00+05:53:28"
-CodecErrc text_to_timestamp(std::string_view in, std::int64_t& micros);   // "2024-01-31 12:34:56.123456[ BC]"
-CodecErrc text_to_timestamptz(std::string_view in, std::int64_t& micros); // with an offset; yields the UTC instant
+CodecErrc text_to_date(std::string_view in, std::int32_t& days);           // "2024-01-31", "4713-01-01 BC", "infinity"
+CodecErrc text_to_time(std::string_view in, std::int64_t& micros);         // "12:34:56.789", "24:00:00"
+CodecErrc text_to_timetz(std::string_view in, TimeTzValue& out);           // "12:34:56+05:30", "00:00:00+05:53:28"
+CodecErrc text_to_timestamp(std::string_view in, std::int64_t& micros);    // "2024-01-31 12:34:56.123456[ BC]"
+CodecErrc text_to_timestamptz(std::string_view in, std::int64_t& micros);  // with an offset; yields the UTC instant
 // IntervalStyle postgres ("1 year 2 mons -3 days +04:05:06.789") and iso_8601 ("P1Y2M-3DT4H5M6.789S").
 CodecErrc text_to_interval(std::string_view in, IntervalValue& out);
 

@@ -33,7 +33,9 @@ char* put_uint(char* p, std::uint64_t v, int width) {
     return p;
 }
 
-std::uint64_t abs_u64(std::int64_t v) { return v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v); }
+std::uint64_t abs_u64(std::int64_t v) {
+    return v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+}
 
 // PostgreSQL's AppendSeconds with fillzeros: "SS" and, when non-zero, '.' and up to six digits
 // without trailing zeros.
@@ -164,10 +166,8 @@ std::string interval_to_text(const IntervalValue& v) {
     const std::int64_t us = v.micros;
     if (is_zero || us != 0) {
         if (!is_zero) *p++ = ' ';
-        if (us < 0)
-            *p++ = '-';
-        else if (is_before)
-            *p++ = '+';
+        if (us < 0) *p++ = '-';
+        else if (is_before) *p++ = '+';
         p = put_time(p, abs_u64(us));
     }
     return std::string(buf, p);

@@ -25,9 +25,12 @@ constexpr int kPow10[5] = {1, 10, 100, 1000, 10000};
 
 // Four decimal digits of one base-10000 digit, leading zeros kept.
 void put4(char* o, unsigned v) {
-    o[3] = static_cast<char>('0' + v % 10); v /= 10;
-    o[2] = static_cast<char>('0' + v % 10); v /= 10;
-    o[1] = static_cast<char>('0' + v % 10); v /= 10;
+    o[3] = static_cast<char>('0' + v % 10);
+    v /= 10;
+    o[2] = static_cast<char>('0' + v % 10);
+    v /= 10;
+    o[1] = static_cast<char>('0' + v % 10);
+    v /= 10;
     o[0] = static_cast<char>('0' + v);
 }
 
@@ -35,11 +38,14 @@ std::int64_t floor_div4(std::int64_t x) { return x >= 0 ? x / 4 : -((-x + 3) / 4
 
 void put_numeric_header(Bytes& out, std::uint16_t ndigits, std::int16_t weight, std::uint16_t sign,
                         std::uint16_t dscale) {
-    const std::uint8_t b[8] = {static_cast<std::uint8_t>(ndigits >> 8), static_cast<std::uint8_t>(ndigits),
+    const std::uint8_t b[8] = {static_cast<std::uint8_t>(ndigits >> 8),
+                               static_cast<std::uint8_t>(ndigits),
                                static_cast<std::uint8_t>(static_cast<std::uint16_t>(weight) >> 8),
                                static_cast<std::uint8_t>(weight),
-                               static_cast<std::uint8_t>(sign >> 8), static_cast<std::uint8_t>(sign),
-                               static_cast<std::uint8_t>(dscale >> 8), static_cast<std::uint8_t>(dscale)};
+                               static_cast<std::uint8_t>(sign >> 8),
+                               static_cast<std::uint8_t>(sign),
+                               static_cast<std::uint8_t>(dscale >> 8),
+                               static_cast<std::uint8_t>(dscale)};
     out.insert(out.end(), b, b + 8);
 }
 
@@ -66,14 +72,26 @@ CodecErrc bin_to_numeric(ByteView in, std::string& text) {
     const std::uint8_t* digits = p + 8;
     for (int i = 0; i < ndigits; ++i)
         if (get_u16(digits + 2 * std::ptrdiff_t{i}) >= kNBase) return CodecErrc::bad_digit_count;
-    if (sign == kNumericNaN) { text.assign("NaN"); return CodecErrc::ok; }
-    if (sign == kNumericPInf) { text.assign("Infinity"); return CodecErrc::ok; }
-    if (sign == kNumericNInf) { text.assign("-Infinity"); return CodecErrc::ok; }
+    if (sign == kNumericNaN) {
+        text.assign("NaN");
+        return CodecErrc::ok;
+    }
+    if (sign == kNumericPInf) {
+        text.assign("Infinity");
+        return CodecErrc::ok;
+    }
+    if (sign == kNumericNInf) {
+        text.assign("-Infinity");
+        return CodecErrc::ok;
+    }
 
     // Leading zero digits do not count: digits [first, ndigits) with w the weight of the first.
     int first = 0;
     int w = weight;
-    while (first < ndigits && get_u16(digits + 2 * std::ptrdiff_t{first}) == 0) { ++first; --w; }
+    while (first < ndigits && get_u16(digits + 2 * std::ptrdiff_t{first}) == 0) {
+        ++first;
+        --w;
+    }
     const int count = ndigits - first;
     auto digit = [&](long g) -> unsigned {  // g: index after `first`; outside the digits, zero
         return g >= 0 && g < count ? get_u16(digits + 2 * (first + g)) : 0u;

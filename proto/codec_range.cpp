@@ -23,8 +23,7 @@ bool has_upper(std::uint8_t f) { return (f & (kRangeEmpty | kRangeUbInf)) == 0; 
 void append_range_bound(std::string& out, std::string_view v) {
     bool quote = v.empty();
     for (char c : v) {
-        if (c == '"' || c == '\\' || c == '(' || c == ')' || c == '[' || c == ']' || c == ',' ||
-            is_space(c)) {
+        if (c == '"' || c == '\\' || c == '(' || c == ')' || c == '[' || c == ']' || c == ',' || is_space(c)) {
             quote = true;
             break;
         }
@@ -73,10 +72,8 @@ CodecErrc text_to_range(std::string_view in, TextRange& out) {
         return CodecErrc::ok;
     }
     std::uint8_t flags = 0;
-    if (at(in, p) == '[')
-        flags |= kRangeLbInc;
-    else if (at(in, p) != '(')
-        return CodecErrc::bad_text;
+    if (at(in, p) == '[') flags |= kRangeLbInc;
+    else if (at(in, p) != '(') return CodecErrc::bad_text;
     ++p;
     // A bound that is completely empty is infinite; "" is the empty string.
     std::optional<std::string> bounds[2];
@@ -94,10 +91,8 @@ CodecErrc text_to_range(std::string_view in, TextRange& out) {
             ++p;
         }
     }
-    if (at(in, p) == ']')
-        flags |= kRangeUbInc;
-    else if (at(in, p) != ')')
-        return CodecErrc::bad_text;  // a third comma
+    if (at(in, p) == ']') flags |= kRangeUbInc;
+    else if (at(in, p) != ')') return CodecErrc::bad_text;  // a third comma
     if (skip_space(in, p + 1) != in.size()) return CodecErrc::bad_text;
     out.flags = flags;
     out.lower = std::move(bounds[0]);
@@ -193,32 +188,22 @@ CodecErrc text_to_multirange(std::string_view in, std::vector<std::string>& rang
                 st = St::in_escaped;
             }
             break;
-        case St::in_escaped:
-            st = St::in;
-            break;
+        case St::in_escaped: st = St::in; break;
         case St::quoted:
             if (ch == '"') {
-                if (at(in, p + 1) == '"')
-                    ++p;  // "" is a quote inside quotes
-                else
-                    st = St::in;
+                if (at(in, p + 1) == '"') ++p;  // "" is a quote inside quotes
+                else st = St::in;
             } else if (ch == '\\') {
                 st = St::quoted_escaped;
             }
             break;
-        case St::quoted_escaped:
-            st = St::quoted;
-            break;
+        case St::quoted_escaped: st = St::quoted; break;
         case St::after:
-            if (ch == ',')
-                st = St::before;
-            else if (ch == '}')
-                st = St::done;
-            else
-                return fail(CodecErrc::bad_text);
+            if (ch == ',') st = St::before;
+            else if (ch == '}') st = St::done;
+            else return fail(CodecErrc::bad_text);
             break;
-        case St::done:
-            break;
+        case St::done: break;
         }
     }
     if (skip_space(in, p) != in.size()) return fail(CodecErrc::bad_text);

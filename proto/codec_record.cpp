@@ -41,8 +41,7 @@ CodecErrc bin_to_record(ByteView in, BinRecord& out) {
     return reset_on_error(parse_bin_record(in, out), out);
 }
 
-void record_to_bin(std::span<const std::uint32_t> types,
-                   std::span<const std::optional<ByteView>> fields, Bytes& out) {
+void record_to_bin(std::span<const std::uint32_t> types, std::span<const std::optional<ByteView>> fields, Bytes& out) {
     put_i32(out, static_cast<std::int32_t>(fields.size()));
     for (std::size_t i = 0; i < fields.size(); ++i) {
         put_i32(out, static_cast<std::int32_t>(i < types.size() ? types[i] : 0));
@@ -97,8 +96,7 @@ std::string record_to_text(std::span<const std::optional<std::string_view>> fiel
 
 // ---- hstore ----
 
-CodecErrc bin_to_hstore(ByteView in,
-                        std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out) {
+CodecErrc bin_to_hstore(ByteView in, std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out) {
     out.clear();
     Cursor c{in};
     std::int32_t n = 0;
@@ -107,9 +105,7 @@ CodecErrc bin_to_hstore(ByteView in,
     // Each pair takes at least a key length and a value length.
     if (static_cast<std::size_t>(n) > c.remaining() / 8) return CodecErrc::truncated;
     out.reserve(static_cast<std::size_t>(n));
-    auto view = [](ByteView b) {
-        return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
-    };
+    auto view = [](ByteView b) { return std::string_view(reinterpret_cast<const char*>(b.data()), b.size()); };
     for (std::int32_t i = 0; i < n; ++i) {
         std::optional<ByteView> key, value;
         CodecErrc e = read_bound(c, key);  // a key is never NULL
@@ -127,15 +123,12 @@ CodecErrc bin_to_hstore(ByteView in,
     return CodecErrc::ok;
 }
 
-void hstore_to_bin(std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs,
-                   Bytes& out) {
+void hstore_to_bin(std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs, Bytes& out) {
     put_i32(out, static_cast<std::int32_t>(pairs.size()));
     for (const auto& [key, value] : pairs) {
         put_text(out, key);
-        if (value)
-            put_text(out, *value);
-        else
-            put_i32(out, -1);
+        if (value) put_text(out, *value);
+        else put_i32(out, -1);
     }
 }
 
@@ -180,14 +173,10 @@ HsWord hstore_word(std::string_view in, std::size_t& p, bool is_value, bool& quo
             }
             break;
         case St::quoted:
-            if (c == '\\')
-                st = St::quoted_escape;
-            else if (c == '"')
-                return HsWord::word;
-            else if (c == '\0')
-                return HsWord::error;
-            else
-                word += c;
+            if (c == '\\') st = St::quoted_escape;
+            else if (c == '"') return HsWord::word;
+            else if (c == '\0') return HsWord::error;
+            else word += c;
             break;
         case St::unquoted_escape:
         case St::quoted_escape:
@@ -200,8 +189,7 @@ HsWord hstore_word(std::string_view in, std::size_t& p, bool is_value, bool& quo
 }
 }  // namespace
 
-CodecErrc text_to_hstore(std::string_view in,
-                         std::vector<std::pair<std::string, std::optional<std::string>>>& out) {
+CodecErrc text_to_hstore(std::string_view in, std::vector<std::pair<std::string, std::optional<std::string>>>& out) {
     out.clear();
     if (in.find('\0') != std::string_view::npos) return CodecErrc::bad_text;
     enum class St { key, eq, gt, value, delim };
@@ -225,8 +213,7 @@ CodecErrc text_to_hstore(std::string_view in,
             st = St::eq;
             break;
         case St::eq:
-            if (c == '=')
-                st = St::gt;
+            if (c == '=') st = St::gt;
             else if (!is_space(c))  // NUL included
                 return fail();
             break;
@@ -240,28 +227,22 @@ CodecErrc text_to_hstore(std::string_view in,
             st = St::delim;
             break;
         case St::delim:
-            if (c == ',')
-                st = St::key;
-            else if (c == '\0')
-                return CodecErrc::ok;
-            else if (!is_space(c))
-                return fail();
+            if (c == ',') st = St::key;
+            else if (c == '\0') return CodecErrc::ok;
+            else if (!is_space(c)) return fail();
             break;
         }
     }
 }
 
-std::string hstore_to_text(
-    std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs) {
+std::string hstore_to_text(std::span<const std::pair<std::string_view, std::optional<std::string_view>>> pairs) {
     std::string out;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
         if (i > 0) out += ", ";
         append_quoted(out, pairs[i].first, true, false);
         out += "=>";
-        if (pairs[i].second)
-            append_quoted(out, *pairs[i].second, true, false);
-        else
-            out += "NULL";
+        if (pairs[i].second) append_quoted(out, *pairs[i].second, true, false);
+        else out += "NULL";
     }
     return out;
 }

@@ -44,9 +44,7 @@ inline void put_u64(Bytes& out, std::uint64_t v) {
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // The C locale's isspace (and scanner_isspace): what the server's input functions skip.
-inline bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 inline char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -134,7 +132,8 @@ inline void put_text(Bytes& out, std::string_view s) {
 }
 
 // A decoder that fails leaves its output empty, never half filled.
-template <class T> CodecErrc reset_on_error(CodecErrc e, T& out) {
+template <class T>
+CodecErrc reset_on_error(CodecErrc e, T& out) {
     if (e != CodecErrc::ok) out = T{};
     return e;
 }
@@ -154,8 +153,7 @@ inline void append_quoted(std::string& out, std::string_view v, bool needs_quote
 
 // One field of record_in or one bound of range_parse: read until an unquoted stop character,
 // removing quotes and backslash escapes; "" inside quotes is a quote. p ends on the stop.
-inline CodecErrc read_quoted_field(std::string_view in, std::size_t& p, std::string_view stops,
-                                   std::string& buf) {
+inline CodecErrc read_quoted_field(std::string_view in, std::size_t& p, std::string_view stops, std::string& buf) {
     bool inquote = false;
     while (inquote || stops.find(at(in, p)) == std::string_view::npos) {
         const char ch = at(in, p);

@@ -97,8 +97,7 @@ Put append(Bytes& out, char type, std::size_t body) {
 
 }  // namespace
 
-void encode_startup(Bytes& out, const std::vector<std::pair<std::string, std::string>>& params,
-                    std::int32_t version) {
+void encode_startup(Bytes& out, const std::vector<std::pair<std::string, std::string>>& params, std::int32_t version) {
     message(out, 0, [&](Writer& w) {
         w.i32(version);
         for (const auto& [name, value] : params) {
@@ -198,8 +197,8 @@ void put_bind_values(Put& w, std::span<const BindParam> params, std::int16_t n, 
 
 }  // namespace
 
-void encode_bind(Bytes& out, std::string_view portal, std::string_view statement,
-                 std::span<const BindParam> params, std::span<const Format> result_formats) {
+void encode_bind(Bytes& out, std::string_view portal, std::string_view statement, std::span<const BindParam> params,
+                 std::span<const Format> result_formats) {
     checked(portal);
     checked(statement);
     const std::int16_t n = count16(params.size());
@@ -224,8 +223,10 @@ void encode_bind_execute_batch(Bytes& out, std::string_view statement, std::span
     for (std::size_t i = 0; i < sets; ++i) {
         bool all_text = true;
         // Unnamed portal, statement, values, no result formats.
-        const std::size_t body = 1 + statement.size() + 1 + bind_values_size(params.subspan(i * width, width), all_text) + 2;
-        if (body > 0x7fffffffu - 4) throw std::length_error("uvpg: message longer than the protocol's Int32 length allows");
+        const std::size_t body =
+            1 + statement.size() + 1 + bind_values_size(params.subspan(i * width, width), all_text) + 2;
+        if (body > 0x7fffffffu - 4)
+            throw std::length_error("uvpg: message longer than the protocol's Int32 length allows");
         total += 5 + body + kExecute;
     }
     const std::size_t old = out.size();
@@ -238,7 +239,8 @@ void encode_bind_execute_batch(Bytes& out, std::string_view statement, std::span
         w.i32(0);  // patched below
         w.u8(0);   // unnamed portal
         w.cstr(statement);
-        const bool all_text = std::all_of(set.begin(), set.end(), [](const BindParam& p) { return p.format == Format::text; });
+        const bool all_text =
+            std::all_of(set.begin(), set.end(), [](const BindParam& p) { return p.format == Format::text; });
         put_bind_values(w, set, n, all_text);
         w.i16(0);  // result formats: all text
         Put len{start + 1};

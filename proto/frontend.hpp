@@ -10,7 +10,7 @@
 
 namespace uvpg::proto {
 
-inline constexpr std::int32_t kProtocol30 = 196608;   // 3 << 16
+inline constexpr std::int32_t kProtocol30 = 196608;  // 3 << 16
 inline constexpr std::int32_t kSSLRequestCode = 80877103;
 inline constexpr std::int32_t kCancelRequestCode = 80877102;
 
@@ -37,8 +37,8 @@ struct BindParam {
 };
 // Bind: parameter format codes are written one per parameter (or none when all are text);
 // result_formats as given (empty = all text, one = applies to all columns).
-void encode_bind(Bytes& out, std::string_view portal, std::string_view statement,
-                 std::span<const BindParam> params, std::span<const Format> result_formats);
+void encode_bind(Bytes& out, std::string_view portal, std::string_view statement, std::span<const BindParam> params,
+                 std::span<const Format> result_formats);
 void encode_describe(Bytes& out, char kind, std::string_view name);  // kind 'S' or 'P'
 void encode_execute(Bytes& out, std::string_view portal, std::int32_t max_rows);
 // executemany: `sets` pairs of Bind (unnamed portal, `statement`, text results) and Execute

@@ -15,15 +15,15 @@ namespace {
 namespace T = saslprep_tables;
 
 bool in_table(std::span<const T::Range> table, char32_t c) {
-    auto it = std::upper_bound(table.begin(), table.end(), c,
-                               [](char32_t v, const T::Range& r) { return v < r.first; });
+    auto it =
+        std::upper_bound(table.begin(), table.end(), c, [](char32_t v, const T::Range& r) { return v < r.first; });
     return it != table.begin() && c <= std::prev(it)->last;
 }
 
 int combining_class(char32_t c) {
     const auto& table = T::kCombiningClasses;
-    auto it = std::upper_bound(table.begin(), table.end(), c,
-                               [](char32_t v, const T::ClassRange& r) { return v < r.first; });
+    auto it =
+        std::upper_bound(table.begin(), table.end(), c, [](char32_t v, const T::ClassRange& r) { return v < r.first; });
     return it != table.begin() && c <= std::prev(it)->last ? std::prev(it)->ccc : 0;
 }
 
@@ -40,8 +40,8 @@ void decompose(char32_t c, std::u32string& out) {
         return;
     }
     const auto& index = T::kDecompositions;
-    auto it = std::lower_bound(index.begin(), index.end(), c,
-                               [](const T::Decomposition& d, char32_t v) { return d.cp < v; });
+    auto it =
+        std::lower_bound(index.begin(), index.end(), c, [](const T::Decomposition& d, char32_t v) { return d.cp < v; });
     if (it == index.end() || it->cp != c) {
         out += c;
         return;
@@ -69,11 +69,23 @@ bool decode_utf8(std::string_view s, std::u32string& out) {
         auto b0 = static_cast<unsigned char>(s[i]);
         std::size_t n;
         char32_t cp, min;
-        if (b0 < 0x80) { n = 1; cp = b0; min = 0; }
-        else if ((b0 & 0xe0) == 0xc0) { n = 2; cp = b0 & 0x1f; min = 0x80; }
-        else if ((b0 & 0xf0) == 0xe0) { n = 3; cp = b0 & 0x0f; min = 0x800; }
-        else if ((b0 & 0xf8) == 0xf0) { n = 4; cp = b0 & 0x07; min = 0x10000; }
-        else return false;
+        if (b0 < 0x80) {
+            n = 1;
+            cp = b0;
+            min = 0;
+        } else if ((b0 & 0xe0) == 0xc0) {
+            n = 2;
+            cp = b0 & 0x1f;
+            min = 0x80;
+        } else if ((b0 & 0xf0) == 0xe0) {
+            n = 3;
+            cp = b0 & 0x0f;
+            min = 0x800;
+        } else if ((b0 & 0xf8) == 0xf0) {
+            n = 4;
+            cp = b0 & 0x07;
+            min = 0x10000;
+        } else return false;
         if (s.size() - i < n) return false;
         for (std::size_t k = 1; k < n; ++k) {
             auto b = static_cast<unsigned char>(s[i + k]);

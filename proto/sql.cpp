@@ -87,7 +87,8 @@ bool scan_native(std::string_view sql, std::vector<NativeRef>& refs, std::string
             i = skip_block_comment(sql, i);
         } else if (c == '$' && is_digit(next)) {
             std::size_t j = i + 1, n = 0;
-            for (; j < size && is_digit(sql[j]); ++j) n = std::min<std::size_t>(n * 10 + (sql[j] - '0'), kMaxParams + 1);
+            for (; j < size && is_digit(sql[j]); ++j)
+                n = std::min<std::size_t>(n * 10 + (sql[j] - '0'), kMaxParams + 1);
             if (n == 0 || n > kMaxParams) {
                 error = "invalid placeholder " + std::string(sql.substr(i, j - i)) +
                         ": parameters are numbered from $1 to $65535";
@@ -126,8 +127,8 @@ std::string bad_format_char(char c, std::size_t index) {
     static constexpr char hex[] = "0123456789abcdef";
     const auto u = static_cast<unsigned char>(c);
     std::string shown = (u >= 0x20 && u < 0x7f) ? std::string(1, c) : "?";
-    return "unsupported format character '" + shown + "' (0x" + hex[u >> 4] + hex[u & 15] +
-           ") at index " + std::to_string(index);
+    return "unsupported format character '" + shown + "' (0x" + hex[u >> 4] + hex[u & 15] + ") at index " +
+           std::to_string(index);
 }
 
 bool parse_percent(std::string_view sql, ParsedSql& out, std::string& error) {

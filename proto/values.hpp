@@ -42,9 +42,9 @@ using MacAddr8Bytes = std::array<std::uint8_t, 8>;  // macaddr8
 
 // inet and cidr: an IPv4 or IPv6 address with its prefix length.
 struct InetValue {
-    std::uint8_t family = 4;   // 4 or 6
-    std::uint8_t prefix = 32;  // bits of network mask
-    bool cidr = false;         // the value is (or goes as) cidr, not inet
+    std::uint8_t family = 4;              // 4 or 6
+    std::uint8_t prefix = 32;             // bits of network mask
+    bool cidr = false;                    // the value is (or goes as) cidr, not inet
     std::array<std::uint8_t, 16> addr{};  // IPv4 uses the first four bytes
     friend constexpr bool operator==(const InetValue&, const InetValue&) = default;
 };

@@ -64,8 +64,7 @@ void Session::read_exact(void* p, std::size_t n, const std::string& what) {
     std::size_t got = 0;
     while (got < n) {
         if (stop_) throw ScriptError("the test stopped the server while it waited for " + what);
-        if (Clock::now() >= deadline)
-            throw ScriptError("no " + what + " from the client within " + ms_text(timeout_));
+        if (Clock::now() >= deadline) throw ScriptError("no " + what + " from the client within " + ms_text(timeout_));
         pollfd pfd{fd_, POLLIN, 0};
         int rc = ::poll(&pfd, 1, static_cast<int>(kSlice.count()));
         if (rc < 0 && errno != EINTR) throw ScriptError("poll: " + errno_text(errno));
@@ -148,7 +147,8 @@ void Session::send(const WireBytes& bytes) {
     const auto deadline = Clock::now() + timeout_;
     std::size_t sent = 0;
     while (sent < bytes.size()) {
-        if (Clock::now() >= deadline) throw ScriptError("the client did not read what the server sent within " + ms_text(timeout_));
+        if (Clock::now() >= deadline)
+            throw ScriptError("the client did not read what the server sent within " + ms_text(timeout_));
         pollfd pfd{fd_, POLLOUT, 0};
         int rc = ::poll(&pfd, 1, static_cast<int>(kSlice.count()));
         if (rc < 0 && errno != EINTR) throw ScriptError("poll: " + errno_text(errno));
@@ -162,9 +162,7 @@ void Session::send(const WireBytes& bytes) {
     }
 }
 
-void Session::send(std::string_view raw) {
-    send(WireBytes(raw.begin(), raw.end()));
-}
+void Session::send(std::string_view raw) { send(WireBytes(raw.begin(), raw.end())); }
 
 void Session::fin() {
     if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);  // ENOTCONN when the client already reset: fine either way
@@ -333,8 +331,7 @@ WireBytes operator+(WireBytes a, const WireBytes& b) {
 WireBytes after_auth() {
     using namespace uvpg::proto;
     return msg(ParameterStatus{"server_version", "15.0"}) + msg(ParameterStatus{"server_encoding", "UTF8"}) +
-           msg(ParameterStatus{"client_encoding", "UTF8"}) + msg(BackendKeyData{4242, 1234567}) +
-           ready_for_query('I');
+           msg(ParameterStatus{"client_encoding", "UTF8"}) + msg(BackendKeyData{4242, 1234567}) + ready_for_query('I');
 }
 
 WireBytes trust_reply() { return msg(uvpg::proto::Authentication{}) + after_auth(); }
@@ -409,7 +406,8 @@ Step scram(Scram cfg) {
         if (n < 0 || static_cast<std::size_t>(n) != body.size())
             throw ScriptError("SASLInitialResponse length " + std::to_string(n) + " for " +
                               std::to_string(body.size()) + " bytes");
-        if (!body.starts_with("n,,")) throw ScriptError("client-first-message without gs2 header \"n,,\": " + std::string(body));
+        if (!body.starts_with("n,,"))
+            throw ScriptError("client-first-message without gs2 header \"n,,\": " + std::string(body));
         const std::string client_first_bare(body.substr(3));
         auto r = client_first_bare.find("r=");
         if (r == std::string::npos || (r != 0 && client_first_bare[r - 1] != ','))
@@ -445,7 +443,8 @@ Step scram(Scram cfg) {
         const Digest client_key = hmac(salted, "Client Key");
         const Digest client_signature = hmac(sha256(client_key), auth);
         std::string expected = client_key;
-        for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<char>(expected[i] ^ client_signature[i]);
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            expected[i] = static_cast<char>(expected[i] ^ client_signature[i]);
         if (proof != expected) throw ScriptError("the client's SCRAM proof is wrong");
 
         Digest server_signature = hmac(hmac(salted, "Server Key"), auth);
@@ -457,12 +456,8 @@ Step scram(Scram cfg) {
             server_signature[7] = static_cast<char>(server_signature[7] ^ 0x01);
             s.send(auth_message(Authentication::sasl_final, "v=" + base64_encode(server_signature)));
             break;
-        case Scram::Final::server_error:
-            s.send(auth_message(Authentication::sasl_final, "e=invalid-proof"));
-            break;
-        case Scram::Final::ok_instead_of_final:
-            s.send(msg(Authentication{}));
-            break;
+        case Scram::Final::server_error: s.send(auth_message(Authentication::sasl_final, "e=invalid-proof")); break;
+        case Scram::Final::ok_instead_of_final: s.send(msg(Authentication{})); break;
         }
     };
 }
@@ -470,8 +465,7 @@ Step scram(Scram cfg) {
 // FakeServer
 
 FakeServer::FakeServer(Script script) : FakeServer(std::vector<Script>{std::move(script)}, Options{}) {}
-FakeServer::FakeServer(Script script, Options options)
-    : FakeServer(std::vector<Script>{std::move(script)}, options) {}
+FakeServer::FakeServer(Script script, Options options) : FakeServer(std::vector<Script>{std::move(script)}, options) {}
 
 FakeServer::FakeServer(std::vector<Script> scripts, Options options)
     : options_(options), scripts_(std::move(scripts)), logs_(scripts_.size()) {
@@ -484,8 +478,7 @@ FakeServer::FakeServer(std::vector<Script> scripts, Options options)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = 0;  // a free port, chosen by the kernel
     socklen_t alen = sizeof a;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listen_fd_, 16) != 0 ||
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 16) != 0 ||
         ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &alen) != 0) {
         int e = errno;
         ::close(listen_fd_);
@@ -530,7 +523,8 @@ void FakeServer::run() {
         const auto deadline = Clock::now() + options_.timeout;
         while (fd < 0) {
             if (stop_) return fail(conn + ": the test ended before the client connected");
-            if (Clock::now() >= deadline) return fail(conn + ": no client connected within " + ms_text(options_.timeout));
+            if (Clock::now() >= deadline)
+                return fail(conn + ": no client connected within " + ms_text(options_.timeout));
             pollfd pfd{listen_fd_, POLLIN, 0};
             if (::poll(&pfd, 1, static_cast<int>(kSlice.count())) <= 0) continue;
             fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);

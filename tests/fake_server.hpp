@@ -110,7 +110,7 @@ WireBytes msg(const uvpg::proto::BackendMessage& m);
 // A message with an arbitrary declared length and body, for framing faults.
 WireBytes raw_message(char type, std::int32_t declared_length, std::string_view body = {});
 WireBytes error_response(std::string_view severity, std::string_view sqlstate, std::string_view message,
-                           char type = 'E');
+                         char type = 'E');
 WireBytes row_description(const std::vector<std::string>& names, std::uint32_t type_oid = 25);
 WireBytes data_row(const std::vector<std::optional<std::string>>& values);
 WireBytes command_complete(std::string_view tag);

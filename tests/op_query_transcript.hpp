@@ -37,8 +37,8 @@ struct DataRow {
 class QueryTranscript {
 public:
     ops::QueryOp op;
-    proto::Bytes out;                // what the op wrote (frontend messages)
-    std::vector<ops::Step> steps;    // one per message fed
+    proto::Bytes out;              // what the op wrote (frontend messages)
+    std::vector<ops::Step> steps;  // one per message fed
     std::shared_ptr<const detail::RowShape> shape;
 
     explicit QueryTranscript(ops::QueryOp o) : op(std::move(o)) {}

@@ -97,8 +97,8 @@ struct Transcript {
     }
 
     // Plays the first `count` steps (all by default) against `op`, checking each one's writes
-    // and action; returns the last action (a done one says in .error whether it failed). The op's output goes to `out`, cleared at each step
-    // as the driver's write would.
+    // and action; returns the last action (a done one says in .error whether it failed). The op's output goes to `out`,
+    // cleared at each step as the driver's write would.
     Action play(Op& op, std::size_t count = std::numeric_limits<std::size_t>::max()) {
         Bytes out;
         Action last = Action::read();

@@ -42,10 +42,10 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; 
 // One direction of a relay: bytes read from one socket, waiting to be written to the other.
 struct Flow {
     std::vector<std::uint8_t> buf;
-    std::size_t off = 0;     // buf[off..] is still to be written
-    bool eof = false;        // the source sent FIN
-    bool shut = false;       // that FIN was passed on
-    bool src_hup = false;    // the source reported POLLHUP after its EOF: stop polling it for input
+    std::size_t off = 0;   // buf[off..] is still to be written
+    bool eof = false;      // the source sent FIN
+    bool shut = false;     // that FIN was passed on
+    bool src_hup = false;  // the source reported POLLHUP after its EOF: stop polling it for input
     std::uint64_t delivered = 0;
     std::size_t pending() const { return buf.size() - off; }
     bool can_read() const { return !eof && pending() < kHoldCap; }
@@ -300,7 +300,9 @@ void FaultProxy::service(Relay& r, short ce, short se) {
     if (!r.connecting && (se & POLLOUT) && !write_from(r.server, r.up, chunk, counters_.to_server))
         return finish(r, true);
     std::size_t down_limit = chunk;
-    if (cut_) down_limit = static_cast<std::size_t>(std::min<std::uint64_t>(down_limit, *cut_ - std::min(*cut_, r.down.delivered)));
+    if (cut_)
+        down_limit =
+            static_cast<std::size_t>(std::min<std::uint64_t>(down_limit, *cut_ - std::min(*cut_, r.down.delivered)));
     if ((ce & POLLOUT) && !write_from(r.client, r.down, down_limit, counters_.to_client)) return finish(r, true);
 }
 
@@ -350,7 +352,8 @@ void FaultProxy::run() {
         commands_done_ += commands_.size();
         commands_.clear();
         if (fds[1].revents) accept_clients();
-        for (std::size_t i = 0; i < polled.size(); ++i) service(*polled[i], fds[2 + 2 * i].revents, fds[3 + 2 * i].revents);
+        for (std::size_t i = 0; i < polled.size(); ++i)
+            service(*polled[i], fds[2 + 2 * i].revents, fds[3 + 2 * i].revents);
         // Decisions that need no event: cuts (also at 0 bytes, right after accept) and passing on FINs.
         for (auto& rp : relays_) {
             Relay& r = *rp;

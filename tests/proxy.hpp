@@ -29,13 +29,13 @@ namespace uvpg_test {
 
 // Bytes seen by the proxy since it started, over every connection.
 struct ProxyCounters {
-    std::uint64_t accepted = 0;          // client connections accepted
-    std::uint64_t open = 0;              // relays not yet closed
-    std::uint64_t from_client = 0;       // read from clients
-    std::uint64_t to_server = 0;         // written to the server
-    std::uint64_t from_server = 0;       // read from the server
-    std::uint64_t to_client = 0;         // written to clients
-    std::uint64_t held_up() const { return from_client - to_server; }    // read, not yet delivered
+    std::uint64_t accepted = 0;                                        // client connections accepted
+    std::uint64_t open = 0;                                            // relays not yet closed
+    std::uint64_t from_client = 0;                                     // read from clients
+    std::uint64_t to_server = 0;                                       // written to the server
+    std::uint64_t from_server = 0;                                     // read from the server
+    std::uint64_t to_client = 0;                                       // written to clients
+    std::uint64_t held_up() const { return from_client - to_server; }  // read, not yet delivered
     std::uint64_t held_down() const { return from_server - to_client; }
 };
 

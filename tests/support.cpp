@@ -64,11 +64,13 @@ struct SleepAwaiter {
         uv_timer_init(uv_default_loop(), &timer);
         timer.data = this;
         // Resumed from the close callback, so the handle inside this frame is free to go.
-        uv_timer_start(&timer, [](uv_timer_t* t) {
-            uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* hh) {
-                static_cast<SleepAwaiter*>(hh->data)->h.resume();
-            });
-        }, ms, 0);
+        uv_timer_start(
+            &timer,
+            [](uv_timer_t* t) {
+                uv_close(reinterpret_cast<uv_handle_t*>(t),
+                         [](uv_handle_t* hh) { static_cast<SleepAwaiter*>(hh->data)->h.resume(); });
+            },
+            ms, 0);
     }
     void await_resume() const noexcept {}
 };

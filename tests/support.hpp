@@ -21,10 +21,10 @@ std::string env(const char* name);
 // server, the per-method roles): prints "SKIPPED: <test case>: <why>", which scripts/test.sh
 // counts as skipped instead of passed, and returns from the enclosing function. With
 // UVPG_TEST_NO_SKIP=1 (.ci/run sets it: in CI everything must run) the skip fails the test.
-#define UVPG_SKIP(why)                  \
-    do {                                \
+#define UVPG_SKIP(why)                 \
+    do {                               \
         ::uvpg_test::report_skip(why); \
-        return;                         \
+        return;                        \
     } while (0)
 void report_skip(const std::string& why);
 

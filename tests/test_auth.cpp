@@ -85,8 +85,8 @@ TEST_CASE("SCRAM: the RFC server signature does not verify the PostgreSQL varian
 TEST_CASE("SCRAM: recorded PostgreSQL 15 exchange, ASCII password") {
     ScramClient c("uvpg recorded secret", "uvpgRecordedNonce0123456");
     CHECK(c.client_first() == "n,,n=,r=uvpgRecordedNonce0123456");
-    REQUIRE(c.handle_server_first(
-        "r=uvpgRecordedNonce0123456uRK9o9+6SChukMt1i/9HmuUa,s=LEYIm1PMCxiWVn6qpDRw2Q==,i=4096"));
+    REQUIRE(
+        c.handle_server_first("r=uvpgRecordedNonce0123456uRK9o9+6SChukMt1i/9HmuUa,s=LEYIm1PMCxiWVn6qpDRw2Q==,i=4096"));
     CHECK(c.client_final() ==
           "c=biws,r=uvpgRecordedNonce0123456uRK9o9+6SChukMt1i/9HmuUa,"
           "p=63eATYh+2jk3PbmS0RTPVSzXLKZYzoTpBseZdASOclE=");
@@ -97,8 +97,8 @@ TEST_CASE("SCRAM: recorded PostgreSQL 15 exchange, ASCII password") {
 TEST_CASE("SCRAM: recorded PostgreSQL 15 exchange, password that SASLprep changes") {
     // "pä<U+00A0>ss<U+00AD>word": the server hashed "pä ssword" when the role was created.
     ScramClient c("p\xc3\xa4\xc2\xa0ss\xc2\xadword", "uvpgRecordedNonceUnicode");
-    REQUIRE(c.handle_server_first(
-        "r=uvpgRecordedNonceUnicode/Se68Fi78Ux+b9mjzuMX/hok,s=wwiBIMlLPGliscWTVizlvg==,i=4096"));
+    REQUIRE(
+        c.handle_server_first("r=uvpgRecordedNonceUnicode/Se68Fi78Ux+b9mjzuMX/hok,s=wwiBIMlLPGliscWTVizlvg==,i=4096"));
     CHECK(c.client_final() ==
           "c=biws,r=uvpgRecordedNonceUnicode/Se68Fi78Ux+b9mjzuMX/hok,"
           "p=+1uQcKSjVwm2i/Yz6ckTVm0/gyDEeADvOviedtV0vZ0=");
@@ -109,9 +109,12 @@ TEST_CASE("SCRAM: recorded PostgreSQL 15 exchange, password that SASLprep change
 TEST_CASE("SCRAM: recorded PostgreSQL 15 exchange, prohibited character means raw bytes") {
     // "a<U+00A0>b<U+200E>": U+200E (C.8) makes SASLprep fail, so the server hashed the raw bytes,
     // U+00A0 included; the same exchange with "a b<U+200E>" was refused.
-    ScramClient c("a\xc2\xa0" "b\xe2\x80\x8e", "uvpgRecordedNonceProhib0");
-    REQUIRE(c.handle_server_first(
-        "r=uvpgRecordedNonceProhib0RpUixldEbW7K0fGW6tFCZQeY,s=I7HgoVmJsAgRu8biLv8/Vw==,i=4096"));
+    ScramClient c(
+        "a\xc2\xa0"
+        "b\xe2\x80\x8e",
+        "uvpgRecordedNonceProhib0");
+    REQUIRE(
+        c.handle_server_first("r=uvpgRecordedNonceProhib0RpUixldEbW7K0fGW6tFCZQeY,s=I7HgoVmJsAgRu8biLv8/Vw==,i=4096"));
     CHECK(c.client_final() ==
           "c=biws,r=uvpgRecordedNonceProhib0RpUixldEbW7K0fGW6tFCZQeY,"
           "p=YnDdhA68IkHrR7UgU+FVinhb8uNT2CBJRuRpxmYLIMo=");
@@ -152,8 +155,7 @@ TEST_CASE("SCRAM: server-first rejections") {
     SUBCASE("non-printable server nonce") {
         CHECK(first_error("r=rOprNGfwEbeRWgbNEkqO\x7f" + salt + ",i=4096") ==
               "SCRAM: invalid character in server nonce");
-        CHECK(first_error("r=rOprNGfwEbeRWgbNEkqO x" + salt + ",i=4096") ==
-              "SCRAM: invalid character in server nonce");
+        CHECK(first_error("r=rOprNGfwEbeRWgbNEkqO x" + salt + ",i=4096") == "SCRAM: invalid character in server nonce");
     }
     SUBCASE("bad base64 salt") {
         CHECK(first_error(r + ",s=W22ZaJ0SNY7soEsUEjb6gQ=,i=4096") == "SCRAM: invalid base64 salt");
@@ -222,8 +224,7 @@ TEST_CASE("SCRAM: server-final rejections") {
               "SCRAM: server signature has the wrong length");
     }
     SUBCASE("bad base64 signature") {
-        CHECK(final_error("v=3HO6Qt1M4MKJrmlKaoOqLAI0/0TV0HZe7J9H3MBtSOg") ==
-              "SCRAM: invalid base64 server signature");
+        CHECK(final_error("v=3HO6Qt1M4MKJrmlKaoOqLAI0/0TV0HZe7J9H3MBtSOg") == "SCRAM: invalid base64 server signature");
         CHECK(final_error("v=3HO6Qt1M4MKJrmlKaoOqLAI0/0TV0HZe7J9H3MBtSO*=") ==
               "SCRAM: invalid base64 server signature");
         CHECK(final_error("v=3HO6Qt1M4MKJrmlKaoOqLAI0/0TV0HZe7J9H3MBtSOg=AAAA") ==
@@ -462,27 +463,32 @@ TEST_CASE("SCRAM channel binding: rejections") {
 TEST_CASE("SASLprep as PostgreSQL applies it to passwords") {
     CHECK(saslprep_password("") == "");
     CHECK(saslprep_password("pencil") == "pencil");
-    CHECK(saslprep_password("tab\there\x01") == "tab\there\x01");        // ASCII is never touched
-    CHECK(saslprep_password("p\xc3\xa4ss") == "p\xc3\xa4ss");            // nothing to map
-    CHECK(saslprep_password("pa\xcc\x88ss") == "p\xc3\xa4ss");           // NFKC composes a + U+0308
+    CHECK(saslprep_password("tab\there\x01") == "tab\there\x01");               // ASCII is never touched
+    CHECK(saslprep_password("p\xc3\xa4ss") == "p\xc3\xa4ss");                   // nothing to map
+    CHECK(saslprep_password("pa\xcc\x88ss") == "p\xc3\xa4ss");                  // NFKC composes a + U+0308
     CHECK(saslprep_password("\xef\xbd\x93\xef\xbd\x85\xef\xbd\x83") == "sec");  // fullwidth: NFKC
-    CHECK(saslprep_password("a\xc2\xa0" "b") == "a b");                    // U+00A0 -> space
-    CHECK(saslprep_password("a\xe3\x80\x80" "b") == "a b");                // U+3000 -> space
-    CHECK(saslprep_password("a\xe2\x80\x8b" "b") == "a b");                // U+200B is a space first
-    CHECK(saslprep_password("a\xc2\xad" "b") == "ab");                     // U+00AD dropped
-    CHECK(saslprep_password("a\xef\xbb\xbf" "b\xef\xb8\x8f") == "ab");     // U+FEFF, U+FE0F dropped
-    CHECK(saslprep_password("\xc2\xad") == "\xc2\xad");                   // empty after mapping: raw bytes
+    CHECK(saslprep_password("a\xc2\xa0"
+                            "b") == "a b");  // U+00A0 -> space
+    CHECK(saslprep_password("a\xe3\x80\x80"
+                            "b") == "a b");  // U+3000 -> space
+    CHECK(saslprep_password("a\xe2\x80\x8b"
+                            "b") == "a b");  // U+200B is a space first
+    CHECK(saslprep_password("a\xc2\xad"
+                            "b") == "ab");  // U+00AD dropped
+    CHECK(saslprep_password("a\xef\xbb\xbf"
+                            "b\xef\xb8\x8f") == "ab");   // U+FEFF, U+FE0F dropped
+    CHECK(saslprep_password("\xc2\xad") == "\xc2\xad");  // empty after mapping: raw bytes
     // Not UTF-8 (lone continuation byte, overlong '/', surrogate, truncated): raw bytes.
     CHECK(saslprep_password("a\xc2\xa0\x80") == "a\xc2\xa0\x80");
     CHECK(saslprep_password("\xc0\xaf\xc2\xa0") == "\xc0\xaf\xc2\xa0");
     CHECK(saslprep_password("\xed\xa0\x80\xc2\xa0") == "\xed\xa0\x80\xc2\xa0");
     CHECK(saslprep_password("\xc2\xa0\xe3\x80") == "\xc2\xa0\xe3\x80");
     // A prohibited character left after mapping: SASLprep fails and PostgreSQL uses the raw bytes.
-    CHECK(saslprep_password("\xc2\xa0\x01") == "\xc2\xa0\x01");                    // C.2.1
-    CHECK(saslprep_password("\xc2\xa0\xc2\x85") == "\xc2\xa0\xc2\x85");            // C.2.2
-    CHECK(saslprep_password("\xc2\xa0\xee\x80\x80") == "\xc2\xa0\xee\x80\x80");    // C.3
-    CHECK(saslprep_password("\xc2\xa0\xef\xbf\xbe") == "\xc2\xa0\xef\xbf\xbe");    // C.4
-    CHECK(saslprep_password("\xc2\xa0\xe2\x80\x8e") == "\xc2\xa0\xe2\x80\x8e");    // C.8
+    CHECK(saslprep_password("\xc2\xa0\x01") == "\xc2\xa0\x01");                          // C.2.1
+    CHECK(saslprep_password("\xc2\xa0\xc2\x85") == "\xc2\xa0\xc2\x85");                  // C.2.2
+    CHECK(saslprep_password("\xc2\xa0\xee\x80\x80") == "\xc2\xa0\xee\x80\x80");          // C.3
+    CHECK(saslprep_password("\xc2\xa0\xef\xbf\xbe") == "\xc2\xa0\xef\xbf\xbe");          // C.4
+    CHECK(saslprep_password("\xc2\xa0\xe2\x80\x8e") == "\xc2\xa0\xe2\x80\x8e");          // C.8
     CHECK(saslprep_password("\xc2\xa0\xf3\xa0\x80\x81") == "\xc2\xa0\xf3\xa0\x80\x81");  // C.9
 }
 
@@ -499,8 +505,13 @@ TEST_CASE("MD5 password hash, known answers from Python hashlib") {
 
 TEST_CASE("base64 round trips") {
     const std::pair<std::string_view, std::string_view> known[] = {
-        {"", ""},           {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
     };
     for (auto [plain, encoded] : known) {
         CAPTURE(plain);
@@ -526,8 +537,8 @@ TEST_CASE("base64 round trips") {
 
 TEST_CASE("base64 rejections") {
     std::string out;
-    for (std::string_view bad : {"Z", "Zg", "Zg=", "Zm9vY", "Zg===", "====", "Z===", "=Zg=", "Zg=A", "Z=g=",
-                                 "Zm9v Yg==", "Zm9v\nYg==", "Zm9v-_==", "Zg==Zg==", "Zm9\x80"}) {
+    for (std::string_view bad : {"Z", "Zg", "Zg=", "Zm9vY", "Zg===", "====", "Z===", "=Zg=", "Zg=A",
+                                 "Z=g=", "Zm9v Yg==", "Zm9v\nYg==", "Zm9v-_==", "Zg==Zg==", "Zm9\x80"}) {
         CAPTURE(bad);
         CHECK_FALSE(base64_decode(bad, out));
     }

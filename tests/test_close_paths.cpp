@@ -6,9 +6,9 @@
 // Also here: concurrent fetches on one cursor, the class of the first error after a FATAL read
 // while idle, and completed results that stay readable after their connection closes.
 #include "fake_server.hpp"
+#include "lib/runtime/access.hpp"
 #include "outcome.hpp"
 #include "support.hpp"
-#include "lib/runtime/access.hpp"
 
 #include <uvpg/uvpg.hpp>
 
@@ -21,7 +21,15 @@ using namespace uvpg_test;
 
 namespace {
 
-enum class Path { user_close, pool_release, pool_terminate, handle_dropped, pooled_handle_dropped, server_gone, protocol_violation };
+enum class Path {
+    user_close,
+    pool_release,
+    pool_terminate,
+    handle_dropped,
+    pooled_handle_dropped,
+    server_gone,
+    protocol_violation
+};
 enum class Op { execute, fetch, stream, copy_in, copy_out, prepare, notify, cancel };
 
 const char* path_name(Path p) {
@@ -88,16 +96,20 @@ struct FinishedWithin {
         g = new GuardTimer{{}, p, h};
         uv_timer_init(uv_default_loop(), &g->t);
         g->t.data = g;
-        uv_timer_start(&g->t, [](uv_timer_t* t) {
-            auto* guard = static_cast<GuardTimer*>(t->data);
-            guard->p->watcher = {};
-            guard->h.resume();
-        }, ms, 0);
+        uv_timer_start(
+            &g->t,
+            [](uv_timer_t* t) {
+                auto* guard = static_cast<GuardTimer*>(t->data);
+                guard->p->watcher = {};
+                guard->h.resume();
+            },
+            ms, 0);
     }
     bool await_resume() {
         if (g) {
             uv_timer_stop(&g->t);
-            uv_close(reinterpret_cast<uv_handle_t*>(&g->t), [](uv_handle_t* x) { delete static_cast<GuardTimer*>(x->data); });
+            uv_close(reinterpret_cast<uv_handle_t*>(&g->t),
+                     [](uv_handle_t* x) { delete static_cast<GuardTimer*>(x->data); });
         }
         return p->finished;
     }
@@ -112,9 +124,10 @@ uvpg::Task<bool> finished_within(std::shared_ptr<Pending> p, std::uint64_t ms = 
 uvpg::Task<bool> backend_waits(uvpg::Cursor& admin, int pid) {
     const double deadline = now_ms() + 10000;
     while (now_ms() < deadline) {
-        co_await admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND "
-                               "(wait_event = 'PgSleep' OR wait_event_type = 'Lock')",
-                               {pid});
+        co_await admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND "
+            "(wait_event = 'PgSleep' OR wait_event_type = 'Lock')",
+            {pid});
         auto row = co_await admin.fetchone();
         if (row && (*row)[0].as<std::int64_t>() == 1) co_return true;
         co_await sleep_ms(2);
@@ -137,9 +150,10 @@ uvpg::Task<void> setup_schema() {
     auto cur = co_await conn.cursor();
     co_await cur.execute("CREATE TABLE IF NOT EXISTS uvpg_close_paths (a int)");
     // Returns g, after sleeping a minute when g = at: rows before it reach the client first.
-    co_await cur.execute("CREATE OR REPLACE FUNCTION uvpg_close_paths_sleep_at(g int, at int) RETURNS int "
-                         "LANGUAGE plpgsql VOLATILE AS $$ BEGIN IF g = at THEN PERFORM pg_sleep(60); END IF; "
-                         "RETURN g; END $$");
+    co_await cur.execute(
+        "CREATE OR REPLACE FUNCTION uvpg_close_paths_sleep_at(g int, at int) RETURNS int "
+        "LANGUAGE plpgsql VOLATILE AS $$ BEGIN IF g = at THEN PERFORM pg_sleep(60); END IF; "
+        "RETURN g; END $$");
 }
 
 // About 400 kB of rows (more than a stream batch), then a pause of a minute before the last.
@@ -168,17 +182,19 @@ uvpg::Task<Outcome> make_op(Op op, uvpg::Cursor cur, uvpg::Connection& conn) {
     case Op::copy_in:
         return [](uvpg::Cursor c) -> uvpg::Task<Outcome> {
             co_return co_await attempt([&] {
-                return c.copy_in("COPY uvpg_close_paths FROM STDIN", [sent = false](char* buf, std::size_t) mutable -> std::size_t {
-                    if (std::exchange(sent, true)) return 0;
-                    buf[0] = '1';
-                    buf[1] = '\n';
-                    return 2;
-                });
+                return c.copy_in("COPY uvpg_close_paths FROM STDIN",
+                                 [sent = false](char* buf, std::size_t) mutable -> std::size_t {
+                                     if (std::exchange(sent, true)) return 0;
+                                     buf[0] = '1';
+                                     buf[1] = '\n';
+                                     return 2;
+                                 });
             });
         }(std::move(cur));
     case Op::copy_out:
         return [](uvpg::Cursor c) -> uvpg::Task<Outcome> {
-            co_return co_await attempt([&] { return c.copy_out("COPY uvpg_close_paths TO STDOUT", [](std::string_view) {}); });
+            co_return co_await attempt(
+                [&] { return c.copy_out("COPY uvpg_close_paths TO STDOUT", [](std::string_view) {}); });
         }(std::move(cur));
     case Op::prepare:  // with parameters: prepared (Parse/Describe) first, which waits for the lock
         return [](uvpg::Cursor c) -> uvpg::Task<Outcome> {
@@ -264,7 +280,8 @@ uvpg::Task<void> close_path_case(Path path, Op op) {
 TEST_CASE("every close path completes every pending operation at once, with the right class") {
     uvpg::run(setup_schema());
     const Path paths[] = {Path::user_close, Path::pool_release, Path::pool_terminate, Path::server_gone};
-    const Op ops[] = {Op::execute, Op::fetch, Op::stream, Op::copy_in, Op::copy_out, Op::prepare, Op::notify, Op::cancel};
+    const Op ops[] = {Op::execute,  Op::fetch,   Op::stream, Op::copy_in,
+                      Op::copy_out, Op::prepare, Op::notify, Op::cancel};
     for (Path path : paths) {
         for (Op op : ops) {
             const std::string pn = path_name(path);
@@ -305,7 +322,8 @@ uvpg::Task<void> violation_case(std::string dsn_text, Op op, bool no_cache = fal
     // A waiter on notifications (or on a stream's next rows) sends nothing: a query of another
     // cursor makes the server answer.
     std::shared_ptr<Pending> trigger;
-    if (op == Op::notify || op == Op::fetch) trigger = start([](uvpg::Cursor c) -> uvpg::Task<Outcome> {
+    if (op == Op::notify || op == Op::fetch)
+        trigger = start([](uvpg::Cursor c) -> uvpg::Task<Outcome> {
             co_return co_await attempt([&] { return c.execute("SELECT 1"); });
         }(std::move(other)));
     const bool finished = co_await finished_within(pending);
@@ -345,8 +363,8 @@ TEST_CASE("a protocol violation completes every pending operation with Operation
         CAPTURE(on);
         WireBytes batch = raw_message('1', 4) + raw_message('2', 4) + row_description({"a"});
         for (int i = 0; i < 4096; ++i) batch = batch + data_row({std::string("x")});
-        FakeServer srv({trust_handshake(), expect('P'), expect('B'), expect('D'), expect('E'), expect('S'),
-                        send(batch), expect('Q'), send(raw_message('!', 4)), wait_close()});
+        FakeServer srv({trust_handshake(), expect('P'), expect('B'), expect('D'), expect('E'), expect('S'), send(batch),
+                        expect('Q'), send(raw_message('!', 4)), wait_close()});
         uvpg::run(violation_case(fake_dsn(srv), Op::fetch, true));
         CHECK(srv.error() == "");
     }

@@ -147,7 +147,8 @@ TEST_CASE("int2/int4/int8/oid: big-endian, exact sizes, extremes") {
     int4_to_bin(std::numeric_limits<std::int32_t>::min(), out);
     int8_to_bin(-1, out);
     oid_to_bin(0xDEADBEEF, out);
-    CHECK(out == B({0xFF, 0xFE, 0x80, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xDE, 0xAD, 0xBE, 0xEF}));
+    CHECK(out ==
+          B({0xFF, 0xFE, 0x80, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xDE, 0xAD, 0xBE, 0xEF}));
 
     for (std::int64_t x : {std::numeric_limits<std::int64_t>::min(), std::int64_t{-1}, std::int64_t{0},
                            std::int64_t{42}, std::numeric_limits<std::int64_t>::max()}) {
@@ -270,7 +271,7 @@ TEST_CASE("numeric: malformed wire values") {
     CHECK(bin_to_numeric(V(numeric_bytes(0, 0, 0, 0xFFFF, {})), s) == CodecErrc::bad_digit_count);
     for (int sign : {0x1234, 0x8000, 0x2000, 0xE000, 0xFFFF, 0x0001, 0xC001})
         CHECK_MESSAGE(bin_to_numeric(V(numeric_bytes(0, 0, sign, 0, {})), s) == CodecErrc::bad_sign, sign);
-    CHECK(bin_to_numeric(V(numeric_bytes(2, 0, 0, 0, {1})), s) == CodecErrc::truncated);   // length mismatch
+    CHECK(bin_to_numeric(V(numeric_bytes(2, 0, 0, 0, {1})), s) == CodecErrc::truncated);  // length mismatch
     Bytes longer = numeric_bytes(1, 0, 0, 0, {1});
     longer.push_back(0);
     CHECK(bin_to_numeric(V(longer), s) == CodecErrc::trailing_bytes);
@@ -410,9 +411,9 @@ TEST_CASE("numeric: range limits of the format") {
 }
 
 TEST_CASE("numeric: text that numeric_in refuses") {
-    for (const char* bad : {"", " ", "abc", "1.2.3", "1e", "1e+", "e5", ".", "+", "-", "1 2", "--1", "+-1",
-                            "+NaN", "-NaN", "NaN1", "nan x", "infinit", "infinityy", "- 1", "1..", "..1", "1e1.5",
-                            "1,000", "0x", "1e 5", "\t-\t1", "12a", "1e--5"})
+    for (const char* bad : {"",    " ",   "abc",   "1.2.3", "1e",   "1e+",  "e5",     ".",       "+",         "-",
+                            "1 2", "--1", "+-1",   "+NaN",  "-NaN", "NaN1", "nan x",  "infinit", "infinityy", "- 1",
+                            "1..", "..1", "1e1.5", "1,000", "0x",   "1e 5", "\t-\t1", "12a",     "1e--5"})
         CHECK_MESSAGE(enc_err(bad) == CodecErrc::bad_text, bad);
     CHECK(enc_err(std::string_view("1\0", 2)) == CodecErrc::bad_text);
 }
@@ -420,7 +421,8 @@ TEST_CASE("numeric: text that numeric_in refuses") {
 // ---- uuid --------------------------------------------------------------------------------------
 
 TEST_CASE("uuid binary and text") {
-    const Bytes raw = B({0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11});
+    const Bytes raw =
+        B({0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11});
     UuidBytes u;
     CHECK(bin_to_uuid(V(raw), u) == CodecErrc::ok);
     CHECK(uuid_to_text(u) == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
@@ -501,13 +503,15 @@ TEST_CASE("inet/cidr binary: network_send layout") {
     // Malformed.
     CHECK(bin_to_inet(V(B({})), v) == CodecErrc::truncated);
     CHECK(bin_to_inet(V(B({2, 32, 0})), v) == CodecErrc::truncated);
-    CHECK(bin_to_inet(V(B({1, 32, 0, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_value);   // AF_UNIX?
+    CHECK(bin_to_inet(V(B({1, 32, 0, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_value);  // AF_UNIX?
     CHECK(bin_to_inet(V(B({4, 32, 0, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_value);
     CHECK(bin_to_inet(V(B({2, 33, 0, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_value);
-    CHECK(bin_to_inet(V(B({3, 129, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})), v) == CodecErrc::bad_value);
-    CHECK(bin_to_inet(V(B({2, 32, 2, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_value);   // is_cidr not 0/1
+    CHECK(bin_to_inet(V(B({3, 129, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})), v) ==
+          CodecErrc::bad_value);
+    CHECK(bin_to_inet(V(B({2, 32, 2, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_value);  // is_cidr not 0/1
     CHECK(bin_to_inet(V(B({2, 32, 0, 5, 1, 2, 3, 4, 5})), v) == CodecErrc::bad_length);
-    CHECK(bin_to_inet(V(B({2, 32, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})), v) == CodecErrc::bad_length);
+    CHECK(bin_to_inet(V(B({2, 32, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})), v) ==
+          CodecErrc::bad_length);
     CHECK(bin_to_inet(V(B({3, 64, 0, 4, 1, 2, 3, 4})), v) == CodecErrc::bad_length);
     CHECK(bin_to_inet(V(B({2, 32, 0, 4, 1, 2, 3})), v) == CodecErrc::truncated);
     CHECK(bin_to_inet(V(B({2, 32, 0, 4, 1, 2, 3, 4, 5})), v) == CodecErrc::trailing_bytes);
@@ -544,9 +548,9 @@ TEST_CASE("inet/cidr text in and out as inet_in/inet_out print it") {
         {"2001:db8::/32", true, "2001:db8::/32"},
         {"2001:DB8::1", false, "2001:db8::1"},
         {"2001:0db8:0000:0000:0000:ff00:0042:8329", false, "2001:db8::ff00:42:8329"},
-        {"2001:db8:0:0:1:0:0:1", false, "2001:db8::1:0:0:1"},   // equal runs: the first is compressed
-        {"2001:db8:0:1:0:0:0:1", false, "2001:db8:0:1::1"},     // the longer run wins
-        {"1:0:2:3:4:5:6:7", false, "1:0:2:3:4:5:6:7"},          // a single zero stays
+        {"2001:db8:0:0:1:0:0:1", false, "2001:db8::1:0:0:1"},  // equal runs: the first is compressed
+        {"2001:db8:0:1:0:0:0:1", false, "2001:db8:0:1::1"},    // the longer run wins
+        {"1:0:2:3:4:5:6:7", false, "1:0:2:3:4:5:6:7"},         // a single zero stays
         {"1:2:3:4:5:6:7:8", false, "1:2:3:4:5:6:7:8"},
         {"1:2:3:4:5:6:7::", false, "1:2:3:4:5:6:7:0"},
         {"::2:3:4:5:6:7:8", false, "0:2:3:4:5:6:7:8"},
@@ -559,7 +563,7 @@ TEST_CASE("inet/cidr text in and out as inet_in/inet_out print it") {
         {"::0.0.0.2", false, "::2"},
         {"::ffff:1.2.3.4/128", true, "::ffff:1.2.3.4/128"},
         {"1:2:3:4:5:6:1.2.3.4", false, "1:2:3:4:5:6:102:304"},
-        {"::1:0:0:0", false, "::1:0:0:0"},             // the longer run wins over a later one
+        {"::1:0:0:0", false, "::1:0:0:0"},  // the longer run wins over a later one
     };
     for (const Case& c : cases) {
         const InetValue v = inet_text(c.in, c.cidr);
@@ -593,11 +597,43 @@ TEST_CASE("inet/cidr text: host bits and garbage") {
     CHECK(inet_err("2001:db8::1/32", true) == CodecErrc::bad_value);
     CHECK(inet_err("::1/127", true) == CodecErrc::bad_value);
     CHECK(inet_err("192.168.0.1/24", false) == CodecErrc::ok);
-    for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/a",
-                            "1.2.3.4/-1", "1.2.3.4/0033", "1.2.3.4/99999999999", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4 ", " 1.2.3.4",
-                            "1234.1.1.1", ":::", "1:::2", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7",
-                            "::1:", ":1::", ":1", "1:", "g::1", "::1/129", "::1/", "::ffff:1.2.3", "::ffff:1.2.3.4.5",
-                            "::1.2.3.4:5", "1:2:3:4:5:6:7:1.2.3.4", "::256.1.1.1", "1.2.3.4::", "/24", "abc",
+    for (const char* bad : {"",
+                            "1.2.3",
+                            "1.2.3.4.5",
+                            "256.1.1.1",
+                            "1.2.3.4/33",
+                            "1.2.3.4/",
+                            "1.2.3.4/a",
+                            "1.2.3.4/-1",
+                            "1.2.3.4/0033",
+                            "1.2.3.4/99999999999",
+                            "1..2.3",
+                            ".1.2.3",
+                            "1.2.3.",
+                            "1.2.3.4 ",
+                            " 1.2.3.4",
+                            "1234.1.1.1",
+                            ":::",
+                            "1:::2",
+                            "1::2::3",
+                            "12345::",
+                            "1:2:3:4:5:6:7:8:9",
+                            "1:2:3:4:5:6:7",
+                            "::1:",
+                            ":1::",
+                            ":1",
+                            "1:",
+                            "g::1",
+                            "::1/129",
+                            "::1/",
+                            "::ffff:1.2.3",
+                            "::ffff:1.2.3.4.5",
+                            "::1.2.3.4:5",
+                            "1:2:3:4:5:6:7:1.2.3.4",
+                            "::256.1.1.1",
+                            "1.2.3.4::",
+                            "/24",
+                            "abc",
                             "::1/1 2"}) {
         CHECK_MESSAGE(inet_err(bad) == CodecErrc::bad_text, bad);
         CHECK_MESSAGE(inet_err(bad, true) == CodecErrc::bad_text, bad);
@@ -618,9 +654,9 @@ TEST_CASE("macaddr binary and text") {
     CHECK(bin_to_macaddr(V(B({1, 2, 3, 4, 5, 6, 7})), m) == CodecErrc::bad_length);
 
     // The input forms the PostgreSQL documentation lists for macaddr.
-    for (const char* text : {"08:00:2b:01:02:03", "08-00-2b-01-02-03", "08002b:010203", "08002b-010203",
-                             "0800.2b01.0203", "0800-2b01-0203", "08002b010203", "08:00:2B:01:02:03",
-                             "8:0:2b:1:2:3", " 08:00:2b:01:02:03 "}) {
+    for (const char* text :
+         {"08:00:2b:01:02:03", "08-00-2b-01-02-03", "08002b:010203", "08002b-010203", "0800.2b01.0203",
+          "0800-2b01-0203", "08002b010203", "08:00:2B:01:02:03", "8:0:2b:1:2:3", " 08:00:2b:01:02:03 "}) {
         MacAddrBytes v;
         CHECK_MESSAGE(text_to_macaddr(text, v) == CodecErrc::ok, text);
         CHECK_MESSAGE(v == m, text);
@@ -656,10 +692,10 @@ TEST_CASE("macaddr8 binary and text") {
     CHECK(macaddr8_to_text(six) == "08:00:2b:ff:fe:01:02:03");
     CHECK(text_to_macaddr8("08002b010203", six) == CodecErrc::ok);
     CHECK(macaddr8_to_text(six) == "08:00:2b:ff:fe:01:02:03");
-    for (const char* bad : {"", "08:00:2b:01:02:03:04", "08:00:2b:01:02:03:04:05:06", "08:00-2b:01:02:03:04:05",
-                            "8:00:2b:01:02:03:04:05", "08:00:2b:01:02:03:04:0", "gg:00:2b:01:02:03:04:05",
-                            "08::00:2b:01:02:03:04", "08:00:2b:01:02:03:04:05:", "08:00:2b:01:02:03 04",
-                            "08002b01020", "0800"}) {
+    for (const char* bad :
+         {"", "08:00:2b:01:02:03:04", "08:00:2b:01:02:03:04:05:06", "08:00-2b:01:02:03:04:05", "8:00:2b:01:02:03:04:05",
+          "08:00:2b:01:02:03:04:0", "gg:00:2b:01:02:03:04:05", "08::00:2b:01:02:03:04",
+          "08:00:2b:01:02:03:04:05:", "08:00:2b:01:02:03 04", "08002b01020", "0800"}) {
         MacAddr8Bytes v;
         CHECK_MESSAGE(text_to_macaddr8(bad, v) == CodecErrc::bad_text, bad);
     }
@@ -851,8 +887,8 @@ TEST_CASE("fuzz: random bytes and text never crash") {
 
 TEST_CASE("fuzz: mutated numerics decode consistently") {
     std::mt19937 rng(99);
-    const Bytes seeds[] = {enc("12.340"), enc("-0.000100"), enc("123456789.123456789"), enc("1e-20"), enc("NaN"),
-                           enc("-1e40")};
+    const Bytes seeds[] = {enc("12.340"), enc("-0.000100"), enc("123456789.123456789"),
+                           enc("1e-20"),  enc("NaN"),       enc("-1e40")};
     for (int iter = 0; iter < 20000; ++iter) {
         Bytes b = seeds[rng() % (sizeof seeds / sizeof seeds[0])];
         const int flips = 1 + static_cast<int>(rng() % 3);

@@ -15,7 +15,8 @@ using namespace uvpg::proto;
 using namespace std::string_view_literals;
 
 namespace doctest {
-template <> struct StringMaker<CodecErrc> {
+template <>
+struct StringMaker<CodecErrc> {
     static String convert(CodecErrc e) { return describe(e); }
 };
 }  // namespace doctest
@@ -111,8 +112,7 @@ TEST_CASE("binary array: empty array is ndim 0 with no dimensions") {
 }
 
 TEST_CASE("binary array: two dimensions with non-1 lower bounds round-trip") {
-    const Bytes wire = Wire{}.i32(2).i32(0).i32(23).i32(2).i32(-2).i32(2).i32(3)
-                           .int4(1).int4(2).int4(3).int4(4).b;
+    const Bytes wire = Wire{}.i32(2).i32(0).i32(23).i32(2).i32(-2).i32(2).i32(3).int4(1).int4(2).int4(3).int4(4).b;
     BinArray a;
     REQUIRE(bin_to_array(bv(wire), a) == CodecErrc::ok);
     REQUIRE(a.dims.size() == 2);
@@ -150,20 +150,14 @@ TEST_CASE("binary array: malformed input gives the specific error") {
     CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(2).b), a) == CodecErrc::truncated);
     CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(-1).i32(1).b), a) == CodecErrc::bad_header);
     // lbound + size must stay within int32 (ArrayCheckBounds)
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(INT32_MAX).int4(7).b), a) ==
-          CodecErrc::out_of_range);
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(INT32_MAX - 1).int4(7).b), a) ==
-          CodecErrc::ok);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(INT32_MAX).int4(7).b), a) == CodecErrc::out_of_range);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(INT32_MAX - 1).int4(7).b), a) == CodecErrc::ok);
     // element length past the end, below -1, and bytes left over
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(1).i32(5).i32(1).b), a) ==
-          CodecErrc::truncated);
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(1).i32(23).i32(1).i32(1).i32(-2).b), a) ==
-          CodecErrc::bad_header);
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(1).int4(1).u8(0).b), a) ==
-          CodecErrc::trailing_bytes);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(1).i32(5).i32(1).b), a) == CodecErrc::truncated);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(1).i32(23).i32(1).i32(1).i32(-2).b), a) == CodecErrc::bad_header);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(1).i32(1).int4(1).u8(0).b), a) == CodecErrc::trailing_bytes);
     CHECK(bin_to_array(bv(Wire{}.i32(0).i32(0).i32(23).u8(0).b), a) == CodecErrc::trailing_bytes);
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(2).i32(1).int4(1).i32(7).b), a) ==
-          CodecErrc::truncated);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(2).i32(1).int4(1).i32(7).b), a) == CodecErrc::truncated);
     CHECK(a.elements.empty());  // a failed decode leaves nothing behind
     CHECK(a.dims.empty());
 }
@@ -171,8 +165,7 @@ TEST_CASE("binary array: malformed input gives the specific error") {
 TEST_CASE("binary array: a huge element count with a tiny input fails before allocating") {
     BinArray a;
     // 2^31-1 elements claimed, 4 bytes present
-    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(INT32_MAX).i32(-5).i32(-1).b), a) ==
-          CodecErrc::truncated);
+    CHECK(bin_to_array(bv(Wire{}.i32(1).i32(0).i32(23).i32(INT32_MAX).i32(-5).i32(-1).b), a) == CodecErrc::truncated);
     // product 2^90 over six dimensions: must not overflow into a small number
     Wire w;
     w.i32(6).i32(0).i32(23);
@@ -185,8 +178,7 @@ TEST_CASE("binary array: a huge element count with a tiny input fails before all
 }
 
 TEST_CASE("binary array: every strict prefix of a valid value is truncated") {
-    const Bytes wire = Wire{}.i32(2).i32(1).i32(25).i32(2).i32(0).i32(1).i32(1)
-                           .text("ab").i32(-1).b;
+    const Bytes wire = Wire{}.i32(2).i32(1).i32(25).i32(2).i32(0).i32(1).i32(1).text("ab").i32(-1).b;
     BinArray a;
     REQUIRE(bin_to_array(bv(wire), a) == CodecErrc::ok);
     for (std::size_t n = 0; n < wire.size(); ++n)
@@ -265,12 +257,11 @@ TEST_CASE("text array: explicit bounds") {
 }
 
 TEST_CASE("text array: quoting edge cases") {
-    const OptSV elems[] = {""sv, "NULL"sv, "null"sv, std::nullopt, "a\\b"sv, "a\"b"sv, "{}"sv,
-                           "a,b"sv, " sp "sv, "tab\there"sv, "héllo"sv, "日本"sv, "plain"sv};
+    const OptSV elems[] = {""sv,    "NULL"sv, "null"sv,      std::nullopt, "a\\b"sv, "a\"b"sv, "{}"sv,
+                           "a,b"sv, " sp "sv, "tab\there"sv, "héllo"sv,    "日本"sv, "plain"sv};
     const ArrayDim dims[] = {{13, 1}};
     const std::string text = array_to_text(dims, elems, ',');
-    CHECK(text ==
-          R"~({"","NULL","null",NULL,"a\\b","a\"b","{}","a,b"," sp ","tab	here",héllo,日本,plain})~");
+    CHECK(text == R"~({"","NULL","null",NULL,"a\\b","a\"b","{}","a,b"," sp ","tab	here",héllo,日本,plain})~");
     TextArray a;
     REQUIRE(text_to_array(text, ',', a) == CodecErrc::ok);
     REQUIRE(a.elements.size() == 13);
@@ -305,28 +296,28 @@ TEST_CASE("text array: malformed input") {
     const std::pair<std::string_view, CodecErrc> cases[] = {
         {"", CodecErrc::bad_text},
         {"1,2", CodecErrc::bad_text},
-        {"{1,2", CodecErrc::bad_text},               // missing close brace
-        {"{1,2}}", CodecErrc::bad_text},             // junk after
+        {"{1,2", CodecErrc::bad_text},    // missing close brace
+        {"{1,2}}", CodecErrc::bad_text},  // junk after
         {"{1,2} x", CodecErrc::bad_text},
-        {"{{1,2},{3}}", CodecErrc::bad_text},        // ragged
+        {"{{1,2},{3}}", CodecErrc::bad_text},  // ragged
         {"{{1,2},3}", CodecErrc::bad_text},
         {"{1,{2}}", CodecErrc::bad_text},
         {"{{},{1}}", CodecErrc::bad_text},
         {"{1,,2}", CodecErrc::bad_text},
         {"{1,}", CodecErrc::bad_text},
         {"{,1}", CodecErrc::bad_text},
-        {"{1 2 \"x\"}", CodecErrc::bad_text},        // quotes must cover all of an element
+        {"{1 2 \"x\"}", CodecErrc::bad_text},  // quotes must cover all of an element
         {"{\"a\"b}", CodecErrc::bad_text},
         {"{\"a}", CodecErrc::bad_text},
         {"{a\\", CodecErrc::bad_text},
         {"{a{}", CodecErrc::bad_text},
         {"{{{{{{{1}}}}}}}", CodecErrc::too_many_dimensions},
         {"[1][1][1][1][1][1][1]={{{{{{{1}}}}}}}", CodecErrc::too_many_dimensions},
-        {"[1:3]={1,2}", CodecErrc::bad_text},       // bounds do not match contents
+        {"[1:3]={1,2}", CodecErrc::bad_text},  // bounds do not match contents
         {"[1:2]={{1,2}}", CodecErrc::bad_text},
         {"[1:2]={}", CodecErrc::bad_text},
-        {"[2:1]={}", CodecErrc::bad_text},          // upper below lower
-        {"[1:2]{1,2}", CodecErrc::bad_text},        // no '='
+        {"[2:1]={}", CodecErrc::bad_text},    // upper below lower
+        {"[1:2]{1,2}", CodecErrc::bad_text},  // no '='
         {"[a]={1}", CodecErrc::bad_text},
         {"[1:]={1}", CodecErrc::bad_text},
         {"[1={1}", CodecErrc::bad_text},
@@ -447,8 +438,8 @@ TEST_CASE("text record: nested records") {
 
 TEST_CASE("text record: malformed input") {
     std::vector<OptS> f;
-    for (std::string_view bad : {""sv, "1,2"sv, "(1,2"sv, "(1,2)x"sv, "(\"abc)"sv, "(a\\"sv, "(a"sv,
-                                 "("sv, "(1)(2)"sv, "(a\0)"sv}) {
+    for (std::string_view bad :
+         {""sv, "1,2"sv, "(1,2"sv, "(1,2)x"sv, "(\"abc)"sv, "(a\\"sv, "(a"sv, "("sv, "(1)(2)"sv, "(a\0)"sv}) {
         CAPTURE(bad);
         CHECK(text_to_record(bad, f) == CodecErrc::bad_text);
         CHECK(f.empty());
@@ -510,8 +501,7 @@ TEST_CASE("binary range: malformed input") {
     CHECK(bin_to_range(bv(Wire{}.u8(0).i32(8).i32(1).b), r) == CodecErrc::truncated);
     CHECK(bin_to_range(bv(Wire{}.u8(kRangeUbInf).i32(-1).b), r) == CodecErrc::bad_header);
     CHECK(bin_to_range(bv(Wire{}.u8(kRangeEmpty).u8(0).b), r) == CodecErrc::trailing_bytes);
-    CHECK(bin_to_range(bv(Wire{}.u8(kRangeLbInf | kRangeUbInf).int4(1).b), r) ==
-          CodecErrc::trailing_bytes);
+    CHECK(bin_to_range(bv(Wire{}.u8(kRangeLbInf | kRangeUbInf).int4(1).b), r) == CodecErrc::trailing_bytes);
     CHECK(r.flags == 0);
 }
 
@@ -548,8 +538,7 @@ TEST_CASE("text range: parse") {
     CHECK(r.lower == OptS("a,b"));
     CHECK(r.upper == OptS("x\"y\\z"));
 
-    REQUIRE(text_to_range(R"~(["2024-01-01 10:00:00+00","2024-01-02 00:00:00+00"))~", r) ==
-            CodecErrc::ok);
+    REQUIRE(text_to_range(R"~(["2024-01-01 10:00:00+00","2024-01-02 00:00:00+00"))~", r) == CodecErrc::ok);
     CHECK(r.lower == OptS("2024-01-01 10:00:00+00"));
 }
 
@@ -579,8 +568,8 @@ TEST_CASE("text range: format and round trip") {
 
 TEST_CASE("text range: malformed input") {
     TextRange r;
-    for (std::string_view bad : {""sv, "[1,5"sv, "1,5)"sv, "[1,2,3]"sv, "empty x"sv, "emptyx"sv,
-                                 "[1)"sv, "[1,5)x"sv, "[\"1,5)"sv, "[1\\"sv, "{1,5}"sv, "[1,5)\0"sv}) {
+    for (std::string_view bad : {""sv, "[1,5"sv, "1,5)"sv, "[1,2,3]"sv, "empty x"sv, "emptyx"sv, "[1)"sv, "[1,5)x"sv,
+                                 "[\"1,5)"sv, "[1\\"sv, "{1,5}"sv, "[1,5)\0"sv}) {
         CAPTURE(bad);
         CHECK(text_to_range(bad, r) == CodecErrc::bad_text);
     }
@@ -591,8 +580,13 @@ TEST_CASE("text range: malformed input") {
 TEST_CASE("binary multirange: vectors and round trip") {
     const Bytes r1 = Wire{}.u8(kRangeLbInc).int4(1).int4(3).b;
     const Bytes r2 = Wire{}.u8(kRangeLbInc).int4(5).int4(7).b;
-    const Bytes wire = Wire{}.i32(2).i32(static_cast<std::int64_t>(r1.size())).str(str(bv(r1)))
-                           .i32(static_cast<std::int64_t>(r2.size())).str(str(bv(r2))).b;
+    const Bytes wire = Wire{}
+                           .i32(2)
+                           .i32(static_cast<std::int64_t>(r1.size()))
+                           .str(str(bv(r1)))
+                           .i32(static_cast<std::int64_t>(r2.size()))
+                           .str(str(bv(r2)))
+                           .b;
     std::vector<ByteView> ranges;
     REQUIRE(bin_to_multirange(bv(wire), ranges) == CodecErrc::ok);
     REQUIRE(ranges.size() == 2);
@@ -615,8 +609,7 @@ TEST_CASE("binary multirange: malformed input") {
     CHECK(bin_to_multirange(bv(Wire{}.i32(INT32_MAX).i32(1).u8(1).b), ranges) == CodecErrc::truncated);
     CHECK(bin_to_multirange(bv(Wire{}.i32(1).i32(9).u8(1).b), ranges) == CodecErrc::truncated);
     CHECK(bin_to_multirange(bv(Wire{}.i32(1).i32(-1).b), ranges) == CodecErrc::bad_header);
-    CHECK(bin_to_multirange(bv(Wire{}.i32(1).i32(1).u8(1).u8(0).b), ranges) ==
-          CodecErrc::trailing_bytes);
+    CHECK(bin_to_multirange(bv(Wire{}.i32(1).i32(1).u8(1).u8(0).b), ranges) == CodecErrc::trailing_bytes);
     CHECK(ranges.empty());
 }
 
@@ -647,9 +640,9 @@ TEST_CASE("text multirange: parse and format") {
 
 TEST_CASE("text multirange: malformed input") {
     std::vector<std::string> ranges;
-    for (std::string_view bad : {""sv, "[1,3)"sv, "{[1,3)"sv, "{[1,3),}"sv, "{,[1,3)}"sv,
-                                 "{[1,3)}x"sv, "{[1,3]x}"sv, "{[1,3,4)}"sv, "{[1,3) [4,5)}"sv,
-                                 "{1}"sv, "{\"[1,3)}"sv, "{[\"1,3)}"sv, "{emptyx}"sv}) {
+    for (std::string_view bad :
+         {""sv, "[1,3)"sv, "{[1,3)"sv, "{[1,3),}"sv, "{,[1,3)}"sv, "{[1,3)}x"sv, "{[1,3]x}"sv, "{[1,3,4)}"sv,
+          "{[1,3) [4,5)}"sv, "{1}"sv, "{\"[1,3)}"sv, "{[\"1,3)}"sv, "{emptyx}"sv}) {
         CAPTURE(bad);
         CHECK(text_to_multirange(bad, ranges) == CodecErrc::bad_text);
         CHECK(ranges.empty());
@@ -718,8 +711,8 @@ TEST_CASE("text hstore: parse") {
 }
 
 TEST_CASE("text hstore: format and round trip") {
-    const std::pair<std::string_view, OptSV> pairs[] = {
-        {"a", "1"sv}, {"b", std::nullopt}, {"q\"k", "b\\s"}, {"", ""sv}, {"sp ace", "NULL"sv}, {"ü", "日本"sv}};
+    const std::pair<std::string_view, OptSV> pairs[] = {{"a", "1"sv}, {"b", std::nullopt},  {"q\"k", "b\\s"},
+                                                        {"", ""sv},   {"sp ace", "NULL"sv}, {"ü", "日本"sv}};
     const std::string text = hstore_to_text(pairs);
     CHECK(text == R"~("a"=>"1", "b"=>NULL, "q\"k"=>"b\\s", ""=>"", "sp ace"=>"NULL", "ü"=>"日本")~");
     std::vector<std::pair<std::string, OptS>> h;
@@ -736,9 +729,8 @@ TEST_CASE("text hstore: format and round trip") {
 
 TEST_CASE("text hstore: malformed input") {
     std::vector<std::pair<std::string, OptS>> h;
-    for (std::string_view bad : {"a"sv, "a=>"sv, "a=1"sv, "a>1"sv, "\"a=>1"sv, "a=>\"1"sv,
-                                 "a=>1 b=>2"sv, "=>1"sv, "a=>1,=>2"sv, "a\\"sv, "\"a\\"sv,
-                                 "a=>1\0"sv, "a =  > 1"sv}) {
+    for (std::string_view bad : {"a"sv, "a=>"sv, "a=1"sv, "a>1"sv, "\"a=>1"sv, "a=>\"1"sv, "a=>1 b=>2"sv, "=>1"sv,
+                                 "a=>1,=>2"sv, "a\\"sv, "\"a\\"sv, "a=>1\0"sv, "a =  > 1"sv}) {
         CAPTURE(bad);
         CHECK(text_to_hstore(bad, h) == CodecErrc::bad_text);
         CHECK(h.empty());

@@ -103,7 +103,7 @@ TEST_CASE("calendar math over PostgreSQL's whole range") {
     CHECK_FALSE(civil_to_pg_days(2024, 0, 1, days));
     CHECK_FALSE(civil_to_pg_days(2024, 1, 0, days));
     CHECK_FALSE(civil_to_pg_days(2024, 4, 31, days));
-    CHECK_FALSE(civil_to_pg_days(6'000'000, 1, 1, days));   // past int32
+    CHECK_FALSE(civil_to_pg_days(6'000'000, 1, 1, days));  // past int32
     CHECK_FALSE(civil_to_pg_days(-6'000'000, 1, 1, days));
 
     // Every day of a 400-year cycle and around the ends goes there and back.
@@ -181,8 +181,8 @@ TEST_CASE("date text") {
     CHECK(text_to_date("0000-01-01", d) == CodecErrc::out_of_range);
     CHECK(text_to_date("99999999999-01-01", d) == CodecErrc::out_of_range);
     for (std::string_view s : {"", "garbage", "2024", "2024-01", "2024-01-", "2024-01-31 ", " 2024-01-31",
-                               "2024-01-31 AD", "2024-01-31 bc", "2024-001-31", "2024/01/31", "Infinity",
-                               "+infinity", "infinity ", "-2024-01-01", "2024-01-31x", "1234567890123456789-01-01"})
+                               "2024-01-31 AD", "2024-01-31 bc", "2024-001-31", "2024/01/31", "Infinity", "+infinity",
+                               "infinity ", "-2024-01-01", "2024-01-31x", "1234567890123456789-01-01"})
         CHECK_MESSAGE(text_to_date(s, d) == CodecErrc::bad_text, s);
 }
 
@@ -198,8 +198,8 @@ TEST_CASE("time") {
     CHECK(bin_to_time(hex("ffffffffffffffff"), t) == CodecErrc::out_of_range);
     CHECK(bin_to_time(hex("00000000000000"), t) == CodecErrc::bad_length);
 
-    for (std::string_view s : {"00:00:00", "12:34:56", "12:34:56.789", "00:00:00.000001", "23:59:59.999999",
-                               "24:00:00", "01:02:03.1", "13:00:00.12345"}) {
+    for (std::string_view s : {"00:00:00", "12:34:56", "12:34:56.789", "00:00:00.000001", "23:59:59.999999", "24:00:00",
+                               "01:02:03.1", "13:00:00.12345"}) {
         REQUIRE(text_to_time(s, t) == CodecErrc::ok);
         CHECK(time_to_text(t) == s);
         std::int64_t back = 0;
@@ -247,9 +247,9 @@ TEST_CASE("timetz") {
     CHECK(bin_to_timetz(hex("000000141dd7600100000000"), t) == CodecErrc::out_of_range);
     CHECK(bin_to_timetz(hex("0000000000000000"), t) == CodecErrc::bad_length);
 
-    for (std::string_view s : {"12:34:56+05:30", "12:34:56.5-08", "00:00:00+05:53:28", "00:00:00-15:59:59",
-                               "00:00:00+15:59:59", "24:00:00+00", "23:59:59.999999-04:56:02", "01:02:03+01:00:07",
-                               "12:00:00-09:30"}) {
+    for (std::string_view s :
+         {"12:34:56+05:30", "12:34:56.5-08", "00:00:00+05:53:28", "00:00:00-15:59:59", "00:00:00+15:59:59",
+          "24:00:00+00", "23:59:59.999999-04:56:02", "01:02:03+01:00:07", "12:00:00-09:30"}) {
         REQUIRE(text_to_timetz(s, t) == CodecErrc::ok);
         CHECK(timetz_to_text(t) == s);
         TimeTzValue back;
@@ -403,13 +403,32 @@ TEST_CASE("interval binary") {
 }
 
 TEST_CASE("interval text, IntervalStyle postgres") {
-    for (std::string_view s :
-         {"1 year 2 mons 3 days 04:05:06.789", "-1 days +02:03:00", "00:00:00", "-00:00:01", "1 day",
-          "178000000 years", "-2147483648 days -2562047788:00:54.775808", "2562047788:00:54.775807",
-          "-1 mons +1 day", "1 mon -1 days", "-1 years -2 mons", "-10 mons", "1 mon -00:00:01",
-          "-1 days -00:00:01", "-1 days +00:00:01", "1 year -1 days", "-178956970 years -8 mons",
-          "178956970 years 7 mons", "-1 mons +1 day 00:00:01", "1 mon", "-00:00:00.5", "7 days",
-          "-1 years -2 mons +3 days -04:05:06.789", "00:00:00.000001", "100:00:00", "2 years 1 day 00:00:00.1"}) {
+    for (std::string_view s : {"1 year 2 mons 3 days 04:05:06.789",
+                               "-1 days +02:03:00",
+                               "00:00:00",
+                               "-00:00:01",
+                               "1 day",
+                               "178000000 years",
+                               "-2147483648 days -2562047788:00:54.775808",
+                               "2562047788:00:54.775807",
+                               "-1 mons +1 day",
+                               "1 mon -1 days",
+                               "-1 years -2 mons",
+                               "-10 mons",
+                               "1 mon -00:00:01",
+                               "-1 days -00:00:01",
+                               "-1 days +00:00:01",
+                               "1 year -1 days",
+                               "-178956970 years -8 mons",
+                               "178956970 years 7 mons",
+                               "-1 mons +1 day 00:00:01",
+                               "1 mon",
+                               "-00:00:00.5",
+                               "7 days",
+                               "-1 years -2 mons +3 days -04:05:06.789",
+                               "00:00:00.000001",
+                               "100:00:00",
+                               "2 years 1 day 00:00:00.1"}) {
         const IntervalValue v = iv(s);
         CHECK(interval_to_text(v) == s);
         IntervalValue back;
@@ -432,9 +451,9 @@ TEST_CASE("interval text, IntervalStyle postgres") {
     CHECK(text_to_interval("-2562047788:00:54.775809", v) == CodecErrc::out_of_range);
     CHECK(text_to_interval("999999999999999999:00:00", v) == CodecErrc::out_of_range);
     CHECK(text_to_interval("00:60:00", v) == CodecErrc::out_of_range);
-    for (std::string_view s : {"", "garbage", "1", "1 fortnight", "1 day 2 days", "1 day  2 mons", "1 day ",
-                               " 1 day", "00:00", "00:00:00 1 day", "00:00:00.", "1day", "--1 day", "1 Day",
-                               "00:00:00 00:00:00", "1 day 00:00:00 "})
+    for (std::string_view s :
+         {"", "garbage", "1", "1 fortnight", "1 day 2 days", "1 day  2 mons", "1 day ", " 1 day", "00:00",
+          "00:00:00 1 day", "00:00:00.", "1day", "--1 day", "1 Day", "00:00:00 00:00:00", "1 day 00:00:00 "})
         CHECK_MESSAGE(text_to_interval(s, v) == CodecErrc::bad_text, s);
 }
 

@@ -48,8 +48,9 @@ TEST_CASE("resolve_params: the enums and the require_auth bits") {
     CHECK(d.auth_methods.any());
     CHECK(d.auth_methods.allows(AuthMethod::password));
 
-    const ConnParams p = resolve("sslmode=require sslnegotiation=direct channel_binding=disable "
-                                 "target_session_attrs=prefer-standby require_auth=md5,scram-sha-256");
+    const ConnParams p = resolve(
+        "sslmode=require sslnegotiation=direct channel_binding=disable "
+        "target_session_attrs=prefer-standby require_auth=md5,scram-sha-256");
     CHECK(p.sslmode == SslMode::require);
     CHECK(p.tls.sslmode == SslMode::require);
     CHECK(p.tls.sslnegotiation == SslNegotiation::direct);

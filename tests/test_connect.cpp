@@ -73,7 +73,8 @@ TEST_CASE("connect through the unix socket") {
     std::string dir = env("UVPG_TEST_SOCKET_DIR");
     if (dir.empty()) UVPG_SKIP("no UVPG_TEST_SOCKET_DIR: an outside server (UVPG_TEST_DSN) may not share its socket");
     uvpg::run([](std::string d) -> uvpg::Task<void> {
-        auto conn = co_await uvpg::connect("host=" + d + " port=" + env("UVPG_TEST_PORT") + " user=postgres dbname=uvpg_test");
+        auto conn =
+            co_await uvpg::connect("host=" + d + " port=" + env("UVPG_TEST_PORT") + " user=postgres dbname=uvpg_test");
         CHECK(co_await select_int(conn, "SELECT 11") == 11);
         auto addr = co_await admin_scalar("SELECT count(*) FROM pg_stat_activity WHERE client_addr IS NULL AND pid = " +
                                           std::to_string(conn.backend_pid()));
@@ -341,7 +342,8 @@ TEST_CASE("several requests in flight on one connection are answered in order") 
     uvpg::run([]() -> uvpg::Task<void> {
         auto conn = co_await uvpg::connect(dsn());
         std::vector<uvpg::Task<int>> tasks;
-        for (int i = 0; i < 20; ++i) tasks.push_back(select_int(conn, "SELECT " + std::to_string(i) + " + pg_backend_pid() * 0"));
+        for (int i = 0; i < 20; ++i)
+            tasks.push_back(select_int(conn, "SELECT " + std::to_string(i) + " + pg_backend_pid() * 0"));
         auto results = co_await uvpg::gather(std::move(tasks));
         for (int i = 0; i < 20; ++i) CHECK(results[static_cast<std::size_t>(i)] == i);
     }());
@@ -415,7 +417,8 @@ TEST_CASE("the password from a passfile and from PGPASSWORD") {
     REQUIRE(write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
     close(fd);
     chmod(path, 0600);
-    std::string base = "host=" + env("UVPG_TEST_HOST") + " port=" + env("UVPG_TEST_PORT") + " dbname=uvpg_test user=uvpg_scram";
+    std::string base =
+        "host=" + env("UVPG_TEST_HOST") + " port=" + env("UVPG_TEST_PORT") + " dbname=uvpg_test user=uvpg_scram";
     uvpg::run([](std::string b, std::string file) -> uvpg::Task<void> {
         auto conn = co_await uvpg::connect(b + " passfile=" + file);
         CHECK(co_await select_int(conn, "SELECT 3") == 3);

@@ -65,24 +65,28 @@ TEST_CASE("a refused port: the system's words and libpq's hint") {
     CHECK(e.pgcode().empty());
     // hostaddr is what libpq shows when it is given, whatever host says.
     auto h = failure_of("host=db.example hostaddr=127.0.0.1 user=postgres port=" + p);
-    CHECK(std::string(h.what()).rfind("connection to server at \"127.0.0.1\", port " + p + " failed: Connection refused\n", 0) == 0);
+    CHECK(std::string(h.what()).rfind(
+              "connection to server at \"127.0.0.1\", port " + p + " failed: Connection refused\n", 0) == 0);
 }
 
 TEST_CASE("a unix socket that is not there: the path, the system's words and libpq's hint") {
     auto e = failure_of("host=/nonexistent port=5432 user=postgres");
-    CHECK(std::string(e.what()) == "connection to server on socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory\n"
-                                   "\tIs the server running locally and accepting connections on that socket?\n");
+    CHECK(std::string(e.what()) ==
+          "connection to server on socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory\n"
+          "\tIs the server running locally and accepting connections on that socket?\n");
 }
 
 TEST_CASE("a name that does not resolve: getaddrinfo's words, as libpq prints them") {
     auto e = failure_of("host=nosuchhost.invalid port=1 user=postgres");
-    CHECK(std::string(e.what()) == "could not translate host name \"nosuchhost.invalid\" to address: Name or service not known\n");
+    CHECK(std::string(e.what()) ==
+          "could not translate host name \"nosuchhost.invalid\" to address: Name or service not known\n");
 }
 
 TEST_CASE("a wrong password: libpq's prefix before the server's FATAL, the server's fields in diag()") {
     REQUIRE(have_auth_roles());
     const std::string line = at_server() + "FATAL:  password authentication failed for user \"uvpg_scram\"\n";
-    auto plain = failure_of<uvpg::errors::InvalidPassword>(tcp("user=uvpg_scram password=wrong dbname=uvpg_test sslmode=disable"));
+    auto plain = failure_of<uvpg::errors::InvalidPassword>(
+        tcp("user=uvpg_scram password=wrong dbname=uvpg_test sslmode=disable"));
     CHECK(std::string(plain.what()) == line);
     CHECK(plain.pgcode() == "28P01");
     CHECK(plain.diag().severity == "FATAL");
@@ -103,7 +107,8 @@ TEST_CASE("a missing database, a missing role: one attempt (refused after Authen
     CHECK(std::string(role.what()) == at_server() + "FATAL:  role \"nosuchrole\" does not exist\n");
     CHECK(role.pgcode() == "28000");
     // Over the unix socket, libpq names the socket.
-    auto sock = failure_of("host=" + env("UVPG_TEST_SOCKET_DIR") + " port=" + port() + " user=nosuchrole dbname=postgres");
+    auto sock =
+        failure_of("host=" + env("UVPG_TEST_SOCKET_DIR") + " port=" + port() + " user=nosuchrole dbname=postgres");
     CHECK(std::string(sock.what()) == "connection to server on socket \"" + env("UVPG_TEST_SOCKET_DIR") + "/.s.PGSQL." +
                                           port() + "\" failed: FATAL:  role \"nosuchrole\" does not exist\n");
 }

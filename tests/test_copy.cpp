@@ -157,7 +157,7 @@ TEST_CASE("copy_out hands each chunk to a sink; an exception in it ends the COPY
             ++chunks;
         });
         CHECK(cur.rowcount() == 100000);
-        CHECK(bytes == 588895);  // the digits of 1..100000 and their newlines
+        CHECK(bytes == 588895);   // the digits of 1..100000 and their newlines
         CHECK(chunks == 100000);  // one CopyData a row, as the server sends them
         std::size_t seen = 0;
         std::string what;

@@ -220,8 +220,9 @@ TEST_CASE("a result packed over many chunks reads the same in order, in batches 
     // narrow (no column directory) and wide (directory) layouts.
     for (int wide : {0, 1}) {
         with_cursor([wide](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
-            std::string sql = "SELECT i, CASE WHEN i % 7 = 0 THEN NULL WHEN i IN (5000, 15000) THEN repeat('y', 3000000) "
-                              "ELSE repeat('x', i % 300) END";
+            std::string sql =
+                "SELECT i, CASE WHEN i % 7 = 0 THEN NULL WHEN i IN (5000, 15000) THEN repeat('y', 3000000) "
+                "ELSE repeat('x', i % 300) END";
             if (wide) sql += ", 1, 2, 3, 4, 5, 6, 7, 8, i";
             sql += " FROM generate_series(1, 20000) i";
             co_await cur.execute(sql);
@@ -229,7 +230,9 @@ TEST_CASE("a result packed over many chunks reads the same in order, in batches 
             auto check_row = [wide](const uvpg::Row& r, int i) {
                 REQUIRE(r[0].as<int>() == i);
                 if (i % 7 == 0) CHECK(r[1].is_null());
-                else CHECK(r[1].as<std::string_view>().size() == (i == 5000 || i == 15000 ? 3000000u : static_cast<std::size_t>(i % 300)));
+                else
+                    CHECK(r[1].as<std::string_view>().size() ==
+                          (i == 5000 || i == 15000 ? 3000000u : static_cast<std::size_t>(i % 300)));
                 if (wide) CHECK(r[10].as<int>() == i);
             };
             int expect = 1;

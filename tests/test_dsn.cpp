@@ -124,24 +124,62 @@ TEST_CASE("key=value: pairs, blanks, quoting and escapes") {
 }
 
 TEST_CASE("key=value: every libpq keyword is accepted") {
-    const char* keywords[] = {
-        "service", "user", "password", "passfile", "channel_binding", "dbname", "host",
-        "hostaddr", "client_encoding", "options", "application_name", "fallback_application_name",
-        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
-        "tcp_user_timeout", "sslmode", "sslnegotiation", "sslcompression", "sslcert", "sslkey",
-        "sslcertmode", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni",
-        "requirepeer", "require_auth", "min_protocol_version", "max_protocol_version",
-        "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode", "krbsrvname",
-        "gsslib", "gssdelegation", "replication", "target_session_attrs", "load_balance_hosts",
-        "scram_client_key", "scram_server_key", "oauth_issuer", "oauth_client_id",
-        "oauth_client_secret", "oauth_scope", "sslkeylogfile"};
+    const char* keywords[] = {"service",
+                              "user",
+                              "password",
+                              "passfile",
+                              "channel_binding",
+                              "dbname",
+                              "host",
+                              "hostaddr",
+                              "client_encoding",
+                              "options",
+                              "application_name",
+                              "fallback_application_name",
+                              "keepalives",
+                              "keepalives_idle",
+                              "keepalives_interval",
+                              "keepalives_count",
+                              "tcp_user_timeout",
+                              "sslmode",
+                              "sslnegotiation",
+                              "sslcompression",
+                              "sslcert",
+                              "sslkey",
+                              "sslcertmode",
+                              "sslpassword",
+                              "sslrootcert",
+                              "sslcrl",
+                              "sslcrldir",
+                              "sslsni",
+                              "requirepeer",
+                              "require_auth",
+                              "min_protocol_version",
+                              "max_protocol_version",
+                              "ssl_min_protocol_version",
+                              "ssl_max_protocol_version",
+                              "gssencmode",
+                              "krbsrvname",
+                              "gsslib",
+                              "gssdelegation",
+                              "replication",
+                              "target_session_attrs",
+                              "load_balance_hosts",
+                              "scram_client_key",
+                              "scram_server_key",
+                              "oauth_issuer",
+                              "oauth_client_id",
+                              "oauth_client_secret",
+                              "oauth_scope",
+                              "sslkeylogfile"};
     std::string dsn = "port=5432 connect_timeout=10 timeout=1";
     for (const char* k : keywords) dsn += std::string(" ") + k + "=x";
     CHECK(parse_dsn(dsn).size() == std::size(keywords) + 3);
     // A real DSN with keywords uvpg does not use still connects.
-    const ConnParams p = resolve("host=h keepalives=1 keepalives_idle=30 sslcert=/c.pem "
-                                 "gssencmode=disable channel_binding=prefer krbsrvname=postgres "
-                                 "target_session_attrs=any load_balance_hosts=disable");
+    const ConnParams p = resolve(
+        "host=h keepalives=1 keepalives_idle=30 sslcert=/c.pem "
+        "gssencmode=disable channel_binding=prefer krbsrvname=postgres "
+        "target_session_attrs=any load_balance_hosts=disable");
     CHECK(p.host == "h");
     CHECK(p.dsn_masked.find(" keepalives_idle=30 ") != std::string::npos);
 }
@@ -159,8 +197,7 @@ TEST_CASE("key=value: malformed strings name the part") {
     for (const char* port : {"0", "65536", "-1", "123456", "54a", "'54 32'", "+5432"})
         CHECK(dsn_error(std::string("port=") + port).find("invalid port number") != std::string::npos);
     CHECK(parse_dsn("port=65535") == KeyValues{{"port", "65535"}});
-    CHECK(dsn_error("connect_timeout=abc") ==
-          R"(invalid integer value "abc" for connection option "connect_timeout")");
+    CHECK(dsn_error("connect_timeout=abc") == R"(invalid integer value "abc" for connection option "connect_timeout")");
     CHECK(dsn_error("connect_timeout=1.5").find("connect_timeout") != std::string::npos);
     CHECK(dsn_error("connect_timeout=-1").find("connect_timeout") != std::string::npos);
     CHECK(dsn_error("connect_timeout=99999999999").find("connect_timeout") != std::string::npos);
@@ -168,16 +205,21 @@ TEST_CASE("key=value: malformed strings name the part") {
     CHECK(dsn_error("timeout=-2").find("timeout") != std::string::npos);
     CHECK(dsn_error("timeout=nan").find("timeout") != std::string::npos);
     CHECK(dsn_error(std::string("host=a\0b", 8)).find("NUL") != std::string::npos);
-    CHECK(error_of<NotSupportedError>([] { parse_dsn("host=a,b"); }).find(
-              "multiple hosts are not supported yet") != std::string::npos);
+    CHECK(error_of<NotSupportedError>([] { parse_dsn("host=a,b"); }).find("multiple hosts are not supported yet") !=
+          std::string::npos);
     CHECK_THROWS_AS(parse_dsn("port=5432,5433"), NotSupportedError);
     CHECK_THROWS_AS(parse_dsn("hostaddr=1.2.3.4,5.6.7.8"), NotSupportedError);
 }
 
 TEST_CASE("URI: every component, percent-decoded") {
     CHECK(parse_dsn("postgresql://alice:pw@db.example.com:6543/mydb?application_name=app&connect_timeout=10") ==
-          KeyValues{{"user", "alice"}, {"password", "pw"}, {"host", "db.example.com"}, {"port", "6543"},
-                    {"dbname", "mydb"}, {"application_name", "app"}, {"connect_timeout", "10"}});
+          KeyValues{{"user", "alice"},
+                    {"password", "pw"},
+                    {"host", "db.example.com"},
+                    {"port", "6543"},
+                    {"dbname", "mydb"},
+                    {"application_name", "app"},
+                    {"connect_timeout", "10"}});
     CHECK(parse_dsn("postgres://h") == KeyValues{{"host", "h"}});
     CHECK(parse_dsn("postgresql://").empty());
     CHECK(parse_dsn("postgresql:///").empty());
@@ -188,10 +230,12 @@ TEST_CASE("URI: every component, percent-decoded") {
     CHECK(parse_dsn("postgresql://user@") == KeyValues{{"user", "user"}});
     CHECK(parse_dsn("postgresql://user:@h") == KeyValues{{"user", "user"}, {"host", "h"}});
     CHECK(parse_dsn("postgresql://:pw@h") == KeyValues{{"password", "pw"}, {"host", "h"}});
-    CHECK(parse_dsn("postgresql://h?dbname=d&user=u") ==
-          KeyValues{{"host", "h"}, {"dbname", "d"}, {"user", "u"}});
+    CHECK(parse_dsn("postgresql://h?dbname=d&user=u") == KeyValues{{"host", "h"}, {"dbname", "d"}, {"user", "u"}});
     CHECK(parse_dsn("postgresql://us%40er:p%40ss%3aw%2Fd@h/my%20db?application_name=a%26b%3D") ==
-          KeyValues{{"user", "us@er"}, {"password", "p@ss:w/d"}, {"host", "h"}, {"dbname", "my db"},
+          KeyValues{{"user", "us@er"},
+                    {"password", "p@ss:w/d"},
+                    {"host", "h"},
+                    {"dbname", "my db"},
                     {"application_name", "a&b="}});
     CHECK(parse_dsn("postgresql://h/db?%61pplication_name=%20x%20") ==
           KeyValues{{"host", "h"}, {"dbname", "db"}, {"application_name", " x "}});
@@ -200,13 +244,11 @@ TEST_CASE("URI: every component, percent-decoded") {
           KeyValues{{"user", "u"}, {"password", "p@ss"}, {"host", "h"}, {"dbname", "db"}});
     CHECK(parse_dsn("postgresql://u:a:b@h") == KeyValues{{"user", "u"}, {"password", "a:b"}, {"host", "h"}});
     // IPv6 in brackets, with and without a port, with a percent-encoded zone.
-    CHECK(parse_dsn("postgresql://[::1]:5433/db") ==
-          KeyValues{{"host", "::1"}, {"port", "5433"}, {"dbname", "db"}});
+    CHECK(parse_dsn("postgresql://[::1]:5433/db") == KeyValues{{"host", "::1"}, {"port", "5433"}, {"dbname", "db"}});
     CHECK(parse_dsn("postgresql://[2001:db8::1234]/database") ==
           KeyValues{{"host", "2001:db8::1234"}, {"dbname", "database"}});
     CHECK(parse_dsn("postgresql://[2001:db8::7]") == KeyValues{{"host", "2001:db8::7"}});
-    CHECK(parse_dsn("postgresql://[fe80::1%25eth0]?port=1") ==
-          KeyValues{{"host", "fe80::1%eth0"}, {"port", "1"}});
+    CHECK(parse_dsn("postgresql://[fe80::1%25eth0]?port=1") == KeyValues{{"host", "fe80::1%eth0"}, {"port", "1"}});
     // A unix socket directory as the host.
     CHECK(parse_dsn("postgresql://%2Fvar%2Frun%2Fpostgresql/db") ==
           KeyValues{{"host", "/var/run/postgresql"}, {"dbname", "db"}});
@@ -222,9 +264,12 @@ TEST_CASE("URI: every component, percent-decoded") {
 TEST_CASE("URI: malformed URIs name the part") {
     CHECK(dsn_error("postgresql://h/db?foo=bar") == R"(invalid URI query parameter: "foo")");
     CHECK(dsn_error("postgresql://h/db?ssl=false") == R"(invalid URI query parameter: "ssl")");
-    CHECK(dsn_error("postgresql://h/db?port").find("missing key/value separator \"=\" in URI query parameter \"port\"") == 0);
+    CHECK(
+        dsn_error("postgresql://h/db?port").find("missing key/value separator \"=\" in URI query parameter \"port\"") ==
+        0);
     CHECK(dsn_error("postgresql://h/db?user=b&&dbname=d").find("missing key/value separator") == 0);
-    CHECK(dsn_error("postgresql://h/db?user=a=b").find("extra key/value separator \"=\" in URI query parameter \"user\"") == 0);
+    CHECK(dsn_error("postgresql://h/db?user=a=b")
+              .find("extra key/value separator \"=\" in URI query parameter \"user\"") == 0);
     CHECK(dsn_error("postgresql://h:abc/db") == R"(invalid port number: "abc")");
     CHECK(dsn_error("postgresql://h:0/db") == R"(invalid port number: "0")");
     CHECK(dsn_error("postgresql://h:70000") == R"(invalid port number: "70000")");
@@ -239,10 +284,9 @@ TEST_CASE("URI: malformed URIs name the part") {
     CHECK(dsn_error("postgresql://[::1/db").find("\"]\"") != std::string::npos);
     CHECK(dsn_error("postgresql://[]/db") == "IPv6 host address may not be empty in URI");
     CHECK(dsn_error("postgresql://[::1]x/db").find("unexpected character \"x\"") == 0);
-    for (const char* uri : {"postgresql://h1,h2/db", "postgresql://h1:1,h2:2/db",
-                            "postgresql://[::1],[::2]/db", "postgresql://h/db?host=a,b"})
-        CHECK(error_of<NotSupportedError>([&] { parse_dsn(uri); }).find(
-                  "multiple hosts are not supported yet") == 0);
+    for (const char* uri : {"postgresql://h1,h2/db", "postgresql://h1:1,h2:2/db", "postgresql://[::1],[::2]/db",
+                            "postgresql://h/db?host=a,b"})
+        CHECK(error_of<NotSupportedError>([&] { parse_dsn(uri); }).find("multiple hosts are not supported yet") == 0);
     CHECK(error_of<NotSupportedError>([] { parse_dsn("postgresql://h1,h2/db"); }) ==
           "multiple hosts are not supported yet");
     // Not a URI unless it starts with the scheme: then it is a key=value string.
@@ -252,18 +296,34 @@ TEST_CASE("URI: malformed URIs name the part") {
 TEST_CASE("malformed DSNs never show the password") {
     // Passwords are "s3cret", or "s3c qzx" where a space splits them.
     const char* dsns[] = {
-        "password=s3cret port=abc", "password=s3cret foo=bar", "password=s3c qzx host=x",
-        "password=s3c qzx=x", "user=u password='s3cret", "host=h password=s3cret connect_timeout=x",
-        "password=s3cret sslmode=bogus", "password=s3cret sslnegotiation=direct", "password=s3cret host=a,b",
-        "password=s3cret client_encoding=latin1", "password=s3cret hostaddr=nope",
-        "postgresql://u:s3cret@host:abc/db", "postgresql://u:s3cret%zz@h/db",
-        "postgresql://u:s3cret%00@h/db", "postgresql://u:s3c qzx@h/db", "postgresql://u:s3cret@[::1/db",
-        "postgresql://u:s3cret@[]/db", "postgresql://u:s3cret@[::1]x/db",
-        "postgresql://u:s3cret@h/db?foo=bar", "postgresql://u:s3cret@h1,h2/db",
-        "postgresql://h/db?password=s3cret%zz", "postgresql://h/db?password=s3cret=x",
-        "postgresql://h/db?password=s3c%20qzx%00", "postgresql://h/db?password=s3c qzx",
-        "postgresql://u:s3cret@h/db?channel_binding=maybe", "postgresql://u:s3cret@h/db?service=x",
-        "password=s3cret require_auth=md5,!password", "password=s3cret ssl_min_protocol_version=SSLv3",
+        "password=s3cret port=abc",
+        "password=s3cret foo=bar",
+        "password=s3c qzx host=x",
+        "password=s3c qzx=x",
+        "user=u password='s3cret",
+        "host=h password=s3cret connect_timeout=x",
+        "password=s3cret sslmode=bogus",
+        "password=s3cret sslnegotiation=direct",
+        "password=s3cret host=a,b",
+        "password=s3cret client_encoding=latin1",
+        "password=s3cret hostaddr=nope",
+        "postgresql://u:s3cret@host:abc/db",
+        "postgresql://u:s3cret%zz@h/db",
+        "postgresql://u:s3cret%00@h/db",
+        "postgresql://u:s3c qzx@h/db",
+        "postgresql://u:s3cret@[::1/db",
+        "postgresql://u:s3cret@[]/db",
+        "postgresql://u:s3cret@[::1]x/db",
+        "postgresql://u:s3cret@h/db?foo=bar",
+        "postgresql://u:s3cret@h1,h2/db",
+        "postgresql://h/db?password=s3cret%zz",
+        "postgresql://h/db?password=s3cret=x",
+        "postgresql://h/db?password=s3c%20qzx%00",
+        "postgresql://h/db?password=s3c qzx",
+        "postgresql://u:s3cret@h/db?channel_binding=maybe",
+        "postgresql://u:s3cret@h/db?service=x",
+        "password=s3cret require_auth=md5,!password",
+        "password=s3cret ssl_min_protocol_version=SSLv3",
     };
     for (const char* dsn : dsns) {
         CAPTURE(dsn);
@@ -279,8 +339,8 @@ TEST_CASE("malformed DSNs never show the password") {
     }
     // Also when the password comes from the options or the environment.
     FakeEnv fe{.vars = {{"PGPASSWORD", "s3cret"}}};
-    CHECK(error_of<ProgrammingError>([&] { resolve("port=x", {.password = "s3cret"}, fe); })
-              .find("s3c") == std::string::npos);
+    CHECK(error_of<ProgrammingError>([&] { resolve("port=x", {.password = "s3cret"}, fe); }).find("s3c") ==
+          std::string::npos);
 }
 
 TEST_CASE("resolve_params: defaults") {
@@ -301,7 +361,9 @@ TEST_CASE("resolve_params: defaults") {
     CHECK(!p.timeout);
     CHECK(p.loop == nullptr);
     CHECK(p.dsn_masked.empty());
-    CHECK(p.startup_params() == KeyValues{{"user", "osuser"}, {"database", "osuser"}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}});
+    CHECK(
+        p.startup_params() ==
+        KeyValues{{"user", "osuser"}, {"database", "osuser"}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}});
 
     // A hostaddr alone means TCP to it, not the default socket.
     const ConnParams q = resolve("hostaddr=127.0.0.1");
@@ -309,8 +371,7 @@ TEST_CASE("resolve_params: defaults") {
     CHECK(!q.is_unix_socket());
     CHECK(q.hostaddr == "127.0.0.1");
     CHECK(resolve("hostaddr=::1").hostaddr == "::1");
-    CHECK(error_of<ProgrammingError>([] { resolve("hostaddr=db.example.com"); }).find("hostaddr") !=
-          std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("hostaddr=db.example.com"); }).find("hostaddr") != std::string::npos);
 
     FakeEnv nobody{.user = ""};
     CHECK_THROWS_AS(resolve("", {}, nobody), OperationalError);
@@ -328,24 +389,60 @@ TEST_CASE("resolve_params: options > DSN > environment > default") {
         const char* fallback;   // no value, or an empty one
     };
     const Case cases[] = {
-        {"host", "PGHOST", &ConnectOptions::host, [](const ConnParams& p) { return p.host; },
-         {"h-opt", "h-dsn", "h-env"}, "/var/run/postgresql"},
-        {"hostaddr", "PGHOSTADDR", &ConnectOptions::hostaddr,
-         [](const ConnParams& p) { return p.hostaddr; }, {"10.0.0.1", "10.0.0.2", "10.0.0.3"}, ""},
-        {"port", "PGPORT", &ConnectOptions::port, [](const ConnParams& p) { return p.port; },
-         {"1111", "2222", "3333"}, "5432"},
-        {"dbname", "PGDATABASE", &ConnectOptions::dbname, [](const ConnParams& p) { return p.dbname; },
-         {"d-opt", "d-dsn", "d-env"}, "osuser"},
-        {"user", "PGUSER", &ConnectOptions::user, [](const ConnParams& p) { return p.user; },
-         {"u-opt", "u-dsn", "u-env"}, "osuser"},
-        {"password", "PGPASSWORD", &ConnectOptions::password,
-         [](const ConnParams& p) { return p.password.value_or("<none>"); }, {"p-opt", "p-dsn", "p-env"}, ""},
-        {"sslmode", "PGSSLMODE", &ConnectOptions::sslmode, [](const ConnParams& p) { return std::string(p.sslmode.name()); },
-         {"disable", "allow", "disable"}, "prefer"},
-        {"application_name", "PGAPPNAME", &ConnectOptions::application_name,
-         [](const ConnParams& p) { return p.application_name; }, {"a-opt", "a-dsn", "a-env"}, ""},
-        {"options", "PGOPTIONS", &ConnectOptions::options, [](const ConnParams& p) { return p.options; },
-         {"-c a=1", "-c b=2", "-c c=3"}, ""},
+        {"host",
+         "PGHOST",
+         &ConnectOptions::host,
+         [](const ConnParams& p) { return p.host; },
+         {"h-opt", "h-dsn", "h-env"},
+         "/var/run/postgresql"},
+        {"hostaddr",
+         "PGHOSTADDR",
+         &ConnectOptions::hostaddr,
+         [](const ConnParams& p) { return p.hostaddr; },
+         {"10.0.0.1", "10.0.0.2", "10.0.0.3"},
+         ""},
+        {"port",
+         "PGPORT",
+         &ConnectOptions::port,
+         [](const ConnParams& p) { return p.port; },
+         {"1111", "2222", "3333"},
+         "5432"},
+        {"dbname",
+         "PGDATABASE",
+         &ConnectOptions::dbname,
+         [](const ConnParams& p) { return p.dbname; },
+         {"d-opt", "d-dsn", "d-env"},
+         "osuser"},
+        {"user",
+         "PGUSER",
+         &ConnectOptions::user,
+         [](const ConnParams& p) { return p.user; },
+         {"u-opt", "u-dsn", "u-env"},
+         "osuser"},
+        {"password",
+         "PGPASSWORD",
+         &ConnectOptions::password,
+         [](const ConnParams& p) { return p.password.value_or("<none>"); },
+         {"p-opt", "p-dsn", "p-env"},
+         ""},
+        {"sslmode",
+         "PGSSLMODE",
+         &ConnectOptions::sslmode,
+         [](const ConnParams& p) { return std::string(p.sslmode.name()); },
+         {"disable", "allow", "disable"},
+         "prefer"},
+        {"application_name",
+         "PGAPPNAME",
+         &ConnectOptions::application_name,
+         [](const ConnParams& p) { return p.application_name; },
+         {"a-opt", "a-dsn", "a-env"},
+         ""},
+        {"options",
+         "PGOPTIONS",
+         &ConnectOptions::options,
+         [](const ConnParams& p) { return p.options; },
+         {"-c a=1", "-c b=2", "-c c=3"},
+         ""},
     };
     for (const Case& c : cases) {
         CAPTURE(c.key);
@@ -378,8 +475,7 @@ TEST_CASE("resolve_params: application_name, client_encoding, timeouts, loop") {
 
     for (const char* enc : {"UTF8", "utf8", "UTF-8", "utf-8", "Unicode", "auto", ""})
         CHECK(resolve(std::string("client_encoding='") + enc + "'").client_encoding == "UTF8");
-    CHECK(error_of<NotSupportedError>([] { resolve("client_encoding=LATIN1"); }).find("UTF8") !=
-          std::string::npos);
+    CHECK(error_of<NotSupportedError>([] { resolve("client_encoding=LATIN1"); }).find("UTF8") != std::string::npos);
     env.vars["PGCLIENTENCODING"] = "SQL_ASCII";
     CHECK_THROWS_AS(resolve("", {}, env), NotSupportedError);
     CHECK(resolve("client_encoding=utf8", {}, env).client_encoding == "UTF8");
@@ -434,7 +530,9 @@ TEST_CASE("resolve_params: the TLS keywords, their environment variables and che
     CHECK(d.tls.min_protocol == "TLSv1.2");  // libpq's default since 14
     CHECK(d.tls.channel_binding == "prefer");
     CHECK(d.allowed_auth.empty());
-    FakeEnv env{.vars = {{"PGSSLROOTCERT", "/e.pem"}, {"PGCHANNELBINDING", "disable"}, {"PGREQUIREAUTH", "md5"},
+    FakeEnv env{.vars = {{"PGSSLROOTCERT", "/e.pem"},
+                         {"PGCHANNELBINDING", "disable"},
+                         {"PGREQUIREAUTH", "md5"},
                          {"PGSSLMINPROTOCOLVERSION", "TLSv1.3"}}};
     ConnParams e = resolve("", {}, env);
     CHECK(e.tls.rootcert == "/e.pem");
@@ -445,15 +543,20 @@ TEST_CASE("resolve_params: the TLS keywords, their environment variables and che
     CHECK(o.tls.cert == "/opt.pem");  // options win over the DSN
     CHECK(o.allowed_auth == std::vector<std::string>{"gss", "sspi", "scram-sha-256", "none"});
     CHECK(resolve("require_auth=scram-sha-256,none").allowed_auth == std::vector<std::string>{"scram-sha-256", "none"});
-    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=md5,!password"); }).find("cannot be mixed") != std::string::npos);
-    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=kerberos"); }).find("unknown method") != std::string::npos);
-    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=md5,md5"); }).find("listed twice") != std::string::npos);
-    CHECK(error_of<ProgrammingError>([] { resolve("channel_binding=maybe"); }) == R"(invalid channel_binding value: "maybe")");
+    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=md5,!password"); }).find("cannot be mixed") !=
+          std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=kerberos"); }).find("unknown method") !=
+          std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("require_auth=md5,md5"); }).find("listed twice") !=
+          std::string::npos);
+    CHECK(error_of<ProgrammingError>([] { resolve("channel_binding=maybe"); }) ==
+          R"(invalid channel_binding value: "maybe")");
     CHECK(error_of<ProgrammingError>([] { resolve("sslsni=2"); }) == R"(invalid sslsni value: "2")");
     CHECK(error_of<ProgrammingError>([] { resolve("ssl_min_protocol_version=SSLv3"); }) ==
           R"(invalid ssl_min_protocol_version value: "SSLv3")");
-    CHECK(error_of<ProgrammingError>([] { resolve("ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2"); })
-              .find("invalid SSL protocol version range") == 0);
+    CHECK(error_of<ProgrammingError>([] {
+              resolve("ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2");
+          }).find("invalid SSL protocol version range") == 0);
 }
 
 TEST_CASE("resolve_params: sslmode and what uvpg cannot honour") {
@@ -474,11 +577,11 @@ TEST_CASE("resolve_params: sslmode and what uvpg cannot honour") {
           R"(weak sslmode "require" may not be used with sslrootcert=system (use "verify-full"))");
     CHECK(error_of<ProgrammingError>([] { resolve("sslnegotiation=direct"); }).find("weak sslmode \"prefer\"") == 0);
     CHECK(resolve("sslnegotiation=direct sslmode=require").tls.sslnegotiation == "direct");
-    CHECK(error_of<ProgrammingError>([] { resolve("sslnegotiation=fast"); }) == R"(invalid sslnegotiation value: "fast")");
+    CHECK(error_of<ProgrammingError>([] { resolve("sslnegotiation=fast"); }) ==
+          R"(invalid sslnegotiation value: "fast")");
 
-    for (const char* dsn : {"service=mydb", "replication=database", "replication=true",
-                            "gssencmode=require", "sslcertmode=require",
-                            "requirepeer=postgres", "target_session_attrs=read-write"})
+    for (const char* dsn : {"service=mydb", "replication=database", "replication=true", "gssencmode=require",
+                            "sslcertmode=require", "requirepeer=postgres", "target_session_attrs=read-write"})
         CHECK_THROWS_AS(resolve(dsn), NotSupportedError);
     for (const char* dsn : {"replication=false", "replication=0", "gssencmode=prefer", "channel_binding=disable",
                             "channel_binding=require", "target_session_attrs=prefer-standby", "sslcertmode=allow"})
@@ -512,10 +615,17 @@ TEST_CASE("dsn_masked: the given parameters, password as xxx") {
 TEST_CASE("startup_params and socket_path") {
     const ConnParams p = resolve("host=/tmp port=5433 user=u dbname=d application_name=app options='-c x=1'");
     CHECK(p.socket_path() == "/tmp/.s.PGSQL.5433");
-    CHECK(p.startup_params() == KeyValues{{"user", "u"}, {"database", "d"}, {"application_name", "app"},
-                                          {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}, {"options", "-c x=1"}});
-    CHECK(resolve("user=u fallback_application_name=fb").startup_params() ==
-          KeyValues{{"user", "u"}, {"database", "u"}, {"application_name", "fb"}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}});
+    CHECK(p.startup_params() == KeyValues{{"user", "u"},
+                                          {"database", "d"},
+                                          {"application_name", "app"},
+                                          {"client_encoding", "UTF8"},
+                                          {"DateStyle", "ISO, MDY"},
+                                          {"options", "-c x=1"}});
+    CHECK(resolve("user=u fallback_application_name=fb").startup_params() == KeyValues{{"user", "u"},
+                                                                                       {"database", "u"},
+                                                                                       {"application_name", "fb"},
+                                                                                       {"client_encoding", "UTF8"},
+                                                                                       {"DateStyle", "ISO, MDY"}});
     // A DateStyle the user sets through options is left alone.
     CHECK(resolve("user=u options='-c DateStyle=German'").startup_params() ==
           KeyValues{{"user", "u"}, {"database", "u"}, {"client_encoding", "UTF8"}, {"options", "-c DateStyle=German"}});
@@ -524,18 +634,18 @@ TEST_CASE("startup_params and socket_path") {
 TEST_CASE("pgpass_lookup: libpq's matching rules") {
     TempDir dir;
     const std::string file = dir.write("pgpass",
-        "# a comment line:*:*:*:nope\n"
-        "\n"
-        "db.example.com:5432:app:alice:first\n"
-        "db.example.com:5432:app:alice:second\n"
-        "localhost:5432:*:bob:local\r\n"
-        "/tmp:5433:*:bob:tmpdir\n"
-        "we\\:ird:*:*:carol:p\\:w\\\\d:ignored\n"
-        "\\*:*:*:dave:literal-star\n"
-        "*:*:*:dave:any\n"
-        "h:5432:db:short\n"
-        "*:*:*:erin:\n"
-        "*:*:*:frank:last line without newline");
+                                       "# a comment line:*:*:*:nope\n"
+                                       "\n"
+                                       "db.example.com:5432:app:alice:first\n"
+                                       "db.example.com:5432:app:alice:second\n"
+                                       "localhost:5432:*:bob:local\r\n"
+                                       "/tmp:5433:*:bob:tmpdir\n"
+                                       "we\\:ird:*:*:carol:p\\:w\\\\d:ignored\n"
+                                       "\\*:*:*:dave:literal-star\n"
+                                       "*:*:*:dave:any\n"
+                                       "h:5432:db:short\n"
+                                       "*:*:*:erin:\n"
+                                       "*:*:*:frank:last line without newline");
     auto lookup = [&](std::string host, std::string port, std::string db, std::string user) {
         return pgpass_lookup(file, host, port, db, user);
     };
@@ -594,10 +704,10 @@ TEST_CASE("pgpass_lookup: missing file, permissions, not a plain file") {
 TEST_CASE("resolve_params: the password file") {
     TempDir dir;
     const std::string file = dir.write("pass",
-        "localhost:5432:osuser:osuser:socketpw\n"
-        "db.example.com:6000:app:alice:namepw\n"
-        "10.1.2.3:5432:app:alice:addrpw\n"
-        "*:*:*:*:anypw\n");
+                                       "localhost:5432:osuser:osuser:socketpw\n"
+                                       "db.example.com:6000:app:alice:namepw\n"
+                                       "10.1.2.3:5432:app:alice:addrpw\n"
+                                       "*:*:*:*:anypw\n");
     FakeEnv env;
     // Through passfile= in the DSN, in the options, PGPASSFILE, and ~/.pgpass.
     CHECK(resolve("passfile=" + file, {}, env).password == "socketpw");

@@ -41,7 +41,7 @@ TEST_CASE("statement_cache_size: key=value and URI, the option winning, the defa
     CHECK(resolve("statement_cache_size=0").statement_cache_size == 0);
     CHECK(resolve("host=h statement_cache_size=7 user=u").statement_cache_size == 7);
     CHECK(resolve("statement_cache_size=' 12 '").statement_cache_size == 12);
-    CHECK(resolve("statement_cache_size=''").statement_cache_size == 100);  // empty: the default
+    CHECK(resolve("statement_cache_size=''").statement_cache_size == 100);                      // empty: the default
     CHECK(resolve("statement_cache_size=5 statement_cache_size=6").statement_cache_size == 6);  // the last wins
     CHECK(resolve("postgresql://u@h/db?statement_cache_size=0").statement_cache_size == 0);
     CHECK(resolve("postgres://h:5433/db?sslmode=disable&statement_cache_size=250").statement_cache_size == 250);
@@ -52,9 +52,10 @@ TEST_CASE("statement_cache_size: key=value and URI, the option winning, the defa
 }
 
 TEST_CASE("statement_cache_size: a bad value is a ProgrammingError that names it") {
-    for (const char* dsn : {"statement_cache_size=-1", "statement_cache_size=lots", "statement_cache_size=1.5",
-                            "statement_cache_size=10x", "statement_cache_size=99999999999999999999999",
-                            "postgresql://h/db?statement_cache_size=-5", "postgresql://h/db?statement_cache_size=off"}) {
+    for (const char* dsn :
+         {"statement_cache_size=-1", "statement_cache_size=lots", "statement_cache_size=1.5",
+          "statement_cache_size=10x", "statement_cache_size=99999999999999999999999",
+          "postgresql://h/db?statement_cache_size=-5", "postgresql://h/db?statement_cache_size=off"}) {
         CAPTURE(dsn);
         const std::string what = error_of(dsn);
         CHECK(what.find("invalid statement_cache_size value") != std::string::npos);

@@ -216,7 +216,7 @@ TEST_CASE("SQLSTATEs without a class get psycopg2's base for their class") {
     CHECK(type_for("5X999") == typeid(OperationalError));
     CHECK(type_for("57999") == typeid(OperationalError));
     CHECK(type_for("72999") == typeid(DatabaseError));
-    CHECK(type_for("F9999") == typeid(InternalError));     // the whole of 'F', 'H', 'P', 'X'
+    CHECK(type_for("F9999") == typeid(InternalError));  // the whole of 'F', 'H', 'P', 'X'
     CHECK(type_for("HZ123") == typeid(OperationalError));
     CHECK(type_for("PX999") == typeid(InternalError));
     CHECK(type_for("XY999") == typeid(InternalError));
@@ -259,11 +259,26 @@ TEST_CASE("one class per errcodes.txt line that psycopg2 turns into a class") {
 
 TEST_CASE("diagnostics_from_fields fills every field") {
     const std::vector<std::pair<char, std::string_view>> fields = {
-        {'S', "ERREUR"}, {'V', "ERROR"}, {'C', "23505"}, {'M', "primary"}, {'D', "detail"},
-        {'H', "hint"}, {'P', "12"}, {'p', "3"}, {'q', "SELECT 1"}, {'W', "context"},
-        {'s', "public"}, {'t', "t"}, {'c', "id"}, {'d', "int4"}, {'n', "t_pkey"},
-        {'F', "nbtinsert.c"}, {'L', "666"}, {'R', "_bt_check_unique"},
-        {'X', "unknown codes are ignored"}, {'\0', "so is this"},
+        {'S', "ERREUR"},
+        {'V', "ERROR"},
+        {'C', "23505"},
+        {'M', "primary"},
+        {'D', "detail"},
+        {'H', "hint"},
+        {'P', "12"},
+        {'p', "3"},
+        {'q', "SELECT 1"},
+        {'W', "context"},
+        {'s', "public"},
+        {'t', "t"},
+        {'c', "id"},
+        {'d', "int4"},
+        {'n', "t_pkey"},
+        {'F', "nbtinsert.c"},
+        {'L', "666"},
+        {'R', "_bt_check_unique"},
+        {'X', "unknown codes are ignored"},
+        {'\0', "so is this"},
     };
     const Diagnostics d = diagnostics_from_fields(fields);
     CHECK(d.severity == "ERREUR");
@@ -324,8 +339,7 @@ TEST_CASE("pgerror and what() as psql prints them") {
         Diagnostics d = diag_with("57P01", "terminating connection due to administrator command");
         d.severity = "FATAL";
         d.severity_nonlocalized = "FATAL";
-        CHECK(format_server_message(d) ==
-              "FATAL:  terminating connection due to administrator command\n");
+        CHECK(format_server_message(d) == "FATAL:  terminating connection due to administrator command\n");
         d.severity = "FATAL (localisé)";
         CHECK(format_server_message(d).starts_with("FATAL (localisé):  terminating"));
         d.severity.clear();
@@ -381,8 +395,7 @@ TEST_CASE("pgerror and what() as psql prints them") {
         // Notices leave CONTEXT out, as libpq does by default.
         CHECK(format_server_message(d, {}, false).find("CONTEXT") == std::string::npos);
         d.internal_query.clear();
-        CHECK(Error(d).pgerror().starts_with(
-            "ERROR:  column \"nosuchcol\" does not exist at character 8\nCONTEXT:  "));
+        CHECK(Error(d).pgerror().starts_with("ERROR:  column \"nosuchcol\" does not exist at character 8\nCONTEXT:  "));
     }
     SUBCASE("DETAIL, HINT and CONTEXT from RAISE") {
         Diagnostics d = diag_with("P0001", "boom");
@@ -459,9 +472,7 @@ TEST_CASE("pgerror and what() as psql prints them") {
         const std::string q = "x\xE6\x97";  // a 3-byte lead with one continuation byte
         CHECK(format_server_message(d, q) == "ERROR:  syntax error\nLINE 1: " + q + "\n         ^\n");
     }
-    SUBCASE("empty diagnostics") {
-        CHECK(format_server_message(Diagnostics{}) == "\n");
-    }
+    SUBCASE("empty diagnostics") { CHECK(format_server_message(Diagnostics{}) == "\n"); }
 }
 
 TEST_CASE("copying an exception is cheap and never throws") {

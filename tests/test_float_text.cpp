@@ -15,7 +15,8 @@ using namespace uvpg_test;
 namespace {
 template <class F>
 uvpg::Task<void> check_batch(uvpg::Cursor& cur, const std::vector<F>& vals, const char* type, std::size_t& bad) {
-    const std::string sql = std::string("SELECT x::text, x FROM unnest(%s::") + type + "[]) WITH ORDINALITY AS u(x, i) ORDER BY i";
+    const std::string sql =
+        std::string("SELECT x::text, x FROM unnest(%s::") + type + "[]) WITH ORDINALITY AS u(x, i) ORDER BY i";
     uvpg::Param p(vals);
     co_await cur.execute(sql, uvpg::Params(p));
     const std::vector<uvpg::Row> rows = co_await cur.fetchall();
@@ -49,24 +50,37 @@ TEST_CASE("float4/float8 text vs server over random bit patterns and edges") {
         std::vector<double> d;
         for (int e = -149; e <= 127; ++e) {
             float v = std::ldexp(1.0f, e);
-            for (float x : {v, std::nextafter(v, 0.0f), std::nextafter(v, INFINITY)}) { f.push_back(x); f.push_back(-x); }
+            for (float x : {v, std::nextafter(v, 0.0f), std::nextafter(v, INFINITY)}) {
+                f.push_back(x);
+                f.push_back(-x);
+            }
         }
         for (int e = -1074; e <= 1023; ++e) {
             double v = std::ldexp(1.0, e);
-            for (double x : {v, std::nextafter(v, 0.0), std::nextafter(v, INFINITY)}) { d.push_back(x); d.push_back(-x); }
+            for (double x : {v, std::nextafter(v, 0.0), std::nextafter(v, INFINITY)}) {
+                d.push_back(x);
+                d.push_back(-x);
+            }
         }
-        f.push_back(std::numeric_limits<float>::max()); f.push_back(std::numeric_limits<float>::denorm_min());
-        f.push_back(std::numeric_limits<float>::min()); f.push_back(-std::numeric_limits<float>::max());
-        d.push_back(std::numeric_limits<double>::max()); d.push_back(std::numeric_limits<double>::denorm_min());
+        f.push_back(std::numeric_limits<float>::max());
+        f.push_back(std::numeric_limits<float>::denorm_min());
+        f.push_back(std::numeric_limits<float>::min());
+        f.push_back(-std::numeric_limits<float>::max());
+        d.push_back(std::numeric_limits<double>::max());
+        d.push_back(std::numeric_limits<double>::denorm_min());
         d.push_back(std::numeric_limits<double>::min());
         for (int k = -6; k <= 17; ++k) {
             double p = std::pow(10.0, k);
             float pf = static_cast<float>(p);
             for (int j = -3; j <= 3; ++j) {
-                float xf = pf; for (int s = 0; s < std::abs(j); ++s) xf = std::nextafter(xf, j < 0 ? 0.0f : INFINITY);
-                double xd = p; for (int s = 0; s < std::abs(j); ++s) xd = std::nextafter(xd, j < 0 ? 0.0 : INFINITY);
-                f.push_back(xf); d.push_back(xd);
-                f.push_back(xf * 9.9999f); d.push_back(xd * 9.99999999);
+                float xf = pf;
+                for (int s = 0; s < std::abs(j); ++s) xf = std::nextafter(xf, j < 0 ? 0.0f : INFINITY);
+                double xd = p;
+                for (int s = 0; s < std::abs(j); ++s) xd = std::nextafter(xd, j < 0 ? 0.0 : INFINITY);
+                f.push_back(xf);
+                d.push_back(xd);
+                f.push_back(xf * 9.9999f);
+                d.push_back(xd * 9.99999999);
             }
         }
         // integers around 2^24..2^27 (float4 midpoints), 2^53..2^56 (float8)
@@ -105,8 +119,10 @@ TEST_CASE("float arrays and records of floats, binary text vs server text") {
             d.push_back(std::bit_cast<double>(rng()));
         }
         uvpg::Param pf(f), pd(d);
-        co_await cur.execute("SELECT a::text, a, r::text, r FROM (SELECT array[x, -x, 'NaN', '-Infinity'] AS a, row(x, y) AS r FROM unnest(%s::float4[], %s::float8[]) AS u(x, y)) s",
-                             uvpg::Params(pf, pd));
+        co_await cur.execute(
+            "SELECT a::text, a, r::text, r FROM (SELECT array[x, -x, 'NaN', '-Infinity'] AS a, row(x, y) AS r FROM "
+            "unnest(%s::float4[], %s::float8[]) AS u(x, y)) s",
+            uvpg::Params(pf, pd));
         const std::vector<uvpg::Row> rows = co_await cur.fetchall();
         std::size_t bad = 0;
         for (const auto& row : rows) {

@@ -69,6 +69,8 @@ TEST_CASE("libuvpg exports the API and not the internals") {
     CHECK(dlsym(lib, "_ZN4uvpg6detail7releaseEPKNS0_10RowSetBaseE") != nullptr);  // Row's destructor calls it
     // uvpg::proto::find_type(unsigned int) and uvpg::detail::resolve_params(...): inside only.
     CHECK(dlsym(lib, "_ZN4uvpg5proto9find_typeEj") == nullptr);
-    CHECK(dlsym(lib, "_ZN4uvpg6detail14resolve_paramsESt17basic_string_viewIcSt11char_traitsIcEERKNS_14ConnectOptionsERKNS0_11EnvironmentE") == nullptr);
+    CHECK(dlsym(lib,
+                "_ZN4uvpg6detail14resolve_paramsESt17basic_string_viewIcSt11char_traitsIcEERKNS_14ConnectOptionsERKNS0_"
+                "11EnvironmentE") == nullptr);
     dlclose(lib);
 }

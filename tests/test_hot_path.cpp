@@ -20,7 +20,8 @@ TEST_CASE("a result over many 2 MiB chunks reads back exactly, and its rows outl
         auto cur = co_await conn.cursor();
         co_await cur.execute("SELECT i, repeat('x', 40 + i % 17) FROM generate_series(1, 200000) i");  // text
         text_rows = co_await cur.fetchall();
-        co_await cur.execute("SELECT i, repeat('y', 40 + i % 17) FROM generate_series(1, $1::int4) i", {kRows});  // binary
+        co_await cur.execute("SELECT i, repeat('y', 40 + i % 17) FROM generate_series(1, $1::int4) i",
+                             {kRows});  // binary
         binary_rows = co_await cur.fetchall();
     }());
     // The cursor and the connection are gone; the rows keep their memory.
@@ -187,7 +188,8 @@ const uvpg::detail::Socket& socket_of(const uvpg::Connection& c) {
 }
 
 std::string tls_dsn() {
-    return "host=127.0.0.1 port=" + uvpg_test::env("UVPG_TEST_PORT") + " user=postgres dbname=uvpg_test sslmode=require";
+    return "host=127.0.0.1 port=" + uvpg_test::env("UVPG_TEST_PORT") +
+           " user=postgres dbname=uvpg_test sslmode=require";
 }
 
 // A result of about 24 MB (`rows` rows of 79 bytes), read whole; then a small query.

@@ -14,10 +14,13 @@ using Kind = Action::Kind;
 
 TEST_CASE("cancel transcript: CancelRequest, then the server closes") {
     Transcript<CancelOp> t;
-    t.step("connected", [](CancelOp& op, Bytes& out) { return op.start(out); },
-           frontend([](Bytes& b) { proto::encode_cancel_request(b, 4242, 77); }), Kind::read);
-    t.step("stray bytes are ignored", [](CancelOp& op, Bytes&) { return op.on_read(proto::ByteView()); }, {}, Kind::read);
-    t.step("EOF", [](CancelOp& op, Bytes&) { return op.on_closed_by_server(); }, {}, Kind::done);
+    t.step(
+        "connected", [](CancelOp& op, Bytes& out) { return op.start(out); },
+        frontend([](Bytes& b) { proto::encode_cancel_request(b, 4242, 77); }), Kind::read);
+    t.step(
+        "stray bytes are ignored", [](CancelOp& op, Bytes&) { return op.on_read(proto::ByteView()); }, {}, Kind::read);
+    t.step(
+        "EOF", [](CancelOp& op, Bytes&) { return op.on_closed_by_server(); }, {}, Kind::done);
     CancelOp op(4242, 77);
     Action a = t.play(op);
     CHECK(a.kind == Kind::done);

@@ -77,9 +77,10 @@ TEST_CASE("simple query: several statements leave the last one's result") {
 
 TEST_CASE("simple query: a server error is kept, the query runs to ReadyForQuery, the connection stays usable") {
     QueryTranscript t{ops::SimpleQueryOp{}};
-    CHECK(is(t.feed(proto::ErrorResponse{
-                 {{'S', "ERROR"}, {'V', "ERROR"}, {'C', "42P01"}, {'M', "relation \"nope\" does not exist"}, {'P', "15"}}}),
-             0));
+    CHECK(is(
+        t.feed(proto::ErrorResponse{
+            {{'S', "ERROR"}, {'V', "ERROR"}, {'C', "42P01"}, {'M', "relation \"nope\" does not exist"}, {'P', "15"}}}),
+        0));
     CHECK(is(t.feed(error_response("XX000", "a second error is not the caller's")), 0));
     CHECK(is(t.feed(ready('I')), Step::complete));
     REQUIRE(t.core().error);
@@ -91,10 +92,12 @@ TEST_CASE("simple query: a server error is kept, the query runs to ReadyForQuery
 TEST_CASE("simple query: COPY FROM STDIN without a source is refused with CopyFail, and the connection stays usable") {
     QueryTranscript t{ops::SimpleQueryOp{}};
     CHECK(is(t.feed(proto::CopyResponse{'G', 0, {0}}), Step::flush));
-    CHECK(t.written() == frontend([](proto::Bytes& b) { proto::encode_copy_fail(b, "COPY FROM STDIN without a data source"); }));
+    CHECK(t.written() ==
+          frontend([](proto::Bytes& b) { proto::encode_copy_fail(b, "COPY FROM STDIN without a data source"); }));
     CHECK(is(t.feed(error_response("57014", "COPY from stdin failed: COPY FROM STDIN without a data source")), 0));
     CHECK(is(t.feed(ready()), Step::complete));
-    CHECK_THROWS_WITH_AS(raise(outcome(t)), "can't execute COPY FROM: use the copy_from() method instead", ProgrammingError);
+    CHECK_THROWS_WITH_AS(raise(outcome(t)), "can't execute COPY FROM: use the copy_from() method instead",
+                         ProgrammingError);
 }
 
 TEST_CASE("extended query: a refused COPY FROM STDIN needs a Sync of its own") {
@@ -116,7 +119,8 @@ TEST_CASE("simple query: COPY TO STDOUT without a sink reads and drops the data,
     CHECK(is(t.feed(proto::CopyData{bytes}), 0));
     CHECK(is(t.feed(proto::CopyDone{}), 0));
     CHECK(is(t.feed_all({complete("COPY 1"), ready()}), Step::complete));
-    CHECK_THROWS_WITH_AS(raise(outcome(t)), "can't execute COPY TO: use the copy_to() method instead", ProgrammingError);
+    CHECK_THROWS_WITH_AS(raise(outcome(t)), "can't execute COPY TO: use the copy_to() method instead",
+                         ProgrammingError);
 }
 
 TEST_CASE("query ops: protocol violations are answered as such, not as results") {
@@ -136,7 +140,9 @@ TEST_CASE("query ops: protocol violations are answered as such, not as results")
     CHECK(e.core().violation.starts_with("malformed message: "));
 }
 
-TEST_CASE("extended query: a cached statement missing on the server (26000) before BindComplete: reparse, and the cursor may retry") {
+TEST_CASE(
+    "extended query: a cached statement missing on the server (26000) before BindComplete: reparse, and the cursor may "
+    "retry") {
     for (const char* state : {"26000", "42P05", "0A000"}) {
         CAPTURE(state);
         auto st = ready_statement();
@@ -162,11 +168,12 @@ TEST_CASE("extended query: the same SQLSTATE after BindComplete is the statement
     CHECK(!ops::stale(u.op));
 }
 
-TEST_CASE("extended query: the prepare step: Close/Parse/Describe answered makes the statement ready, an error forgets it") {
+TEST_CASE(
+    "extended query: the prepare step: Close/Parse/Describe answered makes the statement ready, an error forgets it") {
     auto st = std::make_shared<Prepared>();
     QueryTranscript t{extended_with(st, true)};
-    t.feed_all({proto::CloseComplete{}, proto::ParseComplete{}, proto::ParameterDescription{{23}}, row_description({"n"}, 23),
-                proto::BindComplete{}});
+    t.feed_all({proto::CloseComplete{}, proto::ParseComplete{}, proto::ParameterDescription{{23}},
+                row_description({"n"}, 23), proto::BindComplete{}});
     t.feed(DataRow{{"1"}});
     CHECK(is(t.feed_all({complete("SELECT 1"), ready()}), Step::complete));
     CHECK(t.as<ops::ExtendedQueryOp>().cache_news() == ops::CacheNews::prepared);
@@ -238,7 +245,8 @@ TEST_CASE("COPY FROM STDIN: the source is pumped to the output up to the high-wa
     CHECK(!in.pumping);
     CHECK(t.written() == frontend([&](proto::Bytes& b) {
               for (const auto& c : chunks)
-                  proto::encode_copy_data(b, proto::ByteView(reinterpret_cast<const std::uint8_t*>(c.data()), c.size()));
+                  proto::encode_copy_data(b,
+                                          proto::ByteView(reinterpret_cast<const std::uint8_t*>(c.data()), c.size()));
               proto::encode_copy_done(b);
           }));
     CHECK(is(t.feed_all({complete("COPY 3"), ready()}), Step::complete));
@@ -248,7 +256,9 @@ TEST_CASE("COPY FROM STDIN: the source is pumped to the output up to the high-wa
 
 TEST_CASE("COPY FROM STDIN: a source that throws sends CopyFail, and its exception is the caller's") {
     ops::CopyInOp op;
-    op.source = [](char*, std::size_t) -> std::size_t { throw DataError("COPY FROM STDIN: reading the input stream failed"); };
+    op.source = [](char*, std::size_t) -> std::size_t {
+        throw DataError("COPY FROM STDIN: reading the input stream failed");
+    };
     QueryTranscript t{std::move(op)};
     t.feed(proto::CopyResponse{'G', 0, {}});
     t.as<ops::CopyInOp>().fill(t.out, 1 << 20);
@@ -267,7 +277,8 @@ TEST_CASE("COPY FROM STDIN: a source that throws sends CopyFail, and its excepti
     CHECK(!u.as<ops::CopyInOp>().pumping);
 }
 
-TEST_CASE("COPY TO STDOUT: each CopyData goes to the sink; a sink that throws ends the calls and is the caller's error") {
+TEST_CASE(
+    "COPY TO STDOUT: each CopyData goes to the sink; a sink that throws ends the calls and is the caller's error") {
     std::string got;
     ops::CopyOutOp op;
     op.sink = [&](std::string_view d) {
@@ -278,7 +289,8 @@ TEST_CASE("COPY TO STDOUT: each CopyData goes to the sink; a sink that throws en
         return proto::CopyData{proto::ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())};
     };
     QueryTranscript t{std::move(op)};
-    t.feed_all({proto::CopyResponse{'H', 0, {0}}, data("1\n"), data("2\n"), proto::CopyDone{}, complete("COPY 2"), ready()});
+    t.feed_all(
+        {proto::CopyResponse{'H', 0, {0}}, data("1\n"), data("2\n"), proto::CopyDone{}, complete("COPY 2"), ready()});
     CHECK(got == "1\n2\n");
     CHECK(!t.core().failed());
     got.clear();
@@ -287,7 +299,8 @@ TEST_CASE("COPY TO STDOUT: each CopyData goes to the sink; a sink that throws en
         if (d == "boom\n") throw std::runtime_error("sink failed");
         got += d;
     };
-    t.feed_all({proto::CopyResponse{'H', 0, {0}}, data("1\n"), data("boom\n"), data("3\n"), proto::CopyDone{}, complete("COPY 3"), ready()});
+    t.feed_all({proto::CopyResponse{'H', 0, {0}}, data("1\n"), data("boom\n"), data("3\n"), proto::CopyDone{},
+                complete("COPY 3"), ready()});
     CHECK(got == "1\n");
     CHECK_THROWS_WITH_AS(raise(outcome(t)), "sink failed", std::runtime_error);
 }
@@ -349,23 +362,30 @@ TEST_CASE("query ops: a connection lost after every message of every reply ends 
         Reply reply;
     };
     const std::vector<Case> cases = {
-        {"select", [] { return ops::QueryOp{ops::SimpleQueryOp{}}; },
+        {"select",
+         [] { return ops::QueryOp{ops::SimpleQueryOp{}}; },
          {row_description({"a"}), complete("SELECT 0"), ready()}},
-        {"error", [] { return ops::QueryOp{ops::SimpleQueryOp{}}; },
+        {"error",
+         [] { return ops::QueryOp{ops::SimpleQueryOp{}}; },
          {error_response("42P01", "no such table"), ready()}},
-        {"fatal", [] { return ops::QueryOp{ops::SimpleQueryOp{}}; },
+        {"fatal",
+         [] { return ops::QueryOp{ops::SimpleQueryOp{}}; },
          {error_response("57P01", "terminating connection due to administrator command", "FATAL")}},
-        {"extended", [] { return extended_with(ready_statement(), false); },
+        {"extended",
+         [] { return extended_with(ready_statement(), false); },
          {error_response("26000", "gone"), ready()}},
-        {"batch", [] { return ops::QueryOp{ops::BatchOp{}}; },
+        {"batch",
+         [] { return ops::QueryOp{ops::BatchOp{}}; },
          {proto::ParseComplete{}, proto::BindComplete{}, complete("INSERT 0 1"), ready()}},
-        {"copy out", [] {
+        {"copy out",
+         [] {
              ops::CopyOutOp op;
              op.sink = [](std::string_view) {};
              return ops::QueryOp{std::move(op)};
          },
          {proto::CopyResponse{'H', 0, {}}, proto::CopyDone{}, complete("COPY 0"), ready()}},
-        {"stream", [] { return ops::QueryOp{ops::StreamOp{}}; },
+        {"stream",
+         [] { return ops::QueryOp{ops::StreamOp{}}; },
          {proto::ParseComplete{}, proto::BindComplete{}, row_description({"a"}), complete("SELECT 0"), ready()}},
     };
     for (const auto& c : cases) {
@@ -393,11 +413,12 @@ TEST_CASE("query ops: a connection lost after every message of every reply ends 
     }
 }
 
-TEST_CASE("extended query: what it writes: the unnamed statement, a cached one, a cached one prepared in the same write") {
+TEST_CASE(
+    "extended query: what it writes: the unnamed statement, a cached one, a cached one prepared in the same write") {
     const std::uint32_t types[] = {23};
     const std::string_view value = "42";
-    const proto::BindParam params[] = {
-        proto::BindParam{proto::ByteView(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()), proto::Format::text}};
+    const proto::BindParam params[] = {proto::BindParam{
+        proto::ByteView(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()), proto::Format::text}};
     static constexpr proto::Format kText[] = {proto::Format::text};
     ops::ExtendedQueryOp unnamed;
     proto::Bytes out;

@@ -94,8 +94,8 @@ Bytes password_message(std::string_view p) {
     return frontend([&](Bytes& b) { proto::encode_password(b, p); });
 }
 Bytes ready_messages() {
-    return backend({proto::ParameterStatus{"server_version", "15.0"}, proto::BackendKeyData{4242, 77},
-                    proto::ReadyForQuery{'I'}});
+    return backend(
+        {proto::ParameterStatus{"server_version", "15.0"}, proto::BackendKeyData{4242, 77}, proto::ReadyForQuery{'I'}});
 }
 Bytes auth(std::int32_t code, std::string_view data = {}) {
     Authentication a;
@@ -129,8 +129,8 @@ Transcript<StartupOp> scram_transcript(bool with_tls) {
            }),
            Kind::read);
     t.step("SASLContinue", feed(auth(Authentication::sasl_continue, kServerFirst)), {}, Kind::derive_keys);
-    t.step("keys derived", derive_keys(), frontend([](Bytes& b) { proto::encode_sasl_response(b, view(kClientFinal)); }),
-           Kind::read);
+    t.step("keys derived", derive_keys(),
+           frontend([](Bytes& b) { proto::encode_sasl_response(b, view(kClientFinal)); }), Kind::read);
     t.step("SASLFinal, AuthenticationOk", feed(concat({auth(Authentication::sasl_final, kServerFinal), auth(0)})), {},
            Kind::read);
     t.step("BackendKeyData, ReadyForQuery", feed(ready_messages()), {}, Kind::done);
@@ -166,8 +166,8 @@ TEST_CASE("startup transcript: trust, cleartext and md5 over plain text") {
     SUBCASE("cleartext") {
         Transcript<StartupOp> t;
         t.step("StartupMessage", start(), startup_message(), Kind::read);
-        t.step("AuthenticationCleartextPassword", feed(auth(Authentication::cleartext_password)), password_message("pencil"),
-               Kind::read);
+        t.step("AuthenticationCleartextPassword", feed(auth(Authentication::cleartext_password)),
+               password_message("pencil"), Kind::read);
         t.step("AuthenticationOk and the rest", feed(concat({auth(0), ready_messages()})), {}, Kind::done);
         StartupOp op = make_op(settings(SslMode::disable));
         check_ready(op, t.play(op));
@@ -196,15 +196,17 @@ TEST_CASE("startup transcript: SCRAM-SHA-256-PLUS over TLS binds the channel") {
     t.step("SSLRequest", start(), ssl_request(), Kind::read);
     t.step("'S'", ssl_reply("S"), {}, Kind::start_tls);
     t.step("handshake done", tls_ready(binding), startup_message(), Kind::read);
-    proto::ScramClient expect("pencil", std::string(kNonce), {}, proto::ScramBinding{proto::ScramBinding::Flag::plus, binding});
-    t.step("AuthenticationSASL", feed(sasl({"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"})),
-           frontend([&](Bytes& b) { proto::encode_sasl_initial_response(b, "SCRAM-SHA-256-PLUS", view(expect.client_first())); }),
+    proto::ScramClient expect("pencil", std::string(kNonce), {},
+                              proto::ScramBinding{proto::ScramBinding::Flag::plus, binding});
+    t.step("AuthenticationSASL", feed(sasl({"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"})), frontend([&](Bytes& b) {
+               proto::encode_sasl_initial_response(b, "SCRAM-SHA-256-PLUS", view(expect.client_first()));
+           }),
            Kind::read);
     CHECK(expect.client_first() == "p=tls-server-end-point,,n=,r=" + std::string(kNonce));
     t.step("SASLContinue", feed(auth(Authentication::sasl_continue, kServerFirst)), {}, Kind::derive_keys);
     REQUIRE(expect.handle_server_first(kServerFirst));
-    t.step("keys derived", derive_keys(), frontend([&](Bytes& b) { proto::encode_sasl_response(b, view(expect.client_final())); }),
-           Kind::read);
+    t.step("keys derived", derive_keys(),
+           frontend([&](Bytes& b) { proto::encode_sasl_response(b, view(expect.client_final())); }), Kind::read);
     StartupSettings s = settings(SslMode::require);
     s.channel_binding = detail::ChannelBinding::require;
     StartupOp op = make_op(std::move(s));
@@ -352,12 +354,12 @@ TEST_CASE("startup transcript: ErrorResponse at login, with libpq's retry rules"
     SUBCASE("allow in plain text: retry with TLS, once; prefer after 'N': no retry") {
         StartupOp allow = make_op(settings(SslMode::allow));
         (void)allow.start(out);
-        check_failed(allow, feed_startup(allow, error_response("28000", "no"), out), Errc::connect_failed, "FATAL:  no\n",
-                     true);
+        check_failed(allow, feed_startup(allow, error_response("28000", "no"), out), Errc::connect_failed,
+                     "FATAL:  no\n", true);
         StartupOp again = make_op(settings(SslMode::allow), true);
         (void)again.start(out);
-        check_failed(again, feed_startup(again, error_response("28000", "no"), out), Errc::connect_failed, "FATAL:  no\n",
-                     false);
+        check_failed(again, feed_startup(again, error_response("28000", "no"), out), Errc::connect_failed,
+                     "FATAL:  no\n", false);
         StartupOp prefer = make_op(settings(SslMode::prefer));
         (void)prefer.start(out);
         (void)prefer.on_ssl_reply(view("N"), out);
@@ -401,8 +403,8 @@ TEST_CASE("startup transcript: unexpected messages are protocol violations") {
         check_failed(twice, feed_startup(twice, concat({auth(0), auth(0)}), out), Errc::protocol_violation,
                      "authentication request after authentication completed");
         StartupOp cont = after_start();
-        check_failed(cont, feed_startup(cont, auth(Authentication::sasl_continue, "r=x"), out), Errc::protocol_violation,
-                     "SASLContinue without a SASL exchange");
+        check_failed(cont, feed_startup(cont, auth(Authentication::sasl_continue, "r=x"), out),
+                     Errc::protocol_violation, "SASLContinue without a SASL exchange");
         StartupOp fin = after_start();
         check_failed(fin, feed_startup(fin, auth(Authentication::sasl_final, "v=x"), out), Errc::protocol_violation,
                      "SASLFinal without a SASL exchange");
@@ -478,8 +480,7 @@ TEST_CASE("startup transcript: authentication policy (require_auth, channel_bind
               Kind::derive_keys);
         auto work = op.take_key_derivation();
         work->run();
-        check_failed(op, op.on_keys_derived(std::move(work), out), Errc::connect_failed,
-                     "SCRAM: nonce mismatch");
+        check_failed(op, op.on_keys_derived(std::move(work), out), Errc::connect_failed, "SCRAM: nonce mismatch");
     }
 }
 
@@ -502,11 +503,13 @@ TEST_CASE("startup transcript: an I/O error at every step ends the login with li
             if (n == 1) {
                 check_failed(op, a, Errc::connect_failed, "server closed the connection during SSL negotiation");
             } else if (n == 2) {
-                check_failed(op, a, Errc::connect_failed, "server closed the connection during the SSL handshake", true);
+                check_failed(op, a, Errc::connect_failed, "server closed the connection during the SSL handshake",
+                             true);
             } else if (eof) {
                 check_failed(op, a, Errc::connect_failed, detail::kServerClosed);
             } else {
-                check_failed(op, a, Errc::connect_failed, "could not receive data from server: Connection reset by peer");
+                check_failed(op, a, Errc::connect_failed,
+                             "could not receive data from server: Connection reset by peer");
             }
         }
     }

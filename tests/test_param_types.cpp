@@ -32,8 +32,7 @@ uvpg::Task<void> limit_round_trip(uvpg::Cursor& cur, T v, std::string type) {
     uvpg::Row row = *co_await cur.fetchone();
     if constexpr (sizeof(T) == 8 && std::is_unsigned_v<T>)
         CHECK(row[0].as<uvpg::Numeric>().text == std::to_string(v));  // numeric reads as Numeric
-    else
-        CHECK(row[0].as<T>() == v);
+    else CHECK(row[0].as<T>() == v);
     CHECK(row[0].as<std::string>() == std::to_string(v));
     CHECK(row[1].as<std::string>() == std::to_string(v));
     CHECK(row[2].as<std::string>() == type);

@@ -102,7 +102,10 @@ TEST_CASE("pg_types: OID constants") {
 }
 
 TEST_CASE("pg_types: ranges and multiranges") {
-    struct R { std::uint32_t range, subtype, multi, range_array, multi_array; const char* name; };
+    struct R {
+        std::uint32_t range, subtype, multi, range_array, multi_array;
+        const char* name;
+    };
     const R ranges[] = {
         {3904, 23, 4451, 3905, 6150, "int4range"},   {3906, 1700, 4532, 3907, 6151, "numrange"},
         {3908, 1114, 4533, 3909, 6152, "tsrange"},   {3910, 1184, 4534, 3911, 6153, "tstzrange"},
@@ -150,7 +153,7 @@ TEST_CASE("pg_types: pseudo, composite and special types") {
     CHECK(must_find(705).len == -2);   // unknown
     CHECK(must_find(2275).len == -2);  // cstring
     CHECK(must_find(2275).kind == 'p');
-    CHECK(must_find(2281).len == 8);   // internal: SIZEOF_POINTER
+    CHECK(must_find(2281).len == 8);  // internal: SIZEOF_POINTER
     CHECK(must_find(2278).kind == 'p');
 
     const p::PgType& pg_class = must_find(83);

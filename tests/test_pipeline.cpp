@@ -61,9 +61,9 @@ TEST_CASE("1,000 pipelined statements, every tenth failing: each caller gets its
         }
         std::vector<int> sorted(order);
         std::sort(sorted.begin(), sorted.end());
-        CHECK(order == sorted);          // replies came back in the order the statements went out
+        CHECK(order == sorted);  // replies came back in the order the statements went out
         CHECK(order.size() == std::size_t(n));
-        CHECK(deepest > 100);            // they really were in flight together
+        CHECK(deepest > 100);  // they really were in flight together
         CHECK(conn.transaction_status() == uvpg::TransactionStatus::idle);
         auto cur = co_await conn.cursor();
         co_await cur.execute("SELECT 7");
@@ -103,7 +103,8 @@ TEST_CASE("max_pipeline bounds the requests in flight; the others wait their tur
         std::vector<int> order;
         std::size_t deepest = 0;
         std::vector<uvpg::Task<void>> tasks;
-        for (int i = 0; i < n; ++i) tasks.push_back(one(&conn, "SELECT %s::int * 2", i, &outcomes[i], &order, &deepest));
+        for (int i = 0; i < n; ++i)
+            tasks.push_back(one(&conn, "SELECT %s::int * 2", i, &outcomes[i], &order, &deepest));
         co_await uvpg::gather(std::move(tasks));
         for (int i = 0; i < n; ++i) CHECK(outcomes[i].value == i * 2);
         CHECK(deepest <= 4);

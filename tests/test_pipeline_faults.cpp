@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "support.hpp"
 #include "lib/runtime/access.hpp"
+#include "support.hpp"
 
 #include <string>
 #include <vector>
@@ -75,7 +75,7 @@ TEST_CASE("a retried statement runs where it was called, not inside a transactio
         auto b = co_await conn.cursor();
         co_await b.execute("CREATE TEMP TABLE pf_t (v int4)");
         const std::string sql = "INSERT INTO pf_t VALUES (%s)";
-        co_await a.execute(sql, {1});                  // cached
+        co_await a.execute(sql, {1});                    // cached
         co_await b.execute("DEALLOCATE ALL; SELECT 1");  // behind the cache's back
         auto done = std::make_shared<int>(0);
         uvpg::spawn(uv_default_loop(), [](uvpg::Cursor& c, std::string q, std::shared_ptr<int> d) -> uvpg::Task<void> {

@@ -1,7 +1,7 @@
 // uvpg::Pool against a real PostgreSQL: sizes, FIFO waiting, timeouts, release rules,
 // recycling, on_connect, dead connections, server restarts, close/terminate/wait_closed.
-#include "support.hpp"
 #include "lib/runtime/access.hpp"
+#include "support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -126,7 +126,8 @@ TEST_CASE("waiters are served in FIFO order; a timed-out waiter leaves without t
             co_await sleep_ms(20);  // the three waiters are queued by now (each runs to its wait at once)
             p.release(c);
         };
-        co_await uvpg::gather(waiter(pool, order, 1), waiter(pool, order, 2), waiter(pool, order, 3), releaser(pool, held));
+        co_await uvpg::gather(waiter(pool, order, 1), waiter(pool, order, 2), waiter(pool, order, 3),
+                              releaser(pool, held));
         CHECK(order == std::vector<int>{1, 2, 3});
         CHECK(pool.size() == 1);
         CHECK(pool.freesize() == 1);
@@ -252,7 +253,8 @@ TEST_CASE("clear() closes the free connections; the next acquire refills to mins
 
 TEST_CASE("pool_recycle: an old connection is replaced instead of handed out") {
     uvpg::run([]() -> uvpg::Task<void> {
-        auto pool = co_await uvpg::create_pool(pool_dsn("pool_recycle"), {.minsize = 1, .maxsize = 1, .pool_recycle = 0.05});
+        auto pool =
+            co_await uvpg::create_pool(pool_dsn("pool_recycle"), {.minsize = 1, .maxsize = 1, .pool_recycle = 0.05});
         std::int32_t first = 0;
         {
             auto c = co_await pool.acquire();
@@ -270,11 +272,12 @@ TEST_CASE("on_connect runs once per new connection, before first use; its error 
     runs = 0;
     uvpg::run([]() -> uvpg::Task<void> {
         auto pool = co_await uvpg::create_pool(
-            pool_dsn("pool_onc"), {.minsize = 2, .maxsize = 3, .on_connect = [](uvpg::Connection& c) -> uvpg::Task<void> {
-                ++runs;
-                auto cur = co_await c.cursor();
-                co_await cur.execute("SET search_path TO pg_catalog, public_marker");
-            }});
+            pool_dsn("pool_onc"),
+            {.minsize = 2, .maxsize = 3, .on_connect = [](uvpg::Connection& c) -> uvpg::Task<void> {
+                 ++runs;
+                 auto cur = co_await c.cursor();
+                 co_await cur.execute("SET search_path TO pg_catalog, public_marker");
+             }});
         CHECK(runs == 2);
         for (int i = 0; i < 5; ++i) {
             auto c = co_await pool.acquire();
@@ -302,7 +305,8 @@ TEST_CASE("idle connections killed by the server are dropped; acquiring maxsize 
     uvpg::run([]() -> uvpg::Task<void> {
         auto pool = co_await uvpg::create_pool(pool_dsn("pool_kill"), {.minsize = 4, .maxsize = 4});
         CHECK(pool.freesize() == 4);
-        co_await admin_scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pool_kill'");
+        co_await admin_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pool_kill'");
         // The pool notices the sockets closing while idle (no acquire needed).
         for (int i = 0; i < 500 && pool.freesize() > 0; ++i) co_await sleep_ms(10);
         CHECK(pool.freesize() == 0);
@@ -381,8 +385,9 @@ TEST_CASE("a server restart: running tasks get OperationalError, the next ones s
         };
         auto restarter = [](std::string b, std::string d) -> uvpg::Task<void> {
             for (int i = 0; i < 500; ++i) {
-                if (co_await admin_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pool_restart' "
-                                          "AND wait_event = 'PgSleep'") == "2")
+                if (co_await admin_scalar(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pool_restart' "
+                        "AND wait_event = 'PgSleep'") == "2")
                     break;
                 co_await sleep_ms(10);
             }

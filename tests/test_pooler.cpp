@@ -9,9 +9,9 @@
 
 #include "tests/support.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <functional>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -42,19 +42,25 @@ std::string text(const uvpg::Row& r, std::size_t i) { return r[i].as<std::string
 std::vector<Work> works() {
     std::vector<Work> w;
     w.push_back({"SELECT %s::int4 + 1 AS w0", [](int i) { return uvpg::Params{i}; },
-                 [](const auto& rows, int i) { return rows.size() == 1 && rows[0].size() == 1 && rows[0][0].template as<int>() == i + 1; }});
+                 [](const auto& rows, int i) {
+                     return rows.size() == 1 && rows[0].size() == 1 && rows[0][0].template as<int>() == i + 1;
+                 }});
     w.push_back({"SELECT 'text' || %s::text AS w1", [](int i) { return uvpg::Params{std::to_string(i)}; },
                  [](const auto& rows, int i) {
                      return rows.size() == 1 && rows[0].size() == 1 && text(rows[0], 0) == "text" + std::to_string(i);
                  }});
     w.push_back({"SELECT %s::int8 * 2 AS w2a, %s::text AS w2b",
-                 [](int i) { return uvpg::Params{static_cast<long long>(i), "b" + std::to_string(i)}; },
+                 [](int i) {
+                     return uvpg::Params{static_cast<long long>(i), "b" + std::to_string(i)};
+                 },
                  [](const auto& rows, int i) {
                      return rows.size() == 1 && rows[0].size() == 2 && rows[0][0].template as<long long>() == 2LL * i &&
                             text(rows[0], 1) == "b" + std::to_string(i);
                  }});
     w.push_back({"SELECT %s::int4 AS w3a, %s::int4 + 1 AS w3b, %s::int4 + 2 AS w3c",
-                 [](int i) { return uvpg::Params{i, i, i}; },
+                 [](int i) {
+                     return uvpg::Params{i, i, i};
+                 },
                  [](const auto& rows, int i) {
                      return rows.size() == 1 && rows[0].size() == 3 && rows[0][0].template as<int>() == i &&
                             rows[0][1].template as<int>() == i + 1 && rows[0][2].template as<int>() == i + 2;
@@ -63,17 +69,22 @@ std::vector<Work> works() {
                  [](const auto& rows, int i) {
                      if (rows.size() != static_cast<std::size_t>(i % 5 + 2)) return false;
                      for (std::size_t k = 0; k < rows.size(); ++k)
-                         if (rows[k].size() != 1 || rows[k][0].template as<int>() != static_cast<int>(k) + 1) return false;
+                         if (rows[k].size() != 1 || rows[k][0].template as<int>() != static_cast<int>(k) + 1)
+                             return false;
                      return true;
                  }});
     w.push_back({"SELECT %s::bool AS w5a, length(%s::text) AS w5b",
-                 [](int i) { return uvpg::Params{i % 2 == 0, std::string(static_cast<std::size_t>(i % 7), 'x')}; },
+                 [](int i) {
+                     return uvpg::Params{i % 2 == 0, std::string(static_cast<std::size_t>(i % 7), 'x')};
+                 },
                  [](const auto& rows, int i) {
                      return rows.size() == 1 && rows[0].size() == 2 && rows[0][0].template as<bool>() == (i % 2 == 0) &&
                             rows[0][1].template as<int>() == i % 7;
                  }});
     w.push_back({"SELECT %s::text AS w6a, %s::int4 - 7 AS w6b, %s::text || '!' AS w6c, %s::int2 AS w6d",
-                 [](int i) { return uvpg::Params{"a" + std::to_string(i), i, "c", i % 100}; },
+                 [](int i) {
+                     return uvpg::Params{"a" + std::to_string(i), i, "c", i % 100};
+                 },
                  [](const auto& rows, int i) {
                      return rows.size() == 1 && rows[0].size() == 4 && text(rows[0], 0) == "a" + std::to_string(i) &&
                             rows[0][1].template as<int>() == i - 7 && text(rows[0], 2) == "c!" &&
@@ -242,7 +253,8 @@ uvpg::Task<void> inserter(std::string table, int id, int batches, Tally* tally) 
             else sets.push_back({id, std::to_string(r)});
         }
         // Named before co_await: g++ 12 frees a ?: temporary inside co_await twice.
-        const std::string sql = "INSERT INTO " + table + (b % 2 ? " VALUES (%s, %s::int8)" : " VALUES (%s, %s::text::int4)");
+        const std::string sql =
+            "INSERT INTO " + table + (b % 2 ? " VALUES (%s, %s::int8)" : " VALUES (%s, %s::text::int4)");
         try {
             co_await cur.executemany(sql, std::move(sets));
             if (cur.rowcount() == 5) ++tally->ok;
@@ -261,7 +273,8 @@ TEST_CASE("pgbouncer in transaction mode: executemany from 6 connections, every 
     uvpg::run([](std::string table, std::vector<Tally>* t, int batches) -> uvpg::Task<void> {
         co_await uvpg_test::admin_scalar("CREATE TABLE " + table + " (client int4, v int8)");
         std::vector<uvpg::Task<void>> tasks;
-        for (int id = 0; id < 6; ++id) tasks.push_back(inserter(table, id, batches, &(*t)[static_cast<std::size_t>(id)]));
+        for (int id = 0; id < 6; ++id)
+            tasks.push_back(inserter(table, id, batches, &(*t)[static_cast<std::size_t>(id)]));
         co_await uvpg::gather(std::move(tasks));
         const std::string counts = co_await uvpg_test::admin_scalar(
             "SELECT string_agg(n::text, ',' ORDER BY client) FROM (SELECT client, count(*) n FROM " + table +
@@ -471,7 +484,8 @@ TEST_CASE("the same SQLSTATEs raised by the statement itself, after its Bind, ar
         co_await cur.execute("CREATE TEMP SEQUENCE pooler_calls");
         co_await cur.execute(
             "CREATE FUNCTION pg_temp.pooler_raise(code text) RETURNS int LANGUAGE plpgsql AS "
-            "$$ BEGIN PERFORM nextval('pooler_calls'); IF code <> '' THEN RAISE USING ERRCODE = code, MESSAGE = 'mine'; "
+            "$$ BEGIN PERFORM nextval('pooler_calls'); IF code <> '' THEN RAISE USING ERRCODE = code, MESSAGE = "
+            "'mine'; "
             "END IF; RETURN 1; END $$");
         const std::string sql = "SELECT pg_temp.pooler_raise(%s)";
         co_await cur.execute(sql, {""});  // prepared and cached

@@ -117,8 +117,8 @@ void round_trip_empty(T msg, char type) {
 }  // namespace
 
 TEST_CASE("describe(Errc) names every code") {
-    for (Errc e : {Errc::ok, Errc::length_too_short, Errc::length_too_long, Errc::malformed,
-                   Errc::unknown_message_type})
+    for (Errc e :
+         {Errc::ok, Errc::length_too_short, Errc::length_too_long, Errc::malformed, Errc::unknown_message_type})
         CHECK(std::strlen(describe(e)) > 0);
 }
 
@@ -168,7 +168,8 @@ TEST_CASE("Authentication: SASL mechanism list") {
 }
 
 TEST_CASE("Authentication: SASL continue/final and GSS continue carry their payload") {
-    for (std::int32_t code : {Authentication::sasl_continue, Authentication::sasl_final, Authentication::gss_continue}) {
+    for (std::int32_t code :
+         {Authentication::sasl_continue, Authentication::sasl_final, Authentication::gss_continue}) {
         CAPTURE(code);
         Authentication a;
         a.code = code;
@@ -221,7 +222,8 @@ TEST_CASE("RowDescription") {
     };
     round_trip<RowDescription>(d, [&](const RowDescription& got) {
         REQUIRE(got.fields.size() == 2);
-        CHECK(tie(got.fields[0]) == std::tuple("id"sv, 16384u, std::int16_t{1}, 23u, std::int16_t{4}, -1, std::int16_t{0}));
+        CHECK(tie(got.fields[0]) ==
+              std::tuple("id"sv, 16384u, std::int16_t{1}, 23u, std::int16_t{4}, -1, std::int16_t{0}));
         CHECK(tie(got.fields[1]) == tie(d.fields[1]));
     });
     round_trip<RowDescription>(RowDescription{}, [](const RowDescription& got) { CHECK(got.fields.empty()); });
@@ -231,8 +233,8 @@ TEST_CASE("DataRow: encode_data_row, decode, iterate") {
     const std::optional<std::string_view> values[] = {"42", std::nullopt, "", "héllo"};
     Bytes w;
     encode_data_row(w, values);
-    CHECK(w == Bytes{'D', 0, 0, 0, 30, 0, 4, 0, 0, 0, 2, '4', '2', 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0,
-                     0, 0, 0, 6, 'h', 0xC3, 0xA9, 'l', 'l', 'o'});
+    CHECK(w == Bytes{'D',  0, 0, 0, 30, 0, 4, 0, 0, 0,   2,    '4',  '2', 0xFF, 0xFF, 0xFF,
+                     0xFF, 0, 0, 0, 0,  0, 0, 0, 6, 'h', 0xC3, 0xA9, 'l', 'l',  'o'});
     Decoder dec;
     dec.feed(w);
     auto n = dec.next();
@@ -281,11 +283,12 @@ TEST_CASE("ErrorResponse and NoticeResponse") {
 }
 
 TEST_CASE("NotificationResponse") {
-    round_trip<NotificationResponse>(NotificationResponse{4242, "chan", "payload"}, [](const NotificationResponse& got) {
-        CHECK(got.pid == 4242);
-        CHECK(got.channel == "chan");
-        CHECK(got.payload == "payload");
-    });
+    round_trip<NotificationResponse>(NotificationResponse{4242, "chan", "payload"},
+                                     [](const NotificationResponse& got) {
+                                         CHECK(got.pid == 4242);
+                                         CHECK(got.channel == "chan");
+                                         CHECK(got.payload == "payload");
+                                     });
 }
 
 TEST_CASE("empty-bodied messages") {
@@ -357,8 +360,8 @@ TEST_CASE("NegotiateProtocolVersion") {
     NegotiateProtocolVersion v;
     v.newest_minor = 0;
     v.unrecognized = {"_pq_.foo", "_pq_.bar"};
-    CHECK(encoded(v) == Bytes{'v', 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 2, '_', 'p', 'q', '_', '.', 'f', 'o', 'o', 0,
-                              '_', 'p', 'q', '_', '.', 'b', 'a', 'r', 0});
+    CHECK(encoded(v) == Bytes{'v', 0,   0,   0,   30,  0, 0,   0,   0,   0,   0,   0,   2,   '_', 'p', 'q',
+                              '_', '.', 'f', 'o', 'o', 0, '_', 'p', 'q', '_', '.', 'b', 'a', 'r', 0});
     round_trip<NegotiateProtocolVersion>(v, [](const NegotiateProtocolVersion& got) {
         CHECK(got.newest_minor == 0);
         REQUIRE(got.unrecognized.size() == 2);
@@ -580,7 +583,8 @@ TEST_CASE("malformed bodies are rejected and leave the output untouched") {
         {'T', {0, 0, 0}, "RowDescription trailing byte"},
         {'T', {0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "RowDescription 2 fields, 1 sent"},
         {'T', {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "RowDescription field + trailing"},
-        {'T', {0, 1, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's'},
+        {'T',
+         {0, 1, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's'},
          "RowDescription name without NUL"},
         {'D', {}, "DataRow empty"},
         {'D', {0xFF, 0xFF}, "DataRow count -1"},
@@ -694,8 +698,7 @@ TEST_CASE("random frames, some with a corrupt length, in random chunks: framer s
         }
         CHECK(got == bodies.size());
         CHECK((last.status == Status::error) == corrupt);
-        if (corrupt)
-            CHECK((last.error == Errc::length_too_short || last.error == Errc::length_too_long));
+        if (corrupt) CHECK((last.error == Errc::length_too_short || last.error == Errc::length_too_long));
         framed += got;
         errors += corrupt;
     }

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <span>
 #include <initializer_list>
+#include <span>
 #include <stdexcept>
 
 using namespace uvpg::proto;
@@ -94,8 +94,9 @@ TEST_CASE("Reader: bounds-checked reads") {
 }
 
 TEST_CASE("StartupMessage") {
-    CHECK(encoded([](Bytes& o) { encode_startup(o, {{"user", "bob"}, {"database", "db"}}); }) ==
-          wire({0, 0, 0, 30, 0, 3, 0, 0, "user", 0, "bob", 0, "database", 0, "db", 0, 0}));
+    CHECK(encoded([](Bytes& o) {
+              encode_startup(o, {{"user", "bob"}, {"database", "db"}});
+          }) == wire({0, 0, 0, 30, 0, 3, 0, 0, "user", 0, "bob", 0, "database", 0, "db", 0, 0}));
     CHECK(encoded([](Bytes& o) { encode_startup(o, {}, 0x00030002); }) == wire({0, 0, 0, 9, 0, 3, 0, 2, 0}));
 }
 
@@ -114,8 +115,7 @@ TEST_CASE("PasswordMessage, SASLInitialResponse, SASLResponse") {
           wire({'p', 0, 0, 0, 22, "SCRAM-SHA-256", 0, 0xFF, 0xFF, 0xFF, 0xFF}));
     CHECK(encoded([](Bytes& o) { encode_sasl_initial_response(o, "M", ByteView{}); }) ==
           wire({'p', 0, 0, 0, 10, 'M', 0, 0, 0, 0, 0}));
-    CHECK(encoded([](Bytes& o) { encode_sasl_response(o, view("c=biws")); }) ==
-          wire({'p', 0, 0, 0, 10, "c=biws"}));
+    CHECK(encoded([](Bytes& o) { encode_sasl_response(o, view("c=biws")); }) == wire({'p', 0, 0, 0, 10, "c=biws"}));
 }
 
 TEST_CASE("Query") {
@@ -135,22 +135,18 @@ TEST_CASE("Bind: all-text parameters send no format codes") {
     const BindParam params[] = {{view("42"), Format::text}, {std::nullopt, Format::text}};
     const Format results[] = {Format::binary};
     CHECK(encoded([&](Bytes& o) { encode_bind(o, "", "s1", params, results); }) ==
-          wire({'B', 0, 0, 0, 26, 0, "s1", 0,
-                0, 0,                                   // no parameter format codes
-                0, 2, 0, 0, 0, 2, '4', '2', 0xFF, 0xFF, 0xFF, 0xFF,
-                0, 1, 0, 1}));                          // one result format: binary
+          wire({'B', 0, 0, 0, 26, 0, "s1", 0,   0,    0,                                // no parameter format codes
+                0,   2, 0, 0, 0,  2, '4',  '2', 0xFF, 0xFF, 0xFF, 0xFF, 0, 1, 0, 1}));  // one result format: binary
 }
 
 TEST_CASE("Bind: a binary parameter sends one code per parameter") {
     const std::uint8_t bin[] = {0x00, 0x01};
-    const BindParam params[] = {{view("a"), Format::text}, {ByteView(bin), Format::binary},
-                                {std::nullopt, Format::binary}};
+    const BindParam params[] = {
+        {view("a"), Format::text}, {ByteView(bin), Format::binary}, {std::nullopt, Format::binary}};
     const Format results[] = {Format::text, Format::binary};
     CHECK(encoded([&](Bytes& o) { encode_bind(o, "p", "", params, results); }) ==
-          wire({'B', 0, 0, 0, 38, 'p', 0, 0,
-                0, 3, 0, 0, 0, 1, 0, 1,
-                0, 3, 0, 0, 0, 1, 'a', 0, 0, 0, 2, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0xFF,
-                0, 2, 0, 0, 0, 1}));
+          wire({'B', 0, 0,   0, 38, 'p', 0, 0,    0,    3,    0,    0,    0,    1, 0, 1, 0, 3, 0, 0,
+                0,   1, 'a', 0, 0,  0,   2, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0, 2, 0, 0, 0, 1}));
 }
 
 TEST_CASE("Bind: no parameters, no result formats, an empty value") {
@@ -192,11 +188,9 @@ TEST_CASE("a pipelined request is its messages back to back") {
     encode_describe(out, 'P', "");
     encode_execute(out, "", 0);
     encode_sync(out);
-    CHECK(out == wire({'P', 0, 0, 0, 17, 0, "SELECT $1", 0, 0, 0,
-                       'B', 0, 0, 0, 17, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, '7', 0, 0,
-                       'D', 0, 0, 0, 6, 'P', 0,
-                       'E', 0, 0, 0, 9, 0, 0, 0, 0, 0,
-                       'S', 0, 0, 0, 4}));
+    CHECK(out ==
+          wire({'P', 0, 0, 0,   17, 0, "SELECT $1", 0, 0,   0, 'B', 0, 0, 0, 17, 0, 0, 0, 0, 0, 1,   0, 0, 0, 1,
+                '7', 0, 0, 'D', 0,  0, 0,           6, 'P', 0, 'E', 0, 0, 0, 9,  0, 0, 0, 0, 0, 'S', 0, 0, 0, 4}));
 }
 
 TEST_CASE("input the wire cannot carry throws and leaves the buffer unchanged") {
@@ -237,9 +231,9 @@ TEST_CASE("Parse and Bind carry up to 65535 parameters (the server reads the cou
 TEST_CASE("executemany's Bind/Execute batch is the same bytes as one Bind and one Execute per set") {
     const std::uint8_t bin[] = {0x00, 0x00, 0x00, 0x07};
     // Three sets of two: all text; one binary and a NULL; an empty value.
-    const BindParam params[] = {{view("1"), Format::text},   {view("one"), Format::text},
+    const BindParam params[] = {{view("1"), Format::text},       {view("one"), Format::text},
                                 {ByteView(bin), Format::binary}, {std::nullopt, Format::text},
-                                {view("3"), Format::text},   {ByteView{}, Format::text}};
+                                {view("3"), Format::text},       {ByteView{}, Format::text}};
     for (std::string_view statement : {"", "uvpg_7"}) {
         Bytes expected;
         for (std::size_t i = 0; i < 3; ++i) {

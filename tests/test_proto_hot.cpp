@@ -167,8 +167,8 @@ TEST_CASE("CommandComplete, ReadyForQuery and the bodiless messages, split at ev
             CHECK(s.status == status);
         });
     }
-    const std::pair<char, const char*> empty[] = {{'1', "ParseComplete"}, {'2', "BindComplete"},
-                                                  {'3', "CloseComplete"}, {'n', "NoData"},
+    const std::pair<char, const char*> empty[] = {{'1', "ParseComplete"},   {'2', "BindComplete"},
+                                                  {'3', "CloseComplete"},   {'n', "NoData"},
                                                   {'s', "PortalSuspended"}, {'I', "EmptyQueryResponse"}};
     for (auto [type, kind] : empty) {
         CAPTURE(type);
@@ -301,8 +301,7 @@ TEST_CASE("RowPacker packs a decoded row without checking it again, and refuses 
     using namespace uvpg;
     // Ten columns: more than kWalkColumns, so the packed row has a directory of where each starts.
     RowDescription desc;
-    for (int i = 0; i < 10; ++i)
-        desc.fields.push_back(FieldDescription{.name = "c", .type_oid = 25});
+    for (int i = 0; i < 10; ++i) desc.fields.push_back(FieldDescription{.name = "c", .type_oid = 25});
     auto shape = detail::make_shape(desc);
     Bytes body{0, 10};
     for (int i = 0; i < 10; ++i) {

@@ -21,10 +21,13 @@ std::string be32(std::int32_t v) {
     const auto u = static_cast<std::uint32_t>(v);
     return {static_cast<char>(u >> 24), static_cast<char>(u >> 16), static_cast<char>(u >> 8), static_cast<char>(u)};
 }
-std::string frame(char type, const std::string& body) { return type + be32(static_cast<std::int32_t>(body.size() + 4)) + body; }
+std::string frame(char type, const std::string& body) {
+    return type + be32(static_cast<std::int32_t>(body.size() + 4)) + body;
+}
 std::string text_columns(std::initializer_list<const char*> names) {
     std::string b = be16(static_cast<int>(names.size()));
-    for (const char* n : names) b += std::string(n) + '\0' + be32(0) + be16(0) + be32(25) + be16(-1) + be32(-1) + be16(0);
+    for (const char* n : names)
+        b += std::string(n) + '\0' + be32(0) + be16(0) + be32(25) + be16(-1) + be32(-1) + be16(0);
     return frame('T', b);
 }
 std::string row(std::initializer_list<const char*> values) {
@@ -37,7 +40,9 @@ std::string ready(char s = 'I') { return frame('Z', std::string(1, s)); }
 
 proto::ByteView bytes(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
-std::shared_ptr<ConnectionImpl> ready_connection() { return ConnectionImpl::ready_without_socket(detail::ConnParams{}); }
+std::shared_ptr<ConnectionImpl> ready_connection() {
+    return ConnectionImpl::ready_without_socket(detail::ConnParams{});
+}
 
 std::string error_text(const std::shared_ptr<Request>& r) {
     REQUIRE(r->error);
@@ -86,7 +91,8 @@ TEST_CASE("an extended query's reply completes it; replies complete requests in 
     const proto::BindParam params[] = {proto::BindParam{proto::ByteView(one, 1), proto::Format::text}};
     auto first = c->query(std::make_shared<const std::string>("SELECT $1"), types, params);
     auto second = c->query(std::string_view("SELECT 2"));
-    c->receive(bytes(frame('1', "") + frame('2', "") + text_columns({"x"}) + row({"7"}) + complete("SELECT 1") + ready()));
+    c->receive(
+        bytes(frame('1', "") + frame('2', "") + text_columns({"x"}) + row({"7"}) + complete("SELECT 1") + ready()));
     REQUIRE(first->done);
     CHECK_FALSE(first->error);
     CHECK(std::get<uvpg::detail::ops::ExtendedQueryOp>(first->op).bound);
@@ -101,9 +107,9 @@ TEST_CASE("an extended query's reply completes it; replies complete requests in 
 
 TEST_CASE("a malformed DataRow closes the connection with a protocol violation for every request") {
     const std::string bad_rows[] = {
-        frame('D', be16(1) + be32(-2)),              // a negative length other than -1
-        frame('D', be16(1) + be32(4) + "abc"),        // a length past the end
-        frame('D', be16(1) + be32(1) + "ab"),         // a byte after the last column
+        frame('D', be16(1) + be32(-2)),                // a negative length other than -1
+        frame('D', be16(1) + be32(4) + "abc"),         // a length past the end
+        frame('D', be16(1) + be32(1) + "ab"),          // a byte after the last column
         frame('D', be16(1) + std::string("\0\0", 2)),  // a short length field
     };
     for (const auto& bad : bad_rows) {

@@ -38,7 +38,8 @@ TEST_CASE("require_auth negating every method allows none") {
 }
 
 TEST_CASE("require_auth negating every method refuses a trust login and a password login") {
-    REQUIRE_MESSAGE(have_auth_roles(), "the test server needs its per-method roles (tests/pg_server.sh, UVPG_TEST_AUTH=1)");
+    REQUIRE_MESSAGE(have_auth_roles(),
+                    "the test server needs its per-method roles (tests/pg_server.sh, UVPG_TEST_AUTH=1)");
     const std::string prefix = "connection to server at \"127.0.0.1\", port " + env("UVPG_TEST_PORT") +
                                " failed: authentication method requirement \"" + kNothing + "\" failed: ";
     Outcome trust = uvpg::run(connect_attempt(over_tcp(std::string("user=postgres require_auth=") + kNothing)));
@@ -46,8 +47,8 @@ TEST_CASE("require_auth negating every method refuses a trust login and a passwo
     CHECK_MESSAGE(trust.is<uvpg::OperationalError>(), trust.describe());
     CHECK(trust.what() == prefix + "server did not complete authentication\n");
 
-    Outcome password =
-        uvpg::run(connect_attempt(over_tcp(std::string("user=uvpg_password password=plain_secret require_auth=") + kNothing)));
+    Outcome password = uvpg::run(
+        connect_attempt(over_tcp(std::string("user=uvpg_password password=plain_secret require_auth=") + kNothing)));
     REQUIRE_MESSAGE(password, "a cleartext password login got through");
     CHECK(password.what() == prefix + "server requested a cleartext password\n");
 }

@@ -52,22 +52,31 @@ std::u32string code_points(const std::string& field) {
 }  // namespace
 
 TEST_CASE("SASLprep: RFC 4013 section 3's examples") {
-    CHECK(succeeds_as("I\xc2\xad" "X", "IX"));      // SOFT HYPHEN mapped to nothing
-    CHECK(succeeds_as("user", "user"));              // no transformation
-    CHECK(succeeds_as("USER", "USER"));              // case preserved
-    CHECK(succeeds_as("\xc2\xaa", "a"));             // U+00AA: NFKC
-    CHECK(succeeds_as("\xe2\x85\xa8", "IX"));        // U+2168 ROMAN NUMERAL NINE: NFKC
+    CHECK(
+        succeeds_as("I\xc2\xad"
+                    "X",
+                    "IX"));                    // SOFT HYPHEN mapped to nothing
+    CHECK(succeeds_as("user", "user"));        // no transformation
+    CHECK(succeeds_as("USER", "USER"));        // case preserved
+    CHECK(succeeds_as("\xc2\xaa", "a"));       // U+00AA: NFKC
+    CHECK(succeeds_as("\xe2\x85\xa8", "IX"));  // U+2168 ROMAN NUMERAL NINE: NFKC
     // U+0007: prohibited by the RFC, but PostgreSQL returns any ASCII string as it is.
     CHECK(succeeds_as("\x07", "\x07"));
     // U+0627 U+0031: the bidi rule fails (a RandALCat character that does not end the string).
-    CHECK(refused("\xd8\xa7" "1", SaslprepResult::prohibited));
+    CHECK(
+        refused("\xd8\xa7"
+                "1",
+                SaslprepResult::prohibited));
 }
 
 TEST_CASE("SASLprep: mapping, then NFKC") {
     CHECK(succeeds_as("\xef\xbd\x93\xef\xbd\x85\xef\xbd\x83\xef\xbd\x92\xef\xbd\x85\xef\xbd\x94", "secret"));
-    CHECK(succeeds_as("cafe\xcc\x81", "caf\xc3\xa9"));                 // e + U+0301 composes
+    CHECK(succeeds_as("cafe\xcc\x81", "caf\xc3\xa9"));  // e + U+0301 composes
     CHECK(succeeds_as("caf\xc3\xa9", "caf\xc3\xa9"));
-    CHECK(succeeds_as("\xef\xac\x81" "x", "fix"));                       // U+FB01 ligature fi
+    CHECK(
+        succeeds_as("\xef\xac\x81"
+                    "x",
+                    "fix"));                                                     // U+FB01 ligature fi
     CHECK(succeeds_as("\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8", "\xea\xb0\x81"));  // jamo -> Hangul U+AC01
     CHECK(succeeds_as("\xea\xb0\x81", "\xea\xb0\x81"));
     // Combining marks reordered by class, then composed: a + U+0323 (220) + U+0302 (230)
@@ -75,19 +84,22 @@ TEST_CASE("SASLprep: mapping, then NFKC") {
     CHECK(succeeds_as("a\xcc\x82\xcc\xa3", "\xe1\xba\xad"));
     CHECK(succeeds_as("a\xcc\xa3\xcc\x82", "\xe1\xba\xad"));
     // A C.1.2 space becomes U+0020 before normalising; U+200B is in C.1.2 and B.1: a space.
-    CHECK(succeeds_as("a\xe2\x80\x83\xe2\x80\x8b" "b\xe2\x80\x8c", "a  b"));
-    CHECK(succeeds_as("\xf0\x9d\x90\x80", "A"));                          // U+1D400 MATHEMATICAL BOLD A
+    CHECK(
+        succeeds_as("a\xe2\x80\x83\xe2\x80\x8b"
+                    "b\xe2\x80\x8c",
+                    "a  b"));
+    CHECK(succeeds_as("\xf0\x9d\x90\x80", "A"));  // U+1D400 MATHEMATICAL BOLD A
 }
 
 TEST_CASE("SASLprep: what PostgreSQL refuses, and hashes as the raw bytes") {
     using R = SaslprepResult;
     // Not UTF-8: lone continuation byte, overlong, surrogate, past U+10FFFF, truncated, 5 bytes.
-    for (std::string_view bad : {"\xc3\xa9\x80", "\xc0\xaf\xc3\xa9", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3",
-                                 "\xf8\x88\x80\x80\x80"}) {
+    for (std::string_view bad :
+         {"\xc3\xa9\x80", "\xc0\xaf\xc3\xa9", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\xf8\x88\x80\x80\x80"}) {
         CAPTURE(std::string(bad));
         CHECK(refused(bad, R::invalid_utf8));
     }
-    CHECK(refused("\xc2\xad", R::prohibited));                  // empty after mapping
+    CHECK(refused("\xc2\xad", R::prohibited));  // empty after mapping
     CHECK(refused("\xc2\xad\xef\xbb\xbf", R::prohibited));
     CHECK(refused("\xc3\xa9\x01", R::prohibited));              // C.2.1 (in a non-ASCII string)
     CHECK(refused("\xc3\xa9\xc2\x85", R::prohibited));          // C.2.2
@@ -111,15 +123,26 @@ TEST_CASE("SASLprep: what PostgreSQL refuses, and hashes as the raw bytes") {
 
 TEST_CASE("SASLprep: the bidi rule (RFC 3454 section 6)") {
     using R = SaslprepResult;
-    CHECK(succeeds_as("\xd7\x90", "\xd7\x90"));                           // U+05D0 alone
-    CHECK(succeeds_as("\xd8\xa7" "1\xd8\xa8", "\xd8\xa7" "1\xd8\xa8"));   // R/AL first and last, EN inside
-    CHECK(refused("1\xd8\xa7", R::prohibited));                           // RandALCat not first
-    CHECK(refused("\xd7\x90" "a\xd7\x90", R::prohibited));                // an LCat character with it
-    CHECK(refused("\xd7\x90\xef\xbd\x93", R::prohibited));                // fullwidth s is LCat too
+    CHECK(succeeds_as("\xd7\x90", "\xd7\x90"));  // U+05D0 alone
+    CHECK(
+        succeeds_as("\xd8\xa7"
+                    "1\xd8\xa8",
+                    "\xd8\xa7"
+                    "1\xd8\xa8"));               // R/AL first and last, EN inside
+    CHECK(refused("1\xd8\xa7", R::prohibited));  // RandALCat not first
+    CHECK(
+        refused("\xd7\x90"
+                "a\xd7\x90",
+                R::prohibited));                            // an LCat character with it
+    CHECK(refused("\xd7\x90\xef\xbd\x93", R::prohibited));  // fullwidth s is LCat too
     // The first and last characters count after mapping: a dropped U+00AD does not end it.
     CHECK(succeeds_as("\xd7\x90\xc2\xad", "\xd7\x90"));
     // Without RandALCat characters, anything goes (EN, ON, L together).
-    CHECK(succeeds_as("\xc3\xa9" "1!", "\xc3\xa9" "1!"));
+    CHECK(
+        succeeds_as("\xc3\xa9"
+                    "1!",
+                    "\xc3\xa9"
+                    "1!"));
 }
 
 TEST_CASE("NFKC agrees with Unicode's NormalizationTest.txt") {
@@ -131,9 +154,11 @@ TEST_CASE("NFKC agrees with Unicode's NormalizationTest.txt") {
     char buf[65536];
     for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe.get())) > 0;) text.append(buf, n);
     REQUIRE(pclose(pipe.release()) == 0);
-    INFO("the file must exist (install unicode-data) and match the tables' Unicode version; if Debian's is newer, "
-         "run tools/gen_saslprep.py");
-    REQUIRE(text.starts_with("# NormalizationTest-" + std::string(uvpg::proto::detail::nfkc_unicode_version()) + ".txt"));
+    INFO(
+        "the file must exist (install unicode-data) and match the tables' Unicode version; if Debian's is newer, "
+        "run tools/gen_saslprep.py");
+    REQUIRE(
+        text.starts_with("# NormalizationTest-" + std::string(uvpg::proto::detail::nfkc_unicode_version()) + ".txt"));
 
     std::istringstream lines(text);
     std::string line, part;

@@ -53,7 +53,7 @@ TEST_CASE("SCRAM login: a fullwidth password, which the server stored NFKC-norma
     const std::string user = required("UVPG_TEST_SASL_WIDE_USER");
     check_login(user, required("UVPG_TEST_SASL_WIDE_PASSWORD"));  // "ｓｅｃｒｅｔ" as typed
     check_login(user, required("UVPG_TEST_SASL_WIDE_PASSWORD"), true);
-    check_login(user, "secret");                                   // what it normalises to
+    check_login(user, "secret");  // what it normalises to
 }
 
 TEST_CASE("SCRAM login: composed and decomposed passwords are the same password") {

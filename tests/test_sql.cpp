@@ -34,8 +34,8 @@ std::string error_of(std::string_view sql) {
 }  // namespace
 
 TEST_CASE("no placeholders: the SQL unchanged") {
-    for (std::string_view sql : {"SELECT 1", "", "SELECT '%' LIKE 'a%%'", "SELECT 5 % 3",
-                                 "SELECT %d", "SELECT 100%", "SELECT %%s", "SELECT '$1'"}) {
+    for (std::string_view sql : {"SELECT 1", "", "SELECT '%' LIKE 'a%%'", "SELECT 5 % 3", "SELECT %d", "SELECT 100%",
+                                 "SELECT %%s", "SELECT '$1'"}) {
         ParsedSql p = parse(sql);
         CHECK(p.style == PlaceholderStyle::none);
         CHECK(p.text == Strings{std::string(sql)});
@@ -99,13 +99,11 @@ TEST_CASE("%-style errors, with psycopg2's messages") {
     CHECK(error_of("SELECT %s, %(a)s") == "argument formats can't be mixed");
     CHECK(error_of("SELECT %(a)s, %s") == "argument formats can't be mixed");
     CHECK(error_of("SELECT %s, $1") == "argument formats can't be mixed: $1 next to %s-style placeholders");
-    CHECK(error_of("SELECT %(a)s WHERE x = $2") ==
-          "argument formats can't be mixed: $2 next to %s-style placeholders");
+    CHECK(error_of("SELECT %(a)s WHERE x = $2") == "argument formats can't be mixed: $2 next to %s-style placeholders");
 }
 
 TEST_CASE("%-style leaves $ that is not a native placeholder alone") {
-    CHECK(render_dollar(parse("SELECT %s, '$1', \"$2\", $$ $3 $$ -- $4")) ==
-          "SELECT $1, '$1', \"$2\", $$ $3 $$ -- $4");
+    CHECK(render_dollar(parse("SELECT %s, '$1', \"$2\", $$ $3 $$ -- $4")) == "SELECT $1, '$1', \"$2\", $$ $3 $$ -- $4");
     CHECK(render_dollar(parse("SELECT price$1, %s")) == "SELECT price$1, $1");
 }
 
@@ -162,8 +160,7 @@ TEST_CASE("native $n is not seen inside literals, identifiers, dollar quotes and
 TEST_CASE("native $n errors") {
     CHECK(error_of("SELECT $0") == "invalid placeholder $0: parameters are numbered from $1 to $65535");
     CHECK(error_of("SELECT $00") == "invalid placeholder $00: parameters are numbered from $1 to $65535");
-    CHECK(error_of("SELECT $65536") ==
-          "invalid placeholder $65536: parameters are numbered from $1 to $65535");
+    CHECK(error_of("SELECT $65536") == "invalid placeholder $65536: parameters are numbered from $1 to $65535");
     CHECK(error_of("SELECT $99999999999999999999999") ==
           "invalid placeholder $99999999999999999999999: parameters are numbered from $1 to $65535");
     CHECK(error_of("SELECT '$0', $1") == "(parsed)");

@@ -12,7 +12,8 @@ namespace {
 
 // TLS is always on in the test server: a run without it must fail, not pass quietly.
 void require_tls() {
-    REQUIRE_MESSAGE(env("UVPG_TEST_SSL") == "1", "UVPG_TEST_SSL is not 1: the test server runs with TLS (tests/pg_server.sh)");
+    REQUIRE_MESSAGE(env("UVPG_TEST_SSL") == "1",
+                    "UVPG_TEST_SSL is not 1: the test server runs with TLS (tests/pg_server.sh)");
 }
 
 std::string tcp(const std::string& extra) {
@@ -50,11 +51,13 @@ std::string error_of(const std::string& dsn) {
     return what;
 }
 
-std::string nossl(const std::string& mode) { return tcp("user=postgres dbname=" + env("UVPG_TEST_NOSSL_DB") + " sslmode=" + mode); }
+std::string nossl(const std::string& mode) {
+    return tcp("user=postgres dbname=" + env("UVPG_TEST_NOSSL_DB") + " sslmode=" + mode);
+}
 
 std::string tls_only(const std::string& mode, const std::string& password) {
-    return tcp("user=" + env("UVPG_TEST_SSL_SCRAM_USER") + " password=" + password + " dbname=" +
-               env("UVPG_TEST_SSL_SCRAM_DB") + " sslmode=" + mode);
+    return tcp("user=" + env("UVPG_TEST_SSL_SCRAM_USER") + " password=" + password +
+               " dbname=" + env("UVPG_TEST_SSL_SCRAM_DB") + " sslmode=" + mode);
 }
 
 }  // namespace
@@ -65,8 +68,10 @@ TEST_CASE("a database reachable only without TLS: prefer and allow connect in pl
     CHECK_FALSE(ssl_of(nossl("allow")));   // plain text first
     CHECK_FALSE(ssl_of(nossl("disable")));
     const std::string db = env("UVPG_TEST_NOSSL_DB");
-    CHECK(error_of(nossl("require")) == at_server() + "FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user "
-                                                      "\"postgres\", database \"" + db + "\", SSL encryption\n");
+    CHECK(error_of(nossl("require")) == at_server() +
+                                            "FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user "
+                                            "\"postgres\", database \"" +
+                                            db + "\", SSL encryption\n");
 }
 
 TEST_CASE("a database reachable only with TLS: allow retries with TLS, prefer and require use it, disable is refused") {
@@ -75,13 +80,14 @@ TEST_CASE("a database reachable only with TLS: allow retries with TLS, prefer an
     CHECK(ssl_of(tls_only("allow", pw)));  // plain login refused, then TLS (libpq)
     CHECK(ssl_of(tls_only("prefer", pw)));
     CHECK(ssl_of(tls_only("require", pw)));
-    const std::string refused_plain = at_server() + "FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user \"" +
-                                      env("UVPG_TEST_SSL_SCRAM_USER") + "\", database \"" + env("UVPG_TEST_SSL_SCRAM_DB") +
-                                      "\", no encryption\n";
+    const std::string refused_plain =
+        at_server() + "FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user \"" +
+        env("UVPG_TEST_SSL_SCRAM_USER") + "\", database \"" + env("UVPG_TEST_SSL_SCRAM_DB") + "\", no encryption\n";
     CHECK(error_of(tls_only("disable", pw)) == refused_plain);
     // Both of allow's attempts refused: libpq reports both, plain text first.
-    CHECK(error_of(tls_only("allow", "wrong")) ==
-          refused_plain + at_server() + "FATAL:  password authentication failed for user \"" + env("UVPG_TEST_SSL_SCRAM_USER") + "\"\n");
+    CHECK(error_of(tls_only("allow", "wrong")) == refused_plain + at_server() +
+                                                      "FATAL:  password authentication failed for user \"" +
+                                                      env("UVPG_TEST_SSL_SCRAM_USER") + "\"\n");
 }
 
 TEST_CASE("a login refused after AuthenticationOk is not retried, whatever the sslmode") {

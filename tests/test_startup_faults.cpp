@@ -15,7 +15,8 @@ TEST_CASE("sslmode=allow, plain login refused, server answers N to the TLS retry
     Script second{expect_startup(), send(trust_reply()), wait_close()};
     std::vector<Script> scripts{first, second};
     FakeServer srv(scripts);
-    const std::string dsn = "host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u dbname=d connect_timeout=5 sslmode=allow";
+    const std::string dsn =
+        "host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u dbname=d connect_timeout=5 sslmode=allow";
     Outcome o = uvpg::run(connect_attempt(dsn));
     CHECK_MESSAGE(!o, o.describe());
     CHECK(o.what().find("SSL was required") == std::string::npos);
@@ -28,7 +29,8 @@ TEST_CASE("sslmode=allow, plain login refused, server answers N to the TLS retry
 TEST_CASE("an ErrorResponse in answer to SSLRequest is reported as such, not as injected data") {
     Script s{send(error_response("FATAL", "53300", "could not fork new process for connection")), wait_close()};
     FakeServer srv(s);
-    const std::string dsn = "host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u dbname=d connect_timeout=5 sslmode=prefer";
+    const std::string dsn =
+        "host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u dbname=d connect_timeout=5 sslmode=prefer";
     Outcome o = uvpg::run(connect_attempt(dsn));
     REQUIRE(o);
     CHECK_MESSAGE(o.what().find("unencrypted data") == std::string::npos, o.describe());
@@ -65,5 +67,7 @@ TEST_CASE("a TLS setup error starting with 'could not' gets libpq's host prefix"
     Outcome o = uvpg::run(connect_attempt(dsn));
     REQUIRE(o);
     MESSAGE(o.what());
-    CHECK(o.what().rfind("connection to server at \"" + std::string(host) + "\", port " + port + " failed: could not read root certificate file", 0) == 0);
+    CHECK(o.what().rfind("connection to server at \"" + std::string(host) + "\", port " + port +
+                             " failed: could not read root certificate file",
+                         0) == 0);
 }

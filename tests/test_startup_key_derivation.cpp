@@ -51,13 +51,14 @@ TEST_CASE("connect timeout while the SCRAM keys are derived: TimeoutError, the l
 TEST_CASE("sslmode=allow refused while the SCRAM keys are derived: the TLS retry logs in alone") {
     // The first (plain) attempt: SASLContinue, then at once FATAL: allow retries with TLS (the
     // fake server answers 'N', so in plain text again) and the second attempt is let in.
-    Script first{expect_startup(), scram(slow_scram()), send(error_response("FATAL", "28000", "no entry")), wait_close()};
+    Script first{expect_startup(), scram(slow_scram()), send(error_response("FATAL", "28000", "no entry")),
+                 wait_close()};
     Script second{trust_handshake(), hold()};
     std::vector<Script> scripts{first, second};
     FakeServer srv(scripts);
     const std::string port = std::to_string(srv.port());
-    Outcome o = uvpg::run(
-        connect_attempt("host=127.0.0.1 port=" + port + " user=u password=pw dbname=d sslmode=allow connect_timeout=10"));
+    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port +
+                                          " user=u password=pw dbname=d sslmode=allow connect_timeout=10"));
     uv_run(uv_default_loop(), UV_RUN_DEFAULT);
     CHECK_MESSAGE(!o, o.describe());
     srv.finish();

@@ -36,10 +36,12 @@ TEST_CASE("a login refused with only a message keeps it in diag() and pgerror()"
     Script s{expect_startup(), send(uvpg::proto::ErrorResponse{only_message}), close()};
     FakeServer srv(s);
     const std::string port = std::to_string(srv.port());
-    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port + " user=u dbname=d connect_timeout=5 sslmode=disable"));
+    Outcome o = uvpg::run(
+        connect_attempt("host=127.0.0.1 port=" + port + " user=u dbname=d connect_timeout=5 sslmode=disable"));
     REQUIRE_MESSAGE(o, "the login was refused");
     CHECK_MESSAGE(o.is<uvpg::OperationalError>(), o.describe());
-    CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port + " failed: too many clients for this pool\n");
+    CHECK(o.what() ==
+          "connection to server at \"127.0.0.1\", port " + port + " failed: too many clients for this pool\n");
     const Fields f = fields_of(o);
     CHECK(f.diag.message_primary == "too many clients for this pool");
     CHECK(f.pgerror == "too many clients for this pool\n");
@@ -52,7 +54,8 @@ TEST_CASE("a login refused with a non-localized severity and a message keeps bot
     Script s{expect_startup(), send(uvpg::proto::ErrorResponse{fields}), close()};
     FakeServer srv(s);
     const std::string port = std::to_string(srv.port());
-    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port + " user=u dbname=d connect_timeout=5 sslmode=disable"));
+    Outcome o = uvpg::run(
+        connect_attempt("host=127.0.0.1 port=" + port + " user=u dbname=d connect_timeout=5 sslmode=disable"));
     REQUIRE_MESSAGE(o, "the login was refused");
     CHECK_MESSAGE(o.is<uvpg::OperationalError>(), o.describe());
     CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port + " failed: FATAL:  no\n");
@@ -76,7 +79,8 @@ TEST_CASE("SCRAM-SHA-256-PLUS offered in plain text is refused before anything i
         Script s{expect_startup(), send(sasl), wait_close()};
         FakeServer srv(s);
         const std::string port = std::to_string(srv.port());
-        Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port + " user=u password=pw dbname=d connect_timeout=5 " + extra));
+        Outcome o = uvpg::run(
+            connect_attempt("host=127.0.0.1 port=" + port + " user=u password=pw dbname=d connect_timeout=5 " + extra));
         REQUIRE_MESSAGE(o, "the login went on without channel binding");
         CHECK_MESSAGE(o.is<uvpg::OperationalError>(), o.describe());
         CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port +
@@ -96,8 +100,9 @@ TEST_CASE("channel_binding=require and no SASL mechanism the client knows: libpq
     Script s{expect_startup(), send(sasl), wait_close()};
     FakeServer srv(s);
     const std::string port = std::to_string(srv.port());
-    Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port +
-                                          " user=u password=pw dbname=d connect_timeout=5 sslmode=disable channel_binding=require"));
+    Outcome o = uvpg::run(
+        connect_attempt("host=127.0.0.1 port=" + port +
+                        " user=u password=pw dbname=d connect_timeout=5 sslmode=disable channel_binding=require"));
     REQUIRE_MESSAGE(o, "the login went on");
     CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port +
                           " failed: none of the server's SASL authentication mechanisms are supported\n");
@@ -118,10 +123,12 @@ TEST_CASE("an empty password is no password: fe_sendauth: no password supplied, 
         Script s{expect_startup(), send(request), wait_close()};
         FakeServer srv(s);
         const std::string port = std::to_string(srv.port());
-        Outcome o = uvpg::run(connect_attempt("host=127.0.0.1 port=" + port +
-                                              " user=u password='' passfile=/nonexistent dbname=d connect_timeout=5 sslmode=disable"));
+        Outcome o = uvpg::run(
+            connect_attempt("host=127.0.0.1 port=" + port +
+                            " user=u password='' passfile=/nonexistent dbname=d connect_timeout=5 sslmode=disable"));
         REQUIRE_MESSAGE(o, "the login went on");
-        CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port + " failed: fe_sendauth: no password supplied\n");
+        CHECK(o.what() ==
+              "connection to server at \"127.0.0.1\", port " + port + " failed: fe_sendauth: no password supplied\n");
         srv.finish();
         CHECK(srv.error() == "");
         CHECK(srv.log().messages.empty());
@@ -138,9 +145,10 @@ TEST_CASE("a login without authentication under require_auth and channel_binding
                                           " user=u password=pw dbname=d connect_timeout=5 sslmode=disable"
                                           " require_auth=scram-sha-256 channel_binding=require"));
     REQUIRE_MESSAGE(o, "the login went through");
-    CHECK(o.what() == "connection to server at \"127.0.0.1\", port " + port +
-                          " failed: authentication method requirement \"scram-sha-256\" failed: server did not complete "
-                          "authentication\n");
+    CHECK(o.what() ==
+          "connection to server at \"127.0.0.1\", port " + port +
+              " failed: authentication method requirement \"scram-sha-256\" failed: server did not complete "
+              "authentication\n");
     srv.finish();
     CHECK(srv.error() == "");
 }

@@ -40,8 +40,8 @@ TEST_CASE("AuthenticationOk while the SCRAM keys are being derived is refused") 
              }),
              wait_close()};
     FakeServer srv(s);
-    const std::string dsn =
-        "host=127.0.0.1 port=" + std::to_string(srv.port()) + " user=u password=pw dbname=d connect_timeout=5 sslmode=disable";
+    const std::string dsn = "host=127.0.0.1 port=" + std::to_string(srv.port()) +
+                            " user=u password=pw dbname=d connect_timeout=5 sslmode=disable";
     Outcome o = uvpg::run(connect_attempt(dsn));
     // The key derivation the refused login started still runs on libuv's thread pool: let it end
     // (its callback finds the connection gone) before the process exits and OpenSSL cleans up.

@@ -40,7 +40,8 @@ TEST_CASE("streaming 3,000,000 rows: values right, the socket paused while the r
                 ++count;
                 sum += i;
                 halves += row[2].as<double>();
-                if ((count % 100000) == 0) text_right = text_right && row[1].as<std::string>() == "row " + std::to_string(i);
+                if ((count % 100000) == 0)
+                    text_right = text_right && row[1].as<std::string>() == "row " + std::to_string(i);
             }
         }
         CHECK(count == n);
@@ -122,7 +123,8 @@ TEST_CASE("streaming: an error before any row is thrown by stream(); small and r
     });
 }
 
-TEST_CASE("streaming: a stream given up on (another execute, a closed or dropped cursor) leaves the connection usable") {
+TEST_CASE(
+    "streaming: a stream given up on (another execute, a closed or dropped cursor) leaves the connection usable") {
     uvpg::run([]() -> uvpg::Task<void> {
         auto conn = co_await uvpg::connect(dsn());
         auto cur = co_await conn.cursor();

@@ -27,9 +27,13 @@ struct Sleep {
         h = caller;
         uv_timer_init(loop, &timer);
         timer.data = this;
-        uv_timer_start(&timer, [](uv_timer_t* t) {
-            uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* hh) { static_cast<Sleep*>(hh->data)->h.resume(); });
-        }, ms, 0);
+        uv_timer_start(
+            &timer,
+            [](uv_timer_t* t) {
+                uv_close(reinterpret_cast<uv_handle_t*>(t),
+                         [](uv_handle_t* hh) { static_cast<Sleep*>(hh->data)->h.resume(); });
+            },
+            ms, 0);
     }
     void await_resume() const noexcept {}
 };
@@ -63,9 +67,7 @@ TEST_CASE("run returns the value of a task that never suspends") {
     CHECK(uvpg::run(nested()) == "42");
 }
 
-TEST_CASE("run drives the loop until the task ends") {
-    CHECK(uvpg::run(add_later(uv_default_loop(), 2, 3, 5)) == 5);
-}
+TEST_CASE("run drives the loop until the task ends") { CHECK(uvpg::run(add_later(uv_default_loop(), 2, 3, 5)) == 5); }
 
 TEST_CASE("run on an application's own loop") {
     uv_loop_t loop;

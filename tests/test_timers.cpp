@@ -101,8 +101,8 @@ TEST_CASE("connect_timeout armed after CPU work waits the whole timeout") {
                                                std::to_string(port));
         } catch (const uvpg::TimeoutError& e) {
             timed_out = true;
-            CHECK(std::string(e.what()) == "connection to server at \"127.0.0.1\", port " + std::to_string(port) +
-                                               " failed: timeout expired\n");
+            CHECK(std::string(e.what()) ==
+                  "connection to server at \"127.0.0.1\", port " + std::to_string(port) + " failed: timeout expired\n");
         }
         const double waited = now_ms() - t0;
         CHECK(timed_out);

@@ -68,11 +68,11 @@ uvpg::Task<std::string> scalar_over(std::string dsn, std::string sql) {
 class FakeTlsServer {
 public:
     struct Script {
-        std::string cert{}, key{};            // what the server presents
-        bool ssl_request = true;              // expects SSLRequest first (false: direct TLS)
-        char reply = 'S';                     // answer to SSLRequest
-        std::string inject{};                 // plaintext sent right after the answer
-        std::string after_startup{};          // sent (through TLS if up) after the StartupMessage
+        std::string cert{}, key{};    // what the server presents
+        bool ssl_request = true;      // expects SSLRequest first (false: direct TLS)
+        char reply = 'S';             // answer to SSLRequest
+        std::string inject{};         // plaintext sent right after the answer
+        std::string after_startup{};  // sent (through TLS if up) after the StartupMessage
     };
     explicit FakeTlsServer(Script s) : script_(std::move(s)) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -140,7 +140,9 @@ private:
             if (script_.reply != 'S') {
                 unsigned char len[4];
                 if (!read_n(c, len, 4)) return;
-                std::string rest((std::size_t{len[0]} << 24 | std::size_t{len[1]} << 16 | std::size_t{len[2]} << 8 | len[3]) - 4, '\0');
+                std::string rest(
+                    (std::size_t{len[0]} << 24 | std::size_t{len[1]} << 16 | std::size_t{len[2]} << 8 | len[3]) - 4,
+                    '\0');
                 if (!read_n(c, rest.data(), rest.size())) return;
                 write_all(c, script_.after_startup);
                 char sink[256];
@@ -175,7 +177,9 @@ private:
             handshake_done = true;
             unsigned char len[4];
             if (SSL_read(ssl, len, 4) == 4) {
-                std::string rest((std::size_t{len[0]} << 24 | std::size_t{len[1]} << 16 | std::size_t{len[2]} << 8 | len[3]) - 4, '\0');
+                std::string rest(
+                    (std::size_t{len[0]} << 24 | std::size_t{len[1]} << 16 | std::size_t{len[2]} << 8 | len[3]) - 4,
+                    '\0');
                 std::size_t got = 0;
                 while (got < rest.size()) {
                     int r = SSL_read(ssl, rest.data() + got, static_cast<int>(rest.size() - got));
@@ -214,8 +218,9 @@ TEST_CASE("verify-full over TLS: in use, its protocol and cipher, and the server
     uvpg::run([]() -> uvpg::Task<void> {
         for (const std::string host : {"localhost", "127.0.0.1"}) {
             CAPTURE(host);
-            auto conn = co_await uvpg::connect("host=" + host + " port=" + env("UVPG_TEST_PORT") +
-                                               " user=postgres dbname=uvpg_test sslmode=verify-full sslrootcert=" + root());
+            auto conn =
+                co_await uvpg::connect("host=" + host + " port=" + env("UVPG_TEST_PORT") +
+                                       " user=postgres dbname=uvpg_test sslmode=verify-full sslrootcert=" + root());
             CHECK(conn.ssl_in_use());
             CHECK(conn.ssl_attribute("library") == "OpenSSL");
             CHECK(conn.ssl_attribute("protocol") == "TLSv1.3");
@@ -247,8 +252,9 @@ TEST_CASE("sslmode: prefer takes TLS when offered, disable and allow do not, req
     // require without a root certificate: encrypted, the (unknown to us) CA not checked.
     CHECK(uvpg::run(scalar_over(ssl_dsn("sslmode=require"), q)) == "true");
     // ...but a root file makes require check the chain, as libpq does.
-    CHECK(error_of([] { return connect_only(ssl_dsn("sslmode=require sslrootcert=" + env("UVPG_TEST_SSL_UNKNOWN_CA"))); })
-              .find("certificate verify failed") != std::string::npos);
+    CHECK(error_of([] {
+              return connect_only(ssl_dsn("sslmode=require sslrootcert=" + env("UVPG_TEST_SSL_UNKNOWN_CA")));
+          }).find("certificate verify failed") != std::string::npos);
     // Unix sockets never use TLS, whatever the mode (libpq).
     CHECK(uvpg::run(scalar_over("host=" + env("UVPG_TEST_SOCKET_DIR") + " port=" + env("UVPG_TEST_PORT") +
                                     " user=postgres dbname=uvpg_test sslmode=require",
@@ -257,18 +263,22 @@ TEST_CASE("sslmode: prefer takes TLS when offered, disable and allow do not, req
                                 "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) == "TLSv1.2");
 }
 
-TEST_CASE("libpq's fallback: prefer retries in plain text after a refused TLS login; allow tries TLS when plain is refused") {
+TEST_CASE(
+    "libpq's fallback: prefer retries in plain text after a refused TLS login; allow tries TLS when plain is refused") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const char* q = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     const std::string nossl = "dbname=" + env("UVPG_TEST_NOSSL_DB");
     // The server refuses this database over TLS: prefer goes on in plain text, as libpq does.
     CHECK(uvpg::run(scalar_over(ssl_dsn(nossl), q)) == "false");
     CHECK(uvpg::run(scalar_over(ssl_dsn(nossl + " sslmode=disable"), q)) == "false");
-    CHECK(error_of([&] { return connect_only(ssl_dsn(nossl + " sslmode=require")); }).find("pg_hba.conf") != std::string::npos);
-    const std::string tls_only = "dbname=" + env("UVPG_TEST_SSL_SCRAM_DB") + " user=" + env("UVPG_TEST_SSL_SCRAM_USER") +
+    CHECK(error_of([&] { return connect_only(ssl_dsn(nossl + " sslmode=require")); }).find("pg_hba.conf") !=
+          std::string::npos);
+    const std::string tls_only = "dbname=" + env("UVPG_TEST_SSL_SCRAM_DB") +
+                                 " user=" + env("UVPG_TEST_SSL_SCRAM_USER") +
                                  " password=" + env("UVPG_TEST_SSL_SCRAM_PASSWORD");
     CHECK(uvpg::run(scalar_over(ssl_dsn(tls_only + " sslmode=allow"), q)) == "true");  // hostnossl ... reject, then TLS
-    CHECK(error_of([&] { return connect_only(ssl_dsn(tls_only + " sslmode=disable")); }).find("pg_hba.conf") != std::string::npos);
+    CHECK(error_of([&] { return connect_only(ssl_dsn(tls_only + " sslmode=disable")); }).find("pg_hba.conf") !=
+          std::string::npos);
 }
 
 TEST_CASE("SCRAM-SHA-256-PLUS: channel_binding=require over TLS logs in; a wrong password does not") {
@@ -281,24 +291,31 @@ TEST_CASE("SCRAM-SHA-256-PLUS: channel_binding=require over TLS logs in; a wrong
         CHECK(uvpg::run(scalar_over(ssl_dsn(ok + " channel_binding=" + cb), "SELECT current_user")) ==
               env("UVPG_TEST_SSL_SCRAM_USER"));
     }
-    CHECK(error_of([&] { return connect_only(ssl_dsn(base + " password=wrong channel_binding=require")); })
-              .find("password authentication failed") != std::string::npos);
+    CHECK(error_of([&] {
+              return connect_only(ssl_dsn(base + " password=wrong channel_binding=require"));
+          }).find("password authentication failed") != std::string::npos);
 }
 
 TEST_CASE("channel_binding=require refuses every login that is not SCRAM-SHA-256-PLUS") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     if (!have_auth_roles()) UVPG_SKIP("the test server has no per-method roles (UVPG_TEST_AUTH != 1)");
     // Over plain text: SCRAM without binding; md5; cleartext; trust.
-    CHECK(error_of([] { return connect_only(ssl_dsn("sslmode=disable user=uvpg_scram password=scram_secret channel_binding=require")); })
-              .find("channel binding is required, but server did not offer") != std::string::npos);
-    CHECK(error_of([] { return connect_only(ssl_dsn("sslmode=disable user=uvpg_md5 password=md5_secret channel_binding=require")); })
-              .find("channel binding required but not supported by server's authentication request") != std::string::npos);
-    CHECK(error_of([] { return connect_only(ssl_dsn("user=uvpg_password password=plain_secret channel_binding=require")); })
-              .find("channel binding required but not supported") != std::string::npos);
+    CHECK(error_of([] {
+              return connect_only(
+                  ssl_dsn("sslmode=disable user=uvpg_scram password=scram_secret channel_binding=require"));
+          }).find("channel binding is required, but server did not offer") != std::string::npos);
+    CHECK(error_of([] {
+              return connect_only(ssl_dsn("sslmode=disable user=uvpg_md5 password=md5_secret channel_binding=require"));
+          }).find("channel binding required but not supported by server's authentication request") !=
+          std::string::npos);
+    CHECK(error_of([] {
+              return connect_only(ssl_dsn("user=uvpg_password password=plain_secret channel_binding=require"));
+          }).find("channel binding required but not supported") != std::string::npos);
     CHECK(error_of([] { return connect_only(ssl_dsn("channel_binding=require")); })  // trust, over TLS
               .find("server authenticated client without channel binding") != std::string::npos);
     // Over TLS the same SCRAM role binds (the host line matches hostssl connections too).
-    CHECK(uvpg::run(scalar_over(ssl_dsn("user=uvpg_scram password=scram_secret channel_binding=require"), "SELECT 1")) == "1");
+    CHECK(uvpg::run(scalar_over(ssl_dsn("user=uvpg_scram password=scram_secret channel_binding=require"),
+                                "SELECT 1")) == "1");
 }
 
 TEST_CASE("require_auth: methods the server may not use are refused before a password is sent") {
@@ -312,7 +329,8 @@ TEST_CASE("require_auth: methods the server may not use are refused before a pas
     CHECK(refused("user=uvpg_md5 password=md5_secret require_auth=scram-sha-256")
               .find("server requested a hashed password") != std::string::npos);
     CHECK(refused("require_auth=scram-sha-256").find("server did not complete authentication") != std::string::npos);
-    CHECK(uvpg::run(scalar_over(ssl_dsn("user=uvpg_md5 password=md5_secret require_auth=md5,scram-sha-256"), "SELECT 1")) == "1");
+    CHECK(uvpg::run(scalar_over(ssl_dsn("user=uvpg_md5 password=md5_secret require_auth=md5,scram-sha-256"),
+                                "SELECT 1")) == "1");
     CHECK(uvpg::run(scalar_over(ssl_dsn("require_auth=none"), "SELECT 1")) == "1");
 }
 
@@ -320,60 +338,67 @@ TEST_CASE("verify-full checks the host name; verify-ca only the chain; an unknow
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string ca = " sslrootcert=" + root();
     // The real server's certificate is for localhost: asked as other.example, it is a mismatch.
-    const std::string as_other = "host=other.example hostaddr=127.0.0.1 port=" + env("UVPG_TEST_PORT") +
-                                 " user=postgres dbname=uvpg_test";
-    CHECK(error_of([&] { return connect_only(as_other + " sslmode=verify-full" + ca); })
-              .find("does not match host name \"other.example\"") != std::string::npos);
+    const std::string as_other =
+        "host=other.example hostaddr=127.0.0.1 port=" + env("UVPG_TEST_PORT") + " user=postgres dbname=uvpg_test";
+    CHECK(error_of([&] {
+              return connect_only(as_other + " sslmode=verify-full" + ca);
+          }).find("does not match host name \"other.example\"") != std::string::npos);
     uvpg::run(connect_only(as_other + " sslmode=verify-ca" + ca));
-    const std::string unknown = error_of([] {
-        return connect_only(ssl_dsn("sslmode=verify-ca sslrootcert=" + env("UVPG_TEST_SSL_UNKNOWN_CA")));
-    });
+    const std::string unknown = error_of(
+        [] { return connect_only(ssl_dsn("sslmode=verify-ca sslrootcert=" + env("UVPG_TEST_SSL_UNKNOWN_CA"))); });
     CHECK(unknown.find("certificate verify failed") != std::string::npos);
-    CHECK(error_of([] { return connect_only(ssl_dsn("sslmode=verify-ca sslrootcert=/nonexistent/root.crt")); })
-              .find("root certificate file \"/nonexistent/root.crt\" does not exist") != std::string::npos);
+    CHECK(error_of([] {
+              return connect_only(ssl_dsn("sslmode=verify-ca sslrootcert=/nonexistent/root.crt"));
+          }).find("root certificate file \"/nonexistent/root.crt\" does not exist") != std::string::npos);
 }
 
 TEST_CASE("client certificates: cert authentication, encrypted keys, and keys others can read") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
-    const std::string user = "user=" + env("UVPG_TEST_SSL_CERT_USER") + " sslmode=verify-full host=localhost sslrootcert=" + root();
+    const std::string user =
+        "user=" + env("UVPG_TEST_SSL_CERT_USER") + " sslmode=verify-full host=localhost sslrootcert=" + root();
     const std::string cert = " sslcert=" + env("UVPG_TEST_SSL_CLIENT_CERT");
-    CHECK(uvpg::run(scalar_over(ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY")), "SELECT current_user")) ==
-          env("UVPG_TEST_SSL_CERT_USER"));
-    CHECK(uvpg::run(scalar_over(ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY_ENC") +
-                                        " sslpassword=uvpg-key-pass"),
-                                "SELECT 1")) == "1");
+    CHECK(uvpg::run(scalar_over(ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY")),
+                                "SELECT current_user")) == env("UVPG_TEST_SSL_CERT_USER"));
+    CHECK(uvpg::run(scalar_over(
+              ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY_ENC") + " sslpassword=uvpg-key-pass"),
+              "SELECT 1")) == "1");
     CHECK(error_of([&] {
-              return connect_only(ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY_ENC") + " sslpassword=wrong"));
+              return connect_only(
+                  ssl_dsn(user + cert + " sslkey=" + env("UVPG_TEST_SSL_CLIENT_KEY_ENC") + " sslpassword=wrong"));
           }).find("could not load private key file") != std::string::npos);
     // Without a certificate the server's hba line (cert) refuses: its error, as OperationalError.
     CHECK(error_of([&] { return connect_only(ssl_dsn(user + " sslcert=/nonexistent.crt")); }).find("certificate") !=
           std::string::npos);
     // A certificate from a CA the server does not trust: the server ends the handshake.
     CHECK(error_of([&] {
-              return connect_only(ssl_dsn(user + " sslcert=" + env("UVPG_TEST_SSL_UNKNOWN_CERT") + " sslkey=" +
-                                          env("UVPG_TEST_SSL_UNKNOWN_KEY")));
+              return connect_only(ssl_dsn(user + " sslcert=" + env("UVPG_TEST_SSL_UNKNOWN_CERT") +
+                                          " sslkey=" + env("UVPG_TEST_SSL_UNKNOWN_KEY")));
           }).find("SSL error") != std::string::npos);
     // A key file that others can read is refused before anything is sent (libpq's rule).
     const std::string loose = env("UVPG_TEST_SSL_DIR") + "/loose-copy.key";
-    std::filesystem::copy_file(env("UVPG_TEST_SSL_CLIENT_KEY"), loose, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(env("UVPG_TEST_SSL_CLIENT_KEY"), loose,
+                               std::filesystem::copy_options::overwrite_existing);
     ::chmod(loose.c_str(), 0644);
-    CHECK(error_of([&] { return connect_only(ssl_dsn(user + cert + " sslkey=" + loose)); })
-              .find("has group or world access") != std::string::npos);
+    CHECK(error_of([&] {
+              return connect_only(ssl_dsn(user + cert + " sslkey=" + loose));
+          }).find("has group or world access") != std::string::npos);
     std::filesystem::remove(loose);
 }
 
 TEST_CASE("a server that sends bytes after 'S' before the handshake is refused (CVE-2021-23222)") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .inject = kLetIn});
-    CHECK(error_of([&] { return connect_only(s.dsn("sslmode=require")); }).find("received unencrypted data after SSL response") !=
-          std::string::npos);
+    CHECK(error_of([&] {
+              return connect_only(s.dsn("sslmode=require"));
+          }).find("received unencrypted data after SSL response") != std::string::npos);
 }
 
 TEST_CASE("a handshake that fails under prefer is retried in plain text (libpq); require does not retry") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     // 'S' followed by unencrypted bytes: refused at once, no retry (libpq's rule too).
     FakeTlsServer s({.reply = 'S', .inject = std::string(64, 'x')});
-    CHECK(error_of([&] { return connect_only(s.dsn("sslmode=prefer")); }).find("received unencrypted data") != std::string::npos);
+    CHECK(error_of([&] { return connect_only(s.dsn("sslmode=prefer")); }).find("received unencrypted data") !=
+          std::string::npos);
     CHECK(s.connections() == 1);
     // A certificate that does not verify: the handshake fails, and prefer tries once more in
     // plain text (the scripted server closes that second connection); both attempts reported.
@@ -381,11 +406,13 @@ TEST_CASE("a handshake that fails under prefer is retried in plain text (libpq);
     const std::string what = error_of([&] { return connect_only(s2.dsn("sslmode=prefer sslrootcert=" + root())); });
     CAPTURE(what);
     CHECK(what.find("certificate verify failed") != std::string::npos);
-    CHECK(what.find("\nconnection to server at \"127.0.0.1\", port " + std::to_string(s2.port) + " failed: ") != std::string::npos);
+    CHECK(what.find("\nconnection to server at \"127.0.0.1\", port " + std::to_string(s2.port) + " failed: ") !=
+          std::string::npos);
     CHECK(s2.connections() == 2);
     FakeTlsServer s3({.cert = env("UVPG_TEST_SSL_UNKNOWN_CERT"), .key = env("UVPG_TEST_SSL_UNKNOWN_KEY")});
-    CHECK(error_of([&] { return connect_only(s3.dsn("sslmode=require sslrootcert=" + root())); })
-              .find("certificate verify failed") != std::string::npos);
+    CHECK(error_of([&] {
+              return connect_only(s3.dsn("sslmode=require sslrootcert=" + root()));
+          }).find("certificate verify failed") != std::string::npos);
     CHECK(s3.connections() == 1);
 }
 
@@ -434,12 +461,14 @@ TEST_CASE("certificates a scripted server presents: expired, revoked, for anothe
     }
     {
         FakeTlsServer s({.cert = env("UVPG_TEST_SSL_REVOKED_CERT"), .key = env("UVPG_TEST_SSL_REVOKED_KEY")});
-        CHECK(error_of([&] { return connect_only(s.dsn("sslmode=verify-full sslcrl=" + env("UVPG_TEST_SSL_CRL") + ca)); })
-                  .find("certificate revoked") != std::string::npos);
+        CHECK(error_of([&] {
+                  return connect_only(s.dsn("sslmode=verify-full sslcrl=" + env("UVPG_TEST_SSL_CRL") + ca));
+              }).find("certificate revoked") != std::string::npos);
     }
     {
         // The same revoked certificate passes without the CRL: the check is the CRL's.
-        FakeTlsServer s({.cert = env("UVPG_TEST_SSL_REVOKED_CERT"), .key = env("UVPG_TEST_SSL_REVOKED_KEY"),
+        FakeTlsServer s({.cert = env("UVPG_TEST_SSL_REVOKED_CERT"),
+                         .key = env("UVPG_TEST_SSL_REVOKED_KEY"),
                          .after_startup = kLetIn});
         uvpg::run([&]() -> uvpg::Task<void> {
             auto conn = co_await uvpg::connect(s.dsn("sslmode=verify-full" + ca));
@@ -452,28 +481,31 @@ TEST_CASE("verify-full reads the Common Name only when the certificate has no su
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     const std::string ca = " sslmode=verify-full sslrootcert=" + root();
     {
-        FakeTlsServer s({.cert = env("UVPG_TEST_SSL_CN_ONLY_CERT"), .key = env("UVPG_TEST_SSL_CN_ONLY_KEY"),
+        FakeTlsServer s({.cert = env("UVPG_TEST_SSL_CN_ONLY_CERT"),
+                         .key = env("UVPG_TEST_SSL_CN_ONLY_KEY"),
                          .after_startup = kLetIn});
         uvpg::run(connect_only(s.dsn(ca)));  // CN=localhost, no SAN
         CHECK(s.handshake_done);
     }
     FakeTlsServer s({.cert = env("UVPG_TEST_SSL_SAN_OTHER_CERT"), .key = env("UVPG_TEST_SSL_SAN_OTHER_KEY")});
-    CHECK(error_of([&] { return connect_only(s.dsn(ca)); }).find(
-              "server certificate for \"other.example\" does not match host name \"localhost\"") != std::string::npos);
+    CHECK(error_of([&] {
+              return connect_only(s.dsn(ca));
+          }).find("server certificate for \"other.example\" does not match host name \"localhost\"") !=
+          std::string::npos);
 }
 
 TEST_CASE("channel_binding=require refuses a TLS server that lets the client in without a password") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
     FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .after_startup = kLetIn});
-    CHECK(error_of([&] { return connect_only(s.dsn("sslmode=require channel_binding=require")); })
-              .find("server authenticated client without channel binding") != std::string::npos);
+    CHECK(error_of([&] {
+              return connect_only(s.dsn("sslmode=require channel_binding=require"));
+          }).find("server authenticated client without channel binding") != std::string::npos);
     CHECK(s.handshake_done);
 }
 
 TEST_CASE("sslnegotiation=direct: TLS at once, without SSLRequest, with ALPN postgresql and SNI") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
-    FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .ssl_request = false,
-                     .after_startup = kLetIn});
+    FakeTlsServer s({.cert = fake_cert(), .key = fake_key(), .ssl_request = false, .after_startup = kLetIn});
     uvpg::run([&]() -> uvpg::Task<void> {
         auto conn = co_await uvpg::connect(s.dsn("sslmode=verify-full sslnegotiation=direct sslrootcert=" + root()));
         CHECK(conn.ssl_in_use());
@@ -498,8 +530,9 @@ TEST_CASE("sslsni=0 sends no server name; an address is never sent as one") {
 
 TEST_CASE("sslrootcert=system checks against the system's roots (which do not know the test CA)") {
     if (!have_ssl()) UVPG_SKIP("the test server has no TLS (UVPG_TEST_SSL != 1)");
-    CHECK(error_of([] { return connect_only(ssl_dsn("host=localhost sslrootcert=system")); })
-              .find("certificate verify failed") != std::string::npos);
+    CHECK(error_of([] {
+              return connect_only(ssl_dsn("host=localhost sslrootcert=system"));
+          }).find("certificate verify failed") != std::string::npos);
 }
 
 TEST_CASE("host names as libpq matches them: exact, case-insensitive, a wildcard only as the whole leftmost label") {
@@ -529,7 +562,8 @@ X509* self_signed(EVP_PKEY* key, const EVP_MD* md) {
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, key);
     X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     X509_sign(x, key, md);
     return x;
@@ -581,7 +615,8 @@ TEST_CASE("tls-server-end-point hashes the certificate with its signature's hash
             SSL_do_handshake(server);
             char buf[16384];
             int n = 0;
-            while ((n = BIO_read(out, buf, sizeof buf)) > 0) client->feed(reinterpret_cast<std::uint8_t*>(buf), static_cast<std::size_t>(n));
+            while ((n = BIO_read(out, buf, sizeof buf)) > 0)
+                client->feed(reinterpret_cast<std::uint8_t*>(buf), static_cast<std::size_t>(n));
         }
         REQUIRE(step == uvpg::detail::TlsSession::Step::done);
         CHECK(client->server_end_point() == expected_end_point(cert, c.expect));

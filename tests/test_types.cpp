@@ -46,8 +46,7 @@ bool same(const T& a, const T& b) {
 
 // One value of type `type` (SQL), which the server prints as `text`.
 template <class T>
-uvpg::Task<void> round_trip(uvpg::Cursor& cur, T value, std::string type, std::string text,
-                            std::string output = "") {
+uvpg::Task<void> round_trip(uvpg::Cursor& cur, T value, std::string type, std::string text, std::string output = "") {
     // `text` is the ::text cast; `output` what the output function prints, when they differ (bool).
     if (output.empty()) output = text;
     INFO("type ", type, ", server text ", text);
@@ -208,7 +207,8 @@ TEST_CASE("time, timetz, timestamp, timestamptz: microseconds, BC, 294276 AD, in
         co_await round_trip(cur, TS(local_days(year{2024} / 1 / 31) + hours{12} + microseconds{123456}), "timestamp",
                             "2024-01-31 12:00:00.123456");
         co_await round_trip(cur, TS(local_days(year{-4713} / 11 / 24)), "timestamp", "4714-11-24 00:00:00 BC");
-        co_await round_trip(cur, TS::from_pg_micros(9223371331199999999LL), "timestamp", "294276-12-31 23:59:59.999999");
+        co_await round_trip(cur, TS::from_pg_micros(9223371331199999999LL), "timestamp",
+                            "294276-12-31 23:59:59.999999");
         co_await round_trip(cur, TS::infinity(), "timestamp", "infinity");
         co_await round_trip(cur, TS::minus_infinity(), "timestamp", "-infinity");
         co_await round_trip(cur, TSZ(sys_days(year{1970} / 1 / 1)), "timestamptz", "1970-01-01 00:00:00+00");
@@ -256,8 +256,7 @@ TEST_CASE("inet, cidr, macaddr, macaddr8, bit, varbit, money") {
         uvpg::MacAddr mac{{0x08, 0x00, 0x2b, 0x01, 0x02, 0x03}};
         uvpg::MacAddr8 mac8{{0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0x05}};
         co_await round_trip(cur, mac, "macaddr", "08:00:2b:01:02:03");
-        co_await round_trip(cur, mac8, "macaddr8",
-                            "08:00:2b:01:02:03:04:05");
+        co_await round_trip(cur, mac8, "macaddr8", "08:00:2b:01:02:03:04:05");
         co_await round_trip(cur, uvpg::Bits{"10110"}, "varbit", "10110");
         co_await round_trip(cur, uvpg::Bits{"101"}, "bit(3)", "101");
         co_await round_trip(cur, uvpg::Bits{""}, "varbit", "");
@@ -309,14 +308,16 @@ TEST_CASE("arrays: any dimension, NULL elements, empty, lower bounds, quoting") 
         co_await round_trip(cur, bigs, "int8[]", "{-9223372036854775808,0}");
         co_await round_trip(cur, doubles, "float8[]", "{0.5,-0,1e+300}");
         co_await round_trip(cur, bools, "bool[]", "{t,f}");
-        co_await round_trip(cur, words, "text[]", "{\"a b\",\"\",\"NULL\",\"x\\\"y\",\"back\\\\slash\",\"{}\",caf\xc3\xa9}");
+        co_await round_trip(cur, words, "text[]",
+                            "{\"a b\",\"\",\"NULL\",\"x\\\"y\",\"back\\\\slash\",\"{}\",caf\xc3\xa9}");
         co_await round_trip(cur, holes, "varchar[]", "{a,NULL}");
         co_await round_trip(cur, numerics, "numeric[]", "{1.50,NaN}");
         co_await round_trip(cur, dates, "date[]", "{2024-01-31,infinity}");
         co_await round_trip(cur, uuids, "uuid[]", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}");
         co_await round_trip(cur, blobs, "bytea[]", "{\"\\\\x0001\",\"\\\\x\"}");
         // NULL-filled and empty multi-dimensional arrays.
-        std::vector<std::vector<std::optional<std::string>>> nulls{{std::nullopt, std::nullopt}, {std::nullopt, std::nullopt}};
+        std::vector<std::vector<std::optional<std::string>>> nulls{{std::nullopt, std::nullopt},
+                                                                   {std::nullopt, std::nullopt}};
         co_await round_trip(cur, nulls, "text[]", "{{NULL,NULL},{NULL,NULL}}");
         std::vector<std::vector<int>> hollow{{}, {}};
         co_await cur.execute("SELECT %s::int4[]", {hollow});
@@ -372,8 +373,10 @@ TEST_CASE("ranges and multiranges: bounds, infinity, empty, canonical forms") {
 TEST_CASE("records: ROW() values as uvpg::Record and std::tuple, nested, NULL fields") {
     with_utc_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
         // With a parameter the statement is prepared, so the record comes back binary and typed.
-        co_await cur.execute("SELECT ROW(%s::int4, 'two'::text, NULL::date, ROW(1.5::float8, true)), "
-                             "ARRAY[ROW(1, 'a'), ROW(2, 'b')]", {1});
+        co_await cur.execute(
+            "SELECT ROW(%s::int4, 'two'::text, NULL::date, ROW(1.5::float8, true)), "
+            "ARRAY[ROW(1, 'a'), ROW(2, 'b')]",
+            {1});
         auto r = *co_await cur.fetchone();
         CHECK(r[0].is_binary());
         uvpg::Record rec = r[0].as<uvpg::Record>();
@@ -413,12 +416,14 @@ TEST_CASE("register_type: enum, composite, domain and hstore, read in binary aft
         CHECK_FALSE(before[0].is_binary());
         CHECK(before[0].as<std::string>() == "ok");
         CHECK(before[2].as<int>() == 5);
-        for (const char* t : {"pg_temp.mood", "pg_temp.pair", "pg_temp.posint", "hstore"}) co_await conn.register_type(t);
+        for (const char* t : {"pg_temp.mood", "pg_temp.pair", "pg_temp.posint", "hstore"})
+            co_await conn.register_type(t);
         // After: binary and typed.
         uvpg::Hstore h{{"a", "1"}, {"b", std::nullopt}, {"key with \"quotes\"", "x=>y"}};
-        co_await cur.execute("SELECT 'ok'::pg_temp.mood, ROW(1, 'x', NULL)::pg_temp.pair, %s::pg_temp.posint, "
-                             "ARRAY['sad', 'happy']::pg_temp.mood[], %s::hstore, ARRAY[ROW(2, 'y', '2024-01-01')::pg_temp.pair]",
-                             {5, h});
+        co_await cur.execute(
+            "SELECT 'ok'::pg_temp.mood, ROW(1, 'x', NULL)::pg_temp.pair, %s::pg_temp.posint, "
+            "ARRAY['sad', 'happy']::pg_temp.mood[], %s::hstore, ARRAY[ROW(2, 'y', '2024-01-01')::pg_temp.pair]",
+            {5, h});
         auto r = *co_await cur.fetchone();
         CHECK(r[0].is_binary());
         CHECK(r[0].as<std::string>() == "ok");
@@ -436,7 +441,8 @@ TEST_CASE("register_type: enum, composite, domain and hstore, read in binary aft
         REQUIRE(pairs.size() == 1);
         CHECK(std::get<2>(pairs[0]) == uvpg::Date(year{2024} / 1 / 1));
         // A std::tuple goes as a composite's text, cast in the SQL.
-        std::tuple<int, std::string, std::optional<uvpg::Date>> sent{7, "it's, \"quoted\"", uvpg::Date(year{1999} / 12 / 31)};
+        std::tuple<int, std::string, std::optional<uvpg::Date>> sent{7, "it's, \"quoted\"",
+                                                                     uvpg::Date(year{1999} / 12 / 31)};
         co_await cur.execute("SELECT %s::pg_temp.pair", {sent});
         CHECK((*co_await cur.fetchone())[0].as<std::tuple<int, std::string, std::optional<uvpg::Date>>>() == sent);
         // A registered composite's text form (a simple query) reads with its field types too.
@@ -463,8 +469,9 @@ TEST_CASE("register_type: enum, composite, domain and hstore, read in binary aft
 
 TEST_CASE("description: real type OIDs, sizes, precision and scale from the type modifiers") {
     with_utc_cursor([](uvpg::Connection&, uvpg::Cursor& cur) -> uvpg::Task<void> {
-        co_await cur.execute("CREATE TEMP TABLE described (n numeric(10, 2), v varchar(20), c char(3), b bit(5), "
-                             "t timestamptz(3), i interval second(2), d date, x int8[], u uuid)");
+        co_await cur.execute(
+            "CREATE TEMP TABLE described (n numeric(10, 2), v varchar(20), c char(3), b bit(5), "
+            "t timestamptz(3), i interval second(2), d date, x int8[], u uuid)");
         co_await cur.execute("SELECT * FROM described WHERE %s", {true});
         const auto& d = cur.description();
         REQUIRE(d.size() == 9);

@@ -16,9 +16,8 @@ using namespace uvpg;
 namespace {
 
 // Built-in OIDs used below.
-constexpr std::uint32_t BOOL = 16, BYTEA = 17, INT8 = 20, INT2 = 21, INT4 = 23, TEXT = 25,
-                        OID = 26, JSON = 114, FLOAT4 = 700, FLOAT8 = 701, VARCHAR = 1043,
-                        NUMERIC = 1700, JSONB = 3802, UUID = 2950;
+constexpr std::uint32_t BOOL = 16, BYTEA = 17, INT8 = 20, INT2 = 21, INT4 = 23, TEXT = 25, OID = 26, JSON = 114,
+                        FLOAT4 = 700, FLOAT8 = 701, VARCHAR = 1043, NUMERIC = 1700, JSONB = 3802, UUID = 2950;
 
 struct Col {
     std::string name;
@@ -66,8 +65,7 @@ TEST_CASE("bool reads t and f from a bool column only") {
     CHECK(read<bool>(BOOL, "f") == false);
     CHECK(error_of([] { read<bool>(INT4, "1"); }) == "cannot read column \"c\" (0, int4) as bool");
     CHECK(error_of([] { read<bool>(TEXT, "t"); }) == "cannot read column \"c\" (0, text) as bool");
-    CHECK(error_of([] { read<bool>(BOOL, "x"); }) ==
-          "cannot read column \"c\" (0, bool) as bool: invalid text \"x\"");
+    CHECK(error_of([] { read<bool>(BOOL, "x"); }) == "cannot read column \"c\" (0, bool) as bool: invalid text \"x\"");
 }
 
 TEST_CASE("integers from int2, int4, int8 and oid, range-checked") {
@@ -152,8 +150,8 @@ TEST_CASE("float and double refusals") {
     CHECK(error_of([] { read<double>(BOOL, "t"); }) == "cannot read column \"c\" (0, bool) as double");
     CHECK(error_of([] { read<float>(FLOAT8, "1e300"); }) ==
           "cannot read column \"c\" (0, float8) as float: 1e300 is out of range");
-    CHECK(error_of([] { read<double>(NUMERIC, "1" + std::string(400, '0')); })
-              .find("is out of range") != std::string::npos);
+    CHECK(error_of([] { read<double>(NUMERIC, "1" + std::string(400, '0')); }).find("is out of range") !=
+          std::string::npos);
     CHECK(error_of([] { read<double>(FLOAT8, "1.5x"); }) ==
           "cannot read column \"c\" (0, float8) as double: invalid text \"1.5x\"");
     CHECK(error_of([] { read<double>(FLOAT8, ""); }).find("invalid text") != std::string::npos);
@@ -164,8 +162,7 @@ TEST_CASE("std::string and std::string_view read the text of any type") {
     CHECK(read<std::string>(TEXT, "hello") == "hello");
     CHECK(read<std::string>(INT4, "42") == "42");
     CHECK(read<std::string>(BOOL, "t") == "t");
-    CHECK(read<std::string>(UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11") ==
-          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    CHECK(read<std::string>(UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11") == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
     CHECK(read<std::string>(BYTEA, "\\x0102") == "\\x0102");  // as psql shows it
     CHECK(read<std::string>(TEXT, "") == "");
     CHECK(read<std::string>(VARCHAR, std::string("a\0b", 3)) == std::string("a\0b", 3));
@@ -198,8 +195,7 @@ TEST_CASE("bytea: hex and escape formats") {
           "cannot read column \"c\" (0, bytea) as uvpg::Bytes: invalid text \"\\x0\"");
     for (const char* bad : {"\\xzz", "\\9", "\\40", "\\400", "tail\\"})
         CHECK(error_of([&] { read<Bytes>(BYTEA, bad); }).find("invalid text") != std::string::npos);
-    CHECK(error_of([] { read<Bytes>(TEXT, "\\x00"); }) ==
-          "cannot read column \"c\" (0, text) as uvpg::Bytes");
+    CHECK(error_of([] { read<Bytes>(TEXT, "\\x00"); }) == "cannot read column \"c\" (0, text) as uvpg::Bytes");
 }
 
 TEST_CASE("Numeric from numeric and integer columns, Json from json and jsonb") {
@@ -209,10 +205,8 @@ TEST_CASE("Numeric from numeric and integer columns, Json from json and jsonb") 
     CHECK(read<Numeric>(NUMERIC, "-Infinity") == Numeric{"-Infinity"});
     CHECK(read<Numeric>(INT8, "-9223372036854775808") == Numeric{"-9223372036854775808"});
     CHECK(read<Numeric>(INT2, "5") == Numeric{"5"});
-    CHECK(error_of([] { read<Numeric>(FLOAT8, "1.5"); }) ==
-          "cannot read column \"c\" (0, float8) as uvpg::Numeric");
-    CHECK(error_of([] { read<Numeric>(TEXT, "1.5"); }) ==
-          "cannot read column \"c\" (0, text) as uvpg::Numeric");
+    CHECK(error_of([] { read<Numeric>(FLOAT8, "1.5"); }) == "cannot read column \"c\" (0, float8) as uvpg::Numeric");
+    CHECK(error_of([] { read<Numeric>(TEXT, "1.5"); }) == "cannot read column \"c\" (0, text) as uvpg::Numeric");
     CHECK(error_of([] { read<Numeric>(NUMERIC, "1.2.3"); }).find("invalid text") != std::string::npos);
 
     CHECK(read<Json>(JSON, "{\"a\": 1}") == Json{"{\"a\": 1}"});
@@ -230,15 +224,12 @@ TEST_CASE("NULL: nullopt through optional, DataError through a plain type") {
     CHECK(r[1].as<std::optional<int>>() == 5);
     CHECK(!r[2].is_null());
     CHECK(r[2].as<std::optional<std::string>>() == std::string());  // empty text is not NULL
-    CHECK(error_of([&] { r[0].as<int>(); }) ==
-          "column \"x\" (0) is NULL; read it as std::optional<int>");
+    CHECK(error_of([&] { r[0].as<int>(); }) == "column \"x\" (0) is NULL; read it as std::optional<int>");
     CHECK(error_of([&] { r[0].as<std::string>(); }) ==
           "column \"x\" (0) is NULL; read it as std::optional<std::string>");
-    CHECK(error_of([&] { detail::throw_null_value(r[0]); }) ==
-          "column \"x\" (0) is NULL; read it as std::optional");
+    CHECK(error_of([&] { detail::throw_null_value(r[0]); }) == "column \"x\" (0) is NULL; read it as std::optional");
     // A non-NULL value that cannot convert still throws through optional.
-    CHECK(error_of([&] { r[1].as<std::optional<bool>>(); }) ==
-          "cannot read column \"y\" (1, int4) as bool");
+    CHECK(error_of([&] { r[1].as<std::optional<bool>>(); }) == "cannot read column \"y\" (1, int4) as bool");
 }
 
 TEST_CASE("Row by index, by name, iteration and errors") {
@@ -256,8 +247,7 @@ TEST_CASE("Row by index, by name, iteration and errors") {
     for (Value v : r) seen.push_back(v.name() + "=" + v.as<std::string>());
     CHECK(seen == std::vector<std::string>{"id=7", "name=ann", "id=8", "=anon"});
 
-    CHECK(error_of<ProgrammingError>([&] { r[4]; }) ==
-          "column index 4 out of range (the row has 4 columns)");
+    CHECK(error_of<ProgrammingError>([&] { r[4]; }) == "column index 4 out of range (the row has 4 columns)");
     CHECK(error_of<ProgrammingError>([&] { r["nope"]; }) == "no column named \"nope\"");
     CHECK(error_of<ProgrammingError>([&] { r["Name"]; }) == "no column named \"Name\"");
 
@@ -448,8 +438,7 @@ TEST_CASE("Param: strings, bytes, numeric, json") {
     CHECK(Param("").data() == "");
     CHECK(!Param("").is_null());
     CHECK(Param(std::string("caf\xc3\xa9")).data() == "caf\xc3\xa9");
-    CHECK(error_of([] { Param(std::string("a\0b", 3)); }) ==
-          "A string literal cannot contain NUL (0x00) characters.");
+    CHECK(error_of([] { Param(std::string("a\0b", 3)); }) == "A string literal cannot contain NUL (0x00) characters.");
     CHECK_THROWS_AS(Param(std::string_view("\0", 1)), DataError);
     CHECK_THROWS_AS(Param(Json{std::string("{\0}", 3)}), DataError);
 
@@ -462,8 +451,8 @@ TEST_CASE("Param: strings, bytes, numeric, json") {
     CHECK(Param(Numeric{"3.14"}).type_oid() == NUMERIC);
     CHECK(Param(Numeric{"3.14"}).binary());
     CHECK(Param(Numeric{"3.14"}).literal() == "3.14");
-    for (const char* ok : {"0", "-1", "+1", "1.", ".5", "1.5e10", "1E-3", "NaN", "nan", "Infinity",
-                           "-Infinity", "+inf", "00012.3400", " 1", "1 "})  // numeric_in's blanks too
+    for (const char* ok : {"0", "-1", "+1", "1.", ".5", "1.5e10", "1E-3", "NaN", "nan", "Infinity", "-Infinity", "+inf",
+                           "00012.3400", " 1", "1 "})  // numeric_in's blanks too
         CHECK_NOTHROW(Param(Numeric{ok}));
     for (const char* bad : {"", "-", ".", "1.2.3", "abc", "1e", "1e+", "0x10", "--1", "Inf1"})
         CHECK_THROWS_AS(Param(Numeric{bad}), DataError);
@@ -539,7 +528,7 @@ TEST_CASE("float text with an exponent at the edge of long long: no overflow, a 
     uvpg::proto::DataRow dr{2, uvpg::proto::ByteView(body.data(), body.size())};
     auto row = uvpg::detail::make_row(shape, dr);
     CHECK_THROWS_AS(row[0].as<double>(), uvpg::DataError);  // too large
-    CHECK(row[1].as<double>() == 0.0);                        // too small: reads as zero
+    CHECK(row[1].as<double>() == 0.0);                      // too small: reads as zero
     auto body2 = make("1e-99999999999999999999", "1e99999999999999999999");
     uvpg::proto::DataRow dr2{2, uvpg::proto::ByteView(body2.data(), body2.size())};
     auto row2 = uvpg::detail::make_row(shape, dr2);
@@ -567,12 +556,13 @@ TEST_CASE("malformed binary fields are DataErrors naming the column, and the row
         for (int k = 3; k >= 0; --k) body.push_back(static_cast<std::uint8_t>(n >> (8 * k)));
         body.insert(body.end(), bytes.begin(), bytes.end());
     };
-    field({0, 0, 1});                                     // int4 of 3 bytes
+    field({0, 0, 1});                                          // int4 of 3 bytes
     field({0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 23});  // array with ndim -1
     field({0, 0, 0, 42});
     auto row = uvpg::detail::make_row(shape, uvpg::proto::DataRow{3, uvpg::proto::ByteView(body.data(), body.size())});
     CHECK(row[0].is_binary());
-    CHECK(error_of([&] { row[0].as<int>(); }) == "cannot read column \"n\" (0, int4) as int: wrong number of bytes for the type");
+    CHECK(error_of([&] { row[0].as<int>(); }) ==
+          "cannot read column \"n\" (0, int4) as int: wrong number of bytes for the type");
     CHECK(error_of([&] { row[1].as<std::vector<int>>(); }).find("as an array: invalid header") != std::string::npos);
     CHECK_THROWS_AS(row[1].as<std::string>(), DataError);
     CHECK(row[2].as<int>() == 42);
@@ -597,7 +587,8 @@ TEST_CASE("the public value types map to proto's plain values field for field, a
     CHECK(to_proto(tz) == proto::TimeTzValue{45296000000, 19800});
     CHECK(from_proto<uvpg::TimeTz>(proto::TimeTzValue{45296000000, 19800}) == tz);
 
-    for (std::int64_t us : {std::int64_t{0}, std::int64_t{-1}, proto::kTimestampInfinity, proto::kTimestampMinusInfinity}) {
+    for (std::int64_t us :
+         {std::int64_t{0}, std::int64_t{-1}, proto::kTimestampInfinity, proto::kTimestampMinusInfinity}) {
         CHECK(to_proto(uvpg::Timestamp::from_pg_micros(us)) == us);
         CHECK(to_proto(uvpg::TimestampTz::from_pg_micros(us)) == us);
         CHECK(from_proto<uvpg::Timestamp>(us) == uvpg::Timestamp::from_pg_micros(us));

@@ -18,7 +18,7 @@ namespace detail {
 class ConnectionImpl;
 struct Lease;
 struct Access;
-}
+}  // namespace detail
 
 // A NOTIFY received by LISTEN (aiopg: Notify(pid, channel, payload)).
 struct Notify {
@@ -91,6 +91,7 @@ public:
         std::optional<Notify> get_nowait();
         std::size_t size() const;
         bool empty() const { return size() == 0; }
+
     private:
         friend class Connection;
         explicit Notifies(std::weak_ptr<detail::ConnectionImpl> c) : c_(std::move(c)) {}

@@ -1,16 +1,16 @@
 // uvpg::Cursor: psycopg2's client-side cursor. execute() runs a statement and keeps its whole
 // result; fetch* read from it.
 #pragma once
-#include <uvpg/export.hpp>
 #include <uvpg/connection.hpp>
-#include <uvpg/task.hpp>
+#include <uvpg/export.hpp>
 #include <uvpg/params.hpp>
+#include <uvpg/task.hpp>
 #include <uvpg/value.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +21,7 @@ namespace uvpg {
 namespace detail {
 struct CursorState;
 struct Access;
-}
+}  // namespace detail
 
 enum class ScrollMode { relative, absolute };
 

@@ -1,12 +1,12 @@
 // uvpg's exceptions: psycopg2's DB-API hierarchy. One class per SQLSTATE lives in
 // <uvpg/errors_sqlstate.hpp> (namespace uvpg::errors), generated from PostgreSQL's errcodes.txt.
 #pragma once
-#include <uvpg/export.hpp>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <uvpg/export.hpp>
 
 namespace uvpg {
 
@@ -38,6 +38,7 @@ class UVPG_EXPORT Warning : public std::exception {
 public:
     explicit Warning(std::string message) : message_(std::move(message)) {}
     const char* what() const noexcept override { return message_.c_str(); }
+
 private:
     std::string message_;
 };
@@ -63,18 +64,51 @@ private:
     std::shared_ptr<const struct ErrorData> data_;
 };
 
-class UVPG_EXPORT InterfaceError : public Error { public: using Error::Error; };
-class UVPG_EXPORT DatabaseError : public Error { public: using Error::Error; };
-class UVPG_EXPORT DataError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class UVPG_EXPORT OperationalError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class UVPG_EXPORT QueryCanceledError : public OperationalError { public: using OperationalError::OperationalError; };
-class UVPG_EXPORT TransactionRollbackError : public OperationalError { public: using OperationalError::OperationalError; };
+class UVPG_EXPORT InterfaceError : public Error {
+public:
+    using Error::Error;
+};
+class UVPG_EXPORT DatabaseError : public Error {
+public:
+    using Error::Error;
+};
+class UVPG_EXPORT DataError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+class UVPG_EXPORT OperationalError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+class UVPG_EXPORT QueryCanceledError : public OperationalError {
+public:
+    using OperationalError::OperationalError;
+};
+class UVPG_EXPORT TransactionRollbackError : public OperationalError {
+public:
+    using OperationalError::OperationalError;
+};
 // uvpg's own: an operation ran past its `timeout`.
-class UVPG_EXPORT TimeoutError : public OperationalError { public: using OperationalError::OperationalError; };
-class UVPG_EXPORT IntegrityError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class UVPG_EXPORT InternalError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class UVPG_EXPORT ProgrammingError : public DatabaseError { public: using DatabaseError::DatabaseError; };
-class UVPG_EXPORT NotSupportedError : public DatabaseError { public: using DatabaseError::DatabaseError; };
+class UVPG_EXPORT TimeoutError : public OperationalError {
+public:
+    using OperationalError::OperationalError;
+};
+class UVPG_EXPORT IntegrityError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+class UVPG_EXPORT InternalError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+class UVPG_EXPORT ProgrammingError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+class UVPG_EXPORT NotSupportedError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
 
 // Builds the exception for a server error: the uvpg::errors class of its SQLSTATE, or else the
 // DB-API class psycopg2 picks for its SQLSTATE class (first two characters).

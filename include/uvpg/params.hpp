@@ -1,9 +1,9 @@
 // Query parameters: Param, one value encoded for the wire, and Params, the braced list an
 // execute takes (positional or named).
 #pragma once
+#include <uvpg/detail/oids.hpp>
 #include <uvpg/export.hpp>
 #include <uvpg/value.hpp>
-#include <uvpg/detail/oids.hpp>
 
 namespace uvpg {
 
@@ -16,7 +16,8 @@ struct ArrayParam {
     std::vector<std::int32_t> lower_bounds;
     std::vector<Param> elements;
 };
-template <class T> std::uint32_t element_oid();
+template <class T>
+std::uint32_t element_oid();
 }  // namespace detail
 
 // One query parameter, encoded when it is made: in PostgreSQL's binary form where uvpg has a
@@ -37,14 +38,15 @@ public:
     Param(std::nullptr_t) noexcept : null_(true) {}
     Param(bool v);
     template <class T>
-        requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
-                 !std::is_same_v<T, wchar_t> && !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> &&
-                 !std::is_same_v<T, char32_t>)
-    Param(T v) {
+    requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
+             !std::is_same_v<T, wchar_t> && !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> &&
+             !std::is_same_v<T, char32_t>) Param(T v) {
         // Decided at compile time: the hot path writes the bytes and the OID, nothing more.
         if constexpr (std::is_signed_v<T> ? sizeof(T) <= 2 : sizeof(T) <= 1) set_int2(static_cast<std::int16_t>(v));
-        else if constexpr (std::is_signed_v<T> ? sizeof(T) <= 4 : sizeof(T) <= 2) set_int4(static_cast<std::int32_t>(v));
-        else if constexpr (std::is_signed_v<T> ? sizeof(T) <= 8 : sizeof(T) <= 4) set_int8(static_cast<std::int64_t>(v));
+        else if constexpr (std::is_signed_v<T> ? sizeof(T) <= 4 : sizeof(T) <= 2)
+            set_int4(static_cast<std::int32_t>(v));
+        else if constexpr (std::is_signed_v<T> ? sizeof(T) <= 8 : sizeof(T) <= 4)
+            set_int8(static_cast<std::int64_t>(v));
         else if constexpr (!std::is_signed_v<T> && sizeof(T) <= 8) set_uint64(static_cast<std::uint64_t>(v));
         else static_assert(sizeof(T) <= 8, "no PostgreSQL parameter type for an integer wider than 64 bits");
     }
@@ -58,8 +60,8 @@ public:
     Param(Json v);
     Param(Xml v);
     Param(Date v);
-    Param(std::chrono::sys_days v);         // date
-    Param(std::chrono::year_month_day v);   // date; DataError if not a valid date
+    Param(std::chrono::sys_days v);        // date
+    Param(std::chrono::year_month_day v);  // date; DataError if not a valid date
     Param(Time v);
     Param(TimeTz v);
     Param(Timestamp v);
@@ -68,13 +70,15 @@ public:
     // timestamptz from any system_clock time point, exactly: DataError for sub-microsecond
     // digits (PostgreSQL keeps microseconds) or a time outside its range.
     template <class D>
-    Param(std::chrono::sys_time<D> t) : Param(TimestampTz::from_pg_micros(exact_micros(t.time_since_epoch(), -kEpochMicros))) {}
+    Param(std::chrono::sys_time<D> t)
+        : Param(TimestampTz::from_pg_micros(exact_micros(t.time_since_epoch(), -kEpochMicros))) {}
     template <class D>
-    Param(std::chrono::local_time<D> t) : Param(Timestamp::from_pg_micros(exact_micros(t.time_since_epoch(), -kEpochMicros))) {}
+    Param(std::chrono::local_time<D> t)
+        : Param(Timestamp::from_pg_micros(exact_micros(t.time_since_epoch(), -kEpochMicros))) {}
     // interval from a std::chrono duration (microseconds only, as Interval(time)).
     template <class R, class P>
-        requires std::is_integral_v<R>
-    Param(std::chrono::duration<R, P> d) : Param(Interval(std::chrono::microseconds{exact_micros(d, 0)})) {}
+    requires std::is_integral_v<R> Param(std::chrono::duration<R, P> d)
+        : Param(Interval(std::chrono::microseconds{exact_micros(d, 0)})) {}
     Param(Uuid v);
     Param(Inet v);
     Param(MacAddr v);
@@ -100,8 +104,7 @@ public:
     // Array with lower bounds. Elements may be std::optional for NULLs. Integers go as the
     // array type of their C++ width (int4[] for int), strings as an untyped array literal.
     template <class T>
-        requires(!std::is_same_v<T, std::uint8_t>)
-    Param(const std::vector<T>& v) {
+    requires(!std::is_same_v<T, std::uint8_t>) Param(const std::vector<T>& v) {
         detail::ArrayParam a;
         a.sizes.assign(detail::vector_depth<std::vector<T>>(), -1);  // -1: not seen yet
         flatten(v, a, 0);
@@ -144,7 +147,7 @@ private:
     void set_int2(std::int16_t v);
     void set_int4(std::int32_t v);
     void set_int8(std::int64_t v);
-    void set_uint64(std::uint64_t v);  // numeric: PostgreSQL has no unsigned 64-bit type
+    void set_uint64(std::uint64_t v);    // numeric: PostgreSQL has no unsigned 64-bit type
     void set_binary(std::uint32_t oid);  // data_ holds the binary form of a value of type oid
     void set_array(detail::ArrayParam& a, std::uint32_t elem_oid);
     void set_record(const std::vector<Param>& fields);
@@ -247,15 +250,13 @@ public:
 
     Params() = default;
     template <class... A>
-        requires(sizeof...(A) > 0 && (std::is_constructible_v<Param, A &&> && ...))
-    Params(A&&... positional) {
+    requires(sizeof...(A) > 0 && (std::is_constructible_v<Param, A&&> && ...)) Params(A&&... positional) {
         positional_.reserve(sizeof...(A));
         (positional_.emplace_back(std::forward<A>(positional)), ...);
     }
-    Params(NamedParam a, NamedParam b = {}, NamedParam c = {}, NamedParam d = {}, NamedParam e = {},
-           NamedParam f = {}, NamedParam g = {}, NamedParam h = {}, NamedParam i = {}, NamedParam j = {},
-           NamedParam k = {}, NamedParam l = {}, NamedParam m = {}, NamedParam n = {}, NamedParam o = {},
-           NamedParam p = {})
+    Params(NamedParam a, NamedParam b = {}, NamedParam c = {}, NamedParam d = {}, NamedParam e = {}, NamedParam f = {},
+           NamedParam g = {}, NamedParam h = {}, NamedParam i = {}, NamedParam j = {}, NamedParam k = {},
+           NamedParam l = {}, NamedParam m = {}, NamedParam n = {}, NamedParam o = {}, NamedParam p = {})
         : is_named_(true) {
         for (NamedParam* x : {&a, &b, &c, &d, &e, &f, &g, &h, &i, &j, &k, &l, &m, &n, &o, &p})
             if (x->value) named_.emplace_back(std::move(x->key), std::move(*x->value));

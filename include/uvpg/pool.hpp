@@ -1,8 +1,8 @@
 // uvpg::create_pool and uvpg::Pool: aiopg's connection pool.
 #pragma once
-#include <uvpg/export.hpp>
 #include <uvpg/connection.hpp>
 #include <uvpg/cursor.hpp>
+#include <uvpg/export.hpp>
 #include <uvpg/options.hpp>
 #include <uvpg/task.hpp>
 
@@ -15,7 +15,7 @@ namespace uvpg {
 namespace detail {
 class PoolImpl;
 struct Access;
-}
+}  // namespace detail
 
 // Runs once for each new pooled connection, before its first use (aiopg: on_connect).
 using OnConnect = Task<void> (*)(Connection&);
@@ -29,11 +29,11 @@ using OnConnect = Task<void> (*)(Connection&);
 struct UVPG_EXPORT PoolOptions {
     // The pool's own fields come first, in aiopg's order, because designated initialisers must
     // follow declaration order: {.minsize = 1, .maxsize = 8, .timeout = 5} compiles only so.
-    std::size_t minsize = 10;    // opened by create_pool and kept open
-    std::size_t maxsize = 10;    // 0 = unlimited
+    std::size_t minsize = 10;  // opened by create_pool and kept open
+    std::size_t maxsize = 10;  // 0 = unlimited
     // Seconds: bounds acquire()'s wait (TimeoutError) and, as a connect option, each operation.
     std::optional<double> timeout{};
-    double pool_recycle = -1;    // seconds; a connection older than this is closed, not handed out; -1 = never
+    double pool_recycle = -1;  // seconds; a connection older than this is closed, not handed out; -1 = never
     OnConnect on_connect = nullptr;
 
     // The connect fields, in ConnectOptions' order (timeout above serves both).
@@ -113,7 +113,8 @@ public:
     // It owns the acquire() task and awaits it as co_await on the task itself would.
     class AcquireAwaiter {
     public:
-        explicit AcquireAwaiter(Task<Connection> t) : task_(std::move(t)), awaiter_(std::move(task_).operator co_await()) {}
+        explicit AcquireAwaiter(Task<Connection> t)
+            : task_(std::move(t)), awaiter_(std::move(task_).operator co_await()) {}
         bool await_ready() noexcept { return awaiter_.await_ready(); }
         std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept { return awaiter_.await_suspend(h); }
         Connection await_resume() { return awaiter_.await_resume(); }

@@ -1,7 +1,5 @@
 // Task<T>, run, spawn and gather: C++20 coroutines on a libuv loop.
 #pragma once
-#include <uvpg/export.hpp>
-#include <uvpg/detail/frame_alloc.hpp>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -9,6 +7,8 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <uvpg/detail/frame_alloc.hpp>
+#include <uvpg/export.hpp>
 #include <variant>
 #include <vector>
 
@@ -22,7 +22,6 @@ class Task;
 namespace detail {
 
 struct Access;  // lib/runtime/access.hpp: lib/'s (and the tests') way to a Task's handle
-
 
 template <class T>
 using slot_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
@@ -53,7 +52,9 @@ struct Promise : PromiseBase {
     std::optional<T> value;
     Task<T> get_return_object() noexcept;
     template <class U = T>
-    void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
+    void return_value(U&& v) {
+        value.emplace(std::forward<U>(v));
+    }
     T take() {
         if (error) std::rethrow_exception(error);
         return std::move(*value);
@@ -234,9 +235,7 @@ Task<std::tuple<slot_t<Ts>...>> gather_impl(Task<Ts>... tasks) {
     GatherState st;
     std::tuple<std::optional<slot_t<Ts>>...> slots;
     st.remaining = sizeof...(Ts);
-    auto start = [&] {
-        std::apply([&](auto&... s) { (gather_one(std::move(tasks), st, s), ...); }, slots);
-    };
+    auto start = [&] { std::apply([&](auto&... s) { (gather_one(std::move(tasks), st, s), ...); }, slots); };
     co_await GatherAwaiter<decltype(start)>{st, start};
     co_return std::apply([](auto&... s) { return std::tuple<slot_t<Ts>...>(std::move(*s)...); }, slots);
 }

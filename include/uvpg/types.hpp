@@ -6,16 +6,16 @@
 // aggregate temporary with non-trivial members twice when it is built inside a co_await
 // expression, which is where parameters are written.
 #pragma once
-#include <uvpg/export.hpp>
 #include <array>
 #include <chrono>
 #include <compare>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <optional>
+#include <uvpg/export.hpp>
 #include <vector>
 
 namespace uvpg {
@@ -27,10 +27,14 @@ inline constexpr std::chrono::sys_days kPgEpoch{std::chrono::days{10957}};
 // std::chrono type throws DataError.
 class UVPG_EXPORT Date {
 public:
-    constexpr Date() = default;  // 2000-01-01
-    explicit Date(std::chrono::sys_days d);  // DataError beyond PostgreSQL's int32 day count
+    constexpr Date() = default;                      // 2000-01-01
+    explicit Date(std::chrono::sys_days d);          // DataError beyond PostgreSQL's int32 day count
     explicit Date(std::chrono::year_month_day ymd);  // DataError for an invalid date
-    static constexpr Date from_pg_days(std::int32_t d) { Date x; x.days_ = d; return x; }
+    static constexpr Date from_pg_days(std::int32_t d) {
+        Date x;
+        x.days_ = d;
+        return x;
+    }
     static constexpr Date infinity() { return from_pg_days(std::numeric_limits<std::int32_t>::max()); }
     static constexpr Date minus_infinity() { return from_pg_days(std::numeric_limits<std::int32_t>::min()); }
 
@@ -38,8 +42,8 @@ public:
     constexpr bool is_infinity() const { return days_ == std::numeric_limits<std::int32_t>::max(); }
     constexpr bool is_minus_infinity() const { return days_ == std::numeric_limits<std::int32_t>::min(); }
     constexpr bool is_finite() const { return !is_infinity() && !is_minus_infinity(); }
-    std::chrono::sys_days sys_days() const;           // DataError when infinite
-    std::chrono::year_month_day ymd() const;          // DataError when infinite or past year 32767
+    std::chrono::sys_days sys_days() const;   // DataError when infinite
+    std::chrono::year_month_day ymd() const;  // DataError when infinite or past year 32767
     friend constexpr auto operator<=>(const Date&, const Date&) = default;
 
 private:
@@ -84,7 +88,11 @@ public:
     static constexpr std::int64_t kInfinity = std::numeric_limits<std::int64_t>::max();
     static constexpr std::int64_t kMinusInfinity = std::numeric_limits<std::int64_t>::min();
     constexpr TimestampBase() = default;
-    static constexpr Tag from_pg_micros(std::int64_t us) { Tag t; t.us_ = us; return t; }
+    static constexpr Tag from_pg_micros(std::int64_t us) {
+        Tag t;
+        t.us_ = us;
+        return t;
+    }
     static constexpr Tag infinity() { return from_pg_micros(kInfinity); }
     static constexpr Tag minus_infinity() { return from_pg_micros(kMinusInfinity); }
     constexpr std::int64_t pg_micros() const { return us_; }  // microseconds since 2000-01-01
@@ -104,7 +112,7 @@ public:
     using local_us = std::chrono::local_time<std::chrono::microseconds>;
     constexpr Timestamp() = default;
     explicit Timestamp(local_us t);  // DataError when beyond 64-bit microseconds from 2000
-    local_us local_time() const;  // DataError when infinite
+    local_us local_time() const;     // DataError when infinite
 };
 
 // timestamp with time zone: an instant, microseconds, ±infinity.
@@ -113,7 +121,7 @@ public:
     using sys_us = std::chrono::sys_time<std::chrono::microseconds>;
     constexpr TimestampTz() = default;
     explicit TimestampTz(sys_us t);  // DataError when beyond 64-bit microseconds from 2000
-    sys_us sys_time() const;  // DataError when infinite
+    sys_us sys_time() const;         // DataError when infinite
 };
 
 // interval: months, days and microseconds kept apart, as PostgreSQL keeps them (a month is not
@@ -147,9 +155,9 @@ struct UVPG_EXPORT Uuid {
 // inet and cidr: an IPv4 or IPv6 address with its prefix length. For IPv4 only the first four
 // bytes are used.
 struct UVPG_EXPORT Inet {
-    std::uint8_t family = 4;  // 4 or 6
-    std::uint8_t prefix = 32; // bits of network mask
-    bool cidr = false;        // the value is (or goes as) cidr, not inet
+    std::uint8_t family = 4;   // 4 or 6
+    std::uint8_t prefix = 32;  // bits of network mask
+    bool cidr = false;         // the value is (or goes as) cidr, not inet
     std::array<std::uint8_t, 16> addr{};
     std::string to_string() const;                                // as the server prints it
     static Inet parse(std::string_view text, bool cidr = false);  // DataError on a malformed text
@@ -200,8 +208,11 @@ class Range {
 public:
     Range() = default;
     Range(std::optional<T> lo, std::optional<T> hi, bool lo_inclusive = true, bool hi_inclusive = false)
-        : lower(std::move(lo)), upper(std::move(hi)), lower_inc(lo_inclusive && lower.has_value()),
-          upper_inc(hi_inclusive && upper.has_value()), empty(false) {}
+        : lower(std::move(lo)),
+          upper(std::move(hi)),
+          lower_inc(lo_inclusive && lower.has_value()),
+          upper_inc(hi_inclusive && upper.has_value()),
+          empty(false) {}
     std::optional<T> lower, upper;
     bool lower_inc = false, upper_inc = false;
     bool empty = true;

@@ -4,7 +4,7 @@
 #include <uvpg/cursor.hpp>
 #include <uvpg/errors.hpp>
 #include <uvpg/options.hpp>
+#include <uvpg/params.hpp>
 #include <uvpg/pool.hpp>
 #include <uvpg/task.hpp>
-#include <uvpg/params.hpp>
 #include <uvpg/value.hpp>

@@ -47,26 +47,26 @@ struct Json {
 // One column of Cursor::description(), psycopg2's seven items plus the wire details.
 struct Column {
     std::string name;
-    std::uint32_t type_code = 0;               // type OID
-    std::optional<std::int32_t> display_size;  // always nullopt, as psycopg2 without a typecaster
-    std::optional<std::int32_t> internal_size; // pg_type.typlen; n of varchar(n), char(n), bit(n),
-                                               // varbit(n); else nullopt (variable length)
-    std::optional<std::int32_t> precision;     // from the type modifier: numeric's precision; the
-                                               // fractional second digits of time, timetz,
-                                               // timestamp, timestamptz, interval
-    std::optional<std::int32_t> scale;         // numeric only
-    std::optional<bool> null_ok;               // unknown without a catalog query: nullopt
+    std::uint32_t type_code = 0;                // type OID
+    std::optional<std::int32_t> display_size;   // always nullopt, as psycopg2 without a typecaster
+    std::optional<std::int32_t> internal_size;  // pg_type.typlen; n of varchar(n), char(n), bit(n),
+                                                // varbit(n); else nullopt (variable length)
+    std::optional<std::int32_t> precision;      // from the type modifier: numeric's precision; the
+                                                // fractional second digits of time, timetz,
+                                                // timestamp, timestamptz, interval
+    std::optional<std::int32_t> scale;          // numeric only
+    std::optional<bool> null_ok;                // unknown without a catalog query: nullopt
     std::uint32_t table_oid = 0;
     std::int16_t table_column = 0;
     std::int32_t type_modifier = -1;
-    std::int16_t format = 0;                   // 0 text, 1 binary
+    std::int16_t format = 0;  // 0 text, 1 binary
 };
 
 namespace detail {
 struct ValueAccess;
 struct Access;
 struct RowAccess;
-}
+}  // namespace detail
 
 // An array of any dimension with its bounds, for arrays whose lower bounds matter or whose
 // dimension is known only at run time. Elements are row-major; T may be std::optional<E>.
@@ -167,7 +167,8 @@ public:
         }
         const std::int32_t length = detail::load_be32(field);
         const std::string_view bytes =
-            length < 0 ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(field + 4), static_cast<std::size_t>(length));
+            length < 0 ? std::string_view{}
+                       : std::string_view(reinterpret_cast<const char*>(field + 4), static_cast<std::size_t>(length));
         return Value(set_->shape, i, bytes, length < 0, set_->types[i], set_->binary[i] != 0);
     }
     Value operator[](std::string_view name) const;
@@ -180,9 +181,17 @@ public:
         iterator() = default;
         iterator(const Row* r, std::size_t i) : r_(r), i_(i) {}
         Value operator*() const { return (*r_)[i_]; }
-        iterator& operator++() { ++i_; return *this; }
-        iterator operator++(int) { auto t = *this; ++i_; return t; }
+        iterator& operator++() {
+            ++i_;
+            return *this;
+        }
+        iterator operator++(int) {
+            auto t = *this;
+            ++i_;
+            return t;
+        }
         bool operator==(const iterator& o) const { return i_ == o.i_; }
+
     private:
         const Row* r_ = nullptr;
         std::size_t i_ = 0;

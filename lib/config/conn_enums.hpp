@@ -14,8 +14,8 @@
 namespace uvpg::detail {
 
 enum class SslMode : std::uint8_t { disable, allow, prefer, require, verify_ca, verify_full };
-inline constexpr std::array<std::string_view, 6> kSslModeNames = {"disable", "allow", "prefer",
-                                                                   "require", "verify-ca", "verify-full"};
+inline constexpr std::array<std::string_view, 6> kSslModeNames = {"disable", "allow",     "prefer",
+                                                                  "require", "verify-ca", "verify-full"};
 
 enum class SslNegotiation : std::uint8_t { postgres, direct };
 inline constexpr std::array<std::string_view, 2> kSslNegotiationNames = {"postgres", "direct"};
@@ -26,8 +26,8 @@ inline constexpr std::array<std::string_view, 3> kChannelBindingNames = {"disabl
 // libpq's full list; uvpg accepts only any and prefer-standby so far (conn_params.cpp refuses
 // the others with NotSupportedError), the rest are here for the multi-host startup to come.
 enum class TargetSessionAttrs : std::uint8_t { any, read_write, read_only, primary, standby, prefer_standby };
-inline constexpr std::array<std::string_view, 6> kTargetSessionAttrsNames = {
-    "any", "read-write", "read-only", "primary", "standby", "prefer-standby"};
+inline constexpr std::array<std::string_view, 6> kTargetSessionAttrsNames = {"any",     "read-write", "read-only",
+                                                                             "primary", "standby",    "prefer-standby"};
 
 // A keyword's value: an enum in code, its libpq spelling in messages. It compares with the
 // spelling too, and a string literal converts at compile time (an unknown one does not compile),
@@ -68,10 +68,15 @@ using TargetSessionAttrsValue = Keyword<TargetSessionAttrs, kTargetSessionAttrsN
 
 // require_auth: the authentication methods the server may use, as a set of bits.
 enum class AuthMethod : std::uint8_t {
-    password = 1, md5 = 2, gss = 4, sspi = 8, scram_sha_256 = 16, none = 32,
+    password = 1,
+    md5 = 2,
+    gss = 4,
+    sspi = 8,
+    scram_sha_256 = 16,
+    none = 32,
 };
-inline constexpr std::array<std::string_view, 6> kAuthMethodNames = {"password", "md5", "gss", "sspi",
-                                                                      "scram-sha-256", "none"};
+inline constexpr std::array<std::string_view, 6> kAuthMethodNames = {"password", "md5",           "gss",
+                                                                     "sspi",     "scram-sha-256", "none"};
 struct AuthMethods {
     std::uint8_t bits = 0;  // 0: no require_auth, every method allowed
     static constexpr std::uint8_t kAll = 63;
@@ -80,7 +85,9 @@ struct AuthMethods {
     static constexpr std::uint8_t kGiven = 64;
     constexpr bool any() const noexcept { return bits == 0; }
     constexpr void require() noexcept { bits = static_cast<std::uint8_t>(bits | kGiven); }
-    constexpr bool allows(AuthMethod m) const noexcept { return bits == 0 || (bits & static_cast<std::uint8_t>(m)) != 0; }
+    constexpr bool allows(AuthMethod m) const noexcept {
+        return bits == 0 || (bits & static_cast<std::uint8_t>(m)) != 0;
+    }
     constexpr void add(AuthMethod m) noexcept { bits = static_cast<std::uint8_t>(bits | static_cast<std::uint8_t>(m)); }
     // The method spelled `name` as require_auth spells it, or nullopt.
     static constexpr std::optional<AuthMethod> parse(std::string_view name) noexcept {

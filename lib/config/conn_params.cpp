@@ -28,9 +28,7 @@ std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 // they are refused instead; harmless values pass.
 bool non_empty(std::string_view v) { return !v.empty(); }
 bool is_require(std::string_view v) { return v == "require"; }
-bool not_false(std::string_view v) {
-    return !v.empty() && v != "false" && v != "off" && v != "no" && v != "0";
-}
+bool not_false(std::string_view v) { return !v.empty() && v != "false" && v != "off" && v != "no" && v != "0"; }
 bool not_any(std::string_view v) { return !v.empty() && v != "any" && v != "prefer-standby"; }
 
 struct Refused {
@@ -73,9 +71,11 @@ std::vector<std::string> parse_require_auth(const std::string& list) {
         for (std::string_view k : methods) known = known || m == k;
         if (!known) bad("invalid require_auth value: " + quote(list) + " (unknown method " + quote(m) + ")");
         (neg ? negated : plain) = true;
-        if (negated && plain) bad("invalid require_auth value: " + quote(list) + " (negative and positive methods cannot be mixed)");
+        if (negated && plain)
+            bad("invalid require_auth value: " + quote(list) + " (negative and positive methods cannot be mixed)");
         for (const auto& g : given)
-            if (g == m) bad("invalid require_auth value: " + quote(list) + " (method " + quote(m) + " is listed twice)");
+            if (g == m)
+                bad("invalid require_auth value: " + quote(list) + " (method " + quote(m) + " is listed twice)");
         given.push_back(m);
     }
     if (!negated) return given;
@@ -96,8 +96,7 @@ std::string normalize_encoding(const std::string& name) {
             key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     // "auto" would follow the locale in libpq; uvpg speaks UTF8 whatever the locale.
     if (key.empty() || key == "utf8" || key == "unicode" || key == "auto") return "UTF8";
-    throw NotSupportedError("client_encoding " + quote(name) +
-                            " is not supported: uvpg speaks UTF8 only");
+    throw NotSupportedError("client_encoding " + quote(name) + " is not supported: uvpg speaks UTF8 only");
 }
 
 void check_hostaddr(const std::string& addr) {
@@ -119,9 +118,8 @@ std::string format_seconds(double seconds) {
 // A value as a connection string needs it: quoted when empty or holding blanks, quotes or
 // backslashes, with ' and \ escaped.
 std::string dsn_value(std::string_view v) {
-    const bool plain = !v.empty() && std::none_of(v.begin(), v.end(), [](char c) {
-        return is_space(c) || c == '\'' || c == '\\';
-    });
+    const bool plain =
+        !v.empty() && std::none_of(v.begin(), v.end(), [](char c) { return is_space(c) || c == '\'' || c == '\\'; });
     if (plain) return std::string(v);
     std::string out = "'";
     for (char c : v) {
@@ -190,8 +188,7 @@ PasswdEntry passwd_entry() {
     passwd pw{};
     passwd* found = nullptr;
     int rc;
-    while ((rc = getpwuid_r(geteuid(), &pw, buf.data(), buf.size(), &found)) == ERANGE &&
-           buf.size() < (1u << 20))
+    while ((rc = getpwuid_r(geteuid(), &pw, buf.data(), buf.size(), &found)) == ERANGE && buf.size() < (1u << 20))
         buf.resize(buf.size() * 2);
     if (rc != 0 || found == nullptr) return {};
     return {found->pw_name ? found->pw_name : "", found->pw_dir ? found->pw_dir : ""};
@@ -251,15 +248,15 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
         if (v) check_value(key, *v);
         return v;
     };
-    auto value = [&](const std::optional<std::string_view>& option, std::string_view key,
-                     const char* envvar) { return pick(option, key, envvar).value_or(""); };
+    auto value = [&](const std::optional<std::string_view>& option, std::string_view key, const char* envvar) {
+        return pick(option, key, envvar).value_or("");
+    };
 
     for (const Refused& r : kRefused) {
         std::optional<std::string> v = from_dsn(r.key);
         if (!v) v = from_env(r.envvar);
         if (v && r.refused(*v))
-            throw NotSupportedError(std::string(r.why) + " (" + std::string(r.key) + "=" + *v +
-                                    ")");
+            throw NotSupportedError(std::string(r.why) + " (" + std::string(r.key) + "=" + *v + ")");
     }
 
     ConnParams p;
@@ -272,8 +269,7 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
 
     p.user = value(o.user, "user", "PGUSER");
     if (p.user.empty() && env.os_user) p.user = env.os_user();
-    if (p.user.empty())
-        throw OperationalError("could not find the name of the operating system user; set user");
+    if (p.user.empty()) throw OperationalError("could not find the name of the operating system user; set user");
     p.dbname = value(o.dbname, "dbname", "PGDATABASE");
     if (p.dbname.empty()) p.dbname = p.user;
 
@@ -299,8 +295,10 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     const std::string sni = value(o.sslsni, "sslsni", "PGSSLSNI");
     if (!sni.empty() && sni != "0" && sni != "1") bad("invalid sslsni value: " + quote(sni));
     t.sni = sni != "0";
-    const std::string min_version = value(o.ssl_min_protocol_version, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
-    const std::string max_version = value(o.ssl_max_protocol_version, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
+    const std::string min_version =
+        value(o.ssl_min_protocol_version, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
+    const std::string max_version =
+        value(o.ssl_max_protocol_version, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
     auto version_rank = [](const std::string& v) {
         const char* const names[] = {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
         for (int i = 0; i < 4; ++i)
@@ -347,12 +345,10 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
     if (auto tsa = pick(std::nullopt, "target_session_attrs", "PGTARGETSESSIONATTRS"); tsa && !tsa->empty())
         if (auto v = TargetSessionAttrsValue::parse(*tsa)) p.target_session_attrs = *v;
 
-    p.client_encoding =
-        normalize_encoding(value(o.client_encoding, "client_encoding", "PGCLIENTENCODING"));
+    p.client_encoding = normalize_encoding(value(o.client_encoding, "client_encoding", "PGCLIENTENCODING"));
     p.application_name = value(o.application_name, "application_name", "PGAPPNAME");
     if (p.application_name.empty())
-        p.application_name =
-            value(o.fallback_application_name, "fallback_application_name", nullptr);
+        p.application_name = value(o.fallback_application_name, "fallback_application_name", nullptr);
     p.options = value(o.options, "options", "PGOPTIONS");
 
     double connect_timeout = 0;
@@ -387,8 +383,7 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& o, const E
         }
         if (!passfile.empty()) {
             const std::string& pwhost = p.host.empty() ? p.hostaddr : p.host;
-            if (auto found = pgpass_lookup(passfile, pwhost, p.port, p.dbname, p.user))
-                p.password = std::move(found);
+            if (auto found = pgpass_lookup(passfile, pwhost, p.port, p.dbname, p.user)) p.password = std::move(found);
         }
     }
     p.dsn_masked = masked_dsn(given, o);

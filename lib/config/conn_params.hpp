@@ -39,14 +39,14 @@ std::size_t parse_statement_cache_size(std::string_view text);
 
 // Everything needed to open a connection, every default applied.
 struct ConnParams {
-    std::string host;          // hostname/address, or a unix socket directory (starts with '/')
-    std::string hostaddr;      // numeric address to connect to instead of resolving host
+    std::string host;      // hostname/address, or a unix socket directory (starts with '/')
+    std::string hostaddr;  // numeric address to connect to instead of resolving host
     std::string port = "5432";
     std::string dbname;
     std::string user;
     std::optional<std::string> password;  // from the DSN, options, PGPASSWORD or the passfile
     SslModeValue sslmode = SslMode::prefer;
-    TlsParams tls;             // every TLS keyword; tls.sslmode == sslmode
+    TlsParams tls;  // every TLS keyword; tls.sslmode == sslmode
     // require_auth: the methods the server may use ("password", "md5", "scram-sha-256",
     // "none"); empty = any. libpq's "!" lists are turned into this positive set, by name and
     // as the set of bits startup checks (which alone tells "every method negated": none allowed).
@@ -56,14 +56,14 @@ struct ConnParams {
     TargetSessionAttrsValue target_session_attrs = TargetSessionAttrs::any;
     std::string application_name;
     std::string client_encoding = "UTF8";
-    std::string options;       // sent as the startup "options" parameter when not empty
-    double connect_timeout = 0;          // seconds, 0 = none (libpq: values 1 treated as 2)
-    std::optional<double> timeout;       // per-operation timeout in seconds
+    std::string options;            // sent as the startup "options" parameter when not empty
+    double connect_timeout = 0;     // seconds, 0 = none (libpq: values 1 treated as 2)
+    std::optional<double> timeout;  // per-operation timeout in seconds
     uv_loop_t* loop = nullptr;
     std::size_t max_message = std::size_t{1} << 30;  // largest backend message accepted
     std::size_t statement_cache_size = 100;          // named prepared statements kept; 0 = none
     std::size_t max_pipeline = 1000;                 // requests in flight on one connection; 0 = no bound
-    std::string dsn_masked;    // the given parameters as "key=value ...", password as "xxx"
+    std::string dsn_masked;                          // the given parameters as "key=value ...", password as "xxx"
 
     bool is_unix_socket() const { return !host.empty() && host[0] == '/'; }
     // Path of the unix socket: <host>/.s.PGSQL.<port>.
@@ -75,16 +75,17 @@ struct ConnParams {
 // Source of environment variables and of the home directory, replaceable in tests.
 struct Environment {
     std::function<std::optional<std::string>(const char* name)> getenv;  // default: ::getenv
-    std::function<std::string()> home_dir;   // default: $HOME, else the passwd entry
-    std::function<std::string()> os_user;    // default: the passwd entry of geteuid()
+    std::function<std::string()> home_dir;                               // default: $HOME, else the passwd entry
+    std::function<std::string()> os_user;                                // default: the passwd entry of geteuid()
     static Environment system();
 };
 
 // Merges: set ConnectOptions fields > DSN > PG* environment > passfile (password only) > defaults.
 // Throws ProgrammingError for a bad DSN or a bad value (port not a number, negative timeout,
-// statement_cache_size not a whole number, unknown sslmode or channel_binding, a bad require_auth list); NotSupportedError for several hosts, a client_encoding other than UTF8, and keywords whose demands uvpg cannot
-// meet (service, replication, gssencmode/sslcertmode=require, requirepeer, target_session_attrs other than any/prefer-standby); OperationalError when no
-// user name is given and the OS user cannot be found.
+// statement_cache_size not a whole number, unknown sslmode or channel_binding, a bad require_auth list);
+// NotSupportedError for several hosts, a client_encoding other than UTF8, and keywords whose demands uvpg cannot meet
+// (service, replication, gssencmode/sslcertmode=require, requirepeer, target_session_attrs other than
+// any/prefer-standby); OperationalError when no user name is given and the OS user cannot be found.
 ConnParams resolve_params(std::string_view dsn, const ConnectOptions& options,
                           const Environment& env = Environment::system());
 
@@ -94,8 +95,7 @@ ConnParams resolve_params(std::string_view dsn, const ConnectOptions& options,
 // directories match literally, as in libpq). A missing file gives nullopt silently; the file is
 // ignored (with a warning on stderr, as libpq) when it is not a plain file or when group or
 // others have any access to it.
-std::optional<std::string> pgpass_lookup(const std::string& path, const std::string& host,
-                                         const std::string& port, const std::string& dbname,
-                                         const std::string& user);
+std::optional<std::string> pgpass_lookup(const std::string& path, const std::string& host, const std::string& port,
+                                         const std::string& dbname, const std::string& user);
 
 }  // namespace uvpg::detail

@@ -16,17 +16,59 @@ namespace {
 // the ones ConnParams has. "timeout" and "statement_cache_size" are uvpg's own; "requiressl" is
 // rewritten as libpq does.
 constexpr std::string_view kKeywords[] = {
-    "service", "user", "password", "passfile", "channel_binding", "connect_timeout", "dbname",
-    "host", "hostaddr", "port", "client_encoding", "options", "application_name",
-    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
-    "keepalives_count", "tcp_user_timeout", "sslmode", "sslnegotiation", "sslcompression",
-    "sslcert", "sslkey", "sslcertmode", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir",
-    "sslsni", "sslkeylogfile", "requirepeer", "require_auth", "min_protocol_version",
-    "max_protocol_version", "ssl_min_protocol_version", "ssl_max_protocol_version",
-    "gssencmode", "krbsrvname", "gsslib", "gssdelegation", "replication",
-    "target_session_attrs", "load_balance_hosts", "scram_client_key", "scram_server_key",
-    "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope", "requiressl",
-    "timeout", "statement_cache_size",
+    "service",
+    "user",
+    "password",
+    "passfile",
+    "channel_binding",
+    "connect_timeout",
+    "dbname",
+    "host",
+    "hostaddr",
+    "port",
+    "client_encoding",
+    "options",
+    "application_name",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "sslmode",
+    "sslnegotiation",
+    "sslcompression",
+    "sslcert",
+    "sslkey",
+    "sslcertmode",
+    "sslpassword",
+    "sslrootcert",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "sslkeylogfile",
+    "requirepeer",
+    "require_auth",
+    "min_protocol_version",
+    "max_protocol_version",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "gssencmode",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "replication",
+    "target_session_attrs",
+    "load_balance_hosts",
+    "scram_client_key",
+    "scram_server_key",
+    "oauth_issuer",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "oauth_scope",
+    "requiressl",
+    "timeout",
+    "statement_cache_size",
 };
 
 bool is_keyword(std::string_view key) {
@@ -36,14 +78,12 @@ bool is_keyword(std::string_view key) {
 
 // Values that appear neither in messages nor in dsn_masked.
 bool is_secret(std::string_view key) {
-    return key == "password" || key == "sslpassword" || key == "oauth_client_secret" ||
-           key == "scram_client_key" || key == "scram_server_key";
+    return key == "password" || key == "sslpassword" || key == "oauth_client_secret" || key == "scram_client_key" ||
+           key == "scram_server_key";
 }
 
 // isspace() in the C locale, which is what libpq's parser effectively uses.
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -59,8 +99,8 @@ std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 void check_port(std::string_view value) {
     unsigned port = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), port);
-    if (value.empty() || value.size() > 5 || ec != std::errc() ||
-        end != value.data() + value.size() || port < 1 || port > 65535)
+    if (value.empty() || value.size() > 5 || ec != std::errc() || end != value.data() + value.size() || port < 1 ||
+        port > 65535)
         bad("invalid port number: " + quote(value));
 }
 }  // namespace
@@ -71,11 +111,9 @@ double parse_connect_timeout(std::string_view text) {
     if (!value.empty() && value.front() == '+') value.remove_prefix(1);
     long seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
-        seconds > 2147483647)
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || seconds > 2147483647)
         bad("invalid integer value " + quote(text) + " for connection option \"connect_timeout\"");
-    if (seconds < 0)
-        bad("invalid connect_timeout value: " + quote(text) + " (seconds, 0 for none)");
+    if (seconds < 0) bad("invalid connect_timeout value: " + quote(text) + " (seconds, 0 for none)");
     return static_cast<double>(seconds);
 }
 
@@ -90,8 +128,8 @@ double parse_timeout(std::string_view text) {
     std::string_view value = trim(text);
     double seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
-        !std::isfinite(seconds) || seconds < 0)
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !std::isfinite(seconds) ||
+        seconds < 0)
         bad("invalid timeout value: " + quote(text) + " (seconds, 0 for none)");
     return seconds;
 }
@@ -110,12 +148,10 @@ std::size_t parse_statement_cache_size(std::string_view text) {
 
 // Checks one value wherever it came from (DSN, options, environment).
 void check_value(std::string_view key, std::string_view value) {
-    if (value.find('\0') != std::string_view::npos)
-        bad("connection option " + quote(key) + " contains a NUL byte");
-    if ((key == "host" || key == "hostaddr" || key == "port") &&
-        value.find(',') != std::string_view::npos)
-        throw NotSupportedError("multiple hosts are not supported yet (" + std::string(key) + "=" +
-                                std::string(value) + ")");
+    if (value.find('\0') != std::string_view::npos) bad("connection option " + quote(key) + " contains a NUL byte");
+    if ((key == "host" || key == "hostaddr" || key == "port") && value.find(',') != std::string_view::npos)
+        throw NotSupportedError("multiple hosts are not supported yet (" + std::string(key) + "=" + std::string(value) +
+                                ")");
     if (value.empty()) return;  // an empty value means "the default" for all of these
     if (key == "port") check_port(value);
     else if (key == "connect_timeout") parse_connect_timeout(value);
@@ -168,9 +204,7 @@ KeyValues parse_keyvalue(std::string_view dsn) {
         if (i < n && dsn[i] == '\'') {
             ++i;
             for (;;) {
-                if (i == n)
-                    bad("unterminated quoted string in connection info string (value of " +
-                        quote(key) + ")");
+                if (i == n) bad("unterminated quoted string in connection info string (value of " + quote(key) + ")");
                 const char c = dsn[i++];
                 if (c == '\\') {
                     if (i < n) value += dsn[i++];
@@ -213,16 +247,13 @@ bool hex_digit(char c, int& v) {
 // Percent-decodes one URI component; `part` names it in messages, which show the text only
 // when it is not a secret. Spaces around a component are dropped, inside it rejected (libpq).
 std::string uri_decode(std::string_view raw, std::string_view part, bool secret) {
-    auto where = [&] {
-        return " in URI " + std::string(part) + (secret ? std::string() : " " + quote(raw));
-    };
+    auto where = [&] { return " in URI " + std::string(part) + (secret ? std::string() : " " + quote(raw)); };
     std::string_view s = raw;
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == ' ')
-            bad("unexpected spaces" + where() + ", use percent-encoded spaces (%20) instead");
+        if (s[i] == ' ') bad("unexpected spaces" + where() + ", use percent-encoded spaces (%20) instead");
         if (s[i] != '%') {
             out += s[i];
             continue;
@@ -249,8 +280,7 @@ void parse_uri_query(std::string_view params, KeyValues& out) {
         if (param.find('=', eq + 1) != std::string_view::npos)
             bad("extra key/value separator \"=\" in URI query parameter " + quote(raw_key));
         std::string key = uri_decode(raw_key, "query parameter name", false);
-        std::string value =
-            uri_decode(param.substr(eq + 1), "query parameter " + quote(key), is_secret(key));
+        std::string value = uri_decode(param.substr(eq + 1), "query parameter " + quote(key), is_secret(key));
         if (key == "ssl" && value == "true") {  // JDBC's spelling, which libpq accepts
             key = "sslmode";
             value = "require";
@@ -265,8 +295,7 @@ KeyValues parse_uri(std::string_view rest) {
     KeyValues out;
     const std::size_t authority_end = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, authority_end);
-    std::string_view tail =
-        authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+    std::string_view tail = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
 
     // The last '@' ends the credentials, so that an unencoded '@' in a password still works.
     if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
@@ -285,13 +314,11 @@ KeyValues parse_uri(std::string_view rest) {
     std::string_view port;
     if (!authority.empty() && authority.front() == '[') {
         const std::size_t close = authority.find(']');
-        if (close == std::string_view::npos)
-            bad("missing \"]\" after the IPv6 host address in URI");
+        if (close == std::string_view::npos) bad("missing \"]\" after the IPv6 host address in URI");
         host = authority.substr(1, close - 1);
         if (host.empty()) bad("IPv6 host address may not be empty in URI");
         const std::string_view after = authority.substr(close + 1);
-        if (!after.empty() && after.front() == ',')
-            throw NotSupportedError("multiple hosts are not supported yet");
+        if (!after.empty() && after.front() == ',') throw NotSupportedError("multiple hosts are not supported yet");
         if (!after.empty() && after.front() != ':')
             bad("unexpected character " + quote(after.substr(0, 1)) +
                 " after the IPv6 host address in URI (expected \":\" or \"/\")");
@@ -303,16 +330,13 @@ KeyValues parse_uri(std::string_view rest) {
     if (host.find(',') != std::string_view::npos || port.find(',') != std::string_view::npos)
         throw NotSupportedError("multiple hosts are not supported yet");
     // Empty parts are left out, so that PGHOST, PGPORT and PGDATABASE still apply (libpq).
-    if (std::string h = uri_decode(host, "host", false); !h.empty())
-        store(out, "host", std::move(h));
-    if (std::string p = uri_decode(port, "port", false); !p.empty())
-        store(out, "port", std::move(p));
+    if (std::string h = uri_decode(host, "host", false); !h.empty()) store(out, "host", std::move(h));
+    if (std::string p = uri_decode(port, "port", false); !p.empty()) store(out, "port", std::move(p));
 
     if (!tail.empty() && tail.front() == '/') {
         const std::size_t q = tail.find('?');
         const std::string_view db = tail.substr(1, q == std::string_view::npos ? q : q - 1);
-        if (std::string d = uri_decode(db, "database name", false); !d.empty())
-            store(out, "dbname", std::move(d));
+        if (std::string d = uri_decode(db, "database name", false); !d.empty()) store(out, "dbname", std::move(d));
         tail = q == std::string_view::npos ? std::string_view() : tail.substr(q);
     }
     if (!tail.empty()) parse_uri_query(tail.substr(1), out);

@@ -54,12 +54,10 @@ struct FileText {
 
 }  // namespace
 
-std::optional<std::string> pgpass_lookup(const std::string& path, const std::string& host,
-                                         const std::string& port, const std::string& dbname,
-                                         const std::string& user) {
+std::optional<std::string> pgpass_lookup(const std::string& path, const std::string& host, const std::string& port,
+                                         const std::string& dbname, const std::string& user) {
     if (dbname.empty() || user.empty()) return std::nullopt;
-    const std::string_view want_host =
-        host.empty() || host == kDefaultSocketDir ? std::string_view("localhost") : host;
+    const std::string_view want_host = host.empty() || host == kDefaultSocketDir ? std::string_view("localhost") : host;
     const std::string_view want_port = port.empty() ? std::string_view(kDefaultPort) : port;
 
     FileText file;

@@ -50,7 +50,8 @@ public:
     void on_read(ssize_t nread, const uv_buf_t*) override {
         if (nread == UV_EOF) return step(op_.on_closed_by_server());
         if (nread < 0) return failed(static_cast<int>(nread));
-        step(op_.on_read(proto::ByteView(reinterpret_cast<const std::uint8_t*>(scratch_), static_cast<std::size_t>(nread))));
+        step(op_.on_read(
+            proto::ByteView(reinterpret_cast<const std::uint8_t*>(scratch_), static_cast<std::size_t>(nread))));
     }
     void on_written(int status) override {
         if (status != 0) failed(status);

@@ -59,7 +59,8 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
 std::shared_ptr<Request> ConnectionImpl::copy(std::shared_ptr<const std::string> sql,
                                               std::function<std::size_t(char*, std::size_t)> source,
                                               std::function<void(std::string_view)> sink) {
-    auto req = source ? new_request<ops::CopyInOp>(Request::Kind::simple) : new_request<ops::CopyOutOp>(Request::Kind::simple);
+    auto req =
+        source ? new_request<ops::CopyInOp>(Request::Kind::simple) : new_request<ops::CopyOutOp>(Request::Kind::simple);
     if (auto* in = std::get_if<ops::CopyInOp>(&req->op)) in->source = std::move(source);
     else std::get<ops::CopyOutOp>(req->op).sink = std::move(sink);
     if (closed()) {
@@ -208,7 +209,8 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
         Request& front = *queue_.front();
         // The same RowDescription as the last one (the same statement again): a byte compare
         // with the last one decoded, whose shape is kept.
-        if (raw.type == 'T' && last_shape_ && std::ranges::equal(raw.body, last_desc_)) return on_row_description(front);
+        if (raw.type == 'T' && last_shape_ && std::ranges::equal(raw.body, last_desc_))
+            return on_row_description(front);
         const proto::Hot hot = proto::decode_hot(raw, [&](const auto& m) {
             using M = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<M, proto::DataRow>) {
@@ -232,7 +234,8 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     }
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok) {
-        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
+        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) +
+                                  ")");
     }
     // NoticeResponse, NotificationResponse and ParameterStatus may come in any state.
     if (handle_async(m)) return;

@@ -73,7 +73,9 @@ bool Connection::closed() const noexcept {
 }
 std::int32_t Connection::backend_pid() const { return checked().backend_pid(); }
 bool Connection::ssl_in_use() const { return checked().ssl_in_use(); }
-std::optional<std::string> Connection::ssl_attribute(std::string_view name) const { return checked().ssl_attribute(name); }
+std::optional<std::string> Connection::ssl_attribute(std::string_view name) const {
+    return checked().ssl_attribute(name);
+}
 std::optional<std::string> Connection::parameter_status(std::string_view name) const {
     return checked().parameter_status(name);
 }
@@ -132,7 +134,8 @@ struct NotifyAwaiter {
     }
     Notify await_resume() {
         h = {};
-        if (gone) throw InterfaceError("connection closed: its last handle was dropped while waiting for notifications");
+        if (gone)
+            throw InterfaceError("connection closed: its last handle was dropped while waiting for notifications");
         if (slot) return std::move(*slot);
         if (!c->notifies.empty()) {
             Notify n = std::move(c->notifies.front());
@@ -154,7 +157,7 @@ Task<Notify> get_notify(std::weak_ptr<detail::ConnectionImpl> weak) {
     auto c = weak.lock();
     if (!c) throw InterfaceError("connection already closed");
     NotifyAwaiter wait{c.get(), {}};  // named: g++ 12 mishandles non-trivial temporaries in co_await
-    c.reset();  // the connection lives as long as its handles, not as long as this wait
+    c.reset();                        // the connection lives as long as its handles, not as long as this wait
     co_return co_await wait;
 }
 }  // namespace

@@ -5,14 +5,14 @@
 #include <uvpg/errors.hpp>
 
 #include "lib/config/conn_params.hpp"
+#include "lib/net/tls_session.hpp"
 #include "lib/net/uv_handles.hpp"
+#include "lib/ops/query_ops.hpp"
+#include "lib/ops/query_result.hpp"
+#include "lib/ops/startup_op.hpp"
 #include "lib/runtime/access.hpp"
 #include "lib/runtime/recycle.hpp"
 #include "lib/values/row.hpp"
-#include "lib/ops/query_ops.hpp"
-#include "lib/ops/query_result.hpp"
-#include "lib/net/tls_session.hpp"
-#include "lib/ops/startup_op.hpp"
 #include "proto/auth.hpp"
 #include "proto/backend.hpp"
 #include "proto/frontend.hpp"
@@ -23,9 +23,9 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <unordered_map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 namespace uvpg::detail {
 
@@ -155,17 +155,20 @@ public:
                                    std::span<const proto::BindParam> params,
                                    const std::shared_ptr<Prepared>& known = nullptr, bool stream = false);
     // COPY by the simple protocol, with a source (FROM STDIN) or else a sink (TO STDOUT).
-    std::shared_ptr<Request> copy(std::shared_ptr<const std::string> sql, std::function<std::size_t(char*, std::size_t)> source,
+    std::shared_ptr<Request> copy(std::shared_ptr<const std::string> sql,
+                                  std::function<std::size_t(char*, std::size_t)> source,
                                   std::function<void(std::string_view)> sink);
     // A statement not in the cache yet is prepared and described (Close/Parse/Describe/Sync) on
     // its own first, so that its Bind can ask for binary results column by column. Null when there
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
-    std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql, std::span<const std::uint32_t> types);
+    std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql,
+                                     std::span<const std::uint32_t> types);
     // executemany: every parameter set bound and executed, segment by segment, then one Sync,
     // all in one write. A segment whose statement is cached binds it; another is parsed
     // unnamed. The first error skips the rest, and the implicit transaction (outside BEGIN)
     // rolls back whatever ran: all or nothing.
-    std::shared_ptr<Request> query_batch(std::shared_ptr<const std::string> sql, std::span<const BatchSegment> segments);
+    std::shared_ptr<Request> query_batch(std::shared_ptr<const std::string> sql,
+                                         std::span<const BatchSegment> segments);
 
     // The parsed form of `sql`, kept for the connection's cursors: a new cursor running the
     // same SQL neither parses it again nor looks its statement up again.
@@ -212,7 +215,7 @@ public:
     void stream_taken(Request& r, std::size_t bytes);
     void stream_drop(Request& r);
     bool reading_paused() const noexcept { return state_ == State::paused; }
-    const Socket* socket() const noexcept { return socket_; }  // null before connecting and once closed
+    const Socket* socket() const noexcept { return socket_; }          // null before connecting and once closed
     std::size_t stream_peak() const noexcept { return stream_peak_; }  // most bytes of rows ever waiting
 
     // Registered types (Connection::register_type). Adding some rebuilds the result formats of
@@ -300,9 +303,9 @@ private:
     void start_resolve();
     static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
     void try_next_address();
-    void note_connect_failure(int status);          // adds libpq's lines for an address that failed
-    std::string lookup_failed(int status) const;    // libpq's line for a failed name lookup
-    void startup_next(ops::Action a);               // the op's next action, as I/O
+    void note_connect_failure(int status);                  // adds libpq's lines for an address that failed
+    std::string lookup_failed(int status) const;            // libpq's line for a failed name lookup
+    void startup_next(ops::Action a);                       // the op's next action, as I/O
     void on_startup_message(const proto::RawMessage& raw);  // dispatch() hands startup's messages over
     bool on_startup_read(ssize_t nread);  // the SSL answer, handshake bytes, read errors; false: decode as usual
     bool awaiting_ssl_reply() const noexcept;
@@ -314,7 +317,7 @@ private:
     // `fallback`: the op says prefer/allow may try once more the other way (libpq's fallback:
     // plain text after TLS failed, TLS after plain text was refused).
     void startup_failed(ErrorValue e, bool fallback = false);
-    void fail_startup(const ErrorValue& e);  // closes with `e` as it is
+    void fail_startup(const ErrorValue& e);            // closes with `e` as it is
     bool retry_connection(const std::string& failed);  // `failed`: this attempt's error line(s)
     // The earlier attempts' lines, then 'connection to server at "h", port N failed: ' and `why`.
     std::string startup_error_text(const std::string& why) const;
@@ -326,12 +329,12 @@ private:
     // Running (lib/conn/connection.cpp).
     void dispatch(const proto::RawMessage& raw);
     void on_data_row(Request& r, const proto::DataRow& row);  // decoded and validated
-    void on_row_description(Request& r);  // its shape is last_shape_
+    void on_row_description(Request& r);                      // its shape is last_shape_
     // Does what the front request's op answered to a message of type `type`.
     void apply(Request& r, ops::Step s, char type);
     void pause_reading(bool pause);
     void watch_low_water(std::size_t n);  // after a read of `n` bytes (see Socket::low_water)
-    void pump_copy_in();  // CopyData from the front request's source, as the socket takes it
+    void pump_copy_in();                  // CopyData from the front request's source, as the socket takes it
     void on_query_message(Request& r, const proto::RawMessage& raw, const proto::BackendMessage& m);
     void on_command_complete(Request& r, std::string_view tag);
     void on_ready_for_query(Request& r, char status);
@@ -354,9 +357,9 @@ private:
     void fail_all(std::exception_ptr reason, bool lost) noexcept;
     void complete_front();
     void wake(const std::shared_ptr<Request>& r);  // its waiter goes on the ready list, once
-    void grant_room();  // lets the next waiting caller queue, when there is room
-    void enqueue(std::shared_ptr<Request> req);  // queues, writes, and lets the next caller in
-    void flush();      // writes what is queued just before the loop next waits for I/O
+    void grant_room();                             // lets the next waiting caller queue, when there is room
+    void enqueue(std::shared_ptr<Request> req);    // queues, writes, and lets the next caller in
+    void flush();                                  // writes what is queued just before the loop next waits for I/O
     void flush_now();
     bool write_early();  // writes what is encoded so far, in the middle of a long request; true if sent
 
@@ -376,7 +379,7 @@ private:
     // TLS: the session, once the server said 'S' (or at once with sslnegotiation=direct);
     // ciphertext read and ciphertext waiting to be written.
     std::unique_ptr<TlsSession> tls_;
-    bool tls_ready_ = false;      // handshake done: out_ is encrypted into wire_
+    bool tls_ready_ = false;  // handshake done: out_ is encrypted into wire_
     std::vector<std::uint8_t> tls_in_, wire_;
     // From open() to the first ReadyForQuery (lib/conn/startup.cpp); null once ready.
     struct StartupAttempt {
@@ -393,8 +396,8 @@ private:
         bool* granted;
     };
     std::deque<RoomWaiter> room_waiters_;
-    std::size_t reserved_ = 0;  // 1 while a waiter let through has not queued yet
-    bool held_ = false;         // a statement being prepared keeps its place (prepare())
+    std::size_t reserved_ = 0;      // 1 while a waiter let through has not queued yet
+    bool held_ = false;             // a statement being prepared keeps its place (prepare())
     std::size_t result_bytes_ = 0;  // read while the front request's rows (or COPY data) came in
     std::size_t stream_peak_ = 0;
     // Waiters of completed work, resumed after dispatch in order: a request's waiter (taken
@@ -405,7 +408,7 @@ private:
         std::coroutine_handle<> h;
     };
     std::vector<Ready> ready_;
-    std::size_t ready_next_ = 0;    // the next entry to resume
+    std::size_t ready_next_ = 0;  // the next entry to resume
     bool resuming_active_ = false;
 
     std::int32_t pid_ = 0, secret_ = 0;

@@ -34,7 +34,8 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
             const std::size_t width = seg.types.size();
             for (std::size_t done = 0; done < seg.sets;) {
                 const std::size_t n = std::min(kBatchStep, seg.sets - done);
-                proto::encode_bind_execute_batch(out_, name, std::span(seg.params).subspan(done * width, n * width), width, n);
+                proto::encode_bind_execute_batch(out_, name, std::span(seg.params).subspan(done * width, n * width),
+                                                 width, n);
                 done += n;
                 if (out_.size() >= kEarlyWrite) sent = write_early() || sent;
             }
@@ -47,8 +48,8 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
             out_.resize(mark);
             throw;
         }
-        close(std::make_exception_ptr(
-            OperationalError("executemany: a parameter could not be encoded after part of the batch was sent; connection closed")));
+        close(std::make_exception_ptr(OperationalError(
+            "executemany: a parameter could not be encoded after part of the batch was sent; connection closed")));
         resume_ready();
         throw;
     }

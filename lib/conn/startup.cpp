@@ -49,7 +49,8 @@ std::shared_ptr<Request> ConnectionImpl::open() {
         });
     }
     // libpq: no TLS over unix sockets; allow starts in plain text, the stronger modes with TLS.
-    startup_->tls = !params_.is_unix_socket() && params_.sslmode != SslMode::disable && params_.sslmode != SslMode::allow;
+    startup_->tls =
+        !params_.is_unix_socket() && params_.sslmode != SslMode::disable && params_.sslmode != SslMode::allow;
     if (params_.is_unix_socket()) {
         state_ = State::connecting;
         peer_text_ = "server on socket \"" + params_.socket_path() + "\"";
@@ -126,7 +127,8 @@ void ConnectionImpl::try_next_address() {
         if (rc == 0) return;  // on_connected follows
         note_connect_failure(rc);
     }
-    if (startup_->error_log.empty()) return startup_failed(make_error(Errc::connect_failed, "no address to connect to"));
+    if (startup_->error_log.empty())
+        return startup_failed(make_error(Errc::connect_failed, "no address to connect to"));
     fail_startup(make_error(Errc::connect_failed, std::exchange(startup_->error_log, {})));
 }
 
@@ -241,10 +243,12 @@ void ConnectionImpl::startup_done() {
 
 void ConnectionImpl::on_startup_message(const proto::RawMessage& raw) {
     ops::StartupOp& op = *startup_->op;
-    if (ops::Action a = op.on_message_type(raw.type); a.kind == ops::Action::Kind::done) return startup_next(std::move(a));
+    if (ops::Action a = op.on_message_type(raw.type); a.kind == ops::Action::Kind::done)
+        return startup_next(std::move(a));
     proto::BackendMessage m;
     if (auto e = proto::decode(raw, m); e != proto::Errc::ok)
-        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) + ")");
+        return protocol_violation(std::string(proto::describe(e)) + " (message type " + message_type_text(raw.type) +
+                                  ")");
     // NoticeResponse, NotificationResponse and ParameterStatus may come in any state.
     if (handle_async(m)) return;
     startup_next(op.on_message(raw.type, m, out_));

@@ -149,7 +149,8 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
     if (statements_.size() >= params_.statement_cache_size) {
         auto oldest = statements_.begin();
         for (auto it = statements_.begin(); it != statements_.end(); ++it)
-            if (it->second->ready && (!oldest->second->ready || it->second->last_used < oldest->second->last_used)) oldest = it;
+            if (it->second->ready && (!oldest->second->ready || it->second->last_used < oldest->second->last_used))
+                oldest = it;
         if (!oldest->second->ready) return nullptr;  // all being prepared right now
         // Close goes ahead of this request's messages; its CloseComplete lands in its reply.
         // No other entry has this name (names are the content, keys are the content), and a

@@ -15,13 +15,13 @@ namespace {
 
 constexpr std::size_t kMaxParams = 65535;  // the protocol's Int16 parameter count
 
-
 // The parameters in $n order into `out` (a reused buffer).
 void order_params(const proto::ParsedSql& parsed, const Params& params, std::vector<const Param*>& out) {
     using S = proto::PlaceholderStyle;
     out.clear();
     if (parsed.style == S::named) {
-        if (!params.is_named()) throw ProgrammingError("the query uses %(name)s placeholders but the parameters are positional");
+        if (!params.is_named())
+            throw ProgrammingError("the query uses %(name)s placeholders but the parameters are positional");
         for (const auto& name : parsed.names) {
             const Param* p = params.find(name);
             if (!p) throw ProgrammingError("no value for the query parameter \"" + name + "\"");
@@ -198,7 +198,8 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
             HoldGuard hold;
             const auto& known = st->known.find(c, st->sent, s->bound.types);
             if (!known)
-                if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
+                if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold))
+                    co_await wait_prepared(c, std::move(prep));
             req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params, known);
             st->known.remember(c, st->sent, s->bound.types, req->statement());
         }

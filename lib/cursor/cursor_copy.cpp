@@ -34,7 +34,8 @@ Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
         c.hold();
         hold.c = &c;
     }
-    std::shared_ptr<Request> req = c.copy(std::make_shared<const std::string>(sql), std::move(io.source), std::move(io.sink));
+    std::shared_ptr<Request> req =
+        c.copy(std::make_shared<const std::string>(sql), std::move(io.source), std::move(io.sink));
     Deadline deadline(c);
     RequestAwaiter reply{std::move(req)};
     store(*s, co_await reply);

@@ -19,7 +19,7 @@ struct Bound {
 struct CursorState {
     Connection conn;
     std::shared_ptr<const ParsedStatement> last_parsed;
-    const void* parsed_on = nullptr;  // the connection whose cache last_parsed came from
+    const void* parsed_on = nullptr;                 // the connection whose cache last_parsed came from
     std::shared_ptr<const std::string> last_simple;  // the last SQL run without parameters, kept for errors
     Bound bound;
     QueryResult result;  // the whole result, or while streaming the batch being fetched
@@ -102,8 +102,8 @@ public:
         std::weak_ptr<ConnectionImpl> weak = c.shared_from_this();
         timer_ = Timer::start(c.loop(), *t, [weak, secs = *t] {
             if (auto conn = weak.lock()) {
-                conn->close(std::make_exception_ptr(
-                    TimeoutError("statement timeout: no reply within " + std::to_string(secs) + " s; connection closed")));
+                conn->close(std::make_exception_ptr(TimeoutError("statement timeout: no reply within " +
+                                                                 std::to_string(secs) + " s; connection closed")));
                 conn->resume_ready();
             }
         });

@@ -41,7 +41,8 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
         ConnectionImpl* c = &live_connection(*s);
         {
             HoldGuard hold;
-            if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold)) co_await wait_prepared(c, std::move(prep));
+            if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold))
+                co_await wait_prepared(c, std::move(prep));
             req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params, nullptr, true);  // a StreamOp
         }
         Deadline deadline(*c);

@@ -33,9 +33,9 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
 
 struct ErrorValue {
     std::error_code code;
-    std::string message;                      // what() of the exception (server errors: built from diag)
-    Diagnostics diag;                         // server_error (and a login refused by the server)
-    std::shared_ptr<const std::string> query; // the statement sent, for psql's "LINE 1:" display
+    std::string message;                       // what() of the exception (server errors: built from diag)
+    Diagnostics diag;                          // server_error (and a login refused by the server)
+    std::shared_ptr<const std::string> query;  // the statement sent, for psql's "LINE 1:" display
     explicit operator bool() const noexcept { return static_cast<bool>(code); }
 };
 

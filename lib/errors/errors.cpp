@@ -17,26 +17,20 @@ const std::string empty_string;
 const Diagnostics empty_diag;
 }  // namespace
 
-Error::Error(std::string message)
-    : data_(std::make_shared<const ErrorData>(ErrorData{std::move(message), {}, {}})) {}
+Error::Error(std::string message) : data_(std::make_shared<const ErrorData>(ErrorData{std::move(message), {}, {}})) {}
 
 Error::Error(Diagnostics diag) : Error(std::move(diag), std::string_view{}) {}
 
 Error::Error(Diagnostics diag, std::string_view query) {
     std::string text = detail::format_server_message(diag, query);
     std::string copy = text;
-    data_ = std::make_shared<const ErrorData>(
-        ErrorData{std::move(text), std::move(copy), std::move(diag)});
+    data_ = std::make_shared<const ErrorData>(ErrorData{std::move(text), std::move(copy), std::move(diag)});
 }
 
 // data_ is null only in a moved-from Error.
 const char* Error::what() const noexcept { return data_ ? data_->message.c_str() : ""; }
-const std::string& Error::pgcode() const noexcept {
-    return data_ ? data_->diag.sqlstate : empty_string;
-}
-const std::string& Error::pgerror() const noexcept {
-    return data_ ? data_->pgerror : empty_string;
-}
+const std::string& Error::pgcode() const noexcept { return data_ ? data_->diag.sqlstate : empty_string; }
+const std::string& Error::pgerror() const noexcept { return data_ ? data_->pgerror : empty_string; }
 const Diagnostics& Error::diag() const noexcept { return data_ ? data_->diag : empty_diag; }
 
 void ErrorAccess::reword(Error& e, std::string message) {
@@ -112,11 +106,11 @@ CharInfo utf8_char(std::string_view s, std::size_t at) {
     std::uint32_t cp = lead & (0x7Fu >> len);
     for (std::size_t i = 1; i < len; ++i) cp = (cp << 6) | (static_cast<unsigned char>(s[at + i]) & 0x3Fu);
     // East Asian wide and fullwidth ranges (Markus Kuhn's wcwidth) and the common emoji blocks.
-    const bool wide = cp >= 0x1100 &&
+    const bool wide =
+        cp >= 0x1100 &&
         (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF && (cp & ~0x0011u) != 0x300A && cp != 0x303F) ||
-         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-         (cp >= 0xFE30 && cp <= 0xFE6F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE6F) ||
+         (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
          (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD));
     return {len, wide ? 2 : 1};
 }
@@ -207,8 +201,7 @@ void append_line(std::string& out, std::string_view label, const std::string& va
 
 }  // namespace
 
-std::string format_server_message(const Diagnostics& diag, std::string_view query,
-                                  bool with_context) {
+std::string format_server_message(const Diagnostics& diag, std::string_view query, bool with_context) {
     std::string out;
     const std::string& severity = diag.severity.empty() ? diag.severity_nonlocalized : diag.severity;
     if (!severity.empty()) {

@@ -27,8 +27,7 @@ Diagnostics diagnostics_from_fields(const std::vector<std::pair<char, std::strin
 // then the LINE/caret display, "DETAIL:  ", "HINT:  ", "QUERY:  " and "CONTEXT:  " lines, each
 // only when present. `query` is the statement sent, empty if unknown (a statement position then
 // reads " at character N"). libpq leaves CONTEXT out of notices: pass with_context = false.
-std::string format_server_message(const Diagnostics& diag, std::string_view query = {},
-                                  bool with_context = true);
+std::string format_server_message(const Diagnostics& diag, std::string_view query = {}, bool with_context = true);
 
 // std::rethrow_exception(make_server_error(...)).
 [[noreturn]] void throw_server_error(Diagnostics d);

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <strings.h>
+#include <cstring>
 
 namespace uvpg::detail {
 
@@ -122,7 +122,8 @@ std::unique_ptr<TlsSession> TlsSession::create(const TlsParams& p, const std::st
             return fail("could not load system root certificate paths: " + openssl_error("unknown error"));
         im.verify = true;
     } else {
-        const std::string root = !p.rootcert.empty() ? p.rootcert : (pgdir.empty() ? std::string() : pgdir + "root.crt");
+        const std::string root =
+            !p.rootcert.empty() ? p.rootcert : (pgdir.empty() ? std::string() : pgdir + "root.crt");
         if (!root.empty() && file_exists(root)) {
             if (SSL_CTX_load_verify_locations(im.ctx, root.c_str(), nullptr) != 1)
                 return fail("could not read root certificate file \"" + root + "\": " + openssl_error("unknown error"));
@@ -131,8 +132,8 @@ std::unique_ptr<TlsSession> TlsSession::create(const TlsParams& p, const std::st
             X509_STORE* store = SSL_CTX_get_cert_store(im.ctx);
             if (!crl.empty() && file_exists(crl)) {
                 if (X509_STORE_load_locations(store, crl.c_str(), nullptr) != 1)
-                    return fail("could not read certificate revocation list file \"" + crl + "\": " +
-                                openssl_error("unknown error"));
+                    return fail("could not read certificate revocation list file \"" + crl +
+                                "\": " + openssl_error("unknown error"));
                 X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
             } else if (!p.crl.empty()) {
                 return fail("certificate revocation list file \"" + crl + "\" does not exist");
@@ -165,7 +166,8 @@ std::unique_ptr<TlsSession> TlsSession::create(const TlsParams& p, const std::st
         if (SSL_CTX_use_PrivateKey_file(im.ctx, key.c_str(), SSL_FILETYPE_PEM) != 1)
             return fail("could not load private key file \"" + key + "\": " + openssl_error("unknown error"));
         if (SSL_CTX_check_private_key(im.ctx) != 1)
-            return fail("certificate does not match private key file \"" + key + "\": " + openssl_error("unknown error"));
+            return fail("certificate does not match private key file \"" + key +
+                        "\": " + openssl_error("unknown error"));
     }
 
     im.ssl = SSL_new(im.ctx);
@@ -276,8 +278,8 @@ bool TlsSession::check_peer() {
     } else if (names.size() == 1) {
         error_ = "server certificate for \"" + names[0] + "\" does not match host name \"" + im.host + "\"";
     } else {
-        error_ = "server certificate for \"" + names[0] + "\" (and " + std::to_string(names.size() - 1) + " other name" +
-                 (names.size() > 2 ? "s" : "") + ") does not match host name \"" + im.host + "\"";
+        error_ = "server certificate for \"" + names[0] + "\" (and " + std::to_string(names.size() - 1) +
+                 " other name" + (names.size() > 2 ? "s" : "") + ") does not match host name \"" + im.host + "\"";
     }
     return false;
 }

@@ -15,14 +15,14 @@ namespace uvpg::detail {
 struct TlsParams {
     SslModeValue sslmode = SslMode::prefer;
     SslNegotiationValue sslnegotiation = SslNegotiation::postgres;  // direct: PostgreSQL 17, TLS first, ALPN
-    std::string rootcert;            // a file, "system", or empty for ~/.postgresql/root.crt
-    std::string cert, key;           // client certificate and key; empty: ~/.postgresql/postgresql.*
-    std::string crl;                 // a CRL file; empty: ~/.postgresql/root.crl if it exists
-    std::string password;            // for an encrypted key
+    std::string rootcert;   // a file, "system", or empty for ~/.postgresql/root.crt
+    std::string cert, key;  // client certificate and key; empty: ~/.postgresql/postgresql.*
+    std::string crl;        // a CRL file; empty: ~/.postgresql/root.crl if it exists
+    std::string password;   // for an encrypted key
     bool sni = true;
     std::string min_protocol = "TLSv1.2", max_protocol;  // "" = no upper bound
     ChannelBindingValue channel_binding = ChannelBinding::prefer;
-    std::string home;                // for the ~/.postgresql defaults
+    std::string home;  // for the ~/.postgresql defaults
 
     bool verify_chain() const { return sslmode == SslMode::verify_ca || sslmode == SslMode::verify_full; }
 };

@@ -161,7 +161,8 @@ int Socket::low_water_mark() const {
     uv_os_fd_t fd;
     int v = -1;
     socklen_t len = sizeof v;
-    if (closing_ || uv_fileno(&h_.handle, &fd) != 0 || getsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, &len) != 0) return -1;
+    if (closing_ || uv_fileno(&h_.handle, &fd) != 0 || getsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, &len) != 0)
+        return -1;
     return v;
 }
 

@@ -29,8 +29,8 @@ public:
     static Socket* tcp(uv_loop_t* loop, SocketOwner* owner);
     static Socket* pipe(uv_loop_t* loop, SocketOwner* owner);
 
-    int connect(const sockaddr* addr);       // on_connected follows
-    void connect(const std::string& path);   // unix socket; on_connected follows
+    int connect(const sockaddr* addr);      // on_connected follows
+    void connect(const std::string& path);  // unix socket; on_connected follows
     int start_read();
     void stop_read();
     bool writing() const { return writing_; }

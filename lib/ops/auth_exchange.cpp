@@ -8,9 +8,7 @@
 namespace uvpg::detail::ops {
 
 namespace {
-proto::ByteView bytes_of(const std::string& s) {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+proto::ByteView bytes_of(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 }  // namespace
 
 // libpq (fe-auth.c): an empty password is no password; none is sent.
@@ -57,8 +55,7 @@ Action StartupOp::on_authentication(const proto::Authentication& a, proto::Bytes
         else proto::encode_password(out, *s_.password);
         return Action::read();
     }
-    case A::sasl:
-        return on_sasl(a, out);
+    case A::sasl: return on_sasl(a, out);
     case A::sasl_continue: {
         if (!scram_) return fail(Errc::protocol_violation, "SASLContinue without a SASL exchange");
         // PBKDF2 (4096 rounds or more) runs away from the loop: the driver takes the work.
@@ -77,7 +74,8 @@ Action StartupOp::on_authentication(const proto::Authentication& a, proto::Bytes
         return Action::read();
     }
     default:
-        return fail(Errc::connect_failed, "authentication method " + std::to_string(a.code) + " is not supported by uvpg");
+        return fail(Errc::connect_failed,
+                    "authentication method " + std::to_string(a.code) + " is not supported by uvpg");
     }
 }
 
@@ -118,10 +116,8 @@ Action StartupOp::on_sasl(const proto::Authentication& a, proto::Bytes& out) {
     if (!has_password()) return fail(Errc::connect_failed, "fe_sendauth: no password supplied");
     scram_plus_ = false;
     scram_binds_ = binding.flag == proto::ScramBinding::Flag::plus;
-    if (s_.scram_nonce.empty())
-        scram_ = std::make_unique<proto::ScramClient>(*s_.password, std::move(binding));
-    else
-        scram_ = std::make_unique<proto::ScramClient>(*s_.password, s_.scram_nonce, std::string(), std::move(binding));
+    if (s_.scram_nonce.empty()) scram_ = std::make_unique<proto::ScramClient>(*s_.password, std::move(binding));
+    else scram_ = std::make_unique<proto::ScramClient>(*s_.password, s_.scram_nonce, std::string(), std::move(binding));
     proto::encode_sasl_initial_response(out, scram_->mechanism(), bytes_of(scram_->client_first()));
     return Action::read();
 }

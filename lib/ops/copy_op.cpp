@@ -29,7 +29,8 @@ void CopyInOp::fill(proto::Bytes& out, std::size_t high_water) {
             pumping = false;
             return;
         }
-        proto::encode_copy_data(out, proto::ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), std::min(n, chunk.size())));
+        proto::encode_copy_data(
+            out, proto::ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), std::min(n, chunk.size())));
     }
 }
 

@@ -25,9 +25,7 @@ struct CopyInOp : QueryCore {
     }
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
         switch (type) {
-        case 'G':
-            pumping = true;
-            return {Step::pump};
+        case 'G': pumping = true; return {Step::pump};
         case 's':
         case 'E':
             pumping = false;  // the server drops whatever CopyData is still coming
@@ -43,9 +41,7 @@ struct CopyOutOp : QueryCore {
 
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
         switch (type) {
-        case 'H':
-            copying_out = true;
-            return {};
+        case 'H': copying_out = true; return {};
         case 'd':
             if (!copying_out) break;
             if (!failed()) {

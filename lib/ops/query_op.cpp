@@ -17,9 +17,7 @@ Step QueryCore::on_other(const proto::BackendMessage& m, char type, proto::Bytes
         result.clear();
         statement_done = true;
         return {};
-    case 'E':
-        fail(server_error(diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields)));
-        return {};
+    case 'E': fail(server_error(diagnostics_from_fields(std::get<proto::ErrorResponse>(m).fields))); return {};
     case 'W': return violate("CopyBothResponse outside replication");
     case 'G':
         // No source: psycopg2's words, execute() cannot feed a COPY FROM STDIN. Refused

@@ -26,14 +26,14 @@ namespace uvpg::detail::ops {
 // the hot path pays one test.
 struct Step {
     enum : std::uint8_t {
-        flush = 1,           // frontend bytes were appended to the output: write them
-        pump = 2,            // CopyInResponse: feed the source to the server as the socket takes it
-        wake = 4,            // the awaiter has something to take before the end (a stream's rows)
-        pause_reading = 8,   // too many bytes of rows wait for the reader: stop reading the socket
-        resume_reading = 16, // read the socket again
-        complete = 32,       // ReadyForQuery: the request is over
-        unexpected = 64,     // a message this operation cannot take: a protocol violation
-        violation = 128,     // a protocol violation the op describes (QueryCore::violation)
+        flush = 1,            // frontend bytes were appended to the output: write them
+        pump = 2,             // CopyInResponse: feed the source to the server as the socket takes it
+        wake = 4,             // the awaiter has something to take before the end (a stream's rows)
+        pause_reading = 8,    // too many bytes of rows wait for the reader: stop reading the socket
+        resume_reading = 16,  // read the socket again
+        complete = 32,        // ReadyForQuery: the request is over
+        unexpected = 64,      // a message this operation cannot take: a protocol violation
+        violation = 128,      // a protocol violation the op describes (QueryCore::violation)
     };
     std::uint8_t bits = 0;
 };
@@ -42,7 +42,8 @@ struct Step {
 // (26000), its name already taken (42P05), or its plan's result type changed (0A000, "cached
 // plan must not change result type"). They come before the statement runs.
 inline bool cache_fact(std::string_view sqlstate) noexcept {
-    return sqlstate == errors::InvalidSqlStatementName::sqlstate || sqlstate == errors::DuplicatePreparedStatement::sqlstate ||
+    return sqlstate == errors::InvalidSqlStatementName::sqlstate ||
+           sqlstate == errors::DuplicatePreparedStatement::sqlstate ||
            sqlstate == errors::FeatureNotSupported::sqlstate;
 }
 
@@ -144,7 +145,7 @@ enum class CacheNews : std::uint8_t {
 // One statement by the extended protocol: the unnamed statement, or a cached one (prepared in
 // the same write when `prepares`, else only bound).
 struct ExtendedQueryOp : QueryCore {
-    ExtendedQueryOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
+    ExtendedQueryOp() noexcept {}         // not value-initialized to zeros first (see QueryCore)
     std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
     bool prepares = false;                // this request sends the statement's Parse
     // A BindComplete came: the statement was bound and ran, so an error after it is the
@@ -164,7 +165,10 @@ struct ExtendedQueryOp : QueryCore {
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
         switch (type) {
         case '2': bound = true; return {};
-        case '1': case '3': case 'n': case 't': return {};
+        case '1':
+        case '3':
+        case 'n':
+        case 't': return {};
         default: return on_other(m, type, out, true);
         }
     }
@@ -200,7 +204,10 @@ struct BatchOp : QueryCore {
     Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
         switch (type) {
         case '2': ++binds; return {};
-        case '1': case '3': case 'n': case 't': return {};
+        case '1':
+        case '3':
+        case 'n':
+        case 't': return {};
         case 'E':
             if (!failed()) failed_at_bind = binds == executes;
             [[fallthrough]];

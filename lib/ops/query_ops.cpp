@@ -10,9 +10,7 @@ Step feed(QueryOp& op, const proto::RawMessage& raw, const proto::BackendMessage
     switch (raw.type) {
     case 'T': return row_description(op, shape);
     case 'D': return data_row(op, std::get<proto::DataRow>(m));
-    case 'C':
-        command_complete(op, std::get<proto::CommandComplete>(m).tag);
-        return {};
+    case 'C': command_complete(op, std::get<proto::CommandComplete>(m).tag); return {};
     case 'Z': return ready_for_query(op, std::get<proto::ReadyForQuery>(m).status);
     default: return visit(op, [&](auto& o) { return o.on_message(m, raw.type, out); });
     }

@@ -84,8 +84,8 @@ struct Prepared {
     // shape of rows that come back in them.
     std::vector<proto::Format> result_formats;
     std::shared_ptr<const RowShape> bound_shape;
-    bool ready = false;                      // its Parse and Describe were answered without error
-    bool live = true;                        // still in its connection's cache (see KnownStatement)
+    bool ready = false;  // its Parse and Describe were answered without error
+    bool live = true;    // still in its connection's cache (see KnownStatement)
     // The server said it is missing (26000), its name taken (42P05) or its plan stale (0A000):
     // the next run sends Close/Parse/Describe with its Bind, in one write.
     bool reparse = false;

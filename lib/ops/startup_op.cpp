@@ -105,7 +105,8 @@ Action StartupOp::on_message_type(char type) {
     // Until authentication ends only Authentication, ErrorResponse and NegotiateProtocolVersion
     // may come (libpq's rule); a BackendKeyData or ParameterStatus there is a confused server.
     if (phase_ != Phase::authenticated && type != 'R' && type != 'E' && type != 'v')
-        return fail(Errc::protocol_violation, "unexpected message type " + message_type_text(type) + " during authentication");
+        return fail(Errc::protocol_violation,
+                    "unexpected message type " + message_type_text(type) + " during authentication");
     return Action::read();
 }
 

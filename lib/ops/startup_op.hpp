@@ -35,8 +35,8 @@ struct StartupSettings {
     AuthMethods auth_methods;  // require_auth
     std::string require_auth;  // as given, for messages
     bool unix_socket = false;
-    bool host_given = true;    // a host name (not only hostaddr): verify-full needs one
-    std::string scram_nonce;   // tests: a fixed SCRAM client nonce; empty = random
+    bool host_given = true;   // a host name (not only hostaddr): verify-full needs one
+    std::string scram_nonce;  // tests: a fixed SCRAM client nonce; empty = random
 };
 
 // The SCRAM key derivation (PBKDF2, 4096 rounds or more), taken by the driver to run away from
@@ -91,11 +91,11 @@ public:
 private:
     enum class Phase : std::uint8_t {
         begin,
-        ssl_reply,      // SSLRequest sent, waiting for 'S' or 'N'
-        tls_handshake,  // the driver runs the handshake
-        authenticating, // StartupMessage sent, until AuthenticationOk
-        deriving_keys,  // SCRAM: the driver runs the key derivation
-        authenticated,  // AuthenticationOk came: BackendKeyData, until ReadyForQuery
+        ssl_reply,       // SSLRequest sent, waiting for 'S' or 'N'
+        tls_handshake,   // the driver runs the handshake
+        authenticating,  // StartupMessage sent, until AuthenticationOk
+        deriving_keys,   // SCRAM: the driver runs the key derivation
+        authenticated,   // AuthenticationOk came: BackendKeyData, until ReadyForQuery
         done,
     };
     Action send_startup(proto::Bytes& out);
@@ -109,14 +109,14 @@ private:
 
     StartupSettings s_;
     Phase phase_ = Phase::begin;
-    bool tls_ = false;            // this attempt asks for TLS (an 'N' under prefer/allow clears it)
-    bool tls_up_ = false;         // the handshake completed
+    bool tls_ = false;     // this attempt asks for TLS (an 'N' under prefer/allow clears it)
+    bool tls_up_ = false;  // the handshake completed
     bool retried_ = false;
     bool fallback_ = false;
-    bool authenticated_ = false;  // the server asked for some authentication
-    bool scram_binds_ = false;    // the SCRAM exchange under way binds the channel (PLUS)
-    bool scram_plus_ = false;     // a SCRAM-SHA-256-PLUS exchange completed
-    std::string binding_;         // tls-server-end-point data, once TLS is up
+    bool authenticated_ = false;                 // the server asked for some authentication
+    bool scram_binds_ = false;                   // the SCRAM exchange under way binds the channel (PLUS)
+    bool scram_plus_ = false;                    // a SCRAM-SHA-256-PLUS exchange completed
+    std::string binding_;                        // tls-server-end-point data, once TLS is up
     std::unique_ptr<proto::ScramClient> scram_;  // away with the driver while it derives keys
     std::unique_ptr<KeyDerivation> derivation_;  // waiting for the driver to take it
     std::int32_t pid_ = 0, secret_ = 0;

@@ -15,7 +15,7 @@ inline constexpr std::size_t kStreamFirstChunk = std::size_t{64} * 1024;
 inline constexpr std::size_t kStreamHighWater = 8 << 20, kStreamLowWater = 2 << 20;
 
 struct StreamOp : ExtendedQueryOp {
-    StreamOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
+    StreamOp() noexcept {}            // not value-initialized to zeros first (see QueryCore)
     std::deque<QueryResult> batches;  // full batches not taken yet (the last one at the end)
     std::deque<std::size_t> sizes;    // bytes of each batch in `batches`, in order
     std::size_t buffered = 0;         // bytes of rows received and not taken

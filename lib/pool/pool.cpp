@@ -140,8 +140,9 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
         conn->resume_ready();
     };
     if (conn->closed() || closing_ || expired(*conn)) {
-        return drop(conn->has_waiters() ? "connection returned to its pool while an operation waited on it; connection closed"
-                                        : nullptr);
+        return drop(conn->has_waiters()
+                        ? "connection returned to its pool while an operation waited on it; connection closed"
+                        : nullptr);
     }
     switch (conn->transaction_status()) {
     case TransactionStatus::idle:
@@ -158,7 +159,8 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
                 RequestAwaiter rollback{c->query("ROLLBACK")};
                 co_await rollback;
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "uvpg: pool: ROLLBACK of a released connection failed (%s); closing it\n", e.what());
+                std::fprintf(stderr, "uvpg: pool: ROLLBACK of a released connection failed (%s); closing it\n",
+                             e.what());
                 c->close_kept();
             }
             p->give_back(std::move(c));
@@ -226,7 +228,7 @@ void PoolImpl::abandon(PoolWaiter& w) {
         }
     }
     if (w.conn) give_back(std::move(w.conn));  // handed over but never taken
-    if (w.slot) {                               // room reserved but never used
+    if (w.slot) {                              // room reserved but never used
         w.slot = false;
         --opening_;
         room_freed();
@@ -404,7 +406,8 @@ Task<Pool> create_pool(std::string_view dsn, const PoolOptions& options,
         if (options.pool_recycle < 0 && options.pool_recycle != -1)
             throw ProgrammingError("pool_recycle must be -1 (never) or a number of seconds");
         auto params = detail::resolve_params(dsn, options.connect_options());
-        return detail::create_pool_impl(std::make_shared<detail::PoolImpl>(std::move(params), options, std::move(on_connect)));
+        return detail::create_pool_impl(
+            std::make_shared<detail::PoolImpl>(std::move(params), options, std::move(on_connect)));
     } catch (...) {
         return detail::fail_pool(std::current_exception());
     }

@@ -34,8 +34,8 @@ struct PoolWaiter {
     PoolImpl& pool;
     std::coroutine_handle<> h;
     std::shared_ptr<ConnectionImpl> conn;  // handed over by a release
-    bool slot = false;                      // room to open a new one (already counted in opening)
-    std::exception_ptr error;               // timeout, or the pool closing
+    bool slot = false;                     // room to open a new one (already counted in opening)
+    std::exception_ptr error;              // timeout, or the pool closing
     Timer* timer = nullptr;
 };
 

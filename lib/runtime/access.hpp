@@ -12,7 +12,8 @@ namespace uvpg::detail {
 
 struct Access {
     // Connection
-    static Connection connection(std::shared_ptr<ConnectionImpl> impl, std::shared_ptr<Lease> lease = nullptr) noexcept {
+    static Connection connection(std::shared_ptr<ConnectionImpl> impl,
+                                 std::shared_ptr<Lease> lease = nullptr) noexcept {
         return Connection(std::move(impl), std::move(lease));
     }
     static const std::shared_ptr<ConnectionImpl>& impl(const Connection& c) noexcept { return c.impl_; }
@@ -28,7 +29,9 @@ struct Access {
 
     // Task: the coroutine handle, for code that starts or inspects a task by hand.
     template <class T>
-    static std::coroutine_handle<Promise<T>> handle(const Task<T>& t) noexcept { return t.h_; }
+    static std::coroutine_handle<Promise<T>> handle(const Task<T>& t) noexcept {
+        return t.h_;
+    }
 };
 
 }  // namespace uvpg::detail

@@ -12,7 +12,8 @@ uv_loop_t* default_loop() noexcept { return uv_default_loop(); }
 void run_until(uv_loop_t* loop, const std::coroutine_handle<>& task) {
     while (!task.done()) {
         if (uv_run(loop, UV_RUN_ONCE) == 0 && !task.done())
-            throw InterfaceError("uvpg::run: the event loop has nothing left to wait for, but the task has not finished");
+            throw InterfaceError(
+                "uvpg::run: the event loop has nothing left to wait for, but the task has not finished");
     }
 }
 

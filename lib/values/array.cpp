@@ -19,8 +19,8 @@ namespace {
 
 // Everything the element Values point into, kept alive by ArrayContents::keep.
 struct Backing {
-    RowShape shape;                                    // the element column, at the array's index
-    proto::TextArray text;                             // text arrays: the unquoted elements
+    RowShape shape;         // the element column, at the array's index
+    proto::TextArray text;  // text arrays: the unquoted elements
 };
 
 [[noreturn]] void not_array(const Value& v, const std::string& why = {}) {
@@ -56,8 +56,8 @@ ArrayContents array_contents(const Value& v) {
         }
         out.elements.reserve(a.elements.size());
         for (const auto& e : a.elements) {
-            std::string_view data = e ? std::string_view(reinterpret_cast<const char*>(e->data()), e->size())
-                                      : std::string_view();
+            std::string_view data =
+                e ? std::string_view(reinterpret_cast<const char*>(e->data()), e->size()) : std::string_view();
             out.elements.push_back(ValueAccess::make(&backing->shape, v.index(), data, !e));
         }
     } else {
@@ -74,7 +74,8 @@ ArrayContents array_contents(const Value& v) {
         }
         out.elements.reserve(backing->text.elements.size());
         for (const auto& e : backing->text.elements)
-            out.elements.push_back(ValueAccess::make(&backing->shape, v.index(), e ? std::string_view(*e) : std::string_view(), !e));
+            out.elements.push_back(
+                ValueAccess::make(&backing->shape, v.index(), e ? std::string_view(*e) : std::string_view(), !e));
     }
     out.keep = std::move(backing);
     return out;
@@ -110,7 +111,8 @@ void Param::set_array(detail::ArrayParam& a, std::uint32_t elem) {
     if (elem == 0) {
         // Strings: an untyped array literal, typed by the server from context as a string is.
         std::vector<std::optional<std::string_view>> texts;
-        for (const Param& p : a.elements) texts.push_back(p.is_null() ? std::nullopt : std::optional<std::string_view>(p.data()));
+        for (const Param& p : a.elements)
+            texts.push_back(p.is_null() ? std::nullopt : std::optional<std::string_view>(p.data()));
         data_ = proto::array_to_text(dims, texts, ',');
         oid_ = 0;
         binary_ = false;

@@ -143,14 +143,10 @@ Param::Param(std::chrono::year_month_day v) : Param(Date(v)) {}
 Param::Param(Time v) : data_(encoded_as_proto(v, proto::time_to_bin)) { set_binary(oid::time); }
 Param::Param(TimeTz v) : data_(encoded_as_proto(v, proto::timetz_to_bin)) { set_binary(oid::timetz); }
 Param::Param(Timestamp v) : data_(encoded_as_proto(v, proto::timestamp_to_bin)) { set_binary(oid::timestamp); }
-Param::Param(TimestampTz v) : data_(encoded_as_proto(v, proto::timestamptz_to_bin)) {
-    set_binary(oid::timestamptz);
-}
+Param::Param(TimestampTz v) : data_(encoded_as_proto(v, proto::timestamptz_to_bin)) { set_binary(oid::timestamptz); }
 Param::Param(Interval v) : data_(encoded_as_proto(v, proto::interval_to_bin)) { set_binary(oid::interval); }
 Param::Param(Uuid v) : data_(encoded_as_proto(v, proto::uuid_to_bin)) { set_binary(oid::uuid); }
-Param::Param(Inet v) : data_(encoded_as_proto(v, proto::inet_to_bin)) {
-    set_binary(v.cidr ? oid::cidr : oid::inet);
-}
+Param::Param(Inet v) : data_(encoded_as_proto(v, proto::inet_to_bin)) { set_binary(v.cidr ? oid::cidr : oid::inet); }
 Param::Param(MacAddr v) : data_(encoded_as_proto(v, proto::macaddr_to_bin)) { set_binary(oid::macaddr); }
 Param::Param(MacAddr8 v) : data_(encoded_as_proto(v, proto::macaddr8_to_bin)) { set_binary(oid::macaddr8); }
 Param::Param(Bits v) {
@@ -160,7 +156,9 @@ Param::Param(Bits v) {
     });
     set_binary(oid::varbit);
 }
-Param::Param(Money v) : data_(encoded([&](auto& b) { proto::money_to_bin(v.minor_units, b); })) { set_binary(oid::money); }
+Param::Param(Money v) : data_(encoded([&](auto& b) { proto::money_to_bin(v.minor_units, b); })) {
+    set_binary(oid::money);
+}
 
 Param::Param(const Hstore& v) {
     std::vector<std::pair<std::string_view, std::optional<std::string_view>>> pairs;
@@ -172,14 +170,19 @@ Param::Param(const Hstore& v) {
 std::string Param::literal() const {
     if (null_) return "NULL";
     if (!binary_) {
-        if (oid_ == oid::json || oid_ == oid::xml || oid_ == oid::numeric) return quoted(data_) + "::" + proto::type_display_name(oid_);
+        if (oid_ == oid::json || oid_ == oid::xml || oid_ == oid::numeric)
+            return quoted(data_) + "::" + proto::type_display_name(oid_);
         return quoted(data_);
     }
     const std::string text = detail::binary_to_text(oid_, view(data_));
     switch (oid_) {
-    case oid::bool_:
-        return text == "t" ? "true" : "false";
-    case oid::int2: case oid::int4: case oid::int8: case oid::numeric: case oid::float8: case oid::float4: {
+    case oid::bool_: return text == "t" ? "true" : "false";
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::numeric:
+    case oid::float8:
+    case oid::float4: {
         // NaN, Infinity, and -0 (which as a bare literal is the integer 0) need their type.
         const bool special = text.find_first_of("nN") != std::string::npos || text == "-0";
         if (special || oid_ == oid::float4) return quoted(text) + "::" + proto::type_display_name(oid_);
@@ -189,8 +192,7 @@ std::string Param::literal() const {
     case oid::money:
         // numeric -> money scales by the locale; minor units are cents in nearly every locale.
         return "(" + text + "::numeric / 100)::money";  // assumes 2 fractional digits, as lc_monetary C and en_US
-    default:
-        return quoted(text) + "::" + proto::type_display_name(oid_);
+    default: return quoted(text) + "::" + proto::type_display_name(oid_);
     }
 }
 

@@ -43,7 +43,8 @@ proto::ByteView bytes_of(std::string_view s) { return {reinterpret_cast<const st
 void fill_range(const Value& v, std::string_view data, RangeBacking& b, RangeContents& out, const char* what) {
     if (v.is_binary()) {
         proto::BinRange r;
-        if (auto e = proto::bin_to_range(bytes_of(data), r); e != proto::CodecErrc::ok) not_range(v, what, proto::describe(e));
+        if (auto e = proto::bin_to_range(bytes_of(data), r); e != proto::CodecErrc::ok)
+            not_range(v, what, proto::describe(e));
         out.empty = r.flags & proto::kRangeEmpty;
         out.lower_inc = r.flags & proto::kRangeLbInc;
         out.upper_inc = r.flags & proto::kRangeUbInc;
@@ -131,7 +132,8 @@ void Param::set_ranges(const detail::RangeParam* ranges, std::size_t count, std:
         if (r.empty) {
             b.flags = proto::kRangeEmpty;
         } else {
-            auto bound = [&](const std::optional<Param>& p, std::string& keep, std::uint8_t inf_flag) -> std::optional<proto::ByteView> {
+            auto bound = [&](const std::optional<Param>& p, std::string& keep,
+                             std::uint8_t inf_flag) -> std::optional<proto::ByteView> {
                 if (!p || p->is_null()) {
                     b.flags |= inf_flag;
                     return std::nullopt;

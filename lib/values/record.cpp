@@ -59,10 +59,9 @@ Record record_contents(const Value& v) {
         for (auto t : r.types) add_column(t);
         for (std::size_t i = 0; i < r.fields.size(); ++i) {
             const auto& f = r.fields[i];
-            fields.push_back(ValueAccess::make(&b->shape, i,
-                                               f ? std::string_view(reinterpret_cast<const char*>(f->data()), f->size())
-                                                 : std::string_view(),
-                                               !f));
+            fields.push_back(ValueAccess::make(
+                &b->shape, i,
+                f ? std::string_view(reinterpret_cast<const char*>(f->data()), f->size()) : std::string_view(), !f));
         }
     } else {
         // A text record does not say its field types: a registered composite's are known, the
@@ -73,8 +72,8 @@ Record record_contents(const Value& v) {
         for (std::size_t i = 0; i < b->texts.size(); ++i)
             add_column(u && i < u->field_types.size() ? u->field_types[i] : proto::oid::unknown);
         for (std::size_t i = 0; i < b->texts.size(); ++i)
-            fields.push_back(ValueAccess::make(&b->shape, i, b->texts[i] ? std::string_view(*b->texts[i]) : std::string_view(),
-                                               !b->texts[i]));
+            fields.push_back(ValueAccess::make(
+                &b->shape, i, b->texts[i] ? std::string_view(*b->texts[i]) : std::string_view(), !b->texts[i]));
     }
     return ValueAccess::make_record(std::move(fields), std::move(b));
 }
@@ -92,7 +91,9 @@ void Param::set_record(const std::vector<Param>& fields) {
     texts.reserve(fields.size());
     for (const Param& p : fields) {
         if (p.is_null()) texts.emplace_back();
-        else if (p.binary()) texts.push_back(detail::binary_to_text(p.type_oid(), {reinterpret_cast<const std::uint8_t*>(p.data().data()), p.data().size()}));
+        else if (p.binary())
+            texts.push_back(detail::binary_to_text(
+                p.type_oid(), {reinterpret_cast<const std::uint8_t*>(p.data().data()), p.data().size()}));
         else texts.push_back(p.data());
     }
     std::vector<std::optional<std::string_view>> views;

@@ -42,7 +42,8 @@ Value Row::operator[](std::string_view name) const {
 
 namespace detail {
 
-std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, std::shared_ptr<const TypeRegistry> types) {
+std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc,
+                                           std::shared_ptr<const TypeRegistry> types) {
     constexpr std::uint32_t numeric_oid = 1700;
     auto shape = std::make_shared<RowShape>();
     shape->types = std::move(types);
@@ -64,20 +65,24 @@ std::shared_ptr<const RowShape> make_shape(const proto::RowDescription& desc, st
                 c.scale = (tm - 4) & 0xffff;
             }
             break;
-        case 1043: case 1042:  // varchar, bpchar
+        case 1043:
+        case 1042:  // varchar, bpchar
             if (tm >= 4) c.internal_size = tm - 4;
             break;
-        case 1560: case 1562:  // bit, varbit
+        case 1560:
+        case 1562:  // bit, varbit
             if (tm >= 0) c.internal_size = tm;
             break;
-        case 1083: case 1266: case 1114: case 1184:  // time, timetz, timestamp, timestamptz
+        case 1083:
+        case 1266:
+        case 1114:
+        case 1184:  // time, timetz, timestamp, timestamptz
             if (tm >= 0) c.precision = tm;
             break;
         case 1186:  // interval
             if (tm >= 0 && (tm & 0xffff) != 0xffff) c.precision = tm & 0xffff;
             break;
-        default:
-            break;
+        default: break;
         }
         c.table_oid = f.table_oid;
         c.table_column = f.column;

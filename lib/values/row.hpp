@@ -36,7 +36,7 @@ struct RowShape {
     // Per column, for Row::operator[]: type OID and 1 for binary. index_columns() fills them.
     std::vector<std::uint32_t> type_oids;
     std::vector<std::uint8_t> formats;
-    std::shared_ptr<const TypeRegistry> types;  // the connection's registered types, if any
+    std::shared_ptr<const TypeRegistry> types;             // the connection's registered types, if any
     std::unordered_map<std::string, std::size_t> by_name;  // first column of each name
 };
 

@@ -14,7 +14,7 @@ struct UserType {
     enum class Kind { enumeration, composite, domain, hstore, array, other };
     Kind kind = Kind::other;
     std::string name;
-    std::uint32_t base = 0;  // domain: its base type; array: its element type
+    std::uint32_t base = 0;                // domain: its base type; array: its element type
     std::vector<std::string> field_names;  // composite
     std::vector<std::uint32_t> field_types;
 };

@@ -2,17 +2,17 @@
 
 #include <uvpg/errors.hpp>
 
+#include "lib/values/row.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"
 #include "proto/pg_types.hpp"
-#include "lib/values/row.hpp"
 
 #include <charconv>
-#include <utility>
 #include <cmath>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 namespace uvpg::detail {
 
@@ -166,7 +166,8 @@ std::string char_text(std::string_view b) {
     const auto c = static_cast<unsigned char>(b[0]);
     if (c == 0) return {};
     if (c < 0x80) return std::string(1, static_cast<char>(c));
-    return {'\\', static_cast<char>('0' + (c >> 6)), static_cast<char>('0' + ((c >> 3) & 7)), static_cast<char>('0' + (c & 7))};
+    return {'\\', static_cast<char>('0' + (c >> 6)), static_cast<char>('0' + ((c >> 3) & 7)),
+            static_cast<char>('0' + (c & 7))};
 }
 }  // namespace
 
@@ -187,8 +188,10 @@ std::uint32_t decode_type(std::uint32_t t, const TypeRegistry* types) noexcept {
 bool reads_binary(std::uint32_t t, const TypeRegistry* types) noexcept {
     if (const UserType* u = types ? types->find(t) : nullptr) {
         switch (u->kind) {
-        case UserType::Kind::domain: case UserType::Kind::array: return reads_binary(u->base, types);
-        case UserType::Kind::enumeration: case UserType::Kind::hstore: return true;
+        case UserType::Kind::domain:
+        case UserType::Kind::array: return reads_binary(u->base, types);
+        case UserType::Kind::enumeration:
+        case UserType::Kind::hstore: return true;
         case UserType::Kind::composite:
             for (auto f : u->field_types)
                 if (!reads_binary(f, types)) return false;
@@ -215,25 +218,55 @@ std::uint32_t array_element_type(std::uint32_t t, const TypeRegistry* types) noe
 
 bool is_text_type(std::uint32_t t) noexcept {
     switch (t) {
-    case oid::text: case oid::varchar: case oid::bpchar: case oid::name: case oid::char_:
-    case oid::json: case oid::xml: case oid::unknown:
-        return true;
-    default:
-        return false;
+    case oid::text:
+    case oid::varchar:
+    case oid::bpchar:
+    case oid::name:
+    case oid::char_:
+    case oid::json:
+    case oid::xml:
+    case oid::unknown: return true;
+    default: return false;
     }
 }
 
 bool reads_binary(std::uint32_t t) noexcept {
     switch (t) {
-    case oid::bool_: case oid::bytea: case oid::int2: case oid::int4: case oid::int8: case oid::oid:
-    case oid::xid: case oid::cid: case oid::xid8: case oid::float4: case oid::float8: case oid::numeric:
-    case oid::text: case oid::varchar: case oid::bpchar: case oid::name: case oid::char_: case oid::json:
-    case oid::jsonb: case oid::xml: case oid::uuid: case oid::date: case oid::time: case oid::timetz:
-    case oid::timestamp: case oid::timestamptz: case oid::interval: case oid::inet: case oid::cidr:
-    case oid::macaddr: case oid::macaddr8: case oid::bit: case oid::varbit: case oid::record:
-        return true;
-    default:
-        break;
+    case oid::bool_:
+    case oid::bytea:
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::oid:
+    case oid::xid:
+    case oid::cid:
+    case oid::xid8:
+    case oid::float4:
+    case oid::float8:
+    case oid::numeric:
+    case oid::text:
+    case oid::varchar:
+    case oid::bpchar:
+    case oid::name:
+    case oid::char_:
+    case oid::json:
+    case oid::jsonb:
+    case oid::xml:
+    case oid::uuid:
+    case oid::date:
+    case oid::time:
+    case oid::timetz:
+    case oid::timestamp:
+    case oid::timestamptz:
+    case oid::interval:
+    case oid::inet:
+    case oid::cidr:
+    case oid::macaddr:
+    case oid::macaddr8:
+    case oid::bit:
+    case oid::varbit:
+    case oid::record: return true;
+    default: break;
     }
     // An array reads in binary when its elements do; money stays text (its binary form drops
     // the currency's formatting), and so do types uvpg has no codec for.
@@ -282,9 +315,11 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegi
     case oid::int2: return std::to_string(decoded<std::int16_t>(type, b, proto::bin_to_int2));
     case oid::int4: return std::to_string(decoded<std::int32_t>(type, b, proto::bin_to_int4));
     case oid::int8: return std::to_string(decoded<std::int64_t>(type, b, proto::bin_to_int8));
-    case oid::xid8: return std::to_string(static_cast<std::uint64_t>(decoded<std::int64_t>(type, b, proto::bin_to_int8)));
-    case oid::oid: case oid::xid: case oid::cid:
-        return std::to_string(decoded<std::uint32_t>(type, b, proto::bin_to_oid));
+    case oid::xid8:
+        return std::to_string(static_cast<std::uint64_t>(decoded<std::int64_t>(type, b, proto::bin_to_int8)));
+    case oid::oid:
+    case oid::xid:
+    case oid::cid: return std::to_string(decoded<std::uint32_t>(type, b, proto::bin_to_oid));
     case oid::float4: return format_float(decoded<float>(type, b, proto::bin_to_float4));
     case oid::float8: return format_double(decoded<double>(type, b, proto::bin_to_float8));
     case oid::numeric: return decoded<std::string>(type, b, proto::bin_to_numeric);
@@ -301,18 +336,19 @@ std::string binary_to_text(std::uint32_t type, proto::ByteView b, const TypeRegi
     }
     case oid::jsonb: return std::string(decoded<std::string_view>(type, b, proto::bin_to_jsonb));
     case oid::uuid: return proto::uuid_to_text(decoded<proto::UuidBytes>(type, b, proto::bin_to_uuid));
-    case oid::inet: case oid::cidr: return proto::inet_to_text(decoded<proto::InetValue>(type, b, proto::bin_to_inet));
+    case oid::inet:
+    case oid::cidr: return proto::inet_to_text(decoded<proto::InetValue>(type, b, proto::bin_to_inet));
     case oid::macaddr: return proto::macaddr_to_text(decoded<proto::MacAddrBytes>(type, b, proto::bin_to_macaddr));
     case oid::macaddr8: return proto::macaddr8_to_text(decoded<proto::MacAddr8Bytes>(type, b, proto::bin_to_macaddr8));
-    case oid::bit: case oid::varbit: return decoded<std::string>(type, b, proto::bin_to_bits);
+    case oid::bit:
+    case oid::varbit: return decoded<std::string>(type, b, proto::bin_to_bits);
     case oid::date: return proto::date_to_text(decoded<std::int32_t>(type, b, proto::bin_to_date));
     case oid::time: return proto::time_to_text(decoded<std::int64_t>(type, b, proto::bin_to_time));
     case oid::timetz: return proto::timetz_to_text(decoded<proto::TimeTzValue>(type, b, proto::bin_to_timetz));
     case oid::timestamp: return proto::timestamp_to_text(decoded<std::int64_t>(type, b, proto::bin_to_timestamp));
     case oid::timestamptz: return proto::timestamptz_to_text(decoded<std::int64_t>(type, b, proto::bin_to_timestamptz));
     case oid::interval: return proto::interval_to_text(decoded<proto::IntervalValue>(type, b, proto::bin_to_interval));
-    default:
-        break;
+    default: break;
     }
     if (array_element_type(type) != 0) {  // built-in arrays; a registered array is decode_type'd above
         proto::BinArray a;
@@ -413,8 +449,8 @@ bool is_decimal(std::string_view s) noexcept {
 // An integer element Param (int2/int4/int8, big-endian) as a signed 64-bit value.
 static bool param_integer(const Param& p, std::int64_t& out) {
     const std::string& d = p.data();
-    if (!p.binary() || (p.type_oid() != proto::oid::int2 && p.type_oid() != proto::oid::int4 &&
-                        p.type_oid() != proto::oid::int8))
+    if (!p.binary() ||
+        (p.type_oid() != proto::oid::int2 && p.type_oid() != proto::oid::int4 && p.type_oid() != proto::oid::int8))
         return false;
     std::uint64_t u = (static_cast<unsigned char>(d[0]) & 0x80) ? ~std::uint64_t{0} : 0;
     for (unsigned char c : d) u = (u << 8) | c;
@@ -429,13 +465,14 @@ std::string param_bytes_as(const Param& p, std::uint32_t elem) {
     std::int64_t v = 0;
     if (param_integer(p, v)) {
         proto::Bytes b;
-        if (elem == proto::oid::int4 && std::in_range<std::int32_t>(v)) proto::int4_to_bin(static_cast<std::int32_t>(v), b);
+        if (elem == proto::oid::int4 && std::in_range<std::int32_t>(v))
+            proto::int4_to_bin(static_cast<std::int32_t>(v), b);
         else if (elem == proto::oid::int8) proto::int8_to_bin(v, b);
         else if (elem == proto::oid::numeric) (void)proto::numeric_to_bin(std::to_string(v), b);
         if (!b.empty()) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
     }
-    throw DataError("array parameter mixes element types: " + proto::type_display_name(p.type_oid()) + " in an array of " +
-                    proto::type_display_name(elem));
+    throw DataError("array parameter mixes element types: " + proto::type_display_name(p.type_oid()) +
+                    " in an array of " + proto::type_display_name(elem));
 }
 
 std::string shown_text(std::string_view raw) {

@@ -33,7 +33,10 @@ std::string shown(std::string_view raw) { return detail::shown_text(raw); }
     throw DataError(std::move(m));
 }
 
-template <class T> const char* cpp_name() { return detail::value_type_name<T>; }
+template <class T>
+const char* cpp_name() {
+    return detail::value_type_name<T>;
+}
 
 // One field: its type, its format and its bytes.
 struct Field {
@@ -46,7 +49,8 @@ struct Field {
 
 // A registered type reads through the codec of the built-in type it stands on.
 Field field_of(const Value& v) {
-    return Field{v, detail::decode_type(v.type_oid(), detail::ValueAccess::shape(v).types.get()), v.is_binary(), v.raw()};
+    return Field{v, detail::decode_type(v.type_oid(), detail::ValueAccess::shape(v).types.get()), v.is_binary(),
+                 v.raw()};
 }
 
 // A codec's verdict on a field: fine, or DataError with the codec's reason (and the bad text,
@@ -59,8 +63,8 @@ void check(const Field& f, proto::CodecErrc e, const char* cpp) {
 }
 
 bool is_int_type(std::uint32_t t) {
-    return t == oid::int2 || t == oid::int4 || t == oid::int8 || t == oid::oid || t == oid::xid ||
-           t == oid::cid || t == oid::xid8;
+    return t == oid::int2 || t == oid::int4 || t == oid::int8 || t == oid::oid || t == oid::xid || t == oid::cid ||
+           t == oid::xid8;
 }
 
 // Integer columns widen into one of these two before the range check against T.
@@ -79,9 +83,24 @@ Wide read_wide_binary(const Field& f, const char* cpp) {
         w.u = static_cast<std::uint64_t>(x);
     };
     switch (f.type) {
-    case oid::int2: { std::int16_t x = 0; e = proto::bin_to_int2(f.bytes(), x); set_signed(x); break; }
-    case oid::int4: { std::int32_t x = 0; e = proto::bin_to_int4(f.bytes(), x); set_signed(x); break; }
-    case oid::int8: { std::int64_t x = 0; e = proto::bin_to_int8(f.bytes(), x); set_signed(x); break; }
+    case oid::int2: {
+        std::int16_t x = 0;
+        e = proto::bin_to_int2(f.bytes(), x);
+        set_signed(x);
+        break;
+    }
+    case oid::int4: {
+        std::int32_t x = 0;
+        e = proto::bin_to_int4(f.bytes(), x);
+        set_signed(x);
+        break;
+    }
+    case oid::int8: {
+        std::int64_t x = 0;
+        e = proto::bin_to_int8(f.bytes(), x);
+        set_signed(x);
+        break;
+    }
     case oid::xid8: {
         std::int64_t x = 0;
         e = proto::bin_to_int8(f.bytes(), x);
@@ -89,7 +108,13 @@ Wide read_wide_binary(const Field& f, const char* cpp) {
         w.s = x;
         break;
     }
-    default: { std::uint32_t x = 0; e = proto::bin_to_oid(f.bytes(), x); w.u = x; w.s = x; break; }
+    default: {
+        std::uint32_t x = 0;
+        e = proto::bin_to_oid(f.bytes(), x);
+        w.u = x;
+        w.s = x;
+        break;
+    }
     }
     check(f, e, cpp);
     return w;
@@ -101,7 +126,8 @@ T read_integer(const Field& f) {
     if (f.binary) {
         Wide w = read_wide_binary(f, cpp_name<T>());
         const bool fits = w.negative ? std::in_range<T>(w.s) : std::in_range<T>(w.u);
-        if (!fits) fail(f.v, cpp_name<T>(), (w.negative ? std::to_string(w.s) : std::to_string(w.u)) + " is out of range");
+        if (!fits)
+            fail(f.v, cpp_name<T>(), (w.negative ? std::to_string(w.s) : std::to_string(w.u)) + " is out of range");
         return w.negative ? static_cast<T>(w.s) : static_cast<T>(w.u);
     }
     std::string_view s = f.text;
@@ -115,14 +141,19 @@ T read_integer(const Field& f) {
     if (!s.empty() && s[0] == '-') {
         long long x = 0;
         r = std::from_chars(first, last, x);
-        if (r.ec == std::errc{} && std::in_range<T>(x)) { in_range = true; out = static_cast<T>(x); }
+        if (r.ec == std::errc{} && std::in_range<T>(x)) {
+            in_range = true;
+            out = static_cast<T>(x);
+        }
     } else {
         unsigned long long x = 0;
         r = std::from_chars(first, last, x);
-        if (r.ec == std::errc{} && std::in_range<T>(x)) { in_range = true; out = static_cast<T>(x); }
+        if (r.ec == std::errc{} && std::in_range<T>(x)) {
+            in_range = true;
+            out = static_cast<T>(x);
+        }
     }
-    if (r.ptr != last || r.ec == std::errc::invalid_argument)
-        fail(f.v, cpp_name<T>(), "invalid text " + shown(s));
+    if (r.ptr != last || r.ec == std::errc::invalid_argument) fail(f.v, cpp_name<T>(), "invalid text " + shown(s));
     if (!in_range) fail(f.v, cpp_name<T>(), std::string(s) + " is out of range");
     return out;
 }
@@ -134,7 +165,10 @@ bool underflows(std::string_view s) {
     long long exp10 = 0;
     bool seen_nonzero = false, after_point = false;
     for (; i < s.size() && s[i] != 'e' && s[i] != 'E'; ++i) {
-        if (s[i] == '.') { after_point = true; continue; }
+        if (s[i] == '.') {
+            after_point = true;
+            continue;
+        }
         if (s[i] != '0') seen_nonzero = true;
         if (!seen_nonzero && after_point) --exp10;       // 0.00x: each leading zero shrinks it
         else if (seen_nonzero && !after_point) ++exp10;  // each integer digit grows it
@@ -199,17 +233,20 @@ T read_float(const Field& f) {
             d = w.negative ? static_cast<double>(w.s) : static_cast<double>(w.u);
             const bool exact = w.negative ? (d >= -0x1p63 && static_cast<std::int64_t>(d) == w.s)
                                           : (d < 0x1p64 && static_cast<std::uint64_t>(d) == w.u);
-            if (!exact) fail(f.v, cpp, (w.negative ? std::to_string(w.s) : std::to_string(w.u)) + " has no exact " + cpp);
+            if (!exact)
+                fail(f.v, cpp, (w.negative ? std::to_string(w.s) : std::to_string(w.u)) + " has no exact " + cpp);
         } else {
             // Integers read exactly through the integer path, then checked for exactness below.
             if (!f.text.empty() && f.text[0] == '-') {
                 long long x = read_integer<long long>(f);
                 d = static_cast<double>(x);
-                if (d < -0x1p63 || static_cast<long long>(d) != x) fail(f.v, cpp, std::string(f.text) + " has no exact " + cpp);
+                if (d < -0x1p63 || static_cast<long long>(d) != x)
+                    fail(f.v, cpp, std::string(f.text) + " has no exact " + cpp);
             } else {
                 unsigned long long x = read_integer<unsigned long long>(f);
                 d = static_cast<double>(x);
-                if (d >= 0x1p64 || static_cast<unsigned long long>(d) != x) fail(f.v, cpp, std::string(f.text) + " has no exact " + cpp);
+                if (d >= 0x1p64 || static_cast<unsigned long long>(d) != x)
+                    fail(f.v, cpp, std::string(f.text) + " has no exact " + cpp);
             }
         }
     } else {
@@ -344,8 +381,8 @@ T value_as(const Value& v) {
             if (d.is_infinity()) return Timestamp::infinity();
             if (d.is_minus_infinity()) return Timestamp::minus_infinity();
             std::int64_t us = 0;
-            if (__builtin_mul_overflow(std::int64_t{d.pg_days()}, 86400000000LL, &us) ||
-                us >= proto::kTimestampEnd || us < proto::kTimestampMin)
+            if (__builtin_mul_overflow(std::int64_t{d.pg_days()}, 86400000000LL, &us) || us >= proto::kTimestampEnd ||
+                us < proto::kTimestampMin)
                 fail(v, "uvpg::Timestamp", "date out of range for timestamp");
             return Timestamp::from_pg_micros(us);
         }
@@ -367,7 +404,8 @@ T value_as(const Value& v) {
         if (t != oid::interval) fail(v, "std::chrono::microseconds");
         Interval i = value_as<Interval>(v);
         if (i.months() != 0)
-            fail(v, "std::chrono::microseconds", "an interval with months has no fixed length: read it as uvpg::Interval");
+            fail(v, "std::chrono::microseconds",
+                 "an interval with months has no fixed length: read it as uvpg::Interval");
         std::int64_t us = 0;
         if (__builtin_mul_overflow(std::int64_t{i.days()}, 86400000000LL, &us) ||
             __builtin_add_overflow(us, i.time().count(), &us))
@@ -391,12 +429,14 @@ T value_as(const Value& v) {
     } else if constexpr (std::is_same_v<T, Hstore>) {
         const detail::TypeRegistry* types = detail::ValueAccess::shape(v).types.get();
         const detail::UserType* u = types ? types->find(v.type_oid()) : nullptr;
-        if (!u || u->kind != detail::UserType::Kind::hstore) fail(v, "uvpg::Hstore", "register the hstore type first (Connection::register_type)");
+        if (!u || u->kind != detail::UserType::Kind::hstore)
+            fail(v, "uvpg::Hstore", "register the hstore type first (Connection::register_type)");
         Hstore out;
         if (f.binary) {
             std::vector<std::pair<std::string_view, std::optional<std::string_view>>> pairs;
             check(f, proto::bin_to_hstore(f.bytes(), pairs), "uvpg::Hstore");
-            for (auto& [k, val] : pairs) out.emplace(std::string(k), val ? std::optional<std::string>(*val) : std::nullopt);
+            for (auto& [k, val] : pairs)
+                out.emplace(std::string(k), val ? std::optional<std::string>(*val) : std::nullopt);
         } else {
             std::vector<std::pair<std::string, std::optional<std::string>>> pairs;
             check(f, proto::text_to_hstore(f.text, pairs), "uvpg::Hstore");

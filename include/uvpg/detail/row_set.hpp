@@ -1,10 +1,10 @@
 // The row set every Row of a result shares, and the big-endian loads that read its fields:
 // inline in <uvpg/value.hpp> for the hot path, defined in lib/values/row.cpp. Not API.
 #pragma once
-#include <uvpg/export.hpp>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <uvpg/export.hpp>
 
 namespace uvpg::detail {
 

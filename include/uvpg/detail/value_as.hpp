@@ -2,11 +2,11 @@
 // records and tuples built from the Values lib/ gives for their elements. Included at the end
 // of <uvpg/value.hpp>, which declares what it defines. Not API: use Value::as<T>().
 #pragma once
-#include <uvpg/export.hpp>
-#include <uvpg/value.hpp>
 #include <uvpg/detail/oids.hpp>
 #include <uvpg/detail/row_set.hpp>
 #include <uvpg/detail/value_types.hpp>
+#include <uvpg/export.hpp>
+#include <uvpg/value.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -25,12 +25,15 @@ namespace detail {
 // As above, and names the C++ type the caller asked for.
 [[noreturn]] UVPG_EXPORT void throw_null_value(const Value& v, const char* cpp_type);
 // Defined in lib/values/value.cpp for each supported T; throws DataError.
-template <ValueType T> UVPG_EXPORT T value_as(const Value& v);
+template <ValueType T>
+UVPG_EXPORT T value_as(const Value& v);
 }  // namespace detail
 
 namespace detail {
-template <class T> struct is_tuple : std::false_type {};
-template <class... T> struct is_tuple<std::tuple<T...>> : std::true_type {};
+template <class T>
+struct is_tuple : std::false_type {};
+template <class... T>
+struct is_tuple<std::tuple<T...>> : std::true_type {};
 // DataError when v is not a record or its bytes are not a valid one (lib/values/record.cpp).
 UVPG_EXPORT Record record_contents(const Value& v);
 [[noreturn]] UVPG_EXPORT void throw_record_arity(const Value& v, std::size_t fields, std::size_t wanted);
@@ -41,10 +44,14 @@ Tuple read_tuple(const Record& r, std::index_sequence<I...>) {
 
 // std::vector<T> reads an array (nested vectors: more dimensions), except std::vector<uint8_t>,
 // which is Bytes (bytea).
-template <class T> struct is_array_vector : std::false_type {};
-template <class T> struct is_array_vector<std::vector<T>> : std::bool_constant<!std::is_same_v<T, std::uint8_t>> {};
-template <class T> struct is_uvpg_array : std::false_type {};
-template <class T> struct is_uvpg_array<Array<T>> : std::true_type {};
+template <class T>
+struct is_array_vector : std::false_type {};
+template <class T>
+struct is_array_vector<std::vector<T>> : std::bool_constant<!std::is_same_v<T, std::uint8_t>> {};
+template <class T>
+struct is_uvpg_array : std::false_type {};
+template <class T>
+struct is_uvpg_array<Array<T>> : std::true_type {};
 
 // The elements of an array field, each a Value of the element type, row-major (lib/values/array.cpp).
 struct ArrayContents {
@@ -57,10 +64,14 @@ struct ArrayContents {
 UVPG_EXPORT ArrayContents array_contents(const Value& v);
 [[noreturn]] UVPG_EXPORT void throw_array_shape(const Value& v, std::size_t dims, std::size_t wanted);
 
-template <class T> struct is_range : std::false_type {};
-template <class T> struct is_range<Range<T>> : std::true_type {};
-template <class T> struct is_multirange : std::false_type {};
-template <class T> struct is_multirange<Multirange<T>> : std::true_type {};
+template <class T>
+struct is_range : std::false_type {};
+template <class T>
+struct is_range<Range<T>> : std::true_type {};
+template <class T>
+struct is_multirange : std::false_type {};
+template <class T>
+struct is_multirange<Multirange<T>> : std::true_type {};
 
 // A range field: its flags and bounds as Values of the subtype (lib/values/range.cpp).
 struct RangeContents {
@@ -79,7 +90,8 @@ Range<T> range_of(const RangeContents& c) {
     return r;
 }
 
-template <class T> constexpr std::size_t vector_depth() {
+template <class T>
+constexpr std::size_t vector_depth() {
     if constexpr (is_array_vector<T>::value) return 1 + vector_depth<typename T::value_type>();
     else return 0;
 }
@@ -91,8 +103,7 @@ T read_nested(const ArrayContents& a, std::size_t dim, std::size_t& pos) {
     for (std::int32_t i = 0; i < a.sizes[dim]; ++i) {
         if constexpr (is_array_vector<typename T::value_type>::value)
             out.push_back(read_nested<typename T::value_type>(a, dim + 1, pos));
-        else
-            out.push_back(a.elements[pos++].template as<typename T::value_type>());
+        else out.push_back(a.elements[pos++].template as<typename T::value_type>());
     }
     return out;
 }

@@ -19,8 +19,10 @@ struct Json;
 using Bytes = std::vector<std::uint8_t>;  // bytea
 
 namespace detail {
-template <class T> struct is_optional : std::false_type {};
-template <class T> struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
 
 using local_us = std::chrono::local_time<std::chrono::microseconds>;
 using sys_us = std::chrono::sys_time<std::chrono::microseconds>;
@@ -51,16 +53,15 @@ using ValueTypes = TypeList<
     Named<unsigned int, "unsigned int">, Named<long, "long">, Named<unsigned long, "unsigned long">,
     Named<long long, "long long">, Named<unsigned long long, "unsigned long long">, Named<float, "float">,
     Named<double, "double">, Named<std::string, "std::string">, Named<std::string_view, "std::string_view">,
-    Named<Bytes, "uvpg::Bytes">, Named<Numeric, "uvpg::Numeric">, Named<Json, "uvpg::Json">,
-    Named<Xml, "uvpg::Xml">, Named<Date, "uvpg::Date">, Named<Time, "uvpg::Time">, Named<TimeTz, "uvpg::TimeTz">,
-    Named<Timestamp, "uvpg::Timestamp">, Named<TimestampTz, "uvpg::TimestampTz">,
-    Named<Interval, "uvpg::Interval">, Named<std::chrono::sys_days, "std::chrono::sys_days">,
+    Named<Bytes, "uvpg::Bytes">, Named<Numeric, "uvpg::Numeric">, Named<Json, "uvpg::Json">, Named<Xml, "uvpg::Xml">,
+    Named<Date, "uvpg::Date">, Named<Time, "uvpg::Time">, Named<TimeTz, "uvpg::TimeTz">,
+    Named<Timestamp, "uvpg::Timestamp">, Named<TimestampTz, "uvpg::TimestampTz">, Named<Interval, "uvpg::Interval">,
+    Named<std::chrono::sys_days, "std::chrono::sys_days">,
     Named<std::chrono::year_month_day, "std::chrono::year_month_day">,
-    Named<local_us, "std::chrono::local_time<microseconds>">,
-    Named<sys_us, "std::chrono::sys_time<microseconds>">,
-    Named<std::chrono::microseconds, "std::chrono::microseconds">, Named<Uuid, "uvpg::Uuid">,
-    Named<Inet, "uvpg::Inet">, Named<MacAddr, "uvpg::MacAddr">, Named<MacAddr8, "uvpg::MacAddr8">,
-    Named<Bits, "uvpg::Bits">, Named<Money, "uvpg::Money">, Named<Hstore, "uvpg::Hstore">>;
+    Named<local_us, "std::chrono::local_time<microseconds>">, Named<sys_us, "std::chrono::sys_time<microseconds>">,
+    Named<std::chrono::microseconds, "std::chrono::microseconds">, Named<Uuid, "uvpg::Uuid">, Named<Inet, "uvpg::Inet">,
+    Named<MacAddr, "uvpg::MacAddr">, Named<MacAddr8, "uvpg::MacAddr8">, Named<Bits, "uvpg::Bits">,
+    Named<Money, "uvpg::Money">, Named<Hstore, "uvpg::Hstore">>;
 
 template <class T, class List>
 struct type_name_in;
