@@ -46,7 +46,7 @@ flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined -Wall -Wextra -I"$root/include" -I"$root")
 lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend_encode.cpp proto/auth.cpp
              proto/saslprep.cpp proto/saslprep_tables.cpp
-             proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp proto/codec_datetime_text.cpp
+             proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_network.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp proto/codec_datetime_text.cpp
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
              lib/errors/errors.cpp lib/errors/errors_sqlstate.cpp lib/config/conn_params.cpp lib/config/dsn_parse.cpp
              lib/config/pgpass.cpp lib/values/value.cpp lib/values/param.cpp lib/values/value_types.cpp lib/values/type_support.cpp lib/values/row.cpp

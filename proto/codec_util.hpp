@@ -178,4 +178,33 @@ inline CodecErrc read_quoted_field(std::string_view in, std::size_t& p, std::str
     return CodecErrc::ok;
 }
 
+// Hex digits and surrounding white space, for the text forms of bytea, uuid and the network types.
+inline constexpr char kHexDigits[] = "0123456789abcdef";
+
+inline int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+inline char* put_hex_byte(char* o, std::uint8_t b) {
+    *o++ = kHexDigits[b >> 4];
+    *o++ = kHexDigits[b & 0xF];
+    return o;
+}
+
+// Two hex digits at s[i], s[i+1] (caller checked the bounds); -1 when either is not hex.
+inline int hex_pair(std::string_view s, std::size_t i) {
+    const int hi = hex_value(s[i]);
+    const int lo = hex_value(s[i + 1]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
 }  // namespace uvpg::proto::detail
