@@ -3,7 +3,7 @@
 #pragma once
 #include <uvpg/options.hpp>
 
-#include "lib/net/tls_session.hpp"
+#include "lib/config/tls_params.hpp"
 
 #include <functional>
 #include <optional>

@@ -1,7 +1,7 @@
 // TLS for a connection through OpenSSL memory BIOs: libuv moves the bytes, OpenSSL never
 // touches the socket. Sans-I/O like proto/: ciphertext in, plaintext out, and back.
 #pragma once
-#include "lib/config/conn_enums.hpp"
+#include "lib/config/tls_params.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,22 +10,6 @@
 #include <vector>
 
 namespace uvpg::detail {
-
-// libpq's TLS parameters, resolved (lib/config/conn_params.cpp).
-struct TlsParams {
-    SslModeValue sslmode = SslMode::prefer;
-    SslNegotiationValue sslnegotiation = SslNegotiation::postgres;  // direct: PostgreSQL 17, TLS first, ALPN
-    std::string rootcert;   // a file, "system", or empty for ~/.postgresql/root.crt
-    std::string cert, key;  // client certificate and key; empty: ~/.postgresql/postgresql.*
-    std::string crl;        // a CRL file; empty: ~/.postgresql/root.crl if it exists
-    std::string password;   // for an encrypted key
-    bool sni = true;
-    std::string min_protocol = "TLSv1.2", max_protocol;  // "" = no upper bound
-    ChannelBindingValue channel_binding = ChannelBinding::prefer;
-    std::string home;  // for the ~/.postgresql defaults
-
-    bool verify_chain() const { return sslmode == SslMode::verify_ca || sslmode == SslMode::verify_full; }
-};
 
 // One TLS client session. Errors are returned as text (the connection turns them into
 // OperationalError with its "connection to server ... failed: " prefix).
