@@ -69,7 +69,12 @@ template <class T, class... E>
 struct type_name_in<T, TypeList<E...>> {
     static constexpr const char* value = [] {
         const char* name = nullptr;
-        (void)((std::is_same_v<T, typename E::type> && (name = E::name) != nullptr) || ...);
+        // The first entry whose type is T gives its name (a fold over the list, stopping there).
+        auto pick = [&name](bool same, const char* n) {
+            if (same) name = n;
+            return same;
+        };
+        (void)(pick(std::is_same_v<T, typename E::type>, E::name) || ...);
         return name;
     }();
 };
