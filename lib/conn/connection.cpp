@@ -90,7 +90,7 @@ void ConnectionImpl::flush_now() {
     std::vector<std::uint8_t>* buf = &out_;
     if (tls_) {
         // Plaintext goes out only once the handshake is done; until then only its records.
-        if (tls_ready_ && !out_.empty()) {
+        if (tls_->established() && !out_.empty()) {
             if (!tls_->write(out_.data(), out_.size())) {
                 connection_lost(tls_->error());
                 resume_ready();

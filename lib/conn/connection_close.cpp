@@ -28,7 +28,7 @@ std::vector<std::uint8_t> ConnectionImpl::goodbye(bool terminate) {
     if (terminate) proto::encode_terminate(bye);
     if (!tls_) return bye;
     std::vector<std::uint8_t> wire;
-    if (tls_ready_ && !bye.empty()) {
+    if (tls_->established() && !bye.empty()) {
         (void)tls_->write(bye.data(), bye.size());
         tls_->close_notify();
         tls_->take_output(wire);

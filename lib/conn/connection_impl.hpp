@@ -263,7 +263,7 @@ public:
 
     // TLS in use, with libpq's PQsslAttribute names: library, protocol, cipher, key_bits,
     // compression.
-    bool ssl_in_use() const noexcept { return tls_ != nullptr && tls_ready_; }
+    bool ssl_in_use() const noexcept { return tls_ != nullptr && tls_->established(); }
     std::optional<std::string> ssl_attribute(std::string_view name) const;
 
     // The address the connection reached, for CancelRequest.
@@ -379,7 +379,6 @@ private:
     // TLS: the session, once the server said 'S' (or at once with sslnegotiation=direct);
     // ciphertext read and ciphertext waiting to be written.
     std::unique_ptr<TlsSession> tls_;
-    bool tls_ready_ = false;  // handshake done: out_ is encrypted into wire_
     std::vector<std::uint8_t> tls_in_, wire_;
     // From open() to the first ReadyForQuery (lib/conn/startup.cpp); null once ready.
     struct StartupAttempt {

@@ -199,7 +199,6 @@ bool ConnectionImpl::retry_connection(const std::string& failed) {
     ++st.attempt;
     st.op.reset();
     tls_.reset();
-    tls_ready_ = false;
     wire_.clear();
     out_.clear();
     decoder_ = proto::Decoder(params_.max_message);
@@ -291,7 +290,6 @@ void ConnectionImpl::drive_handshake() {
     flush();
     if (step == TlsSession::Step::more) return;
     if (step == TlsSession::Step::failed) return startup_next(startup_->op->on_tls_failed(tls_->error()));
-    tls_ready_ = true;
     // The certificate's hash for SCRAM-SHA-256-PLUS, unless channel binding is off.
     std::string binding;
     if (params_.tls.channel_binding != ChannelBinding::disable) binding = tls_->server_end_point();

@@ -205,7 +205,11 @@ void TlsSession::feed(const std::uint8_t* data, std::size_t n) {
 TlsSession::Step TlsSession::handshake() {
     ERR_clear_error();
     const int r = SSL_do_handshake(impl_->ssl);
-    if (r == 1) return check_peer() ? Step::done : Step::failed;
+    if (r == 1) {
+        if (!check_peer()) return Step::failed;
+        established_ = true;
+        return Step::done;
+    }
     const int e = SSL_get_error(impl_->ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Step::more;
     const long verify = SSL_get_verify_result(impl_->ssl);

@@ -28,6 +28,8 @@ public:
     // Drives the handshake; `done` once it completed and the server passed every check the
     // sslmode asks for (chain, CRL, host name). error() says why on `failed`.
     Step handshake();
+    // The handshake ended in `done`: plaintext now goes through read() and write().
+    bool established() const noexcept { return established_; }
     // Decrypts into [out, out + n): bytes written; 0 = nothing more for now; -1 = failed or
     // closed by the server (error() says which).
     long read(std::uint8_t* out, std::size_t n);
@@ -52,6 +54,7 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string error_;
+    bool established_ = false;
 };
 
 // libpq's host name rules for verify-full: subjectAltName dNSName and iPAddress entries
