@@ -45,7 +45,10 @@ fi
 flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined -Wall -Wextra -I"$root/include" -I"$root")
 lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend_encode.cpp proto/auth.cpp
-             proto/saslprep.cpp proto/saslprep_tables.cpp
+             proto/saslprep.cpp proto/saslprep_tables.cpp proto/saslprep_nfkc_tables.cpp
+             proto/saslprep_decomp_canonical_singletons.cpp proto/saslprep_decomp_canonical.cpp
+             proto/saslprep_decomp_font.cpp proto/saslprep_decomp_arabic_forms.cpp
+             proto/saslprep_decomp_width_position.cpp proto/saslprep_decomp_compat.cpp
              proto/sql.cpp proto/codec.cpp proto/codec_basic.cpp proto/codec_network.cpp proto/codec_numeric.cpp proto/codec_datetime.cpp proto/codec_datetime_text.cpp
              proto/codec_array.cpp proto/codec_record.cpp proto/codec_range.cpp proto/pg_types.cpp
              lib/errors/errors.cpp lib/errors/errors_sqlstate.cpp lib/config/conn_params.cpp lib/config/dsn_parse.cpp

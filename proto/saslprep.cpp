@@ -39,14 +39,19 @@ void decompose(char32_t c, std::u32string& out) {
         if (s % kTCount) out += static_cast<char32_t>(kTBase + s % kTCount);
         return;
     }
-    const auto& index = T::kDecompositions;
-    auto it =
-        std::lower_bound(index.begin(), index.end(), c, [](const T::Decomposition& d, char32_t v) { return d.cp < v; });
-    if (it == index.end() || it->cp != c) {
-        out += c;
-        return;
+    static const T::DecompositionTable* const tables[] = {&T::kCanonical,        &T::kCanonicalSingletons,
+                                                          &T::kFontVariants,     &T::kArabicForms,
+                                                          &T::kWidthAndPosition, &T::kCompatibility};
+    for (const T::DecompositionTable* table : tables) {
+        const auto& index = table->index;
+        auto it = std::lower_bound(index.begin(), index.end(), c,
+                                   [](const T::Decomposition& d, char32_t v) { return d.cp < v; });
+        if (it != index.end() && it->cp == c) {
+            out.append(table->codes.data() + it->offset, it->length);
+            return;
+        }
     }
-    out.append(T::kDecompositionCodes.data() + it->offset, it->length);
+    out += c;
 }
 
 // The primary composite of a canonical pair, or 0 when the pair does not compose.
