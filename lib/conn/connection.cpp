@@ -44,7 +44,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
 }
 
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql) {
-    auto req = new_request(Request::Kind::simple);
+    auto req = new_request();
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
@@ -59,8 +59,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
 std::shared_ptr<Request> ConnectionImpl::copy(std::shared_ptr<const std::string> sql,
                                               std::function<std::size_t(char*, std::size_t)> source,
                                               std::function<void(std::string_view)> sink) {
-    auto req =
-        source ? new_request<ops::CopyInOp>(Request::Kind::simple) : new_request<ops::CopyOutOp>(Request::Kind::simple);
+    auto req = source ? new_request<ops::CopyInOp>() : new_request<ops::CopyOutOp>();
     if (auto* in = std::get_if<ops::CopyInOp>(&req->op)) in->source = std::move(source);
     else std::get<ops::CopyOutOp>(req->op).sink = std::move(sink);
     if (closed()) {
@@ -205,7 +204,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     // The messages of every query are decoded as views (proto::decode_hot: no allocation, no
     // variant) and handled at once; anything else, or these outside a query, goes through
     // proto::decode below.
-    if (!queue_.empty() && queue_.front()->kind != Request::Kind::startup) {
+    if (running() && !queue_.empty()) {  // the front request is a query (not open()'s)
         Request& front = *queue_.front();
         // The same RowDescription as the last one (the same statement again): a byte compare
         // with the last one decoded, whose shape is kept.
@@ -220,7 +219,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
             } else if constexpr (std::is_same_v<M, proto::ReadyForQuery>) {
                 on_ready_for_query(front, m.status);
             } else if constexpr (std::is_same_v<M, proto::ParseComplete> || std::is_same_v<M, proto::BindComplete>) {
-                if (front.kind != Request::Kind::extended) return false;
+                if (!ops::extended_protocol(front.op)) return false;
                 if constexpr (std::is_same_v<M, proto::BindComplete>) ops::bind_complete(front.op);
             } else {
                 return false;  // the rest below, from the BackendMessage
@@ -355,7 +354,7 @@ void ConnectionImpl::complete_front() {
     queue_.pop_front();
     req->done = true;
     if (!req->error && req->core().failed()) req->error = req->op_exception();
-    req->followed = !queue_.empty() || !room_waiters_.empty() || held_ || reserved_ != 0;
+    req->followed = !queue_.empty() || turnstile_.busy();
     if (req->waiter && !req->wake_queued) {
         req->wake_queued = true;
         ready_.push_back({std::move(req), {}});

@@ -109,8 +109,8 @@ void ConnectionImpl::fail_all(std::exception_ptr reason, bool lost) noexcept {
     queue_.clear();
     for (auto& w : notify_waiters) ready_.push_back({nullptr, w.h});
     notify_waiters.clear();
-    for (auto& w : room_waiters_) ready_.push_back({nullptr, w.h});  // they find the connection closed
-    room_waiters_.clear();
+    for (auto& w : turnstile_.waiters) ready_.push_back({nullptr, w.h});  // they find the connection closed
+    turnstile_.waiters.clear();
     if (auto hook = std::move(on_closed)) hook();
 }
 

@@ -31,9 +31,9 @@ namespace uvpg::detail {
 
 // One caller's request: its running operation (lib/ops/), which decides what each message of
 // its reply means, and what the driver needs to wake its awaiter. Allocated from a free list.
+// What kind of request it is, is the kind of its op; open()'s request, which waits for the first
+// ReadyForQuery, has an op that never runs (ops::StartupOp runs in ConnectionImpl::startup_).
 struct Request {
-    enum class Kind { startup, simple, extended };
-    Kind kind;  // startup (lib/conn/startup.cpp runs it) or a query of either protocol
     ops::QueryOp op;
     // Set when it ends: the op's error as the exception its awaiter gets, or why the
     // connection closed under it.
@@ -43,9 +43,9 @@ struct Request {
     std::coroutine_handle<> waiter;
     bool wake_queued = false;  // in its connection's ready list: `waiter` is resumed from there
     bool done = false;
-    explicit Request(Kind k) : kind(k) {}
+    Request() = default;
     template <class Op>
-    Request(Kind k, std::in_place_type_t<Op> t) : kind(k), op(t) {}
+    explicit Request(std::in_place_type_t<Op> t) : op(t) {}
 
     ops::QueryCore& core() noexcept { return ops::core(op); }
     const ops::QueryCore& core() const noexcept { return ops::core(op); }
@@ -63,12 +63,9 @@ struct Request {
     std::exception_ptr op_exception() const;
 };
 
-inline std::shared_ptr<Request> new_request(Request::Kind kind) {
-    return std::allocate_shared<Request>(Recycling<Request>{}, kind);
-}
-template <class Op>
-std::shared_ptr<Request> new_request(Request::Kind kind) {
-    return std::allocate_shared<Request>(Recycling<Request>{}, kind, std::in_place_type<Op>);
+template <class Op = ops::SimpleQueryOp>
+std::shared_ptr<Request> new_request() {
+    return std::allocate_shared<Request>(Recycling<Request>{}, std::in_place_type<Op>);
 }
 
 // A caller's memo of the cached statement it ran last (a cursor's), so that running the same
@@ -186,16 +183,16 @@ public:
         }
         bool await_ready() const noexcept { return c.has_room(); }
         void await_suspend(std::coroutine_handle<> caller) {
-            c.room_waiters_.push_back({caller, &granted});
+            c.turnstile_.waiters.push_back({caller, &granted});
             h = caller;
         }
         void await_resume() noexcept {
             h = {};
-            if (granted) --c.reserved_;
+            if (granted) c.turnstile_.reserved = false;
         }
     };
     bool has_room() const noexcept {
-        if (held_ || reserved_ != 0 || !room_waiters_.empty()) return false;
+        if (turnstile_.busy()) return false;
         return params_.max_pipeline == 0 || queue_.size() < params_.max_pipeline;
     }
     // Statements go out in the order they were called. A statement that is prepared first
@@ -203,11 +200,11 @@ public:
     // Bind is queued and the hold released, so that nothing called after it runs before it.
     // Waiters are let through one at a time, each when the one before it has queued.
     void release_hold() {
-        held_ = false;
+        turnstile_.held = false;
         grant_room();
     }
     RoomAwaiter room() { return RoomAwaiter{*this}; }
-    void hold() noexcept { held_ = true; }  // later callers wait until release_hold()
+    void hold() noexcept { turnstile_.held = true; }  // later callers wait until release_hold()
     std::size_t in_flight() const noexcept { return queue_.size(); }
 
     // Streaming: the cursor took a batch of `bytes`, or gave up on the rest of the stream.
@@ -243,7 +240,9 @@ public:
     void forget_waiter(std::coroutine_handle<> h) noexcept;
     void forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept;
     // Something still waits on the connection (a statement, room, notifications).
-    bool has_waiters() const noexcept { return !queue_.empty() || !notify_waiters.empty() || !room_waiters_.empty(); }
+    bool has_waiters() const noexcept {
+        return !queue_.empty() || !notify_waiters.empty() || !turnstile_.waiters.empty();
+    }
     // "connection already closed", with why when the server or an error closed it.
     std::string closed_message() const;
     // Resumes the waiters of completed requests (after close(), from outside a callback).
@@ -390,13 +389,20 @@ private:
     };
     std::unique_ptr<StartupAttempt> startup_;
     std::deque<std::shared_ptr<Request>> queue_;
-    struct RoomWaiter {
-        std::coroutine_handle<> h;
-        bool* granted;
+    // Who may queue next: callers queue in the order they called, within max_pipeline. This is
+    // admission, not the connection's state (state_): it only decides when room() lets a
+    // waiting caller through (lib/conn/pipeline.cpp, grant_room).
+    struct Turnstile {
+        struct Waiter {
+            std::coroutine_handle<> h;
+            bool* granted;
+        };
+        std::deque<Waiter> waiters;  // callers waiting in room(), first come first served
+        bool reserved = false;       // a waiter let through has not queued yet
+        bool held = false;           // a statement being prepared keeps its place (prepare())
+        bool busy() const noexcept { return held || reserved || !waiters.empty(); }
     };
-    std::deque<RoomWaiter> room_waiters_;
-    std::size_t reserved_ = 0;      // 1 while a waiter let through has not queued yet
-    bool held_ = false;             // a statement being prepared keeps its place (prepare())
+    Turnstile turnstile_;
     std::size_t result_bytes_ = 0;  // read while the front request's rows (or COPY data) came in
     std::size_t stream_peak_ = 0;
     // Waiters of completed work, resumed after dispatch in order: a request's waiter (taken

@@ -14,7 +14,7 @@ constexpr std::size_t kEarlyWrite = std::size_t{64} * 1024;  // bytes encoded be
 
 std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
                                                      std::span<const BatchSegment> segments) {
-    auto req = new_request<ops::BatchOp>(Request::Kind::extended);
+    auto req = new_request<ops::BatchOp>();
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
         req->done = true;
@@ -93,7 +93,7 @@ void ConnectionImpl::watch_low_water(std::size_t n) {
     constexpr std::size_t kBigResult = 8 << 20;
     if (!socket_ || closed()) return;
     const Request* front = queue_.empty() ? nullptr : queue_.front().get();
-    const bool in_rows = front && front->kind != Request::Kind::startup && front->core().in_rows();
+    const bool in_rows = front && running() && front->core().in_rows();
     if (!in_rows) {
         if (result_bytes_ != 0) socket_->low_water(false);
         result_bytes_ = 0;
@@ -104,26 +104,26 @@ void ConnectionImpl::watch_low_water(std::size_t n) {
 }
 
 void ConnectionImpl::grant_room() {
-    if (held_ || reserved_ != 0 || room_waiters_.empty()) return;
+    if (turnstile_.held || turnstile_.reserved || turnstile_.waiters.empty()) return;
     if (params_.max_pipeline != 0 && queue_.size() >= params_.max_pipeline) return;
-    auto w = room_waiters_.front();
-    room_waiters_.pop_front();
+    auto w = turnstile_.waiters.front();
+    turnstile_.waiters.pop_front();
     *w.granted = true;
-    reserved_ = 1;
+    turnstile_.reserved = true;
     ready_.push_back({nullptr, w.h});
 }
 
 // A room waiter whose coroutine is being destroyed.
 void ConnectionImpl::forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept {
-    for (auto it = room_waiters_.begin(); it != room_waiters_.end(); ++it) {
+    for (auto it = turnstile_.waiters.begin(); it != turnstile_.waiters.end(); ++it) {
         if (it->h == h) {
-            room_waiters_.erase(it);
+            turnstile_.waiters.erase(it);
             return;  // never granted
         }
     }
     forget_waiter(h);
     if (granted) {  // the place it was let through to is the next waiter's
-        reserved_ = 0;
+        turnstile_.reserved = false;
         grant_room();
         if (!resuming_active_) resume_ready();
     }

@@ -37,7 +37,7 @@ ops::StartupSettings startup_settings(const ConnParams& p) {
 }  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::open() {
-    auto req = new_request(Request::Kind::startup);
+    auto req = new_request();
     queue_.push_back(req);
     startup_ = std::make_unique<StartupAttempt>();
     // connect_timeout, else the per-operation timeout (aiopg's connect(timeout=...)).

@@ -49,8 +49,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
                                                std::span<const proto::BindParam> params,
                                                const std::shared_ptr<Prepared>& known, bool stream) {
     std::string_view sql = *sql_text;
-    auto req = stream ? new_request<ops::StreamOp>(Request::Kind::extended)
-                      : new_request<ops::ExtendedQueryOp>(Request::Kind::extended);
+    auto req = stream ? new_request<ops::StreamOp>() : new_request<ops::ExtendedQueryOp>();
     auto& op = stream ? std::get<ops::StreamOp>(req->op) : std::get<ops::ExtendedQueryOp>(req->op);
     if (closed()) {
         req->error = std::make_exception_ptr(InterfaceError(closed_message()));
@@ -108,13 +107,13 @@ std::shared_ptr<Request> ConnectionImpl::prepare(const std::shared_ptr<const std
     bool prepare = false;
     auto st = cached_statement(*sql, types, prepare);
     if (!st || !prepare) return nullptr;
-    auto req = new_request<ops::ExtendedQueryOp>(Request::Kind::extended);
+    auto req = new_request<ops::ExtendedQueryOp>();
     auto& op = std::get<ops::ExtendedQueryOp>(req->op);
     op.statement = st;
     op.prepares = true;
     req->sql = sql;
     op.start_prepare(out_, *sql, types);
-    held_ = true;  // until the caller's own request is queued (release_hold)
+    turnstile_.held = true;  // until the caller's own request is queued (release_hold)
     enqueue(req);
     return req;
 }

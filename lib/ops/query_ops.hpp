@@ -41,9 +41,16 @@ inline const QueryCore& core(const QueryOp& op) noexcept { return core(const_cas
 namespace kind {
 inline constexpr std::size_t simple = 0, extended = 1, batch = 2, copy_in = 3, copy_out = 4, stream = 5;
 }
-static_assert(std::is_same_v<std::variant_alternative_t<kind::batch, QueryOp>, BatchOp> &&
+static_assert(std::is_same_v<std::variant_alternative_t<kind::extended, QueryOp>, ExtendedQueryOp> &&
+              std::is_same_v<std::variant_alternative_t<kind::batch, QueryOp>, BatchOp> &&
               std::is_same_v<std::variant_alternative_t<kind::copy_in, QueryOp>, CopyInOp> &&
               std::is_same_v<std::variant_alternative_t<kind::stream, QueryOp>, StreamOp>);
+
+// Whether the op speaks the extended protocol (its reply has ParseComplete and BindComplete).
+inline bool extended_protocol(const QueryOp& op) noexcept {
+    const std::size_t i = op.index();
+    return i == kind::extended || i == kind::batch || i == kind::stream;
+}
 
 inline Step data_row(QueryOp& op, const proto::DataRow& body) {
     switch (op.index()) {
