@@ -1,5 +1,5 @@
 // libFuzzer target: the value codecs (proto/codec_basic.hpp, codec_datetime.hpp,
-// codec_container.hpp) and lib/type_support's binary_to_text.
+// codec_container.hpp) and lib/values/text_form's binary_to_text.
 //
 // Input: [selector] [value...]. selector % kSelectors picks what reads the value: one of the
 // decoders of enum Dec below (and the calendar helpers of codec_datetime.hpp), or (past them)
@@ -16,7 +16,8 @@
 // nothing else: only uvpg::Error is caught; it refuses types without a codec, and its text of
 // an array, record, range or multirange parses back to the same shape and NULLs.
 #include "common.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/text_form.hpp"
+#include "lib/values/type_lookup.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"

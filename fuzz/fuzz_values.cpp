@@ -15,11 +15,13 @@
 #include "common.hpp"
 #include "lib/values/proto_mapping.hpp"
 #include "lib/values/row.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/text_form.hpp"
+#include "lib/values/type_lookup.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_datetime.hpp"
 
 #include <uvpg/errors.hpp>
+#include <uvpg/params.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -36,7 +38,7 @@ namespace {
 
 using uvpg_fuzz::check;
 
-// The OIDs lib/values/value.cpp converts from, and two it does not (0, point).
+// The OIDs lib/values/value_as.cpp converts from, and two it does not (0, point).
 constexpr std::uint32_t kOids[32] = {16,   17,   20,   21,  23,  26,   28,   29,   114,  700,  701,
                                      1700, 3802, 5069, 25,  0,   1082, 1083, 1266, 1114, 1184, 1186,
                                      2950, 869,  650,  829, 774, 1560, 1562, 790,  142,  600};

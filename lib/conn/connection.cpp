@@ -2,7 +2,6 @@
 // asynchronous messages in every state (how it ends: lib/conn/connection_close.cpp).
 #include "lib/conn/connection_impl.hpp"
 #include "lib/errors/errors_internal.hpp"
-#include "lib/values/type_support.hpp"
 #include "proto/frontend.hpp"
 
 #include <algorithm>

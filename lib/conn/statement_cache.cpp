@@ -13,7 +13,7 @@
 // server connection and a name left there by anyone else cannot make it fail (42P05).
 #include "lib/conn/connection_impl.hpp"
 #include "lib/errors/errors_internal.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/type_lookup.hpp"
 #include "proto/frontend.hpp"
 
 #include <openssl/evp.h>

@@ -3,8 +3,9 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/params.hpp>
 
+#include "lib/values/element_params.hpp"
 #include "lib/values/proto_mapping.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/text_form.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"
@@ -203,3 +204,38 @@ const Param* Params::find(std::string_view name) const noexcept {
 }
 
 }  // namespace uvpg
+
+namespace uvpg::detail {
+
+namespace {
+// An integer element Param (int2/int4/int8, big-endian) as a signed 64-bit value.
+bool param_integer(const Param& p, std::int64_t& out) {
+    const std::string& d = p.data();
+    if (!p.binary() ||
+        (p.type_oid() != proto::oid::int2 && p.type_oid() != proto::oid::int4 && p.type_oid() != proto::oid::int8))
+        return false;
+    std::uint64_t u = (static_cast<unsigned char>(d[0]) & 0x80) ? ~std::uint64_t{0} : 0;
+    for (unsigned char c : d) u = (u << 8) | c;
+    out = static_cast<std::int64_t>(u);
+    return true;
+}
+}  // namespace
+
+// One element's bytes in the array's element type: as it is, or an integer re-encoded at the
+// container's width (a Range<short>'s int2 bounds go in an int4range, there being no int2range).
+std::string param_bytes_as(const Param& p, std::uint32_t elem) {
+    if (p.type_oid() == elem) return p.data();
+    std::int64_t v = 0;
+    if (param_integer(p, v)) {
+        proto::Bytes b;
+        if (elem == proto::oid::int4 && std::in_range<std::int32_t>(v))
+            proto::int4_to_bin(static_cast<std::int32_t>(v), b);
+        else if (elem == proto::oid::int8) proto::int8_to_bin(v, b);
+        else if (elem == proto::oid::numeric) (void)proto::numeric_to_bin(std::to_string(v), b);
+        if (!b.empty()) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+    }
+    throw DataError("array parameter mixes element types: " + proto::type_display_name(p.type_oid()) +
+                    " in an array of " + proto::type_display_name(elem));
+}
+
+}  // namespace uvpg::detail

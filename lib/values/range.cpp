@@ -3,8 +3,9 @@
 #include <uvpg/errors.hpp>
 #include <uvpg/value.hpp>
 
+#include "lib/values/element_params.hpp"
 #include "lib/values/row.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/text_form.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/pg_types.hpp"
 

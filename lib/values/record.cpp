@@ -1,9 +1,10 @@
 // Composite fields (ROW(...), record columns): split into field Values, each of its own type.
 #include <uvpg/errors.hpp>
+#include <uvpg/params.hpp>
 #include <uvpg/value.hpp>
 
 #include "lib/values/row.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/text_form.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/pg_types.hpp"
 

@@ -24,7 +24,7 @@ namespace detail {
 [[noreturn]] UVPG_EXPORT void throw_null_value(const Value& v);
 // As above, and names the C++ type the caller asked for.
 [[noreturn]] UVPG_EXPORT void throw_null_value(const Value& v, const char* cpp_type);
-// Defined in lib/values/value.cpp for each supported T; throws DataError.
+// Defined in lib/values/value_as.cpp for each supported T; throws DataError.
 template <ValueType T>
 UVPG_EXPORT T value_as(const Value& v);
 }  // namespace detail

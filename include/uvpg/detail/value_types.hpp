@@ -28,7 +28,7 @@ using local_us = std::chrono::local_time<std::chrono::microseconds>;
 using sys_us = std::chrono::sys_time<std::chrono::microseconds>;
 
 // The C++ types Value::as<T>() reads, each with the name its error messages use. One list:
-// value_type_name, the ValueType concept and the instantiations in lib/values/value.cpp
+// value_type_name, the ValueType concept and the instantiations in lib/values/value_as.cpp
 // (checked against it there) all come from it.
 template <std::size_t N>
 struct TypeName {

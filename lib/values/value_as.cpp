@@ -6,7 +6,8 @@
 
 #include "lib/values/proto_mapping.hpp"
 #include "lib/values/row.hpp"
-#include "lib/values/type_support.hpp"
+#include "lib/values/text_form.hpp"
+#include "lib/values/type_lookup.hpp"
 #include "proto/codec_basic.hpp"
 #include "proto/codec_container.hpp"
 #include "proto/codec_datetime.hpp"

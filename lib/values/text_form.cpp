@@ -1,4 +1,8 @@
-#include "lib/values/type_support.hpp"
+// The server's text form of values: a binary field as its output function prints it, floats
+// at their shortest exact text, numeric's spellings, and a value quoted for a message.
+#include "lib/values/text_form.hpp"
+
+#include "lib/values/type_lookup.hpp"
 
 #include <uvpg/errors.hpp>
 
@@ -171,111 +175,6 @@ std::string char_text(std::string_view b) {
 }
 }  // namespace
 
-std::uint32_t decode_type(std::uint32_t t, const TypeRegistry* types) noexcept {
-    for (int depth = 0; types && depth < 16; ++depth) {  // a domain over a domain over ...
-        const UserType* u = types->find(t);
-        if (!u) return t;
-        switch (u->kind) {
-        case UserType::Kind::domain: t = u->base; continue;
-        case UserType::Kind::enumeration: return oid::text;
-        case UserType::Kind::composite: return oid::record;
-        default: return t;
-        }
-    }
-    return t;
-}
-
-bool reads_binary(std::uint32_t t, const TypeRegistry* types) noexcept {
-    if (const UserType* u = types ? types->find(t) : nullptr) {
-        switch (u->kind) {
-        case UserType::Kind::domain:
-        case UserType::Kind::array: return reads_binary(u->base, types);
-        case UserType::Kind::enumeration:
-        case UserType::Kind::hstore: return true;
-        case UserType::Kind::composite:
-            for (auto f : u->field_types)
-                if (!reads_binary(f, types)) return false;
-            return true;
-        default: return false;
-        }
-    }
-    return reads_binary(t);
-}
-
-std::string type_name(std::uint32_t t, const TypeRegistry* types) {
-    if (proto::find_type(t)) return proto::type_display_name(t);
-    if (const UserType* u = types ? types->find(t) : nullptr) return u->name;
-    return proto::type_display_name(t);
-}
-
-std::uint32_t array_element_type(std::uint32_t t, const TypeRegistry* types) noexcept {
-    if (const UserType* u = types ? types->find(t) : nullptr) return u->kind == UserType::Kind::array ? u->base : 0;
-    // An array type is "_<element>" with typelem set (record[] is a pseudo-type, not category A;
-    // int2vector and name have typelem but are not arrays).
-    const proto::PgType* type = proto::find_type(t);
-    return type && type->elem != 0 && type->name[0] == '_' ? type->elem : 0;
-}
-
-bool is_text_type(std::uint32_t t) noexcept {
-    switch (t) {
-    case oid::text:
-    case oid::varchar:
-    case oid::bpchar:
-    case oid::name:
-    case oid::char_:
-    case oid::json:
-    case oid::xml:
-    case oid::unknown: return true;
-    default: return false;
-    }
-}
-
-bool reads_binary(std::uint32_t t) noexcept {
-    switch (t) {
-    case oid::bool_:
-    case oid::bytea:
-    case oid::int2:
-    case oid::int4:
-    case oid::int8:
-    case oid::oid:
-    case oid::xid:
-    case oid::cid:
-    case oid::xid8:
-    case oid::float4:
-    case oid::float8:
-    case oid::numeric:
-    case oid::text:
-    case oid::varchar:
-    case oid::bpchar:
-    case oid::name:
-    case oid::char_:
-    case oid::json:
-    case oid::jsonb:
-    case oid::xml:
-    case oid::uuid:
-    case oid::date:
-    case oid::time:
-    case oid::timetz:
-    case oid::timestamp:
-    case oid::timestamptz:
-    case oid::interval:
-    case oid::inet:
-    case oid::cidr:
-    case oid::macaddr:
-    case oid::macaddr8:
-    case oid::bit:
-    case oid::varbit:
-    case oid::record: return true;
-    default: break;
-    }
-    // An array reads in binary when its elements do; money stays text (its binary form drops
-    // the currency's formatting), and so do types uvpg has no codec for.
-    const proto::PgType* type = proto::find_type(t);
-    if (type && (type->kind == 'r' || type->kind == 'm')) return reads_binary(type->range_subtype);
-    const std::uint32_t elem = array_element_type(t);
-    return elem != 0 && reads_binary(elem);
-}
-
 std::string format_double(double v) { return format_floating(v); }
 std::string format_float(float v) { return format_floating(v); }
 
@@ -444,35 +343,6 @@ bool is_decimal(std::string_view s) noexcept {
         while (is_digit(i)) ++i;
     }
     return i == s.size();
-}
-
-// An integer element Param (int2/int4/int8, big-endian) as a signed 64-bit value.
-static bool param_integer(const Param& p, std::int64_t& out) {
-    const std::string& d = p.data();
-    if (!p.binary() ||
-        (p.type_oid() != proto::oid::int2 && p.type_oid() != proto::oid::int4 && p.type_oid() != proto::oid::int8))
-        return false;
-    std::uint64_t u = (static_cast<unsigned char>(d[0]) & 0x80) ? ~std::uint64_t{0} : 0;
-    for (unsigned char c : d) u = (u << 8) | c;
-    out = static_cast<std::int64_t>(u);
-    return true;
-}
-
-// One element's bytes in the array's element type: as it is, or an integer re-encoded at the
-// container's width (a Range<short>'s int2 bounds go in an int4range, there being no int2range).
-std::string param_bytes_as(const Param& p, std::uint32_t elem) {
-    if (p.type_oid() == elem) return p.data();
-    std::int64_t v = 0;
-    if (param_integer(p, v)) {
-        proto::Bytes b;
-        if (elem == proto::oid::int4 && std::in_range<std::int32_t>(v))
-            proto::int4_to_bin(static_cast<std::int32_t>(v), b);
-        else if (elem == proto::oid::int8) proto::int8_to_bin(v, b);
-        else if (elem == proto::oid::numeric) (void)proto::numeric_to_bin(std::to_string(v), b);
-        if (!b.empty()) return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-    }
-    throw DataError("array parameter mixes element types: " + proto::type_display_name(p.type_oid()) +
-                    " in an array of " + proto::type_display_name(elem));
 }
 
 std::string shown_text(std::string_view raw) {
