@@ -21,9 +21,10 @@ struct BatchSegment {
 };
 
 struct BatchOp : QueryCore {
-    BatchOp() noexcept {}                               // not value-initialized to zeros first (see QueryCore)
-    std::vector<std::shared_ptr<Prepared>> statements;  // the cached statements it binds, in order
-    std::uint32_t binds = 0, executes = 0;              // BindCompletes and CommandCompletes
+    BatchOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
+    // The cached statements it binds, in order: the reply's cache facts concern them.
+    std::vector<std::shared_ptr<Prepared>> statements;
+    std::uint32_t binds = 0, executes = 0;  // BindCompletes and CommandCompletes
     std::int64_t rows = -1;
     bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)
 
