@@ -106,12 +106,8 @@ struct ParsedStatement {
 // Parses `sql` (ProgrammingError for bad placeholders).
 std::shared_ptr<const ParsedStatement> parse_statement(std::string_view sql);
 
-// One run of executemany's parameter sets that share their parameter types.
-struct BatchSegment {
-    std::vector<std::uint32_t> types;
-    std::vector<proto::BindParam> params;  // `sets` sets of types.size() parameters, back to back
-    std::size_t sets = 0;
-};
+// One run of executemany's parameter sets that share their parameter types (lib/ops/batch_op.hpp).
+using BatchSegment = ops::BatchSegment;
 
 // Awaits a request; returns its result or rethrows its error. A coroutine destroyed while it
 // waits (its Task dropped) takes its handle back, so the request's end resumes nothing.

@@ -1,16 +1,8 @@
 // Pipelining on the connection: the in-flight bound and the order of callers, executemany's
 // batches, and streaming results (pausing the socket while the reader is behind).
 #include "lib/conn/connection_impl.hpp"
-#include "proto/frontend.hpp"
-
-#include <algorithm>
 
 namespace uvpg::detail {
-
-namespace {
-constexpr std::size_t kBatchStep = 256;                      // parameter sets encoded at a time
-constexpr std::size_t kEarlyWrite = std::size_t{64} * 1024;  // bytes encoded before writing starts
-}  // namespace
 
 std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::string> sql,
                                                      std::span<const BatchSegment> segments) {
@@ -23,23 +15,11 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
     auto& batch = std::get<ops::BatchOp>(req->op);
     const std::size_t mark = out_.size();
     bool sent = false;  // part of the batch went out early
+    // The op encodes; the cache answers which segments bind a statement it has ready.
+    auto ready = [this, &sql](std::span<const std::uint32_t> types) { return ready_statement(*sql, types); };
     try {
-        for (const auto& seg : segments) {
-            std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
-            if (st) batch.statements.push_back(st);
-            else proto::encode_parse(out_, "", *sql, seg.types);
-            const std::string_view name = st ? std::string_view(st->name) : std::string_view();
-            // Rows are dropped: text results are fine. A long batch starts going out while the
-            // rest is encoded, so that the server is not idle meanwhile.
-            const std::size_t width = seg.types.size();
-            for (std::size_t done = 0; done < seg.sets;) {
-                const std::size_t n = std::min(kBatchStep, seg.sets - done);
-                proto::encode_bind_execute_batch(out_, name, std::span(seg.params).subspan(done * width, n * width),
-                                                 width, n);
-                done += n;
-                if (out_.size() >= kEarlyWrite) sent = write_early() || sent;
-            }
-        }
+        batch.start(*sql, segments);
+        while (batch.encode_next(out_, ready) == ops::BatchOp::Encoded::write_early) sent = write_early() || sent;
     } catch (...) {
         // A value the protocol cannot carry (over 2^31-1 bytes). Nothing sent yet: the batch is
         // taken back. Part of it sent: the stream cannot be resynchronised, so the connection
@@ -53,7 +33,6 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
         resume_ready();
         throw;
     }
-    proto::encode_sync(out_);
     req->sql = std::move(sql);
     enqueue(req);
     return req;

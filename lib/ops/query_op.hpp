@@ -1,11 +1,11 @@
 // The query operations' common part and the plain ones: a simple query (Query: one or more
-// statements), an extended query (Parse/Bind/Describe/Execute/Sync, with the statement cache's
-// prepare step), and executemany's batch (many Bind/Execute pairs, one Sync). Each is fed the
-// backend messages of its reply, in order, and answers with a Step: what the driver must do
-// now (lib/conn/ does it). They know nothing of sockets or coroutines; their errors are
-// ErrorValues, which the driver turns into the awaiter's exception when the request ends.
-// COPY is in lib/ops/copy_op.hpp, streaming in lib/ops/stream_op.hpp, the set of them in
-// lib/ops/query_ops.hpp.
+// statements) and an extended query (Parse/Bind/Describe/Execute/Sync, with the statement
+// cache's prepare step). Each is fed the backend messages of its reply, in order, and answers
+// with a Step: what the driver must do now (lib/conn/ does it). They know nothing of sockets
+// or coroutines; their errors are ErrorValues, which the driver turns into the awaiter's
+// exception when the request ends.
+// executemany's batch is in lib/ops/batch_op.hpp, COPY in lib/ops/copy_op.hpp, streaming in
+// lib/ops/stream_op.hpp, the set of them in lib/ops/query_ops.hpp.
 #pragma once
 #include <uvpg/errors_sqlstate.hpp>
 
@@ -183,39 +183,6 @@ struct ExtendedQueryOp : QueryCore {
     }
     // Failed at its Bind for a reason the cache caused: the cursor may run it once more.
     bool stale() const noexcept { return statement && !prepares && !bound && cache_fact(sqlstate()); }
-};
-
-// executemany: many Bind/Execute pairs before one Sync. Rows are dropped, counts summed; the
-// cached statements the batch binds are marked for reparse if the server dropped them.
-struct BatchOp : QueryCore {
-    BatchOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
-    std::vector<std::shared_ptr<Prepared>> statements;
-    std::uint32_t binds = 0, executes = 0;  // BindCompletes and CommandCompletes
-    std::int64_t rows = -1;
-    bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)
-
-    void bind_complete() noexcept { ++binds; }
-    Step data_row(const proto::DataRow&) { return {}; }  // executemany drops rows, as psycopg2 does
-    void command_complete(std::string_view tag) {
-        QueryCore::command_complete(tag);
-        ++executes;
-        if (auto n = rows_from_tag(tag); n >= 0) rows = std::max<std::int64_t>(rows, 0) + n;
-    }
-    Step on_message(const proto::BackendMessage& m, char type, proto::Bytes& out) {
-        switch (type) {
-        case '2': ++binds; return {};
-        case '1':
-        case '3':
-        case 'n':
-        case 't': return {};
-        case 'E':
-            if (!failed()) failed_at_bind = binds == executes;
-            [[fallthrough]];
-        default: return on_other(m, type, out, true);
-        }
-    }
-    bool reparse_all() const noexcept { return cache_fact(sqlstate()); }
-    bool stale() const noexcept { return !statements.empty() && failed_at_bind && cache_fact(sqlstate()); }
 };
 
 }  // namespace uvpg::detail::ops

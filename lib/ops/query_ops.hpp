@@ -2,6 +2,7 @@
 // it. The driver (lib/conn/) holds one per request and routes the front request's messages
 // here; the transcript tests (tests/test_op_query.cpp) feed them the same way.
 #pragma once
+#include "lib/ops/batch_op.hpp"
 #include "lib/ops/copy_op.hpp"
 #include "lib/ops/query_op.hpp"
 #include "lib/ops/stream_op.hpp"
