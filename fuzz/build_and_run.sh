@@ -54,7 +54,7 @@ lib_sources=(proto/buffer.cpp proto/frontend.cpp proto/backend.cpp proto/backend
              lib/errors/errors.cpp lib/errors/errors_sqlstate.cpp lib/config/conn_params.cpp lib/config/dsn_parse.cpp
              lib/config/pgpass.cpp lib/values/value_as.cpp lib/values/param.cpp lib/values/public_types.cpp lib/values/type_lookup.cpp lib/values/text_form.cpp lib/values/row.cpp
              lib/runtime/recycle.cpp lib/errors/error.cpp lib/ops/startup_op.cpp lib/ops/auth_exchange.cpp
-             lib/ops/query_op.cpp lib/ops/copy_op.cpp lib/ops/query_ops.cpp)
+             lib/ops/query_op.cpp lib/ops/batch_op.cpp lib/ops/copy_op.cpp lib/ops/query_ops.cpp)
 build=$work/build
 mkdir -p "$build"
 

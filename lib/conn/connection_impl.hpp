@@ -156,10 +156,10 @@ public:
     // is nothing to do: cached already, being prepared, cache off, or the connection closed.
     std::shared_ptr<Request> prepare(const std::shared_ptr<const std::string>& sql,
                                      std::span<const std::uint32_t> types);
-    // executemany: every parameter set bound and executed, segment by segment, then one Sync,
-    // all in one write. A segment whose statement is cached binds it; another is parsed
-    // unnamed. The first error skips the rest, and the implicit transaction (outside BEGIN)
-    // rolls back whatever ran: all or nothing.
+    // executemany: every parameter set bound and executed, segment by segment, then one Sync
+    // (ops::BatchOp encodes it; a long batch starts going out while the rest is encoded). A segment whose statement is
+    // cached binds it; another is parsed unnamed. The first error skips the rest, and the implicit transaction (outside
+    // BEGIN) rolls back whatever ran: all or nothing.
     std::shared_ptr<Request> query_batch(std::shared_ptr<const std::string> sql,
                                          std::span<const BatchSegment> segments);
 
