@@ -13,7 +13,7 @@
 
 using namespace uvpg;
 using namespace uvpg::test;
-using detail::Prepared;
+using detail::CachedStatement;
 using detail::ops::BatchOp;
 using detail::ops::BatchSegment;
 using detail::ops::Step;
@@ -36,8 +36,8 @@ BatchSegment segment(std::uint32_t type, const std::vector<std::string>& values)
     return seg;
 }
 
-std::shared_ptr<Prepared> cached(std::string name) {
-    auto st = std::make_shared<Prepared>();
+std::shared_ptr<CachedStatement> cached(std::string name) {
+    auto st = std::make_shared<CachedStatement>();
     st->name = std::move(name);
     st->ready = true;
     return st;
@@ -45,9 +45,9 @@ std::shared_ptr<Prepared> cached(std::string name) {
 
 // The statement cache's answers, and the questions it was asked.
 struct Cache {
-    std::map<std::uint32_t, std::shared_ptr<Prepared>> ready;  // by the segment's one parameter type
+    std::map<std::uint32_t, std::shared_ptr<CachedStatement>> ready;  // by the segment's one parameter type
     std::vector<std::uint32_t> asked;
-    std::shared_ptr<Prepared> operator()(std::span<const std::uint32_t> types) {
+    std::shared_ptr<CachedStatement> operator()(std::span<const std::uint32_t> types) {
         asked.push_back(types.empty() ? 0 : types[0]);
         auto it = ready.find(asked.back());
         return it == ready.end() ? nullptr : it->second;
@@ -103,7 +103,7 @@ TEST_CASE("batch: what it writes: a cached segment bound by name, another parsed
           }));
     // Asked once per segment, in order; what it binds is what the reply's cache facts concern.
     CHECK(cache.asked == std::vector<std::uint32_t>{23, 25, 23});
-    CHECK(op.statements == std::vector<std::shared_ptr<Prepared>>{st, st});
+    CHECK(op.statements == std::vector<std::shared_ptr<CachedStatement>>{st, st});
 }
 
 TEST_CASE("batch: past 64 KiB encoded it asks for an early write, then goes on where it stopped") {

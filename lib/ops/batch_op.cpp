@@ -6,7 +6,7 @@
 
 namespace uvpg::detail::ops {
 
-void BatchOp::begin_segment(proto::Bytes& out, std::shared_ptr<Prepared> st) {
+void BatchOp::begin_segment(proto::Bytes& out, std::shared_ptr<CachedStatement> st) {
     if (st) {
         name_ = st->name;  // kept alive by `statements`
         statements.push_back(std::move(st));

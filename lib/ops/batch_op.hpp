@@ -23,7 +23,7 @@ struct BatchSegment {
 struct BatchOp : QueryCore {
     BatchOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
     // The cached statements it binds, in order: the reply's cache facts concern them.
-    std::vector<std::shared_ptr<Prepared>> statements;
+    std::vector<std::shared_ptr<CachedStatement>> statements;
     std::uint32_t binds = 0, executes = 0;  // BindCompletes and CommandCompletes
     std::int64_t rows = -1;
     bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)
@@ -94,7 +94,7 @@ struct BatchOp : QueryCore {
 
 private:
     // The segment's Parse (unnamed) when `st` is null, else `st` joins `statements`.
-    void begin_segment(proto::Bytes& out, std::shared_ptr<Prepared> st);
+    void begin_segment(proto::Bytes& out, std::shared_ptr<CachedStatement> st);
     // Up to kStep sets of the current segment; true when the output holds kEarlyWrite bytes.
     bool encode_sets(proto::Bytes& out);
     Encoded finish(proto::Bytes& out);

@@ -145,9 +145,9 @@ enum class CacheNews : std::uint8_t {
 // One statement by the extended protocol: the unnamed statement, or a cached one (prepared in
 // the same write when `prepares`, else only bound).
 struct ExtendedQueryOp : QueryCore {
-    ExtendedQueryOp() noexcept {}         // not value-initialized to zeros first (see QueryCore)
-    std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
-    bool prepares = false;                // this request sends the statement's Parse
+    ExtendedQueryOp() noexcept {}                // not value-initialized to zeros first (see QueryCore)
+    std::shared_ptr<CachedStatement> statement;  // the cached statement it prepares or uses
+    bool prepares = false;                       // this request sends the statement's Parse
     // A BindComplete came: the statement was bound and ran, so an error after it is the
     // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
     bool bound = false;
