@@ -53,7 +53,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
                       : new_request<ops::ExtendedQueryOp>(Request::Kind::extended);
     auto& op = stream ? std::get<ops::StreamOp>(req->op) : std::get<ops::ExtendedQueryOp>(req->op);
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->error = ops::RequestError(make_error(Errc::closed, closed_message()));
         req->done = true;
         return req;
     }

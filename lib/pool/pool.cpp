@@ -134,7 +134,7 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
     // Whatever still waits on a connection that is closed here is told at once (the user gave
     // it back: InterfaceError).
     auto drop = [&](const char* why) {
-        conn->close_kept(why ? err<InterfaceError>(why) : nullptr);
+        conn->close_kept(why ? make_error(Errc::closed, why) : ErrorValue{});
         room_freed();
         check_closed();
         conn->resume_ready();
@@ -262,7 +262,7 @@ void PoolImpl::terminate() {
     auto doomed = std::move(used_);
     used_.clear();
     for (auto& c : doomed) {
-        c->close_kept(err<InterfaceError>("pool terminated"));
+        c->close_kept(make_error(Errc::closed, "pool terminated"));
         c->resume_ready();
     }
     check_closed();
