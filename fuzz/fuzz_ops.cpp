@@ -33,7 +33,7 @@ ops::QueryOp make_op(std::uint8_t kind, int& chunks) {
     case 5: {
         ops::ExtendedQueryOp e;
         if (kind & 8) {
-            e.statement = std::make_shared<Prepared>();
+            e.statement = std::make_shared<CachedStatement>();
             e.statement->name = "uvpg_fuzz";
             e.statement->ready = !(kind & 16);
             e.prepares = (kind & 16) != 0;

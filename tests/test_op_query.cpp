@@ -10,7 +10,7 @@
 
 using namespace uvpg;
 using namespace uvpg::test;
-using detail::Prepared;
+using detail::CachedStatement;
 using detail::ops::Step;
 
 namespace {
@@ -25,14 +25,14 @@ ops::RequestError outcome(QueryTranscript& t, std::string sql = "SELECT 1") {
 
 std::uint8_t bits(int b) { return static_cast<std::uint8_t>(b); }
 
-std::shared_ptr<Prepared> ready_statement() {
-    auto st = std::make_shared<Prepared>();
+std::shared_ptr<CachedStatement> ready_statement() {
+    auto st = std::make_shared<CachedStatement>();
     st->name = "uvpg_0123";
     st->ready = true;
     return st;
 }
 
-ops::QueryOp extended_with(std::shared_ptr<Prepared> st, bool prepares) {
+ops::QueryOp extended_with(std::shared_ptr<CachedStatement> st, bool prepares) {
     ops::ExtendedQueryOp op;
     op.statement = std::move(st);
     op.prepares = prepares;
@@ -170,7 +170,7 @@ TEST_CASE("extended query: the same SQLSTATE after BindComplete is the statement
 
 TEST_CASE(
     "extended query: the prepare step: Close/Parse/Describe answered makes the statement ready, an error forgets it") {
-    auto st = std::make_shared<Prepared>();
+    auto st = std::make_shared<CachedStatement>();
     QueryTranscript t{extended_with(st, true)};
     t.feed_all({proto::CloseComplete{}, proto::ParseComplete{}, proto::ParameterDescription{{23}},
                 row_description({"n"}, 23), proto::BindComplete{}});
@@ -179,7 +179,7 @@ TEST_CASE(
     CHECK(t.as<ops::ExtendedQueryOp>().cache_news() == ops::CacheNews::prepared);
     CHECK(t.core().result.size() == 1);
 
-    QueryTranscript f{extended_with(std::make_shared<Prepared>(), true)};
+    QueryTranscript f{extended_with(std::make_shared<CachedStatement>(), true)};
     f.feed_all({proto::CloseComplete{}, error_response("42601", "syntax error"), ready()});
     CHECK(f.as<ops::ExtendedQueryOp>().cache_news() == ops::CacheNews::not_prepared);
     CHECK(!ops::stale(f.op));  // a statement being prepared is never retried

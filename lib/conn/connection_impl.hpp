@@ -53,8 +53,8 @@ struct Request {
     char tx_status() const noexcept { return core().tx_status; }
     ops::StreamOp& stream() noexcept { return *std::get_if<ops::StreamOp>(&op); }
     // The cached statement it prepared or used, if any.
-    const std::shared_ptr<Prepared>& statement() const noexcept {
-        static const std::shared_ptr<Prepared> none;
+    const std::shared_ptr<CachedStatement>& statement() const noexcept {
+        static const std::shared_ptr<CachedStatement> none;
         if (auto* e = std::get_if<ops::ExtendedQueryOp>(&op)) return e->statement;
         if (auto* s = std::get_if<ops::StreamOp>(&op)) return s->statement;
         return none;
@@ -71,15 +71,15 @@ std::shared_ptr<Request> new_request(Request::Kind kind) {
 
 // A caller's memo of the cached statement it ran last (a cursor's), so that running the same
 // SQL with the same parameter types again skips building the cache key and looking it up.
-struct KnownStatement {
-    std::shared_ptr<Prepared> statement;
+struct StatementMemo {
+    std::shared_ptr<CachedStatement> statement;
     const void* connection = nullptr;
     std::shared_ptr<const std::string> sql;
     std::vector<std::uint32_t> types;
     // The statement, if it is still cached and ready on `conn` for this text and these types.
-    const std::shared_ptr<Prepared>& find(const void* conn, const std::shared_ptr<const std::string>& text,
+    const std::shared_ptr<CachedStatement>& find(const void* conn, const std::shared_ptr<const std::string>& text,
                                           std::span<const std::uint32_t> t) const {
-        static const std::shared_ptr<Prepared> none;
+        static const std::shared_ptr<CachedStatement> none;
         if (statement && statement->live && statement->ready && connection == conn && sql == text &&
             std::ranges::equal(types, t))
             return statement;
@@ -87,7 +87,7 @@ struct KnownStatement {
     }
     // After a request: remembers the cached statement it used, if any.
     void remember(const void* conn, const std::shared_ptr<const std::string>& text, std::span<const std::uint32_t> t,
-                  const std::shared_ptr<Prepared>& st) {
+                  const std::shared_ptr<CachedStatement>& st) {
         if (!st || (st == statement && connection == conn && sql == text)) return;
         statement = st;
         connection = conn;
@@ -98,14 +98,14 @@ struct KnownStatement {
 
 // SQL with parameters, parsed once per connection (ConnectionImpl::parsed): the text as
 // written, its placeholders, and the $n text sent, shared with the requests.
-struct ParsedStatement {
+struct ParsedQuery {
     std::string source;
     proto::ParsedSql parsed;
     std::shared_ptr<const std::string> sent;
-    mutable KnownStatement known;  // the cached statement it ran as last, for the next run
+    mutable StatementMemo memo;  // the cached statement it ran as last, for the next run
 };
 // Parses `sql` (ProgrammingError for bad placeholders).
-std::shared_ptr<const ParsedStatement> parse_statement(std::string_view sql);
+std::shared_ptr<const ParsedQuery> parse_query(std::string_view sql);
 
 // One run of executemany's parameter sets that share their parameter types.
 struct BatchSegment {
@@ -148,10 +148,10 @@ public:
     std::shared_ptr<Request> query(std::string_view sql);
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql);  // the text kept for errors
     // `known`: the cached statement this caller used last time for the same text and types
-    // (KnownStatement), which saves looking it up; ignored unless still live and ready.
+    // (StatementMemo), which saves looking it up; ignored unless still live and ready.
     std::shared_ptr<Request> query(std::shared_ptr<const std::string> sql, std::span<const std::uint32_t> types,
                                    std::span<const proto::BindParam> params,
-                                   const std::shared_ptr<Prepared>& known = nullptr, bool stream = false);
+                                   const std::shared_ptr<CachedStatement>& known = nullptr, bool stream = false);
     // COPY by the simple protocol, with a source (FROM STDIN) or else a sink (TO STDOUT).
     std::shared_ptr<Request> copy(std::shared_ptr<const std::string> sql,
                                   std::function<std::size_t(char*, std::size_t)> source,
@@ -170,7 +170,7 @@ public:
 
     // The parsed form of `sql`, kept for the connection's cursors: a new cursor running the
     // same SQL neither parses it again nor looks its statement up again.
-    std::shared_ptr<const ParsedStatement> parsed(std::string_view sql);
+    std::shared_ptr<const ParsedQuery> parsed(std::string_view sql);
 
     // The in-flight bound (max_pipeline): room() is ready when one more request may be queued;
     // otherwise it waits, first come first served, for a reply to free a place.
@@ -345,9 +345,9 @@ private:
     void remember_shape(proto::ByteView body, const proto::RowDescription& desc);
     // The cached statement for (sql, types): a ready one, or a new one to prepare, or null
     // (cache off, or the statement is still being prepared by an earlier request).
-    std::shared_ptr<Prepared> cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
+    std::shared_ptr<CachedStatement> cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
                                                bool& prepare);
-    std::shared_ptr<Prepared> ready_statement(std::string_view sql, std::span<const std::uint32_t> types);
+    std::shared_ptr<CachedStatement> ready_statement(std::string_view sql, std::span<const std::uint32_t> types);
     static const std::string& statement_key(std::string_view sql, std::span<const std::uint32_t> types);
     void statement_done(Request& r);
     void forget_statements() noexcept;  // every cached statement, gone on the server or with the connection
@@ -419,12 +419,12 @@ private:
     std::string close_reason_;       // what() of the error that closed the connection
     ops::RequestError close_error_;  // why it closed (what its pending requests failed with); empty while open
     bool unreported_ = false;        // close_error_ is still to be reported, once
-    std::unordered_map<std::string, std::shared_ptr<Prepared>> statements_;
+    std::unordered_map<std::string, std::shared_ptr<CachedStatement>> statements_;
     struct TextHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
-    std::unordered_map<std::string, std::shared_ptr<const ParsedStatement>, TextHash, std::equal_to<>> parsed_;
+    std::unordered_map<std::string, std::shared_ptr<const ParsedQuery>, TextHash, std::equal_to<>> parsed_;
     std::uint64_t statement_clock_ = 0;
     std::vector<std::uint8_t> last_desc_;  // the last RowDescription's body, and its shape
     std::shared_ptr<const RowShape> last_shape_;

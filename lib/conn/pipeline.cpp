@@ -25,7 +25,7 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
     bool sent = false;  // part of the batch went out early
     try {
         for (const auto& seg : segments) {
-            std::shared_ptr<Prepared> st = ready_statement(*sql, seg.types);
+            std::shared_ptr<CachedStatement> st = ready_statement(*sql, seg.types);
             if (st) batch.statements.push_back(st);
             else proto::encode_parse(out_, "", *sql, seg.types);
             const std::string_view name = st ? std::string_view(st->name) : std::string_view();

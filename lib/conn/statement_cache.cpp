@@ -47,7 +47,7 @@ std::string content_name(std::string_view sql, std::span<const std::uint32_t> ty
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql_text,
                                                std::span<const std::uint32_t> types,
                                                std::span<const proto::BindParam> params,
-                                               const std::shared_ptr<Prepared>& known, bool stream) {
+                                               const std::shared_ptr<CachedStatement>& known, bool stream) {
     std::string_view sql = *sql_text;
     auto req = stream ? new_request<ops::StreamOp>(Request::Kind::extended)
                       : new_request<ops::ExtendedQueryOp>(Request::Kind::extended);
@@ -61,7 +61,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     // Bind/Execute/Sync; a new one is prepared and described in the same write; otherwise the
     // unnamed statement is used.
     bool prepare = false;
-    std::shared_ptr<Prepared> st;
+    std::shared_ptr<CachedStatement> st;
     if (known && known->live && known->ready) {
         st = known;
         st->last_used = ++statement_clock_;
@@ -83,8 +83,8 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     return req;
 }
 
-std::shared_ptr<const ParsedStatement> parse_statement(std::string_view sql) {
-    auto st = std::make_shared<ParsedStatement>();
+std::shared_ptr<const ParsedQuery> parse_query(std::string_view sql) {
+    auto st = std::make_shared<ParsedQuery>();
     st->source = sql;
     std::string error;
     if (!proto::parse_placeholders(sql, st->parsed, error)) throw ProgrammingError(error);
@@ -93,10 +93,10 @@ std::shared_ptr<const ParsedStatement> parse_statement(std::string_view sql) {
     return st;
 }
 
-std::shared_ptr<const ParsedStatement> ConnectionImpl::parsed(std::string_view sql) {
+std::shared_ptr<const ParsedQuery> ConnectionImpl::parsed(std::string_view sql) {
     constexpr std::size_t kMaxParsed = 256;  // past it, start over: the cache is only a shortcut
     if (auto it = parsed_.find(sql); it != parsed_.end()) return it->second;
-    auto st = parse_statement(sql);
+    auto st = parse_query(sql);
     if (parsed_.size() >= kMaxParsed) parsed_.clear();
     parsed_.emplace(st->source, st);
     return st;
@@ -128,7 +128,7 @@ const std::string& ConnectionImpl::statement_key(std::string_view sql, std::span
     return key;
 }
 
-std::shared_ptr<Prepared> ConnectionImpl::ready_statement(std::string_view sql, std::span<const std::uint32_t> types) {
+std::shared_ptr<CachedStatement> ConnectionImpl::ready_statement(std::string_view sql, std::span<const std::uint32_t> types) {
     auto it = statements_.find(statement_key(sql, types));
     // One that must be prepared again is left to a single run (executemany parses unnamed).
     if (it == statements_.end() || !it->second->ready || it->second->reparse) return nullptr;
@@ -136,7 +136,7 @@ std::shared_ptr<Prepared> ConnectionImpl::ready_statement(std::string_view sql, 
     return it->second;
 }
 
-std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
+std::shared_ptr<CachedStatement> ConnectionImpl::cached_statement(std::string_view sql, std::span<const std::uint32_t> types,
                                                            bool& prepare) {
     prepare = false;
     if (params_.statement_cache_size == 0) return nullptr;
@@ -159,7 +159,7 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
         oldest->second->live = false;
         statements_.erase(oldest);
     }
-    auto st = std::make_shared<Prepared>();
+    auto st = std::make_shared<CachedStatement>();
     st->name = content_name(sql, types);
     st->last_used = ++statement_clock_;
     statements_.emplace(key, st);
@@ -170,7 +170,7 @@ std::shared_ptr<Prepared> ConnectionImpl::cached_statement(std::string_view sql,
 namespace {
 // Binary for every column uvpg has a codec for, text for the rest (an extension type, money):
 // the formats one Bind asks for, and the shape its rows come back in.
-void set_result_formats(Prepared& st, const TypeRegistry* types) {
+void set_result_formats(CachedStatement& st, const TypeRegistry* types) {
     st.result_formats.clear();
     st.bound_shape = st.shape;
     if (!st.shape) return;
@@ -218,7 +218,7 @@ void ConnectionImpl::forget_statements() noexcept {
 
 // What the statement cache learns from a query that ended (the op says it as a value).
 void ConnectionImpl::statement_done(Request& r) {
-    auto forget = [this](const std::shared_ptr<Prepared>& st) {
+    auto forget = [this](const std::shared_ptr<CachedStatement>& st) {
         for (auto it = statements_.begin(); it != statements_.end(); ++it) {
             if (it->second == st) {
                 st->live = false;

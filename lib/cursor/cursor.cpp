@@ -52,10 +52,10 @@ std::vector<const Param*> order_params(const proto::ParsedSql& parsed, const Par
 
 // The cursor's last statement, else the connection's parsed form (ProgrammingError for bad
 // placeholders).
-std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql) {
+std::shared_ptr<const ParsedQuery> parse_query(CursorState& s, std::string_view sql) {
     if (s.last_parsed && s.last_parsed->source == sql) return s.last_parsed;
     const bool cached = !s.conn.closed();
-    s.last_parsed = cached ? Access::impl(s.conn)->parsed(sql) : detail::parse_statement(sql);
+    s.last_parsed = cached ? Access::impl(s.conn)->parsed(sql) : detail::parse_query(sql);
     s.parsed_on = cached ? Access::impl(s.conn).get() : nullptr;
     return s.last_parsed;
 }
@@ -139,7 +139,7 @@ bool may_read_stdin(std::string_view sql) noexcept {
 // gave (thrown when the execute is awaited, with the text kept as the cursor's query).
 struct Statement {
     std::shared_ptr<const std::string> simple;
-    std::shared_ptr<const ParsedStatement> parsed;
+    std::shared_ptr<const ParsedQuery> parsed;
     std::exception_ptr error;
     std::string failed_sql;
 };
@@ -154,7 +154,7 @@ Statement statement_for(CursorState& s, std::string_view sql, const Params& para
         return st;
     }
     try {
-        st.parsed = parse_statement(s, sql);
+        st.parsed = parse_query(s, sql);
     } catch (...) {
         st.error = std::current_exception();
         st.failed_sql = sql;
@@ -167,7 +167,7 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
     live_connection(*s);
     s->reset();
     const bool simple = stmt.simple != nullptr;
-    const ParsedStatement* st = stmt.parsed.get();
+    const ParsedQuery* st = stmt.parsed.get();
     if (stmt.error) {
         s->query = stmt.failed_sql;  // what was asked for, as psycopg2 keeps it
         std::rethrow_exception(stmt.error);
@@ -196,12 +196,12 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
             req = c->query(stmt.simple);
         } else {
             HoldGuard hold;
-            const auto& known = st->known.find(c, st->sent, s->bound.types);
+            const auto& known = st->memo.find(c, st->sent, s->bound.types);
             if (!known)
                 if (auto prep = start_prepare(*c, st->sent, s->bound.types, hold))
                     co_await wait_prepared(c, std::move(prep));
             req = live_connection(*s).query(st->sent, s->bound.types, s->bound.params, known);
-            st->known.remember(c, st->sent, s->bound.types, req->statement());
+            st->memo.remember(c, st->sent, s->bound.types, req->statement());
         }
         Deadline deadline(*c);
         RequestAwaiter reply{std::move(req)};  // named: g++ 12 mishandles non-trivial temporaries in co_await
@@ -245,7 +245,7 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
     live_connection(*s);
     s->reset();
     s->query = sql;
-    auto st = parse_statement(*s, sql);
+    auto st = parse_query(*s, sql);
     s->query = *st->sent;
     std::vector<BatchSegment> segments;
     Bound b;
@@ -478,7 +478,7 @@ const std::string& Cursor::statusmessage() const {
 std::string Cursor::mogrify(std::string_view sql, const Params& params) const {
     checked();
     if (params.empty() && !params.is_named()) return std::string(sql);
-    const auto st = detail::parse_statement(sql);  // ProgrammingError for bad placeholders
+    const auto st = detail::parse_query(sql);  // ProgrammingError for bad placeholders
     const auto& parsed = st->parsed;
     auto ordered = detail::order_params(parsed, params);
     std::vector<std::string> literals;

@@ -18,7 +18,7 @@ struct Bound {
 
 struct CursorState {
     Connection conn;
-    std::shared_ptr<const ParsedStatement> last_parsed;
+    std::shared_ptr<const ParsedQuery> last_parsed;
     const void* parsed_on = nullptr;                 // the connection whose cache last_parsed came from
     std::shared_ptr<const std::string> last_simple;  // the last SQL run without parameters, kept for errors
     Bound bound;
@@ -129,7 +129,7 @@ inline void store(CursorState& s, QueryResult&& res) {
 // (lib/cursor/cursor_stream.cpp).
 // The cursor's last statement, else the connection's parsed form (ProgrammingError for bad
 // placeholders).
-std::shared_ptr<const ParsedStatement> parse_statement(CursorState& s, std::string_view sql);
+std::shared_ptr<const ParsedQuery> parse_query(CursorState& s, std::string_view sql);
 // The parameters in $n order into `b`, or a ProgrammingError.
 void bind_params(const proto::ParsedSql& parsed, const Params& params, Bound& b);
 // Waits while the connection has max_pipeline requests in flight or a caller holds the line.

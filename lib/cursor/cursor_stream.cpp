@@ -32,7 +32,7 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
     live_connection(*s);
     s->reset();
     s->query = sql;
-    auto st = parse_statement(*s, sql);
+    auto st = parse_query(*s, sql);
     bind_params(st->parsed, params, s->bound);
     s->query = *st->sent;
     std::shared_ptr<Request> req;

@@ -155,7 +155,7 @@ enum class CacheNews : std::uint8_t {
 // the same write when `prepares`, else only bound).
 struct ExtendedQueryOp : QueryCore {
     ExtendedQueryOp() noexcept {}         // not value-initialized to zeros first (see QueryCore)
-    std::shared_ptr<Prepared> statement;  // the cached statement it prepares or uses
+    std::shared_ptr<CachedStatement> statement;  // the cached statement it prepares or uses
     bool prepares = false;                // this request sends the statement's Parse
     // A BindComplete came: the statement was bound and ran, so an error after it is the
     // statement's own, never a cache fact to retry (a function may raise any SQLSTATE).
@@ -198,7 +198,7 @@ struct ExtendedQueryOp : QueryCore {
 // cached statements the batch binds are marked for reparse if the server dropped them.
 struct BatchOp : QueryCore {
     BatchOp() noexcept {}  // not value-initialized to zeros first (see QueryCore)
-    std::vector<std::shared_ptr<Prepared>> statements;
+    std::vector<std::shared_ptr<CachedStatement>> statements;
     std::uint32_t binds = 0, executes = 0;  // BindCompletes and CommandCompletes
     std::int64_t rows = -1;
     bool failed_at_bind = false;  // its error came where a BindComplete was due (nothing of it ran)

@@ -1,4 +1,4 @@
-// What a query leaves behind (QueryResult), and the statement cache's entries (Prepared): plain
+// What a query leaves behind (QueryResult), and the statement cache's entries (CachedStatement): plain
 // data shared by the query operations (lib/ops/) and the connection that runs them (lib/conn/).
 #pragma once
 #include "lib/values/row.hpp"
@@ -77,7 +77,7 @@ struct QueryResult {
 
 // A named prepared statement kept by the connection (the statement cache), so that running
 // the same SQL again sends only Bind/Execute/Sync and the server skips parsing and planning.
-struct Prepared {
+struct CachedStatement {
     std::string name;  // from its content (text and parameter types): see lib/conn/statement_cache.cpp
     std::shared_ptr<const RowShape> shape;  // null: the statement returns no rows
     // Once described: the result formats Bind asks for (binary where uvpg has a codec) and the
@@ -85,7 +85,7 @@ struct Prepared {
     std::vector<proto::Format> result_formats;
     std::shared_ptr<const RowShape> bound_shape;
     bool ready = false;  // its Parse and Describe were answered without error
-    bool live = true;    // still in its connection's cache (see KnownStatement)
+    bool live = true;    // still in its connection's cache (see StatementMemo)
     // The server said it is missing (26000), its name taken (42P05) or its plan stale (0A000):
     // the next run sends Close/Parse/Describe with its Bind, in one write.
     bool reparse = false;
