@@ -153,10 +153,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check_frames(out);
     const auto sql = std::make_shared<const std::string>("SELECT 1");
-    const std::exception_ptr own = ops::exception_of(ops::core(op), sql);
-    check_error(own);
-    const auto lost = std::make_exception_ptr(OperationalError("lost"));
-    check_error(ops::ending_error(own, lost, true));
+    const ops::RequestError own = ops::RequestError::of(ops::core(op), sql);
+    check_error(own.exception());
+    const ops::RequestError lost(detail::make_error(detail::Errc::connection_lost, "lost"));
+    const ops::RequestError ending = ops::ending_error(own, lost, true);
+    check(ending.operational(), "a request ending with a lost connection ends in an OperationalError");
+    check_error(ending.exception());
     (void)ops::stale(op);
     (void)ops::core(op).forgets_statements();
     if (auto* e = std::get_if<ops::ExtendedQueryOp>(&op)) (void)e->cache_news();

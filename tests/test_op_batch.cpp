@@ -79,8 +79,8 @@ std::pair<proto::Bytes, std::size_t> encode_all(BatchOp& op, std::span<const Bat
     return {wire, early};
 }
 
-std::exception_ptr outcome(QueryTranscript& t) {
-    return ops::exception_of(t.core(), std::make_shared<const std::string>(kSql));
+ops::RequestError outcome(QueryTranscript& t) {
+    return ops::RequestError::of(t.core(), std::make_shared<const std::string>(kSql));
 }
 
 }  // namespace
@@ -210,7 +210,8 @@ TEST_CASE("batch: an error mid-batch (a Parse refused) is reported, the rest ski
 // unless its reply brought an OperationalError of its own (a FATAL), which explains it better;
 // closed otherwise (the user, a protocol violation), the reply's error stands.
 TEST_CASE("batch: a connection lost at every step ends it in the right exception") {
-    const auto lost = std::make_exception_ptr(OperationalError("server closed the connection unexpectedly"));
+    const ops::RequestError lost(
+        detail::make_error(detail::Errc::connection_lost, "server closed the connection unexpectedly"));
     std::vector<std::string> values;
     for (int i = 0; i < 1000; ++i) values.push_back(std::string(200, 'v') + std::to_string(i));
     const std::vector<BatchSegment> segments = {segment(25, values)};

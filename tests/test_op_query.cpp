@@ -19,8 +19,8 @@ proto::BackendMessage complete(std::string_view tag) { return proto::CommandComp
 proto::BackendMessage ready(char status = 'I') { return proto::ReadyForQuery{status}; }
 
 // The exception of what the op ended with (its awaiter's).
-std::exception_ptr outcome(QueryTranscript& t, std::string sql = "SELECT 1") {
-    return ops::exception_of(t.core(), std::make_shared<const std::string>(std::move(sql)));
+ops::RequestError outcome(QueryTranscript& t, std::string sql = "SELECT 1") {
+    return ops::RequestError::of(t.core(), std::make_shared<const std::string>(std::move(sql)));
 }
 
 std::uint8_t bits(int b) { return static_cast<std::uint8_t>(b); }
@@ -355,7 +355,8 @@ TEST_CASE("stream: a reader that gives up drops the rest, and reading resumes") 
 // OperationalError (a FATAL), which explains it better. Closed by the user or by a protocol
 // violation, the error its reply brought stands.
 TEST_CASE("query ops: a connection lost after every message of every reply ends each in the right exception") {
-    const auto lost = std::make_exception_ptr(OperationalError("server closed the connection unexpectedly"));
+    const ops::RequestError lost(
+        detail::make_error(detail::Errc::connection_lost, "server closed the connection unexpectedly"));
     struct Case {
         const char* name;
         std::function<ops::QueryOp()> make;

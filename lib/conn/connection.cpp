@@ -45,7 +45,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::string_view sql) {
 std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string> sql) {
     auto req = new_request();
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->error = ops::RequestError(make_error(Errc::closed, closed_message()));
         req->done = true;
         return req;
     }
@@ -62,7 +62,7 @@ std::shared_ptr<Request> ConnectionImpl::copy(std::shared_ptr<const std::string>
     if (auto* in = std::get_if<ops::CopyInOp>(&req->op)) in->source = std::move(source);
     else std::get<ops::CopyOutOp>(req->op).sink = std::move(sink);
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->error = ops::RequestError(make_error(Errc::closed, closed_message()));
         req->done = true;
         return req;
     }
@@ -240,7 +240,7 @@ void ConnectionImpl::dispatch(const proto::RawMessage& raw) {
     if (queue_.empty()) {
         if (auto* e = std::get_if<proto::ErrorResponse>(&m)) {
             // FATAL while idle (pg_terminate_backend, idle_session_timeout): the next use fails with it.
-            return close(make_server_error(diagnostics_from_fields(e->fields)));
+            return close(server_error(diagnostics_from_fields(e->fields)));
         }
         return protocol_violation("unexpected message type " + message_type_text(raw.type) + " while idle");
     }
@@ -346,13 +346,11 @@ void ConnectionImpl::remember_shape(proto::ByteView body, const proto::RowDescri
     last_desc_.assign(body.begin(), body.end());
 }
 
-std::exception_ptr Request::op_exception() const { return ops::exception_of(core(), sql); }
-
 void ConnectionImpl::complete_front() {
     auto req = std::move(queue_.front());
     queue_.pop_front();
     req->done = true;
-    if (!req->error && req->core().failed()) req->error = req->op_exception();
+    if (!req->error && req->core().failed()) req->error = ops::RequestError::of(req->core(), req->sql);
     req->followed = !queue_.empty() || turnstile_.busy();
     if (req->waiter && !req->wake_queued) {
         req->wake_queued = true;

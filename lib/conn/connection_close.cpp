@@ -2,7 +2,6 @@
 // protocol violation. Every pending request fails at once with the reason, and what waits on
 // the connection is woken; the last bytes (Terminate, TLS close_notify) go out on the way.
 #include "lib/conn/connection_impl.hpp"
-#include "lib/errors/errors_internal.hpp"
 #include "proto/frontend.hpp"
 
 namespace uvpg::detail {
@@ -42,8 +41,8 @@ std::string ConnectionImpl::closed_message() const {
 }
 
 void ConnectionImpl::protocol_violation(const std::string& what) {
-    fail_all(std::make_exception_ptr(
-                 OperationalError("protocol violation from " + where() + ": " + what + "; connection closed")),
+    fail_all(make_error(Errc::protocol_violation,
+                        "protocol violation from " + where() + ": " + what + "; connection closed"),
              false);
 }
 
@@ -52,28 +51,21 @@ void ConnectionImpl::connection_lost(const std::string& why) {
     // the earlier attempts' lines and the "connection to server ... failed: " prefix.
     std::string msg = why + "\n";
     if (!running()) msg = startup_error_text(msg);
-    fail_all(std::make_exception_ptr(OperationalError(msg)), true);
+    fail_all(make_error(Errc::connection_lost, std::move(msg)), true);
 }
 
-void ConnectionImpl::close(std::exception_ptr reason) noexcept { fail_all(std::move(reason), false); }
+void ConnectionImpl::close(ErrorValue reason) noexcept { fail_all(std::move(reason), false); }
 
 // Every way a connection ends comes here: the connection closes, and every request pending on
-// it fails at once (lib/ops/query_ops.hpp, ending_error, says with what), and whatever waits
+// it fails at once (lib/ops/request_error.hpp, ending_error, says with what), and whatever waits
 // on it is woken.
-void ConnectionImpl::fail_all(std::exception_ptr reason, bool lost) noexcept {
+void ConnectionImpl::fail_all(ErrorValue reason, bool lost) noexcept {
     if (state_ == State::closed) return;
     bool was_ready = running();
     state_ = State::closed;
     forget_statements();
-    if (!reason) {
-        reason = std::make_exception_ptr(InterfaceError("connection already closed"));
-    } else {
-        try {
-            std::rethrow_exception(reason);
-        } catch (const std::exception& e) {
-            close_reason_ = e.what();
-        }
-    }
+    if (!reason) reason = make_error(Errc::closed, "connection already closed");
+    else close_reason_ = what_of(reason);
     if (connect_timer_) {
         connect_timer_->stop_and_free();
         connect_timer_ = nullptr;
@@ -90,19 +82,14 @@ void ConnectionImpl::fail_all(std::exception_ptr reason, bool lost) noexcept {
         socket_->write_and_close(goodbye(was_ready));
         socket_ = nullptr;
     }
-    close_error_ = reason;
+    const bool by_user = reason.code == Errc::closed;
+    close_error_ = ops::RequestError(std::move(reason));
     // Nothing waits to be told (psycopg2: the next operation raises it, once). A close by the
     // user (InterfaceError) has nothing to report.
-    if (!has_waiters()) {
-        try {
-            std::rethrow_exception(reason);
-        } catch (const InterfaceError&) {
-        } catch (...) {
-            unreported_ = reason;
-        }
-    }
+    unreported_ = !has_waiters() && !by_user;
     for (auto& r : queue_) {
-        r->error = ops::ending_error(r->error ? r->error : r->op_exception(), reason, lost);
+        ops::RequestError own = r->error ? std::move(r->error) : ops::RequestError::of(r->core(), r->sql);
+        r->error = ops::ending_error(std::move(own), close_error_, lost);
         r->done = true;
         wake(r);
     }

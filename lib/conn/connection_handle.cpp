@@ -46,7 +46,7 @@ detail::ConnectionImpl& Connection::checked() const {
     if (lease_ && detail::lease_released(*lease_)) throw InterfaceError("connection already returned to its pool");
     if (impl_->closed()) {
         // The first operation to meet a connection the server closed raises its error.
-        if (auto e = impl_->take_unreported()) std::rethrow_exception(e);
+        if (const auto* e = impl_->take_unreported()) std::rethrow_exception(detail::to_exception(*e));
         throw InterfaceError(impl_->closed_message());
     }
     return *impl_;
@@ -143,13 +143,10 @@ struct NotifyAwaiter {
             return n;
         }
         // The class of what closed it: InterfaceError when the user did, else OperationalError.
-        if (auto e = c->take_unreported()) std::rethrow_exception(e);
-        try {
-            if (auto e = c->close_error()) std::rethrow_exception(e);
-        } catch (const InterfaceError&) {
+        if (const auto* e = c->take_unreported()) std::rethrow_exception(detail::to_exception(*e));
+        // Only a close by the user (or its pool) is an InterfaceError (Errc::closed).
+        if (const auto* e = c->close_error(); e && e->code == detail::Errc::closed)
             throw InterfaceError(c->closed_message() + "; no more notifications");
-        } catch (...) {
-        }
         throw OperationalError(c->closed_message() + "; no more notifications");
     }
 };

@@ -35,9 +35,9 @@ namespace uvpg::detail {
 // ReadyForQuery, has an op that never runs (ops::StartupOp runs in ConnectionImpl::startup_).
 struct Request {
     ops::QueryOp op;
-    // Set when it ends: the op's error as the exception its awaiter gets, or why the
-    // connection closed under it.
-    std::exception_ptr error;
+    // Set when it ends in failure: the op's error, or why the connection closed under it (or
+    // was closed before it was sent). A value until its awaiter turns it into the exception.
+    ops::RequestError error;
     std::shared_ptr<const std::string> sql;  // for psql's "LINE 1: ..." display of an error position
     bool followed = false;  // when it completed, another caller's request was queued (or waited) behind it
     std::coroutine_handle<> waiter;
@@ -59,8 +59,6 @@ struct Request {
         if (auto* s = std::get_if<ops::StreamOp>(&op)) return s->statement;
         return none;
     }
-    // The exception of the error its op met so far (null: none), for its awaiter.
-    std::exception_ptr op_exception() const;
 };
 
 template <class Op = ops::SimpleQueryOp>
@@ -126,7 +124,7 @@ struct RequestAwaiter {
     // The request's own result, to be moved from (the awaiter keeps the request alive).
     QueryResult&& await_resume() {
         h = {};
-        if (r->error) std::rethrow_exception(r->error);
+        if (r->error) std::rethrow_exception(r->error.exception());  // the edge: the exception is built here
         return std::move(r->result());
     }
 };
@@ -217,22 +215,26 @@ public:
     const std::shared_ptr<const TypeRegistry>& types() const noexcept { return types_; }
     void add_types(const std::vector<std::pair<std::uint32_t, UserType>>& added);
 
-    // Closes at once. Pending requests fail with `reason` (InterfaceError when null). Callers
-    // outside a libuv callback of this connection call resume_ready() afterwards.
-    void close(std::exception_ptr reason = nullptr) noexcept;
+    // Closes at once. Pending requests fail with `reason` (empty: closed by the user, an
+    // InterfaceError "connection already closed"). Callers outside a libuv callback of this
+    // connection call resume_ready() afterwards.
+    void close(ErrorValue reason = {}) noexcept;
     // Its keeper (the pool) closes it: the same one step as close(), without calling the
     // keeper's own on_closed hook back.
-    void close_kept(std::exception_ptr reason = nullptr) noexcept {
+    void close_kept(ErrorValue reason = {}) noexcept {
         on_closed = nullptr;
         close(std::move(reason));
     }
     bool closed() const noexcept { return state_ == State::closed; }
-    // Why it closed (InterfaceError when the user closed it); null while open.
-    std::exception_ptr close_error() const noexcept { return close_error_; }
+    // Why it closed (Errc::closed when the user closed it); null while open.
+    const ErrorValue* close_error() const noexcept { return close_error_.value(); }
     // The server's (or the network's) error that closed the connection while nothing waited on
     // it, once: psycopg2 raises it (OperationalError) for the first operation that meets the
-    // closed connection, and InterfaceError ("connection already closed") after that.
-    std::exception_ptr take_unreported() noexcept { return std::exchange(unreported_, nullptr); }
+    // closed connection, and InterfaceError ("connection already closed") after that. Null when
+    // there is none (left).
+    const ErrorValue* take_unreported() noexcept {
+        return std::exchange(unreported_, false) ? close_error_.value() : nullptr;
+    }
     // Drops a waiting coroutine that is being destroyed from the lists that would resume it.
     void forget_waiter(std::coroutine_handle<> h) noexcept;
     void forget_room_waiter(std::coroutine_handle<> h, bool granted) noexcept;
@@ -350,7 +352,7 @@ private:
     // The one way the connection ends (close, connection_lost, protocol_violation): closed,
     // every pending request failed (`lost`: the connection went away under them), every
     // waiter woken.
-    void fail_all(std::exception_ptr reason, bool lost) noexcept;
+    void fail_all(ErrorValue reason, bool lost) noexcept;
     void complete_front();
     void wake(const std::shared_ptr<Request>& r);  // its waiter goes on the ready list, once
     void grant_room();                             // lets the next waiting caller queue, when there is room
@@ -417,8 +419,9 @@ private:
     char tx_status_ = 'I';
     std::map<std::string, std::string, std::less<>> server_params_;
     std::deque<std::string> notices_;
-    std::string close_reason_;  // what() of the error that closed the connection
-    std::exception_ptr close_error_, unreported_;
+    std::string close_reason_;       // what() of the error that closed the connection
+    ops::RequestError close_error_;  // why it closed (what its pending requests failed with); empty while open
+    bool unreported_ = false;        // close_error_ is still to be reported, once
     std::unordered_map<std::string, std::shared_ptr<CachedStatement>> statements_;
     struct TextHash {
         using is_transparent = void;

@@ -8,7 +8,7 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
                                                      std::span<const BatchSegment> segments) {
     auto req = new_request<ops::BatchOp>();
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->error = ops::RequestError(make_error(Errc::closed, closed_message()));
         req->done = true;
         return req;
     }
@@ -28,8 +28,9 @@ std::shared_ptr<Request> ConnectionImpl::query_batch(std::shared_ptr<const std::
             out_.resize(mark);
             throw;
         }
-        close(std::make_exception_ptr(OperationalError(
-            "executemany: a parameter could not be encoded after part of the batch was sent; connection closed")));
+        close(make_error(
+            Errc::operational,
+            "executemany: a parameter could not be encoded after part of the batch was sent; connection closed"));
         resume_ready();
         throw;
     }

@@ -184,7 +184,7 @@ void ConnectionImpl::startup_failed(ErrorValue e, bool fallback) {
 }
 
 void ConnectionImpl::fail_startup(const ErrorValue& e) {
-    close(to_exception(e));
+    close(e);
     resume_ready();
 }
 

@@ -52,7 +52,7 @@ std::shared_ptr<Request> ConnectionImpl::query(std::shared_ptr<const std::string
     auto req = stream ? new_request<ops::StreamOp>() : new_request<ops::ExtendedQueryOp>();
     auto& op = stream ? std::get<ops::StreamOp>(req->op) : std::get<ops::ExtendedQueryOp>(req->op);
     if (closed()) {
-        req->error = std::make_exception_ptr(InterfaceError(closed_message()));
+        req->error = ops::RequestError(make_error(Errc::closed, closed_message()));
         req->done = true;
         return req;
     }

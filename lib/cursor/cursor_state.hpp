@@ -102,8 +102,8 @@ public:
         std::weak_ptr<ConnectionImpl> weak = c.shared_from_this();
         timer_ = Timer::start(c.loop(), *t, [weak, secs = *t] {
             if (auto conn = weak.lock()) {
-                conn->close(std::make_exception_ptr(TimeoutError("statement timeout: no reply within " +
-                                                                 std::to_string(secs) + " s; connection closed")));
+                conn->close(make_error(Errc::timeout, "statement timeout: no reply within " + std::to_string(secs) +
+                                                          " s; connection closed"));
                 conn->resume_ready();
             }
         });

@@ -52,7 +52,8 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
         }
         if (!(req->error && req->stream().batches.empty() && stale_plan(*req, attempt))) break;
     }
-    if (req->error && req->stream().batches.empty()) std::rethrow_exception(req->error);  // else a fetch throws it
+    // An error after some rows: a fetch throws it.
+    if (req->error && req->stream().batches.empty()) std::rethrow_exception(req->error.exception());
     if (!req->result().shape && req->stream().batches.empty()) {  // no rows to stream (an INSERT, say)
         store(*s, std::move(req->result()));
         co_return;
@@ -96,7 +97,7 @@ Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n) {
             auto req = std::move(s->streaming);
             s->status = req->result().tag;
             s->rowcount = s->streamed;
-            if (req->error) std::rethrow_exception(req->error);
+            if (req->error) std::rethrow_exception(req->error.exception());
             break;
         }
         Deadline deadline(Access::checked(s->conn));

@@ -49,17 +49,11 @@ ErrorValue server_error(Diagnostics d, std::shared_ptr<const std::string> query)
 std::exception_ptr to_exception(const ErrorValue& e) {
     if (e.code.category() != error_category()) return std::make_exception_ptr(OperationalError(e.message));
     switch (static_cast<Errc>(e.code.value())) {
-    case Errc::server_error: {
-        auto ex = make_server_error(e.diag, e.query ? std::string_view(*e.query) : std::string_view());
-        if (e.message.empty()) return ex;
-        // A login refused by the server reads as libpq prints it, with the class of its SQLSTATE.
-        try {
-            std::rethrow_exception(ex);
-        } catch (Error& err) {
-            ErrorAccess::reword(err, e.message);
-            return std::current_exception();
-        }
-    }
+    case Errc::server_error:
+        // A login refused by the server (a message set) reads as libpq prints it, with the
+        // class of its SQLSTATE.
+        return error_class_of(e.diag.sqlstate)
+            .make(Diagnostics(e.diag), e.query ? std::string_view(*e.query) : std::string_view(), e.message);
     case Errc::timeout: return std::make_exception_ptr(TimeoutError(e.message));
     case Errc::closed: return std::make_exception_ptr(InterfaceError(e.message));
     case Errc::programming: return std::make_exception_ptr(ProgrammingError(e.message));
@@ -72,14 +66,8 @@ std::exception_ptr to_exception(const ErrorValue& e) {
         // "connection to server at ... failed: FATAL:  ..."; diag() keeps every field, also
         // when the server sent only a few (a pooler may send no severity and no SQLSTATE).
         if (has_fields(e.diag)) {
-            auto ex = make_server_error(e.diag);
-            try {
-                std::rethrow_exception(ex);
-            } catch (OperationalError& op) {
-                ErrorAccess::reword(op, e.message);
-                return std::current_exception();
-            } catch (...) {
-            }
+            const ErrorClass& c = error_class_of(e.diag.sqlstate);
+            if (c.operational) return c.make(Diagnostics(e.diag), {}, e.message);
             OperationalError op(e.diag);
             ErrorAccess::reword(op, e.message);
             return std::make_exception_ptr(std::move(op));
@@ -91,6 +79,30 @@ std::exception_ptr to_exception(const ErrorValue& e) {
     case Errc::operational: break;
     }
     return std::make_exception_ptr(OperationalError(e.message));
+}
+
+bool is_operational(const ErrorValue& e) noexcept {
+    if (e.code.category() != error_category()) return true;
+    switch (static_cast<Errc>(e.code.value())) {
+    case Errc::server_error: return error_class_of(e.diag.sqlstate).operational;
+    case Errc::closed:
+    case Errc::programming:
+    case Errc::data:
+    case Errc::not_supported: return false;
+    case Errc::ok:
+    case Errc::connect_failed:
+    case Errc::connection_lost:
+    case Errc::protocol_violation:
+    case Errc::timeout:
+    case Errc::operational: break;
+    }
+    return true;
+}
+
+std::string what_of(const ErrorValue& e) {
+    if (e.code == Errc::server_error && e.message.empty())
+        return format_server_message(e.diag, e.query ? std::string_view(*e.query) : std::string_view());
+    return e.message;
 }
 
 std::string message_type_text(char type) {

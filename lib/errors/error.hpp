@@ -46,6 +46,12 @@ ErrorValue server_error(Diagnostics d, std::shared_ptr<const std::string> query 
 
 // The one place an ErrorValue becomes the DB-API exception the user catches.
 std::exception_ptr to_exception(const ErrorValue& e);
+// What the close path asks of an error without building its exception (nor throwing it to
+// find out): whether to_exception(e) is an OperationalError (TimeoutError and the SQLSTATE
+// classes under it included; a server error's class comes from the generated SQLSTATE table),
+// and its what().
+bool is_operational(const ErrorValue& e) noexcept;
+std::string what_of(const ErrorValue& e);
 
 // libpq's prefix for a failed connection: 'connection to server at "h" (ip), port N failed: '
 // or 'connection to server on socket "/path/.s.PGSQL.N" failed: '. `where` is the part between

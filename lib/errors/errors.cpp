@@ -43,9 +43,8 @@ std::exception_ptr make_server_error(Diagnostics diag) {
 }
 
 std::exception_ptr make_server_error(Diagnostics diag, std::string_view query) {
-    detail::ErrorFactory make = detail::find_sqlstate_error(diag.sqlstate);
-    if (!make) make = detail::base_error_factory(diag.sqlstate);
-    return make(std::move(diag), query);
+    const detail::ErrorClass& c = detail::error_class_of(diag.sqlstate);
+    return c.make(std::move(diag), query, {});
 }
 
 namespace detail {

@@ -33,11 +33,24 @@ std::string format_server_message(const Diagnostics& diag, std::string_view quer
 [[noreturn]] void throw_server_error(Diagnostics d);
 [[noreturn]] void throw_server_error(Diagnostics d, std::string_view query);
 
-// Builds the exception of one class. Defined in the generated lib/errors/errors_sqlstate.cpp.
-using ErrorFactory = std::exception_ptr (*)(Diagnostics&&, std::string_view query);
+// One exception class of a server error (a SQLSTATE's own, or the DB-API class psycopg2 picks):
+// how to build it, and whether it is an OperationalError, which the close path asks without
+// building it. Defined in the generated lib/errors/errors_sqlstate.cpp.
+struct ErrorClass {
+    // what() is `what` when not empty (a refused login, worded as libpq does), else the server's
+    // message formatted from the fields, with `query` for psql's "LINE 1:" display.
+    std::exception_ptr (*make)(Diagnostics&&, std::string_view query, std::string what);
+    bool operational;  // derives from OperationalError
+};
+using ErrorFactory = const ErrorClass*;
 // The uvpg::errors class of this SQLSTATE, or nullptr.
 ErrorFactory find_sqlstate_error(std::string_view sqlstate) noexcept;
 // The DB-API class psycopg2's base_exception_from_sqlstate() picks; never nullptr.
 ErrorFactory base_error_factory(std::string_view sqlstate) noexcept;
+// The class of a server error with this SQLSTATE: its own, else the DB-API one.
+inline const ErrorClass& error_class_of(std::string_view sqlstate) noexcept {
+    ErrorFactory f = find_sqlstate_error(sqlstate);
+    return f ? *f : *base_error_factory(sqlstate);
+}
 
 }  // namespace uvpg::detail

@@ -14,12 +14,12 @@ void CopyInOp::fill(proto::Bytes& out, std::size_t high_water) {
         try {
             n = source(chunk.data(), chunk.size());
         } catch (const std::exception& e) {
-            if (!failed()) thrown = std::current_exception();
+            keep_thrown(&e);
             proto::encode_copy_fail(out, std::string("COPY FROM STDIN failed: ") + e.what());
             pumping = false;
             return;
         } catch (...) {
-            if (!failed()) thrown = std::current_exception();
+            keep_thrown(nullptr);
             proto::encode_copy_fail(out, "COPY FROM STDIN failed: the data source threw");
             pumping = false;
             return;

@@ -48,8 +48,10 @@ struct CopyOutOp : QueryCore {
                 const auto& d = std::get<proto::CopyData>(m);
                 try {
                     sink(std::string_view(reinterpret_cast<const char*>(d.data.data()), d.data.size()));
+                } catch (const std::exception& e) {
+                    keep_thrown(&e);  // the rest of the data is read and dropped
                 } catch (...) {
-                    thrown = std::current_exception();  // the rest of the data is read and dropped
+                    keep_thrown(nullptr);
                 }
             }
             return {};

@@ -59,14 +59,23 @@ struct QueryCore {
     // ErrorValue (Diagnostics) would more than double the size of every request.
     std::unique_ptr<ErrorValue> error;
     std::exception_ptr thrown;
-    std::string violation;        // with Step::violation: what was wrong
-    bool statement_done = false;  // the current statement ended; the next message starts another
-    bool copying_out = false;     // inside COPY TO STDOUT: CopyData goes to the sink (or nowhere)
-    char tx_status = 0;           // of the ReadyForQuery that ended it
+    std::string violation;            // with Step::violation: what was wrong
+    bool statement_done = false;      // the current statement ended; the next message starts another
+    bool copying_out = false;         // inside COPY TO STDOUT: CopyData goes to the sink (or nowhere)
+    char tx_status = 0;               // of the ReadyForQuery that ended it
+    bool thrown_operational = false;  // `thrown` is an OperationalError (noted when caught)
 
     bool failed() const noexcept { return error || thrown; }
     void fail(ErrorValue e) {
         if (!failed()) error = std::make_unique<ErrorValue>(std::move(e));
+    }
+    // Inside the catch block of a COPY source's or sink's exception (`e`, when it is a
+    // std::exception): kept as it is, unless an error came first. Whether it is an
+    // OperationalError is noted now, so that the close path need not rethrow it to ask.
+    void keep_thrown(const std::exception* e) noexcept {
+        if (failed()) return;
+        thrown = std::current_exception();
+        thrown_operational = dynamic_cast<const OperationalError*>(e) != nullptr;
     }
     // The SQLSTATE of the first error, when the server sent it.
     std::string_view sqlstate() const noexcept {

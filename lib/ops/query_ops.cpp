@@ -1,4 +1,4 @@
-// Routing one decoded message to the running query operation.
+// Routing one decoded message to the running query operation; how a request failed (RequestError).
 #include "lib/ops/query_ops.hpp"
 
 #include <uvpg/errors.hpp>
@@ -16,25 +16,30 @@ Step feed(QueryOp& op, const proto::RawMessage& raw, const proto::BackendMessage
     }
 }
 
-std::exception_ptr exception_of(const QueryCore& c, const std::shared_ptr<const std::string>& sql) {
-    if (c.thrown) return c.thrown;
-    if (!c.error) return nullptr;
-    if (c.error->query || !sql) return to_exception(*c.error);
-    ErrorValue e = *c.error;
-    e.query = sql;
-    return to_exception(e);
+RequestError::RequestError(ErrorValue e) {
+    const bool op = is_operational(e);
+    p_ = std::make_shared<const Data>(Data{std::move(e), nullptr, op});
 }
 
-std::exception_ptr ending_error(std::exception_ptr own, std::exception_ptr reason, bool lost) {
-    if (!own) return reason;
-    if (!lost) return own;
-    try {
-        std::rethrow_exception(own);
-    } catch (const OperationalError&) {
-        return own;
-    } catch (...) {
-        return reason;
+RequestError RequestError::of(const QueryCore& c, const std::shared_ptr<const std::string>& sql) {
+    RequestError r;
+    if (c.thrown) r.p_ = std::make_shared<const Data>(Data{{}, c.thrown, c.thrown_operational});
+    else if (c.error) {
+        ErrorValue e = *c.error;
+        if (!e.query) e.query = sql;
+        r = RequestError(std::move(e));
     }
+    return r;
+}
+
+std::exception_ptr RequestError::exception() const {
+    if (!p_) return nullptr;
+    return p_->thrown ? p_->thrown : to_exception(p_->value);
+}
+
+RequestError ending_error(RequestError own, const RequestError& reason, bool lost) {
+    if (own && (!lost || own.operational())) return own;
+    return reason;
 }
 
 }  // namespace uvpg::detail::ops

@@ -5,6 +5,7 @@
 #include "lib/ops/batch_op.hpp"
 #include "lib/ops/copy_op.hpp"
 #include "lib/ops/query_op.hpp"
+#include "lib/ops/request_error.hpp"
 #include "lib/ops/stream_op.hpp"
 
 #include <variant>
@@ -93,17 +94,5 @@ Step feed(QueryOp& op, const proto::RawMessage& raw, const proto::BackendMessage
 inline bool stale(const QueryOp& op) noexcept {
     return visit(op, [](const auto& o) { return o.stale(); });
 }
-
-// The error the op's reply brought so far as the exception its awaiter gets (null: none): the
-// user's own exception from a COPY source or sink as it is, else the first error, with `sql`
-// for psql's "LINE 1:" display.
-std::exception_ptr exception_of(const QueryCore& c, const std::shared_ptr<const std::string>& sql);
-
-// What a request still running ends with when its connection closes under it for `reason`:
-// the error its reply already brought (`own`), if any. When the connection was lost (`lost`:
-// EOF, a socket error) only an OperationalError stands (a FATAL such as 57P01 from
-// pg_terminate_backend explains the loss better than the EOF does); any other error goes, as
-// the statement's outcome is lost with the connection.
-std::exception_ptr ending_error(std::exception_ptr own, std::exception_ptr reason, bool lost);
 
 }  // namespace uvpg::detail::ops

@@ -8,13 +8,6 @@ namespace uvpg {
 
 namespace detail {
 
-namespace {
-template <class E>
-std::exception_ptr err(std::string msg) {
-    return std::make_exception_ptr(E(std::move(msg)));
-}
-}  // namespace
-
 Lease::~Lease() {
     if (released) return;
     if (auto p = pool.lock()) p->give_back(std::move(conn));
@@ -134,7 +127,7 @@ void PoolImpl::give_back(std::shared_ptr<ConnectionImpl> conn) {
     // Whatever still waits on a connection that is closed here is told at once (the user gave
     // it back: InterfaceError).
     auto drop = [&](const char* why) {
-        conn->close_kept(why ? err<InterfaceError>(why) : nullptr);
+        conn->close_kept(why ? make_error(Errc::closed, why) : ErrorValue{});
         room_freed();
         check_closed();
         conn->resume_ready();
@@ -210,7 +203,7 @@ void PoolImpl::wait(PoolWaiter& w) {
             }
             w.timer->stop_and_free();
             w.timer = nullptr;
-            w.error = err<TimeoutError>("no pool connection became free within " + std::to_string(secs) + " s");
+            w.error = make_error(Errc::timeout, "no pool connection became free within " + std::to_string(secs) + " s");
             poster_->post(w.h);
         });
     }
@@ -250,7 +243,7 @@ void PoolImpl::close() {
     waiters_.clear();
     for (PoolWaiter* w : waiting) {
         if (w->timer) w->timer->stop_and_free(), w->timer = nullptr;
-        w->error = err<InterfaceError>("pool is closed");
+        w->error = make_error(Errc::closed, "pool is closed");
         poster_->post(w->h);
     }
     check_closed();
@@ -262,7 +255,7 @@ void PoolImpl::terminate() {
     auto doomed = std::move(used_);
     used_.clear();
     for (auto& c : doomed) {
-        c->close_kept(err<InterfaceError>("pool terminated"));
+        c->close_kept(make_error(Errc::closed, "pool terminated"));
         c->resume_ready();
     }
     check_closed();
@@ -298,7 +291,7 @@ Task<Connection> acquire_impl(std::shared_ptr<PoolImpl> p) {
         PoolWaiter w(*p);
         WaiterAwaiter wait{*p, w};
         co_await wait;
-        if (w.error) std::rethrow_exception(w.error);
+        if (w.error) std::rethrow_exception(to_exception(w.error));
         if (w.conn) co_return p->lease(std::move(w.conn));
         w.slot = false;  // the room reserved for us is used now: open_one accounts for it
     }

@@ -35,7 +35,7 @@ struct PoolWaiter {
     std::coroutine_handle<> h;
     std::shared_ptr<ConnectionImpl> conn;  // handed over by a release
     bool slot = false;                     // room to open a new one (already counted in opening)
-    std::exception_ptr error;              // timeout, or the pool closing
+    ErrorValue error;                      // timeout, or the pool closing (its awaiter throws it)
     Timer* timer = nullptr;
 };
 
