@@ -29,7 +29,7 @@ Diagnostics diagnostics_from_fields(const std::vector<std::pair<char, std::strin
 // reads " at character N"). libpq leaves CONTEXT out of notices: pass with_context = false.
 std::string format_server_message(const Diagnostics& diag, std::string_view query = {}, bool with_context = true);
 
-// std::rethrow_exception(make_server_error(...)).
+// std::rethrow_exception(make_server_error(...)), for tests that need a server error thrown.
 [[noreturn]] void throw_server_error(Diagnostics d);
 [[noreturn]] void throw_server_error(Diagnostics d, std::string_view query);
 
