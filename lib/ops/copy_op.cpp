@@ -13,6 +13,14 @@ void CopyInOp::fill(proto::Bytes& out, std::size_t high_water) {
         std::size_t n = 0;
         try {
             n = source(chunk.data(), chunk.size());
+        } catch (const OperationalError& e) {
+            // Taken first: one whose std::exception base is ambiguous (it derives from another
+            // std::exception too) misses `catch (const std::exception&)`, and it is still an
+            // OperationalError, which stands when the connection is then lost (ending_error).
+            keep_thrown(&e);
+            proto::encode_copy_fail(out, std::string("COPY FROM STDIN failed: ") + e.what());
+            pumping = false;
+            return;
         } catch (const std::exception& e) {
             keep_thrown(&e);
             proto::encode_copy_fail(out, std::string("COPY FROM STDIN failed: ") + e.what());

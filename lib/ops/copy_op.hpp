@@ -48,6 +48,8 @@ struct CopyOutOp : QueryCore {
                 const auto& d = std::get<proto::CopyData>(m);
                 try {
                     sink(std::string_view(reinterpret_cast<const char*>(d.data.data()), d.data.size()));
+                } catch (const OperationalError& e) {
+                    keep_thrown(&e);  // first: its std::exception base may be ambiguous (CopyInOp::fill)
                 } catch (const std::exception& e) {
                     keep_thrown(&e);  // the rest of the data is read and dropped
                 } catch (...) {
