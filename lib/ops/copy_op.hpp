@@ -48,12 +48,12 @@ struct CopyOutOp : QueryCore {
                 const auto& d = std::get<proto::CopyData>(m);
                 try {
                     sink(std::string_view(reinterpret_cast<const char*>(d.data.data()), d.data.size()));
-                } catch (const OperationalError& e) {
-                    keep_thrown(&e);  // first: its std::exception base may be ambiguous (CopyInOp::fill)
-                } catch (const std::exception& e) {
-                    keep_thrown(&e);  // the rest of the data is read and dropped
+                } catch (const OperationalError&) {
+                    keep_thrown(true);  // first: its std::exception base may be ambiguous (CopyInOp::fill)
+                } catch (const std::exception&) {
+                    keep_thrown(false);  // the rest of the data is read and dropped
                 } catch (...) {
-                    keep_thrown(nullptr);
+                    keep_thrown(false);
                 }
             }
             return {};

@@ -69,13 +69,13 @@ struct QueryCore {
     void fail(ErrorValue e) {
         if (!failed()) error = std::make_unique<ErrorValue>(std::move(e));
     }
-    // Inside the catch block of a COPY source's or sink's exception (`e`, when it is a
-    // std::exception): kept as it is, unless an error came first. Whether it is an
-    // OperationalError is noted now, so that the close path need not rethrow it to ask.
-    void keep_thrown(const std::exception* e) noexcept {
+    // Inside the catch block of a COPY source's or sink's exception: kept as it is, unless an
+    // error came first. Whether it is an OperationalError (`operational`: caught as one) is
+    // noted now, so that the close path need not rethrow it to ask.
+    void keep_thrown(bool operational) noexcept {
         if (failed()) return;
         thrown = std::current_exception();
-        thrown_operational = dynamic_cast<const OperationalError*>(e) != nullptr;
+        thrown_operational = operational;
     }
     // The SQLSTATE of the first error, when the server sent it.
     std::string_view sqlstate() const noexcept {
