@@ -20,6 +20,7 @@ namespace uvpg {
 
 namespace detail {
 struct CursorState;
+class CursorRef;
 struct Access;
 }  // namespace detail
 
@@ -106,7 +107,10 @@ private:
     friend struct detail::Access;  // lib/runtime/access.hpp: lib/'s way in
     explicit Cursor(Connection conn);
     detail::CursorState& checked() const;
-    std::unique_ptr<detail::CursorState> s_;
+    // The state is shared with the Tasks this cursor makes (counted by detail::CursorRef): a Task
+    // awaited after its cursor is gone still works on its own state, never on a later cursor's.
+    detail::CursorRef shared() const;
+    detail::CursorState* s_ = nullptr;
 };
 
 }  // namespace uvpg

@@ -162,7 +162,7 @@ Statement statement_for(CursorState& s, std::string_view sql, const Params& para
     return st;
 }
 
-Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
+Task<void> execute_impl(CursorRef s, Statement stmt, Params params) {
     BusyGuard busy(*s);
     live_connection(*s);
     s->reset();
@@ -184,7 +184,7 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
         s->query = *stmt.simple;
     }
     for (int attempt = 0;; ++attempt) {
-        if (!live_connection(*s).has_room()) co_await wait_room(s);
+        if (!live_connection(*s).has_room()) co_await wait_room(s.get());
         ConnectionImpl* c = &live_connection(*s);
         std::shared_ptr<Request> req;
         HoldGuard copy_hold;  // until this reply: nothing goes out behind a possible COPY FROM STDIN
@@ -216,7 +216,7 @@ Task<void> execute_impl(CursorState* s, Statement stmt, Params params) {
     }
 }
 
-Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times) {
+Task<void> executemany_simple(CursorRef s, std::string sql, std::size_t times) {
     std::int64_t total = 0;
     bool counted = false;
     for (std::size_t i = 0; i < times; ++i) {
@@ -236,7 +236,7 @@ Task<void> executemany_simple(CursorState* s, std::string sql, std::size_t times
 // Every parameter set is bound before anything is sent (a bad one is a ProgrammingError with
 // nothing run), runs of sets with the same parameter types share a statement, and the whole
 // batch goes out as one pipeline with one Sync: all of it runs, or none of it.
-Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params> seq) {
+Task<void> executemany_impl(CursorRef s, std::string sql, std::vector<Params> seq) {
     if (std::all_of(seq.begin(), seq.end(), [](const Params& p) { return p.empty() && !p.is_named(); })) {
         co_await executemany_simple(s, std::move(sql), seq.size());
         co_return;
@@ -257,7 +257,7 @@ Task<void> executemany_impl(CursorState* s, std::string sql, std::vector<Params>
         ++segments.back().sets;
     }
     for (int attempt = 0;; ++attempt) {
-        if (!live_connection(*s).has_room()) co_await wait_room(s);
+        if (!live_connection(*s).has_room()) co_await wait_room(s.get());
         ConnectionImpl* c = &live_connection(*s);
         HoldGuard hold;
         for (const auto& seg : segments)
@@ -302,9 +302,9 @@ std::vector<Row> take_rows(CursorState& s, std::size_t n) {
     return out;
 }
 
-Task<std::optional<Row>> fetchone_impl(CursorState* s) {
+Task<std::optional<Row>> fetchone_impl(CursorRef s) {
     if (s->stream_mode) {
-        auto rows = co_await stream_take(s, 1);
+        auto rows = co_await stream_take(s.get(), 1);
         if (rows.empty()) co_return std::nullopt;
         co_return std::move(rows.front());
     }
@@ -312,15 +312,15 @@ Task<std::optional<Row>> fetchone_impl(CursorState* s) {
     if (s->pos >= r.size()) co_return std::nullopt;
     co_return r.row(s->pos++);
 }
-Task<std::vector<Row>> fetchmany_impl(CursorState* s, std::size_t n) {
-    if (s->stream_mode) co_return co_await stream_take(s, n);
+Task<std::vector<Row>> fetchmany_impl(CursorRef s, std::size_t n) {
+    if (s->stream_mode) co_return co_await stream_take(s.get(), n);
     co_return take_rows(*s, n);
 }
-Task<std::vector<Row>> fetchall_impl(CursorState* s) {
-    if (s->stream_mode) co_return co_await stream_take(s, SIZE_MAX);
+Task<std::vector<Row>> fetchall_impl(CursorRef s) {
+    if (s->stream_mode) co_return co_await stream_take(s.get(), SIZE_MAX);
     co_return take_rows(*s, SIZE_MAX);
 }
-Task<void> scroll_impl(CursorState* s, std::int64_t value, ScrollMode mode) {
+Task<void> scroll_impl(CursorRef s, std::int64_t value, ScrollMode mode) {
     if (s->busy) throw InterfaceError("another operation is already in progress on this cursor");
     if (s->stream_mode) throw ProgrammingError("scroll() is not available on a streamed result");
     const auto& r = rows_or_throw(*s);
@@ -363,53 +363,58 @@ struct CursorPool {
 };
 thread_local CursorPool cursor_pool;
 
-std::unique_ptr<CursorState> new_cursor_state() {
+// A state from the free list, or a new one, owned by nobody yet.
+CursorState* new_cursor_state() {
     auto& pool = cursor_pool.spare;
-    if (pool.empty()) return std::make_unique<CursorState>();
-    std::unique_ptr<CursorState> st(pool.back());
+    if (pool.empty()) return new CursorState();
+    CursorState* st = pool.back();
     pool.pop_back();
     return st;
 }
 
-void retire(std::unique_ptr<CursorState> st) noexcept {
+}  // namespace
+
+void retire(CursorState* st) noexcept {
+    std::unique_ptr<CursorState> owned(st);
     auto& pool = cursor_pool.spare;
     if (pool.size() >= CursorPool::kMax) return;  // freed here
-    st->recycle();
+    owned->recycle();
     try {
-        pool.push_back(st.get());
+        pool.push_back(owned.get());
     } catch (...) {
         return;  // no memory to keep it: freed
     }
-    (void)st.release();
+    (void)owned.release();
 }
 
-}  // namespace
 }  // namespace detail
 
 Cursor::Cursor() noexcept = default;
 Cursor::Cursor(Connection conn) : s_(detail::new_cursor_state()) {
+    s_->refs = 1;                                             // the cursor's own
     if (s_->parsed_on != detail::Access::impl(conn).get()) {  // a reused state's statement is for its own connection
         s_->last_parsed.reset();
         s_->parsed_on = nullptr;
     }
     s_->conn = std::move(conn);
 }
-Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor::Cursor(Cursor&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
 Cursor& Cursor::operator=(Cursor&& o) noexcept {
     if (this != &o) {
-        if (s_) detail::retire(std::move(s_));
-        s_ = std::move(o.s_);
+        Cursor gone(std::move(*this));  // lets go of this cursor's state when it ends here
+        s_ = std::exchange(o.s_, nullptr);
     }
     return *this;
 }
 Cursor::~Cursor() {
-    if (s_) detail::retire(std::move(s_));
+    if (s_ && --s_->refs == 0) detail::retire(s_);
 }
 
 detail::CursorState& Cursor::checked() const {
     if (!s_ || s_->closed) throw InterfaceError("cursor already closed");
     return *s_;
 }
+detail::CursorRef Cursor::shared() const { return detail::CursorRef(&checked()); }
 
 // Each public coroutine entry is a plain function moving its arguments into a detail::
 // coroutine over the (stable) state: the Cursor itself may be moved while one runs, and
@@ -417,11 +422,11 @@ detail::CursorState& Cursor::checked() const {
 Task<void> Cursor::execute(std::string_view sql, Params params) {
     auto& s = checked();
     auto stmt = detail::statement_for(s, sql, params);
-    return detail::execute_impl(&s, std::move(stmt), std::move(params));
+    return detail::execute_impl(detail::CursorRef(s_), std::move(stmt), std::move(params));
 }
 
 Task<void> Cursor::executemany(std::string_view sql, std::vector<Params> seq) {
-    return detail::executemany_impl(&checked(), std::string(sql), std::move(seq));
+    return detail::executemany_impl(shared(), std::string(sql), std::move(seq));
 }
 
 Task<void> Cursor::callproc(std::string_view name, Params params) {
@@ -438,24 +443,24 @@ Task<void> Cursor::callproc(std::string_view name, Params params) {
         sql += ")";
         auto bound = Params::from(std::move(values));
         auto stmt = detail::statement_for(s, sql, bound);
-        return detail::execute_impl(&s, std::move(stmt), std::move(bound));
+        return detail::execute_impl(detail::CursorRef(s_), std::move(stmt), std::move(bound));
     }
     for (std::size_t i = 0; i < params.positional().size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
     sql += ")";
     auto stmt = detail::statement_for(s, sql, params);
-    return detail::execute_impl(&s, std::move(stmt), std::move(params));
+    return detail::execute_impl(detail::CursorRef(s_), std::move(stmt), std::move(params));
 }
 
 Task<void> Cursor::stream(std::string_view sql, Params params) {
-    return detail::stream_impl(&checked(), std::string(sql), std::move(params));
+    return detail::stream_impl(shared(), std::string(sql), std::move(params));
 }
 
-Task<std::optional<Row>> Cursor::fetchone() { return detail::fetchone_impl(&checked()); }
+Task<std::optional<Row>> Cursor::fetchone() { return detail::fetchone_impl(shared()); }
 Task<std::vector<Row>> Cursor::fetchmany(std::optional<std::size_t> size) {
-    return detail::fetchmany_impl(&checked(), size.value_or(arraysize));
+    return detail::fetchmany_impl(shared(), size.value_or(arraysize));
 }
-Task<std::vector<Row>> Cursor::fetchall() { return detail::fetchall_impl(&checked()); }
-Task<void> Cursor::scroll(std::int64_t value, ScrollMode mode) { return detail::scroll_impl(&checked(), value, mode); }
+Task<std::vector<Row>> Cursor::fetchall() { return detail::fetchall_impl(shared()); }
+Task<void> Cursor::scroll(std::int64_t value, ScrollMode mode) { return detail::scroll_impl(shared(), value, mode); }
 
 const std::vector<Column>& Cursor::description() const {
     static const std::vector<Column> none;

@@ -16,7 +16,7 @@ struct CopyIo {
     std::function<void(std::string_view)> sink;
 };
 
-Task<void> copy_impl(CursorState* s, std::string sql, CopyIo io) {
+Task<void> copy_impl(CursorRef s, std::string sql, CopyIo io) {
     BusyGuard busy(*s);
     live_connection(*s);
     s->reset();
@@ -91,32 +91,32 @@ detail::CopyIo writing(std::ostream& out) {
 // the copy is once per COPY, and const& belongs to that header's next change, not to this file.
 Task<void> Cursor::copy_from(std::istream& in, std::string_view table, std::string_view sep, std::string_view null,
                              std::vector<std::string> columns) {  // NOLINT(performance-unnecessary-value-param)
-    return detail::copy_impl(&checked(), copy_sql(table, columns, "FROM STDIN", sep, null), reading(in));
+    return detail::copy_impl(shared(), copy_sql(table, columns, "FROM STDIN", sep, null), reading(in));
 }
 
 Task<void> Cursor::copy_to(std::ostream& out, std::string_view table, std::string_view sep, std::string_view null,
                            std::vector<std::string> columns) {  // NOLINT(performance-unnecessary-value-param)
-    return detail::copy_impl(&checked(), copy_sql(table, columns, "TO STDOUT", sep, null), writing(out));
+    return detail::copy_impl(shared(), copy_sql(table, columns, "TO STDOUT", sep, null), writing(out));
 }
 
 Task<void> Cursor::copy_expert(std::string_view sql, std::istream& in) {
-    return detail::copy_impl(&checked(), std::string(sql), reading(in));
+    return detail::copy_impl(shared(), std::string(sql), reading(in));
 }
 
 Task<void> Cursor::copy_expert(std::string_view sql, std::ostream& out) {
-    return detail::copy_impl(&checked(), std::string(sql), writing(out));
+    return detail::copy_impl(shared(), std::string(sql), writing(out));
 }
 
 Task<void> Cursor::copy_in(std::string_view sql, std::function<std::size_t(char*, std::size_t)> source) {
     detail::CopyIo io;
     io.source = std::move(source);
-    return detail::copy_impl(&checked(), std::string(sql), std::move(io));
+    return detail::copy_impl(shared(), std::string(sql), std::move(io));
 }
 
 Task<void> Cursor::copy_out(std::string_view sql, std::function<void(std::string_view)> sink) {
     detail::CopyIo io;
     io.sink = std::move(sink);
-    return detail::copy_impl(&checked(), std::string(sql), std::move(io));
+    return detail::copy_impl(shared(), std::string(sql), std::move(io));
 }
 
 }  // namespace uvpg

@@ -6,6 +6,7 @@
 #include "lib/conn/connection_impl.hpp"
 
 #include <new>
+#include <utility>
 
 namespace uvpg::detail {
 
@@ -17,6 +18,9 @@ struct Bound {
 };
 
 struct CursorState {
+    // Its owners: the Cursor and the Tasks it made (CursorRef). Not atomic: a cursor and its
+    // Tasks run on its connection's loop thread.
+    std::size_t refs = 0;
     Connection conn;
     std::shared_ptr<const ParsedQuery> last_parsed;
     const void* parsed_on = nullptr;                 // the connection whose cache last_parsed came from
@@ -75,6 +79,35 @@ struct CursorState {
         rowcount = -1;
         status.clear();
     }
+};
+
+// Gives a state whose last owner went back to the thread's free list (or frees it).
+void retire(CursorState* st) noexcept;
+
+// A counted owner of a cursor's state, held by each Task the cursor makes, so that a Task
+// awaited after its Cursor is gone works on its own state: the state of a cursor destroyed
+// meanwhile is not handed to a new cursor while a Task of the old one may still write to it.
+class CursorRef {
+public:
+    CursorRef() noexcept = default;
+    explicit CursorRef(CursorState* p) noexcept : p_(p) {
+        if (p_) ++p_->refs;
+    }
+    CursorRef(const CursorRef& o) noexcept : CursorRef(o.p_) {}
+    CursorRef(CursorRef&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    CursorRef& operator=(CursorRef o) noexcept {
+        std::swap(p_, o.p_);
+        return *this;
+    }
+    ~CursorRef() {
+        if (p_ && --p_->refs == 0) retire(p_);
+    }
+    CursorState* get() const noexcept { return p_; }
+    CursorState* operator->() const noexcept { return p_; }
+    CursorState& operator*() const noexcept { return *p_; }
+
+private:
+    CursorState* p_ = nullptr;
 };
 
 // Marks the cursor busy for one operation; a second concurrent one is an error, as in aiopg.
@@ -156,7 +189,7 @@ Task<void> wait_prepared(ConnectionImpl* c, std::shared_ptr<Request> prep);
 bool stale_plan(const Request& r, int attempt);
 
 // Streaming (lib/cursor/cursor_stream.cpp): stream() and the fetches of a streamed result.
-Task<void> stream_impl(CursorState* s, std::string sql, Params params);
+Task<void> stream_impl(CursorRef s, std::string sql, Params params);
 Task<std::vector<Row>> stream_take(CursorState* s, std::size_t n);
 
 // "name" with its double quotes doubled, for identifiers built into SQL.

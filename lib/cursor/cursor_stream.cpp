@@ -27,7 +27,7 @@ struct StreamWait {
 // Always the extended protocol (one statement, rows in binary where uvpg reads them); returns
 // once the first batch of rows or the end has arrived, so that an error before any row is
 // thrown here.
-Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
+Task<void> stream_impl(CursorRef s, std::string sql, Params params) {
     BusyGuard busy(*s);
     live_connection(*s);
     s->reset();
@@ -37,7 +37,7 @@ Task<void> stream_impl(CursorState* s, std::string sql, Params params) {
     s->query = *st->sent;
     std::shared_ptr<Request> req;
     for (int attempt = 0;; ++attempt) {  // once more when the cached statement was not usable
-        if (!live_connection(*s).has_room()) co_await wait_room(s);
+        if (!live_connection(*s).has_room()) co_await wait_room(s.get());
         ConnectionImpl* c = &live_connection(*s);
         {
             HoldGuard hold;
